@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+// The command line (SPEC §2). Parses arguments, calls the flow or a reader, prints, and
+// maps errors onto exit codes. Summaries go to stdout, logs and errors to stderr.
+import { Command, CommanderError } from 'commander';
+import { resolveSettings, type SettingFlags, type Settings } from './config';
+import { InvocationError, StreamflowError, exitCodeOf } from './errors';
+import { parseAsOf, resolveMonth } from './flow/invocation';
+import { RunFailed, runMonth, type RunSummary } from './flow/ingest';
+import { formatRows, type OutputFormat } from './query/format';
+import { openReader } from './query';
+import { readManifest } from './snapshot';
+import { verifySnapshots } from './snapshot/verify';
+import { listRuns, showRun } from './record/history';
+import { warehouseLayout } from './warehouse/layout';
+
+function settingsOf(command: Command): Settings {
+  return resolveSettings(command.optsWithGlobals<SettingFlags>());
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function printSummary(settings: Settings, summary: RunSummary): void {
+  if (settings.json) return printJson(summary);
+  const lines = [
+    `${summary.command} ${summary.month} as_of ${summary.as_of}: ${summary.status} (run ${summary.run_id}, ${summary.duration_ms} ms)`,
+    ...summary.tables.map(
+      (table) => `  ${table.table.padEnd(18)} ${String(table.rows_in).padStart(9)} in  ${String(table.inserted).padStart(8)} inserted  ${String(table.updated).padStart(8)} updated  ${String(table.unchanged).padStart(8)} unchanged`,
+    ),
+    ...(summary.warnings > 0 ? [`  ${summary.warnings} warning(s): see the report`] : []),
+    `  report: ${summary.report_path}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function runCommand(command: Command, month: string, asOfText: string, kind: 'ingest' | 'validate'): Promise<void> {
+  const settings = settingsOf(command);
+  const asOf = parseAsOf(asOfText);
+  const input = resolveMonth(settings.seedsDir, month);
+  try {
+    printSummary(settings, await runMonth(settings, { command: kind, month: input, asOf }));
+  } catch (error) {
+    if (error instanceof RunFailed) {
+      if (settings.json) printJson(error.summary);
+    }
+    throw error;
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('streamflow')
+    .description('Monthly CSV exports → validated, time-travelling DuckDB warehouse')
+    .option('--seeds <dir>', 'folder of month folders (env SEED_DIR, default ./seeds)')
+    .option('--warehouse <dir>', 'warehouse folder (env WAREHOUSE_DIR, default ./warehouse)')
+    .option('--json', 'print one machine-readable object on stdout')
+    .option('--threads <n>', 'DuckDB threads (env STREAMFLOW_THREADS)')
+    .option('--memory-limit <size>', 'DuckDB memory limit, e.g. 4GB (env STREAMFLOW_MEMORY_LIMIT)')
+    .option('--lock-timeout <ms>', 'how long to wait for another run (env STREAMFLOW_LOCK_TIMEOUT_MS, default 10000)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  program
+    .command('ingest <month> <as_of>')
+    .description('load, validate, upsert, snapshot and record one month')
+    .action((month: string, asOf: string, _options, command: Command) => runCommand(command, month, asOf, 'ingest'));
+
+  program
+    .command('validate <month>')
+    .description('load and validate only; writes the report, changes no data')
+    .option('--as-of <date>', 'date the month is checked against (default: today)')
+    .action((month: string, options: { asOf?: string }, command: Command) =>
+      runCommand(command, month, options.asOf ?? new Date().toISOString().slice(0, 10), 'validate'),
+    );
+
+  program
+    .command('snapshots')
+    .description('list snapshot partitions: table, as_of, rows, sha256, run id')
+    .action(async (_options, command: Command) => {
+      const settings = settingsOf(command);
+      const engine = await openReader(warehouseLayout(settings.warehouseDir));
+      try {
+        const manifest = await readManifest(engine);
+        if (settings.json) return printJson({ schema_version: '1.0', snapshots: manifest });
+        process.stdout.write(formatRows(manifest as unknown as Record<string, unknown>[], 'table'));
+      } finally {
+        engine.close();
+      }
+    });
+
+  program
+    .command('verify')
+    .description('re-read every snapshot file and check it against the manifest')
+    .action(async (_options, command: Command) => {
+      const settings = settingsOf(command);
+      const layout = warehouseLayout(settings.warehouseDir);
+      const engine = await openReader(layout);
+      const manifest = await readManifest(engine).finally(() => engine.close());
+      const findings = await verifySnapshots(layout, manifest);
+      if (settings.json) printJson({ schema_version: '1.0', files: manifest.length, ok: findings.length === 0, findings });
+      else if (findings.length === 0) process.stdout.write(`verified ${manifest.length} snapshot files: all match the manifest\n`);
+      else for (const finding of findings) process.stderr.write(`${finding.problem}: ${finding.path} (${finding.detail})\n`);
+      if (findings.length > 0) process.exitCode = 1;
+    });
+
+  const runs = program
+    .command('runs')
+    .description('run history, newest first')
+    .action(async (_options, command: Command) => {
+      const settings = settingsOf(command);
+      const history = await listRuns(warehouseLayout(settings.warehouseDir));
+      if (settings.json) return printJson({ schema_version: '1.0', runs: history });
+      process.stdout.write(formatRows(history as unknown as Record<string, unknown>[], 'table'));
+    });
+  runs
+    .command('show <run_id>')
+    .description("one run's details: tasks, counts, errors, report path")
+    .action(async (runId: string, _options, command: Command) => {
+      const settings = settingsOf(command);
+      const run = await showRun(warehouseLayout(settings.warehouseDir), runId);
+      printJson(run);
+    });
+
+  program
+    .command('query <sql>')
+    .description('SQL over live tables (users, …), snapshots.<table> views and meta.* tables')
+    .option('--format <format>', 'table | csv | json | arrow', 'table')
+    .action(async (sql: string, options: { format: OutputFormat }, command: Command) => {
+      const settings = settingsOf(command);
+      if (!['table', 'csv', 'json', 'arrow'].includes(options.format)) {
+        throw new InvocationError(`--format ${options.format}: expected table, csv, json or arrow`);
+      }
+      const engine = await openReader(warehouseLayout(settings.warehouseDir));
+      try {
+        const rows = await engine.rows(sql).catch((error: Error) => {
+          throw new InvocationError(`query failed: ${error.message}`);
+        });
+        process.stdout.write(formatRows(rows, options.format));
+      } finally {
+        engine.close();
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv as string[], { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const code = exitCodeOf(error);
+    const prefix = error instanceof StreamflowError ? 'error' : 'internal error';
+    process.stderr.write(`${prefix}: ${error instanceof Error ? (code === 70 ? error.stack : error.message) : String(error)}\n`);
+    return code;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,115 @@
+// The expectation suite of each table. Every bound carries its reason: a bound with no
+// reason is a guess, and guesses become false alarms. Checks every table shares
+// (columns, key, parent, NULLs) are derived from the table's columns in `commonSuite`.
+import { expect, type ExpectationConfig } from './expectations';
+import type { ColumnType } from './tables';
+
+const MAX_USERS = 50_000_000;
+
+/** Exported columns and nullability, as declared in tables.ts (kept here to avoid an import cycle). */
+interface SuiteColumns {
+  readonly table: string;
+  readonly columns: readonly { readonly name: string; readonly type: ColumnType; readonly nullable: boolean }[];
+  readonly parent?: string;
+}
+
+export function commonSuite({ table, columns, parent }: SuiteColumns): ExpectationConfig[] {
+  const names = columns.map((column) => column.name);
+  return [
+    expect('expect_table_columns_to_match_set', { column_set: names, exact_match: true }, 'a new or missing column is schema drift'),
+    expect(
+      'expect_table_columns_to_match_ordered_list',
+      { column_list: names, severity: 'warn' },
+      'columns are mapped by name, so another order is safe, but a changed export is worth a look',
+    ),
+    expect('expect_table_row_count_to_be_between', { min_value: 1, max_value: MAX_USERS }, 'a header-only file is a broken export'),
+    ...(table === 'users'
+      ? []
+      : [
+          expect(
+            'expect_table_row_count_to_equal_other_table',
+            { other_table_name: 'users' },
+            'every export holds one row per user; a missing row becomes a silent NULL feature',
+          ),
+        ]),
+    expect('expect_column_values_to_not_be_null', { column: 'user_id' }, 'the key'),
+    expect('expect_column_values_to_be_unique', { column: 'user_id' }, 'one row per user; a duplicate would make the upsert ambiguous'),
+    expect('expect_column_values_to_match_regex', { column: 'user_id', regex: '^[0-9]{4}-[A-Z]{5}$' }, 'the CRM id format, e.g. 7590-VHVEG'),
+    ...(parent
+      ? [
+          expect(
+            'expect_column_values_to_be_in_other_table',
+            { column: 'user_id', other_table: parent, other_column: 'user_id' },
+            'a row for an unknown user cannot be joined to its features',
+          ),
+        ]
+      : []),
+    ...columns
+      .filter((column) => column.name !== 'user_id' && !column.nullable)
+      .map((column) => expect('expect_column_values_to_not_be_null', { column: column.name }, 'nothing but plan_stream_* is NULL in the exports')),
+    ...columns
+      .filter((column) => column.name !== 'user_id')
+      .map((column) => expect('expect_column_values_to_be_of_type', { column: column.name, type_: column.type }, 'declared in the contract')),
+  ];
+}
+
+/** Domain rules per table, beyond the shared ones. */
+export const domainRules: Record<string, ExpectationConfig[]> = {
+  users: [
+    expect('expect_column_values_to_be_between', { column: 'signup_date', min_value: '2000-01-01', max_value: '$as_of' }, 'nobody signs up after the export was taken'),
+    expect('expect_column_values_to_be_in_set', { column: 'user_gender', value_set: ['Female', 'Male'] }, 'the CRM offers these two values'),
+  ],
+  subscriptions: [
+    expect('expect_column_values_to_be_between', { column: 'months_active', min_value: 0, max_value: 600 }, 'tenure is never negative; 50 years is past any real customer'),
+    expect('expect_column_values_to_be_in_set', { column: 'contract_type', value_set: ['Month-to-month', 'One year', 'Two year'] }, 'the three contracts on sale'),
+    expect('expect_column_values_to_be_in_set', { column: 'net_service', value_set: ['DSL', 'Fiber optic', 'No'] }, 'the three internet options'),
+    expect(
+      'expect_column_values_to_be_null',
+      { column: 'plan_stream_tv', row_condition: "net_service = 'No'" },
+      'streaming plans need internet: without it the plan is unknown (NULL), never True',
+    ),
+    expect('expect_column_values_to_not_be_null', { column: 'plan_stream_tv', row_condition: "net_service <> 'No'" }, 'with internet the plan is always known'),
+    expect(
+      'expect_column_values_to_be_null',
+      { column: 'plan_stream_movies', row_condition: "net_service = 'No'" },
+      'streaming plans need internet: without it the plan is unknown (NULL), never True',
+    ),
+    expect('expect_column_values_to_not_be_null', { column: 'plan_stream_movies', row_condition: "net_service <> 'No'" }, 'with internet the plan is always known'),
+    expect(
+      'expect_column_proportion_of_non_null_values_to_be_between',
+      { column: 'plan_stream_tv', min_value: 0.5, max_value: 1 },
+      'null-rate guard: about 22 % of users have no internet; far more NULLs means a broken export',
+    ),
+    expect('expect_column_values_to_be_between', { column: 'monthly_fee', min_value: 0, max_value: 1000 }, 'a price is never negative; 1,000 a month is no consumer plan (cents are exact: DECIMAL)'),
+    expect('expect_column_values_to_be_between', { column: 'total_paid', min_value: 0, max_value: 1_000_000 }, 'lifetime charges are never negative'),
+    expect('expect_column_mean_to_be_between', { column: 'monthly_fee', min_value: 10, max_value: 200 }, 'the catalogue mean is about 65; a shifted mean means a unit or column mix-up'),
+  ],
+  usage_agg_30d: [
+    expect('expect_column_values_to_be_between', { column: 'watch_hours_30d', min_value: 0, max_value: 720 }, 'a 30-day window has 720 hours'),
+    expect('expect_column_values_to_be_between', { column: 'avg_session_mins_7d', min_value: 0, max_value: 10_080 }, 'a 7-day window has 10,080 minutes'),
+    expect('expect_column_values_to_be_between', { column: 'unique_devices_30d', min_value: 0, max_value: 50 }, 'no household streams on more than 50 devices'),
+    expect('expect_column_values_to_be_between', { column: 'skips_7d', min_value: 0, max_value: 100_000 }, 'counts are never negative; more than 10 skips a minute is a bot'),
+    expect('expect_column_values_to_be_between', { column: 'rebuffer_events_7d', min_value: 0, max_value: 100_000 }, 'counts are never negative'),
+    expect('expect_column_mean_to_be_between', { column: 'watch_hours_30d', min_value: 0.5, max_value: 300 }, 'the mean is about 25 hours; outside these bounds the export changed units'),
+    expect(
+      'expect_column_proportion_of_unique_values_to_be_between',
+      { column: 'watch_hours_30d', min_value: 0.2, max_value: 1, severity: 'warn' },
+      'watch hours are continuous: few distinct values means a stuck or defaulted metric',
+    ),
+  ],
+  payments_agg_90d: [
+    expect('expect_column_values_to_be_between', { column: 'failed_payments_90d', min_value: 0, max_value: 90 }, 'counts are never negative; at most one charge a day fails'),
+  ],
+  support_agg_90d: [
+    expect('expect_column_values_to_be_between', { column: 'support_tickets_90d', min_value: 0, max_value: 1000 }, 'counts are never negative'),
+    expect(
+      'expect_column_values_to_be_between',
+      { column: 'ticket_avg_resolution_hrs_90d', min_value: 0, max_value: 2160 },
+      'a 90-day window has 2,160 hours',
+    ),
+  ],
+  labels: [
+    expect('expect_column_values_to_be_in_set', { column: 'churn_label', value_set: [true, false] }, 'a label is True or False, never NULL'),
+    expect('expect_column_mean_to_be_between', { column: 'churn_label', min_value: 0.01, max_value: 0.9 }, 'the churn rate is about 26 %; all-True or all-False labels are a broken export'),
+  ],
+};

@@ -1,0 +1,97 @@
+// The one module that talks to the DuckDB driver. Every stage receives an `Engine`
+// and speaks SQL through it; nothing else imports @duckdb/node-api.
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBValue } from '@duckdb/node-api';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type SqlParams = Record<string, string | number | boolean | null> | readonly (string | number | boolean | null)[];
+export type JsonRow = Record<string, unknown>;
+
+export interface EngineOptions {
+  /** DuckDB `threads`; undefined keeps DuckDB's default (all cores). */
+  readonly threads?: number;
+  /** DuckDB `memory_limit`, e.g. "2GB"; spills to `tempDirectory` beyond it. */
+  readonly memoryLimit?: string;
+  readonly tempDirectory?: string;
+}
+
+export interface Engine {
+  /** Runs statements that return nothing of interest. */
+  run(sql: string, params?: SqlParams): Promise<void>;
+  /** Rows as JSON-safe objects: BIGINT/DECIMAL become strings, DATE 'YYYY-MM-DD'. */
+  rows<T extends JsonRow = JsonRow>(sql: string, params?: SqlParams): Promise<T[]>;
+  /** Rows with exact JS values (bigint, numbers), for counts and checks. */
+  values(sql: string, params?: SqlParams): Promise<Record<string, DuckDBValue>[]>;
+  /** Runs `work` inside BEGIN … COMMIT; rolls back when it throws. */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  close(): void;
+}
+
+/** An in-memory engine: the pipeline stages data here and ATTACHes the warehouse file. */
+export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
+  const config: Record<string, string> = {};
+  if (options.threads !== undefined) config.threads = String(options.threads);
+  if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
+  if (options.tempDirectory !== undefined) {
+    fs.mkdirSync(options.tempDirectory, { recursive: true });
+    config.temp_directory = options.tempDirectory;
+  }
+  const instance = await DuckDBInstance.create(':memory:', config);
+  const connection = await instance.connect();
+  return wrap(instance, connection);
+}
+
+function wrap(instance: DuckDBInstance, connection: DuckDBConnection): Engine {
+  const engine: Engine = {
+    async run(sql, params) {
+      await connection.run(sql, params as never);
+    },
+    async rows(sql, params) {
+      const reader = await connection.runAndReadAll(sql, params as never);
+      return reader.getRowObjectsJson() as never;
+    },
+    async values(sql, params) {
+      const reader = await connection.runAndReadAll(sql, params as never);
+      return reader.getRowObjects();
+    },
+    async transaction(work) {
+      await connection.run('BEGIN TRANSACTION');
+      try {
+        const result = await work();
+        await connection.run('COMMIT');
+        return result;
+      } catch (error) {
+        await connection.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    },
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+  return engine;
+}
+
+/** Double-quotes an identifier for DuckDB (and PostgreSQL): `a"b` → `"a""b"`. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A string literal for the few places DuckDB takes no bound parameter (file paths in COPY/ATTACH). */
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+const sqlDir = path.resolve(__dirname, '..', '..', 'sql');
+const sqlDirCompiled = path.resolve(__dirname, '..', '..', '..', 'sql');
+
+/** Reads `sql/<name>.sql`, from the source tree or next to the compiled `dist/`. */
+export function sqlFile(name: string): string {
+  for (const dir of [sqlDir, sqlDirCompiled]) {
+    const file = path.join(dir, `${name}.sql`);
+    if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
+  }
+  throw new Error(`sql/${name}.sql not found`);
+}

@@ -1,0 +1,28 @@
+// Retries for transient faults only (a busy lock, a file briefly unreadable), with
+// exponential backoff and full jitter from `exponential-backoff`. Data errors are
+// never transient: `isTransient` decides, and anything else fails at the first attempt.
+import { backOff } from 'exponential-backoff';
+
+export interface RetryPolicy {
+  readonly isTransient: (error: unknown) => boolean;
+  readonly attempts?: number;
+  readonly startingDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** Called before each new attempt, e.g. to log it. */
+  readonly onRetry?: (error: unknown, nextAttempt: number) => void;
+}
+
+export async function withRetry<T>(work: () => Promise<T>, policy: RetryPolicy): Promise<T> {
+  return backOff(work, {
+    numOfAttempts: policy.attempts ?? 20,
+    startingDelay: policy.startingDelayMs ?? 25,
+    timeMultiple: 2,
+    maxDelay: policy.maxDelayMs ?? 1000,
+    jitter: 'full',
+    retry: (error, nextAttempt) => {
+      if (!policy.isTransient(error)) return false;
+      policy.onRetry?.(error, nextAttempt);
+      return true;
+    },
+  });
+}

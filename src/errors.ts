@@ -1,0 +1,79 @@
+// One error hierarchy; each class carries its context and maps to an exit code of SPEC §2.
+
+export interface SampleValue {
+  /** Line in the CSV file (the header is line 1). */
+  readonly line: number;
+  readonly value: string | null;
+  readonly user_id?: string | null;
+}
+
+export interface Problem {
+  readonly table?: string;
+  readonly column?: string;
+  readonly rule: string;
+  readonly count?: number;
+  readonly percent?: number;
+  readonly samples?: readonly SampleValue[];
+  readonly detail?: string;
+}
+
+export abstract class StreamflowError extends Error {
+  abstract readonly exitCode: number;
+  abstract readonly kind: string;
+}
+
+/** Exit 2: bad arguments; nothing was written. */
+export class InvocationError extends StreamflowError {
+  readonly exitCode = 2;
+  readonly kind = 'invalid_invocation';
+}
+
+/** Exit 1: the month's data was rejected; live tables and snapshots are unchanged. */
+export class DataRejectedError extends StreamflowError {
+  readonly exitCode = 1;
+  readonly kind = 'data_rejected';
+  constructor(
+    readonly problems: readonly Problem[],
+    readonly reportDir?: string,
+  ) {
+    super(formatProblems(problems));
+  }
+  withReport(reportDir: string): DataRejectedError {
+    return new DataRejectedError(this.problems, reportDir);
+  }
+}
+
+/** Exit 3: refused to alter history, or another run holds the warehouse. */
+export class RefusedError extends StreamflowError {
+  readonly exitCode = 3;
+  readonly kind = 'refused';
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function formatProblem(problem: Problem): string {
+  const where = [problem.table, problem.column].filter(Boolean).join('.');
+  const count =
+    problem.count === undefined
+      ? ''
+      : `: ${problem.count} row${problem.count === 1 ? '' : 's'}${problem.percent === undefined ? '' : ` (${problem.percent.toFixed(2)} %)`}`;
+  const samples = problem.samples?.length
+    ? `; e.g. ${problem.samples
+        .map((sample) => `line ${sample.line}${sample.user_id ? ` (${sample.user_id})` : ''}: ${sample.value === null ? 'NULL' : JSON.stringify(sample.value)}`)
+        .join(', ')}`
+    : '';
+  const detail = problem.detail ? ` — ${problem.detail}` : '';
+  return `${where || '(month)'} failed ${problem.rule}${count}${samples}${detail}`;
+}
+
+export function formatProblems(problems: readonly Problem[]): string {
+  return problems.map(formatProblem).join('\n');
+}
+
+export function exitCodeOf(error: unknown): number {
+  return error instanceof StreamflowError ? error.exitCode : 70;
+}

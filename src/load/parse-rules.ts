@@ -1,0 +1,57 @@
+// How CSV text becomes a typed value. DuckDB's casts are lenient ('Yes' → true,
+// '3.5' → 4, '1.234' → 1.23), so every type first has to match the exact text shape of
+// the exports; only then is it cast. A value that fails either step is an error.
+import type { ColumnType } from '../contract/tables';
+import { quoteIdent, quoteLiteral } from '../engine/duckdb';
+
+interface ParseRule {
+  /** Full-match regex the text must satisfy. */
+  readonly pattern: string;
+  /** What the export looks like, for error messages. */
+  readonly expected: string;
+  /** SQL turning the (already matched) text into the typed value. */
+  readonly cast: (text: string) => string;
+}
+
+const castTo = (type: string) => (text: string) => `TRY_CAST(${text} AS ${type})`;
+
+function decimalRule(type: string, scale: number): ParseRule {
+  return {
+    pattern: `-?[0-9]+(\\.[0-9]{1,${scale}})?`,
+    expected: `a number with at most ${scale} decimals`,
+    cast: castTo(type),
+  };
+}
+
+const rules: Record<ColumnType, ParseRule | undefined> = {
+  VARCHAR: undefined,
+  BOOLEAN: { pattern: 'True|False', expected: 'True or False', cast: (text) => `(${text} = 'True')` },
+  INTEGER: { pattern: '-?[0-9]{1,10}', expected: 'a whole number', cast: castTo('INTEGER') },
+  DOUBLE: {
+    pattern: '-?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?',
+    expected: 'a decimal number',
+    cast: castTo('DOUBLE'),
+  },
+  DATE: { pattern: '[0-9]{4}-[0-9]{2}-[0-9]{2}', expected: 'a date YYYY-MM-DD', cast: castTo('DATE') },
+  'DECIMAL(10,2)': decimalRule('DECIMAL(10,2)', 2),
+  'DECIMAL(12,2)': decimalRule('DECIMAL(12,2)', 2),
+};
+
+/** SQL for the typed value of a raw text column; NULL stays NULL. */
+export function typedValueSql(column: string, type: ColumnType): string {
+  const rule = rules[type];
+  const text = quoteIdent(column);
+  return rule ? rule.cast(text) : text;
+}
+
+/** SQL predicate true for a non-NULL text that is not a valid value of `type`, or undefined if every text is. */
+export function unparseableSql(column: string, type: ColumnType): string | undefined {
+  const rule = rules[type];
+  if (!rule) return undefined;
+  const text = quoteIdent(column);
+  return `(${text} IS NOT NULL AND (NOT regexp_full_match(${text}, ${quoteLiteral(rule.pattern)}) OR ${rule.cast(text)} IS NULL))`;
+}
+
+export function expectedText(type: ColumnType): string {
+  return rules[type]?.expected ?? 'text';
+}

@@ -1,0 +1,135 @@
+// record: what a run did, kept in the warehouse (meta.runs, validation results and
+// every unexpected row) and as files (reports/<run_id>/validation.json, report.html).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Engine } from '../engine/duckdb';
+import type { LoadedTable } from '../load';
+import type { SnapshotEntry } from '../snapshot';
+import type { TableChanges } from '../upsert';
+import { FAILURES_TABLE, VALIDATION_SCHEMA_VERSION, type ExpectationResult } from '../validate';
+import type { TableProfiles } from './profile';
+import { renderReport } from './report-html';
+
+export type RunStatus = 'succeeded' | 'unchanged' | 'validated' | 'rejected' | 'refused' | 'failed';
+
+export interface RunRecord {
+  readonly run_id: string;
+  readonly command: 'ingest' | 'validate';
+  readonly month: string;
+  readonly month_path: string;
+  readonly as_of: string | null;
+  readonly started_at: string;
+  readonly ended_at: string;
+  readonly status: RunStatus;
+  readonly exit_code: number;
+  readonly input_files: readonly Omit<LoadedTable, 'header'>[];
+  readonly table_counts: readonly TableChanges[];
+  readonly error: string | null;
+  readonly report_path: string | null;
+}
+
+export interface ValidationDocument {
+  readonly schema_version: string;
+  readonly success: boolean;
+  readonly statistics: {
+    readonly evaluated_expectations: number;
+    readonly successful_expectations: number;
+    readonly unsuccessful_expectations: number;
+    readonly success_percent: number;
+    readonly warnings: number;
+  };
+  readonly results: readonly ExpectationResult[];
+  readonly meta: {
+    readonly run_id: string;
+    readonly month: string;
+    readonly as_of: string | null;
+    readonly validation_time: string;
+    readonly tables: readonly Omit<LoadedTable, 'header'>[];
+  };
+}
+
+export function validationDocument(
+  results: readonly ExpectationResult[],
+  meta: ValidationDocument['meta'],
+): ValidationDocument {
+  const failedErrors = results.filter((result) => !result.success && result.meta.severity === 'error').length;
+  const successful = results.filter((result) => result.success).length;
+  return {
+    schema_version: VALIDATION_SCHEMA_VERSION,
+    success: failedErrors === 0,
+    statistics: {
+      evaluated_expectations: results.length,
+      successful_expectations: successful,
+      unsuccessful_expectations: results.length - successful,
+      success_percent: results.length === 0 ? 100 : (100 * successful) / results.length,
+      warnings: results.filter((result) => !result.success && result.meta.severity === 'warn').length,
+    },
+    results,
+    meta,
+  };
+}
+
+/** Writes validation.json and report.html into `dir` (a staging folder, published later). */
+export function writeReportFiles(dir: string, document: ValidationDocument, columnProfiles: TableProfiles | undefined): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'validation.json'), `${JSON.stringify(document, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, 'report.html'), renderReport(document, columnProfiles));
+}
+
+/** Inserts the run, its expectation results, its unexpected rows and (for a frozen month) the manifest entries. */
+export async function recordRun(
+  engine: Engine,
+  run: RunRecord,
+  results: readonly ExpectationResult[],
+  snapshots: readonly SnapshotEntry[],
+  failuresStaged: boolean,
+): Promise<void> {
+  await engine.run(
+    `INSERT INTO wh.meta.runs VALUES ($run_id, $command, $month, $month_path, $as_of::DATE, $started_at::TIMESTAMPTZ,
+       $ended_at::TIMESTAMPTZ, $status, $exit_code, $input_files::JSON, $table_counts::JSON, $error, $report_path)`,
+    {
+      ...run,
+      input_files: JSON.stringify(run.input_files),
+      table_counts: JSON.stringify(run.table_counts),
+    },
+  );
+  if (results.length > 0) {
+    await engine.run(
+      `INSERT INTO wh.meta.validation_results
+       SELECT $run_id, $as_of::DATE, r.id, r.table_name, r.column_name, r.type, r.severity, r.success,
+              r.element_count, r.unexpected_count, r.unexpected_percent, r.observed_value
+       FROM (SELECT unnest(from_json($results::JSON, '[{"id":"VARCHAR","table_name":"VARCHAR","column_name":"VARCHAR","type":"VARCHAR","severity":"VARCHAR","success":"BOOLEAN","element_count":"BIGINT","unexpected_count":"BIGINT","unexpected_percent":"DOUBLE","observed_value":"JSON"}]'), recursive := true)) AS r`,
+      {
+        run_id: run.run_id,
+        as_of: run.as_of,
+        results: JSON.stringify(
+          results.map((result) => ({
+            id: result.expectation_config.id,
+            table_name: result.meta.table,
+            column_name: result.meta.column ?? null,
+            type: result.expectation_config.type,
+            severity: result.meta.severity,
+            success: result.success,
+            element_count: result.result.element_count,
+            unexpected_count: result.result.unexpected_count,
+            unexpected_percent: result.result.unexpected_percent,
+            observed_value: result.result.observed_value ?? null,
+          })),
+        ),
+      },
+    );
+  }
+  if (failuresStaged) {
+    await engine.run(
+      `INSERT INTO wh.meta.validation_failures
+       SELECT $run_id, expectation_id, table_name, column_name, user_id, line, value FROM ${FAILURES_TABLE}`,
+      { run_id: run.run_id },
+    );
+  }
+  for (const entry of snapshots) {
+    await engine.run(
+      `INSERT INTO wh.meta.snapshots VALUES ($table_name, $as_of::DATE, $path, $rows, $bytes, $sha256, $run_id)`,
+      { ...entry },
+    );
+  }
+}

@@ -1,0 +1,124 @@
+// snapshot: freeze each table as of a date into one Parquet file, written under the
+// run's staging folder and published by renaming the partition folder into place. A
+// file holds exactly the contract's columns plus as_of, sorted by key, so the same
+// state gives the same bytes on any machine.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CONTRACT, type TableSpec } from '../contract/tables';
+import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
+import { publish, sha256File, syncFile } from '../engine/files';
+import { partitionDir, snapshotFile, type WarehouseLayout } from '../warehouse/layout';
+import { mergedStateSql } from '../upsert';
+
+export interface SnapshotEntry {
+  readonly table_name: string;
+  readonly as_of: string;
+  /** Relative to the warehouse root. */
+  readonly path: string;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly run_id: string;
+}
+
+const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880";
+
+function orderedColumns(table: TableSpec): string {
+  return table.columns.map((column) => quoteIdent(column.name)).join(', ');
+}
+
+export async function readManifest(engine: Engine): Promise<SnapshotEntry[]> {
+  const rows = await engine.rows<Record<string, string>>(
+    `SELECT table_name, strftime(as_of, '%Y-%m-%d') AS as_of, path, rows, bytes, sha256, run_id
+     FROM wh.meta.snapshots ORDER BY table_name, as_of`,
+  );
+  return rows.map((row) => ({ ...row, rows: Number(row.rows), bytes: Number(row.bytes) }) as SnapshotEntry);
+}
+
+/** Reads a frozen partition without its as_of column, so it compares with a live-shaped state. */
+function frozenStateSql(layout: WarehouseLayout, table: TableSpec, entry: SnapshotEntry): string {
+  return `SELECT ${orderedColumns(table)} FROM read_parquet(${quoteLiteral(path.join(layout.root, entry.path))})`;
+}
+
+/**
+ * Writes the merged state of every table (staged month over `baseOf(table)`) as the
+ * partition for `asOf` under `stagingRoot`; returns manifest entries for the final paths.
+ */
+export async function writeSnapshots(
+  engine: Engine,
+  stagingRoot: string,
+  run: { asOf: string; runId: string },
+): Promise<SnapshotEntry[]> {
+  const entries: SnapshotEntry[] = [];
+  for (const table of CONTRACT) {
+    const relative = snapshotFile(table.name, run.asOf);
+    const staged = path.join(stagingRoot, relative);
+    fs.mkdirSync(path.dirname(staged), { recursive: true });
+    await engine.run(
+      `COPY (SELECT ${orderedColumns(table)}, $as_of::DATE AS "as_of"
+             FROM (${mergedStateSql(table, `SELECT * FROM wh.main.${quoteIdent(table.name)}`)})
+             ORDER BY ${table.key.map(quoteIdent).join(', ')})
+       TO ${quoteLiteral(staged)} (${PARQUET_OPTIONS})`,
+      { as_of: run.asOf },
+    );
+    syncFile(staged);
+    const [{ rows }] = await engine.rows<{ rows: string }>(`SELECT count(*) AS rows FROM read_parquet(${quoteLiteral(staged)})`);
+    entries.push({
+      table_name: table.name,
+      as_of: run.asOf,
+      path: relative,
+      rows: Number(rows),
+      bytes: fs.statSync(staged).size,
+      sha256: await sha256File(staged),
+      run_id: run.runId,
+    });
+  }
+  return entries;
+}
+
+/** Renames each staged partition folder into snapshots/; returns the folders published. */
+export function publishSnapshots(layout: WarehouseLayout, stagingRoot: string, entries: readonly SnapshotEntry[]): string[] {
+  return entries.map((entry) => {
+    const dir = partitionDir(entry.table_name, entry.as_of);
+    publish(path.join(stagingRoot, dir), path.join(layout.root, dir));
+    return path.join(layout.root, dir);
+  });
+}
+
+export interface ReplayDifference {
+  readonly table: string;
+  /** Keys whose row differs, is new, or is gone. */
+  readonly keys: number;
+  readonly sample_keys: readonly string[];
+}
+
+/**
+ * Compares what ingesting the staged month over the state before `asOf` would freeze
+ * with what is frozen for `asOf`. Empty means the replay changes nothing.
+ */
+export async function compareWithFrozen(
+  engine: Engine,
+  layout: WarehouseLayout,
+  manifest: readonly SnapshotEntry[],
+  asOf: string,
+): Promise<ReplayDifference[]> {
+  const differences: ReplayDifference[] = [];
+  for (const table of CONTRACT) {
+    const entries = manifest.filter((entry) => entry.table_name === table.name);
+    const frozen = entries.find((entry) => entry.as_of === asOf);
+    const previous = entries.filter((entry) => entry.as_of < asOf).at(-1);
+    const empty = `SELECT ${orderedColumns(table)} FROM wh.main.${quoteIdent(table.name)} WHERE false`;
+    const base = previous ? frozenStateSql(layout, table, previous) : empty;
+    const stored = frozen ? frozenStateSql(layout, table, frozen) : empty;
+    const next = mergedStateSql(table, base);
+    const key = quoteIdent(table.key[0]);
+    const [row] = await engine.rows(
+      `WITH next AS (${next}), stored AS (${stored}),
+            changed AS ((SELECT * FROM next EXCEPT ALL SELECT * FROM stored) UNION ALL (SELECT * FROM stored EXCEPT ALL SELECT * FROM next))
+       SELECT count(DISTINCT ${key}) AS keys, list(DISTINCT ${key} ORDER BY ${key})[1:5] AS sample_keys FROM changed`,
+    );
+    const keys = Number(row.keys);
+    if (keys > 0) differences.push({ table: table.name, keys, sample_keys: row.sample_keys as string[] });
+  }
+  return differences;
+}

@@ -1,0 +1,42 @@
+// verify: every frozen file re-read and checked against the manifest; every file under
+// snapshots/ that the manifest does not name is reported too.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { sha256File } from '../engine/files';
+import type { WarehouseLayout } from '../warehouse/layout';
+import type { SnapshotEntry } from '.';
+
+export interface VerifyFinding {
+  readonly path: string;
+  readonly problem: 'changed' | 'missing' | 'unexpected';
+  readonly detail: string;
+}
+
+export async function verifySnapshots(layout: WarehouseLayout, manifest: readonly SnapshotEntry[]): Promise<VerifyFinding[]> {
+  const findings: VerifyFinding[] = [];
+  const known = new Set(manifest.map((entry) => entry.path));
+  for (const entry of manifest) {
+    const file = path.join(layout.root, entry.path);
+    if (!fs.existsSync(file)) {
+      findings.push({ path: entry.path, problem: 'missing', detail: `frozen by run ${entry.run_id}` });
+      continue;
+    }
+    const sha256 = await sha256File(file);
+    if (sha256 !== entry.sha256) {
+      findings.push({ path: entry.path, problem: 'changed', detail: `sha256 ${sha256}, manifest ${entry.sha256}` });
+    }
+  }
+  for (const file of listFiles(layout.snapshots)) {
+    const relative = path.relative(layout.root, file);
+    if (!known.has(relative)) findings.push({ path: relative, problem: 'unexpected', detail: 'not in the manifest' });
+  }
+  return findings.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+function listFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? listFiles(full) : [full];
+  });
+}

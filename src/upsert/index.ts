@@ -1,0 +1,81 @@
+// upsert: merge the staged month into the live tables on their key. Rows absent from
+// the month stay as they are; a row whose values are all equal is not touched, so a
+// replay changes nothing, not even the audit columns.
+import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
+import { quoteIdent, type Engine } from '../engine/duckdb';
+
+export interface TableChanges {
+  readonly table: string;
+  readonly rows_in: number;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly unchanged: number;
+}
+
+function keyMatch(table: TableSpec, left: string, right: string): string {
+  return table.key.map((key) => `${left}.${quoteIdent(key)} = ${right}.${quoteIdent(key)}`).join(' AND ');
+}
+
+/** SQL predicate: some exported column of `live` differs from `src` (NULL-safe). */
+function rowDiffers(table: TableSpec): string {
+  return exportColumns(table)
+    .filter((column) => !table.key.includes(column.name))
+    .map((column) => `live.${quoteIdent(column.name)} IS DISTINCT FROM src.${quoteIdent(column.name)}`)
+    .join(' OR ');
+}
+
+/** What merging the staged month would do, counted before anything changes. */
+export async function countChanges(engine: Engine): Promise<TableChanges[]> {
+  const changes: TableChanges[] = [];
+  for (const table of CONTRACT) {
+    const name = quoteIdent(table.name);
+    const [row] = await engine.rows(
+      `SELECT count(*) AS rows_in,
+              count(*) FILTER (WHERE live.${quoteIdent(table.key[0])} IS NULL) AS inserted,
+              count(*) FILTER (WHERE live.${quoteIdent(table.key[0])} IS NOT NULL AND (${rowDiffers(table)})) AS updated
+       FROM staging.${name} AS src LEFT JOIN wh.main.${name} AS live ON ${keyMatch(table, 'live', 'src')}`,
+    );
+    const rowsIn = Number(row.rows_in);
+    const inserted = Number(row.inserted);
+    const updated = Number(row.updated);
+    changes.push({ table: table.name, rows_in: rowsIn, inserted, updated, unchanged: rowsIn - inserted - updated });
+  }
+  return changes;
+}
+
+/** MERGE every staged table into its live table; the caller owns the transaction. */
+export async function upsertMonth(engine: Engine, audit: { asOf: string; runId: string }): Promise<void> {
+  for (const table of CONTRACT) {
+    const name = quoteIdent(table.name);
+    const updated = exportColumns(table).filter((column) => !table.key.includes(column.name));
+    const inserted = table.columns.map((column) => quoteIdent(column.name));
+    await engine.run(
+      `MERGE INTO wh.main.${name} AS live
+       USING staging.${name} AS src
+       ON ${keyMatch(table, 'live', 'src')}
+       WHEN MATCHED AND (${rowDiffers(table)}) THEN UPDATE SET
+         ${[...updated.map((column) => `${quoteIdent(column.name)} = src.${quoteIdent(column.name)}`), '"_changed_as_of" = $as_of::DATE', '"_changed_run_id" = $run_id'].join(', ')}
+       WHEN NOT MATCHED THEN INSERT (${[...inserted, '"_changed_as_of"', '"_changed_run_id"'].join(', ')})
+         VALUES (${[...inserted.map((column) => `src.${column}`), '$as_of::DATE', '$run_id'].join(', ')})`,
+      { as_of: audit.asOf, run_id: audit.runId },
+    );
+  }
+}
+
+/**
+ * The table as it stands after merging the staged month into `base` (a live table or a
+ * frozen snapshot): staged rows win on their key, other rows of `base` stay. This is
+ * what upsertMonth leaves in the live table, so a snapshot is written from it and a
+ * replay is checked against it.
+ */
+export function mergedStateSql(table: TableSpec, base: string): string {
+  const key = table.key.map(quoteIdent).join(', ');
+  const columns = table.columns.map((column) =>
+    column.inExport ? `src.${quoteIdent(column.name)}` : `base.${quoteIdent(column.name)}`,
+  );
+  const name = quoteIdent(table.name);
+  return `SELECT ${columns.join(', ')} FROM staging.${name} AS src LEFT JOIN (${base}) AS base USING (${key})
+          UNION ALL
+          SELECT ${table.columns.map((column) => `base.${quoteIdent(column.name)}`).join(', ')}
+          FROM (${base}) AS base ANTI JOIN staging.${name} AS src USING (${key})`;
+}

@@ -1,0 +1,165 @@
+// Compiles one expectation into one SQL query over a staged table. Contract values
+// (bounds, sets, patterns) travel as bound parameters; identifiers are quoted.
+// Every query returns the same columns, so running and reporting are generic:
+//   element_count, missing_count, unexpected_count, observed_value, samples
+import type { ExpectationConfig } from '../contract/expectations';
+import { quoteIdent } from '../engine/duckdb';
+
+export const PARTIAL_LIMIT = 20;
+
+export interface CompiledExpectation {
+  readonly sql: string;
+  readonly params: Record<string, string | number | boolean>;
+  /** SQL selecting every unexpected row as (user_id, line, value), for the failures table; row-level rules only. */
+  readonly unexpectedRowsSql?: string;
+  /** Percentages are of non-NULL rows (GE's rule for column map expectations that ignore NULLs). */
+  readonly ignoresNulls: boolean;
+}
+
+export interface CompileContext {
+  /** The staged relation of a table, e.g. staging."users". */
+  readonly relation: (table: string) => string;
+  /** Every key known for a parent table: staged this month or already live. */
+  readonly knownKeys: (table: string, column: string) => string;
+  /** The raw (all-text) staged table of a table, whose columns are the CSV header in file order. */
+  readonly rawTableName: (table: string) => string;
+  readonly asOf: string;
+}
+
+class Params {
+  readonly values: Record<string, string | number | boolean> = {};
+  bind(value: string | number | boolean): string {
+    const name = `p${Object.keys(this.values).length}`;
+    this.values[name] = value;
+    return `$${name}`;
+  }
+}
+
+interface RowRule {
+  readonly column: string;
+  /** SQL predicate true for an unexpected row. */
+  readonly unexpected: string;
+  readonly ignoresNulls: boolean;
+  /** Extra window columns the predicate needs (e.g. a duplicate count). */
+  readonly windows?: string;
+}
+
+export function compileExpectation(table: string, config: ExpectationConfig, context: CompileContext): CompiledExpectation {
+  const params = new Params();
+  const source = context.relation(table);
+  const where = config.kwargs.row_condition ? `WHERE ${config.kwargs.row_condition}` : '';
+  const rowRule = compileRowRule(config, params, context);
+  if (rowRule) return compileRowExpectation(source, where, rowRule, params);
+
+  const observed = aggregateObserved(config, params, context, table);
+  return {
+    sql: `SELECT count(*) AS element_count, 0 AS missing_count, 0 AS unexpected_count, ${observed} AS observed_value, [] AS samples
+          FROM ${source} ${where}`,
+    params: params.values,
+    ignoresNulls: false,
+  };
+}
+
+function compileRowExpectation(source: string, where: string, rule: RowRule, params: Params): CompiledExpectation {
+  const column = quoteIdent(rule.column);
+  const rows = rule.windows ? `(SELECT *, ${rule.windows} FROM ${source} ${where})` : `(SELECT * FROM ${source} ${where})`;
+  const unexpected = rule.ignoresNulls ? `(${column} IS NOT NULL AND ${rule.unexpected})` : `(${rule.unexpected})`;
+  return {
+    sql: `SELECT count(*) AS element_count,
+                 count(*) FILTER (WHERE ${column} IS NULL) AS missing_count,
+                 count(*) FILTER (WHERE ${unexpected}) AS unexpected_count,
+                 NULL AS observed_value,
+                 list({'user_id': "user_id", 'line': _line, 'value': ${column}::VARCHAR} ORDER BY _line)
+                   FILTER (WHERE ${unexpected})[1:${PARTIAL_LIMIT}] AS samples
+          FROM ${rows}`,
+    unexpectedRowsSql: `SELECT "user_id", _line AS line, ${column}::VARCHAR AS value FROM ${rows} WHERE ${unexpected}`,
+    params: params.values,
+    ignoresNulls: rule.ignoresNulls,
+  };
+}
+
+function bounds(column: string, min: unknown, max: unknown, strictMin: boolean | undefined, strictMax: boolean | undefined, params: Params, context: CompileContext): string {
+  const value = (bound: unknown) => params.bind(bound === '$as_of' ? context.asOf : (bound as string | number));
+  const conditions: string[] = [];
+  if (min !== undefined && min !== null) conditions.push(`${column} ${strictMin ? '>' : '>='} ${value(min)}`);
+  if (max !== undefined && max !== null) conditions.push(`${column} ${strictMax ? '<' : '<='} ${value(max)}`);
+  return conditions.length > 0 ? conditions.join(' AND ') : 'true';
+}
+
+function compileRowRule(config: ExpectationConfig, params: Params, context: CompileContext): RowRule | undefined {
+  switch (config.type) {
+    case 'expect_column_values_to_not_be_null': {
+      const column = config.kwargs.column;
+      return { column, unexpected: `${quoteIdent(column)} IS NULL`, ignoresNulls: false };
+    }
+    case 'expect_column_values_to_be_null': {
+      const column = config.kwargs.column;
+      return { column, unexpected: `${quoteIdent(column)} IS NOT NULL`, ignoresNulls: false };
+    }
+    case 'expect_column_values_to_be_unique': {
+      const column = config.kwargs.column;
+      return {
+        column,
+        unexpected: '_duplicates > 1',
+        ignoresNulls: true,
+        windows: `count(*) OVER (PARTITION BY ${quoteIdent(column)}) AS _duplicates`,
+      };
+    }
+    case 'expect_compound_columns_to_be_unique': {
+      const columns = config.kwargs.column_list;
+      return {
+        column: columns[0],
+        unexpected: '_duplicates > 1',
+        ignoresNulls: false,
+        windows: `count(*) OVER (PARTITION BY ${columns.map(quoteIdent).join(', ')}) AS _duplicates`,
+      };
+    }
+    case 'expect_column_values_to_be_between': {
+      const { column, min_value, max_value, strict_min, strict_max } = config.kwargs;
+      const inBounds = bounds(quoteIdent(column), min_value, max_value, strict_min, strict_max, params, context);
+      return { column, unexpected: `NOT (${inBounds})`, ignoresNulls: true };
+    }
+    case 'expect_column_values_to_be_in_set': {
+      const { column, value_set } = config.kwargs;
+      return { column, unexpected: `${quoteIdent(column)} NOT IN (${value_set.map((value) => params.bind(value)).join(', ')})`, ignoresNulls: true };
+    }
+    case 'expect_column_values_to_match_regex': {
+      const { column, regex } = config.kwargs;
+      return { column, unexpected: `NOT regexp_matches(${quoteIdent(column)}::VARCHAR, ${params.bind(regex)})`, ignoresNulls: true };
+    }
+    case 'expect_column_values_to_be_in_other_table': {
+      const { column, other_table, other_column } = config.kwargs;
+      return {
+        column,
+        unexpected: `${quoteIdent(column)} NOT IN (${context.knownKeys(other_table, other_column)})`,
+        ignoresNulls: true,
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** SQL for the observed value of an aggregate expectation; success is judged in JavaScript from it. */
+function aggregateObserved(config: ExpectationConfig, params: Params, context: CompileContext, table: string): string {
+  switch (config.type) {
+    case 'expect_table_row_count_to_be_between':
+      return 'count(*)';
+    case 'expect_table_row_count_to_equal_other_table':
+      return `{'self': count(*), 'other': (SELECT count(*) FROM ${context.relation(config.kwargs.other_table_name)})}`;
+    case 'expect_column_mean_to_be_between':
+      return `avg(${quoteIdent(config.kwargs.column)}::DOUBLE)`;
+    case 'expect_column_proportion_of_unique_values_to_be_between':
+      return `count(DISTINCT ${quoteIdent(config.kwargs.column)}) / nullif(count(${quoteIdent(config.kwargs.column)}), 0)`;
+    case 'expect_column_proportion_of_non_null_values_to_be_between':
+      return `count(${quoteIdent(config.kwargs.column)}) / nullif(count(*), 0)`;
+    case 'expect_column_values_to_be_of_type':
+      return `any_value(typeof(${quoteIdent(config.kwargs.column)}))`;
+    case 'expect_table_columns_to_match_ordered_list':
+    case 'expect_table_columns_to_match_set':
+      return `(SELECT list(column_name ORDER BY ordinal_position) FROM information_schema.columns
+               WHERE table_schema = 'staging' AND table_name = ${params.bind(context.rawTableName(table))})`;
+    default:
+      throw new Error(`expectation ${config.type} cannot be compiled`);
+  }
+}

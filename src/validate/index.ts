@@ -1,0 +1,201 @@
+// validate: run every table's expectation suite on the staged month and shape the
+// outcome as a Great Expectations validation result. Writes nothing but staging tables.
+import { CONTRACT } from '../contract/tables';
+import { columnOf, severityOf, type ExpectationConfig, type Severity } from '../contract/expectations';
+import { quoteIdent, type Engine } from '../engine/duckdb';
+import type { Problem, SampleValue } from '../errors';
+import { compileExpectation, type CompileContext } from './compile';
+
+export const VALIDATION_SCHEMA_VERSION = '1.0';
+export const FAILURES_TABLE = 'staging._unexpected_rows';
+
+export interface UnexpectedIndex {
+  readonly user_id: string | null;
+  readonly line: number;
+}
+
+export interface ExpectationResult {
+  readonly expectation_config: ExpectationConfig & { readonly id: string };
+  readonly success: boolean;
+  readonly result: {
+    readonly element_count: number;
+    readonly missing_count: number;
+    readonly unexpected_count: number;
+    readonly unexpected_percent: number;
+    readonly partial_unexpected_list: readonly (string | null)[];
+    readonly partial_unexpected_index_list: readonly UnexpectedIndex[];
+    readonly observed_value?: unknown;
+  };
+  readonly meta: { readonly table: string; readonly column?: string; readonly severity: Severity };
+}
+
+export interface ValidationOutcome {
+  readonly results: readonly ExpectationResult[];
+  /** Failed expectations of severity error: the run must stop. */
+  readonly errors: readonly ExpectationResult[];
+  readonly warnings: readonly ExpectationResult[];
+}
+
+export interface ValidateOptions {
+  readonly asOf: string;
+  /** Whether the warehouse (attached as `wh`) already holds live tables whose keys count as known. */
+  readonly liveAttached: boolean;
+}
+
+export async function validateMonth(engine: Engine, options: ValidateOptions): Promise<ValidationOutcome> {
+  const context: CompileContext = {
+    relation: (table) => `staging.${quoteIdent(table)}`,
+    rawTableName: (table) => `raw_${table}`,
+    knownKeys: (table, column) =>
+      options.liveAttached
+        ? `SELECT ${quoteIdent(column)} FROM staging.${quoteIdent(table)} UNION ALL SELECT ${quoteIdent(column)} FROM wh.main.${quoteIdent(table)}`
+        : `SELECT ${quoteIdent(column)} FROM staging.${quoteIdent(table)}`,
+    asOf: options.asOf,
+  };
+  await engine.run(
+    `CREATE OR REPLACE TABLE ${FAILURES_TABLE} (expectation_id VARCHAR, table_name VARCHAR, column_name VARCHAR, user_id VARCHAR, line BIGINT, value VARCHAR)`,
+  );
+  const results: ExpectationResult[] = [];
+  for (const table of CONTRACT) {
+    for (const [index, config] of table.expectations.entries()) {
+      const id = `${table.name}.${String(index).padStart(2, '0')}.${config.type}`;
+      const compiled = compileExpectation(table.name, config, context);
+      const [row] = await engine.rows(compiled.sql, compiled.params);
+      const result = judge(table.name, id, config, row, compiled.ignoresNulls);
+      if (!result.success && compiled.unexpectedRowsSql) {
+        await engine.run(
+          `INSERT INTO ${FAILURES_TABLE} SELECT $id, $table, $column, user_id, line, value FROM (${compiled.unexpectedRowsSql})`,
+          { ...compiled.params, id, table: table.name, column: columnOf(config) ?? null },
+        );
+      }
+      results.push(result);
+    }
+  }
+  return {
+    results,
+    errors: results.filter((result) => !result.success && result.meta.severity === 'error'),
+    warnings: results.filter((result) => !result.success && result.meta.severity === 'warn'),
+  };
+}
+
+function judge(table: string, id: string, config: ExpectationConfig, row: Record<string, unknown>, ignoresNulls: boolean): ExpectationResult {
+  const elementCount = Number(row.element_count);
+  const missingCount = Number(row.missing_count);
+  const unexpectedCount = Number(row.unexpected_count);
+  const samples = (row.samples as (SampleValue & { line: string | number })[]) ?? [];
+  const observed = row.observed_value ?? undefined;
+  const denominator = ignoresNulls ? elementCount - missingCount : elementCount;
+  const unexpectedPercent = denominator > 0 ? (100 * unexpectedCount) / denominator : 0;
+  const mostly = config.kwargs.mostly ?? 1;
+  const success = observed === undefined ? unexpectedPercent / 100 <= 1 - mostly + 1e-12 && (mostly < 1 || unexpectedCount === 0) : aggregateSucceeds(config, observed);
+  return {
+    expectation_config: { ...config, id },
+    success,
+    result: {
+      element_count: elementCount,
+      missing_count: missingCount,
+      unexpected_count: unexpectedCount,
+      unexpected_percent: unexpectedPercent,
+      partial_unexpected_list: samples.map((sample) => sample.value),
+      partial_unexpected_index_list: samples.map((sample) => ({ user_id: sample.user_id ?? null, line: Number(sample.line) })),
+      ...(observed === undefined ? {} : { observed_value: normaliseObserved(observed) }),
+    },
+    meta: { table, column: columnOf(config), severity: severityOf(config) },
+  };
+}
+
+/** BIGINT counts arrive as strings; a report reads better with numbers. */
+function normaliseObserved(observed: unknown): unknown {
+  if (typeof observed === 'string' && /^-?[0-9]+$/.test(observed)) return Number(observed);
+  if (observed && typeof observed === 'object' && !Array.isArray(observed)) {
+    return Object.fromEntries(Object.entries(observed).map(([key, value]) => [key, normaliseObserved(value)]));
+  }
+  return observed;
+}
+
+function within(value: number, kwargs: { min_value?: number | string; max_value?: number | string; strict_min?: boolean; strict_max?: boolean }): boolean {
+  const min = kwargs.min_value === undefined ? undefined : Number(kwargs.min_value);
+  const max = kwargs.max_value === undefined ? undefined : Number(kwargs.max_value);
+  if (Number.isNaN(value)) return false;
+  if (min !== undefined && (kwargs.strict_min ? value <= min : value < min)) return false;
+  if (max !== undefined && (kwargs.strict_max ? value >= max : value > max)) return false;
+  return true;
+}
+
+function aggregateSucceeds(config: ExpectationConfig, observed: unknown): boolean {
+  switch (config.type) {
+    case 'expect_table_columns_to_match_ordered_list':
+      return JSON.stringify(observed) === JSON.stringify(config.kwargs.column_list);
+    case 'expect_table_columns_to_match_set': {
+      const seen = new Set(observed as string[]);
+      const wanted = new Set(config.kwargs.column_set);
+      const missing = [...wanted].some((name) => !seen.has(name));
+      const extra = [...seen].some((name) => !wanted.has(name));
+      return !missing && (config.kwargs.exact_match === false || !extra);
+    }
+    case 'expect_table_row_count_to_equal_other_table': {
+      const counts = observed as { self: unknown; other: unknown };
+      return Number(counts.self) === Number(counts.other);
+    }
+    case 'expect_column_values_to_be_of_type':
+      return observed === config.kwargs.type_;
+    case 'expect_table_row_count_to_be_between':
+    case 'expect_column_mean_to_be_between':
+    case 'expect_column_proportion_of_unique_values_to_be_between':
+    case 'expect_column_proportion_of_non_null_values_to_be_between':
+      return within(Number(observed), config.kwargs);
+    default:
+      return false;
+  }
+}
+
+/** The problems of failed expectations, for the error message (samples capped at five). */
+export function problemsOf(results: readonly ExpectationResult[]): Problem[] {
+  return results.map((result) => ({
+    table: result.meta.table,
+    column: result.meta.column,
+    rule: result.expectation_config.type,
+    count: result.result.unexpected_count || undefined,
+    percent: result.result.unexpected_count ? result.result.unexpected_percent : undefined,
+    samples: result.result.partial_unexpected_index_list.slice(0, 5).map((index, position) => ({
+      line: index.line,
+      user_id: index.user_id,
+      value: result.result.partial_unexpected_list[position] ?? null,
+    })),
+    detail: result.result.observed_value === undefined ? undefined : `observed ${JSON.stringify(result.result.observed_value)}`,
+  }));
+}
+
+const LOAD_RULE_TYPES: Record<string, string> = {
+  'table file present': 'expect_table_file_to_exist',
+  'well-formed CSV': 'expect_file_to_be_well_formed_csv',
+};
+
+/** Load problems (missing file, drift, unparseable text) as failed expectation results, so one report shape covers both. */
+export function resultsFromLoadProblems(problems: readonly Problem[]): ExpectationResult[] {
+  return problems.map((problem, index) => {
+    const type = problem.rule.startsWith('schema drift')
+      ? 'expect_table_columns_to_match_set'
+      : problem.rule.startsWith('parse as')
+        ? 'expect_column_values_to_be_of_type'
+        : (LOAD_RULE_TYPES[problem.rule] ?? problem.rule);
+    const samples = problem.samples ?? [];
+    return {
+      expectation_config: {
+        id: `${problem.table ?? 'month'}.load${String(index).padStart(2, '0')}.${type}`,
+        type,
+        kwargs: { column: problem.column, rule: problem.rule, detail: problem.detail },
+      } as unknown as ExpectationResult['expectation_config'],
+      success: false,
+      result: {
+        element_count: 0,
+        missing_count: 0,
+        unexpected_count: problem.count ?? 0,
+        unexpected_percent: problem.percent ?? 0,
+        partial_unexpected_list: samples.map((sample) => sample.value),
+        partial_unexpected_index_list: samples.map((sample) => ({ user_id: sample.user_id ?? null, line: sample.line })),
+      },
+      meta: { table: problem.table ?? '', column: problem.column, severity: 'error' },
+    };
+  });
+}
