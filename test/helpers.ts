@@ -1,0 +1,124 @@
+// Test fixtures: temporary warehouses and months, the CLI run in-process with its
+// output captured, and fingerprints of everything a run may change.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { main } from '../src/cli';
+import { openEngine } from '../src/engine/duckdb';
+import { CONTRACT } from '../src/contract/tables';
+import { quoteIdent, quoteLiteral } from '../src/engine/duckdb';
+
+export const REPO = path.resolve(__dirname, '..');
+export const SEEDS = path.join(REPO, 'seeds');
+export const REAL = path.resolve(REPO, '..', 'shared', 'data', 'streamflow');
+export const REAL_AVAILABLE = fs.existsSync(path.join(REAL, 'month_000'));
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout parsed as JSON when --json was given. */
+  readonly json: any;
+}
+
+/** Runs the CLI in this process (same code path as the bin), capturing stdout and stderr. */
+export async function cli(...args: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const writeOut = process.stdout.write.bind(process.stdout);
+  const writeErr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  }) as typeof process.stderr.write;
+  const previousExitCode = process.exitCode;
+  process.exitCode = undefined;
+  let code: number;
+  try {
+    code = await main(args);
+  } finally {
+    process.stdout.write = writeOut;
+    process.stderr.write = writeErr;
+    process.exitCode = previousExitCode;
+  }
+  let json: unknown;
+  if (args.includes('--json')) {
+    try {
+      json = JSON.parse(stdout);
+    } catch {
+      json = undefined;
+    }
+  }
+  return { code, stdout, stderr, json };
+}
+
+export function tempDir(prefix = 'streamflow-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Copies month folders into a fresh seeds dir; returns it. */
+export function copyMonths(from: string, months: readonly string[], into: string = tempDir('streamflow-seeds-')): string {
+  for (const month of months) fs.cpSync(path.join(from, month), path.join(into, month), { recursive: true });
+  return into;
+}
+
+export function sha256(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/** Every snapshot file under the warehouse with its sha256, sorted by path. */
+export function snapshotFiles(warehouse: string): Record<string, string> {
+  const root = path.join(warehouse, 'snapshots');
+  const result: Record<string, string> = {};
+  const walk = (dir: string) => {
+    if (!fs.existsSync(dir)) return;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else result[path.relative(warehouse, full)] = sha256(full);
+    }
+  };
+  walk(root);
+  return result;
+}
+
+/** A digest of every live table's content (all columns, audit columns included), per table. */
+export async function liveFingerprint(warehouse: string): Promise<Record<string, string>> {
+  const database = path.join(warehouse, 'streamflow.duckdb');
+  if (!fs.existsSync(database)) return {};
+  const engine = await openEngine();
+  try {
+    await engine.run(`ATTACH ${quoteLiteral(database)} AS wh (READ_ONLY)`);
+    const result: Record<string, string> = {};
+    for (const table of CONTRACT) {
+      const [row] = await engine.rows(
+        `SELECT count(*) AS n, coalesce(md5(string_agg(t::VARCHAR, '\n' ORDER BY t.user_id)), '') AS digest FROM wh.main.${quoteIdent(table.name)} AS t`,
+      );
+      result[table.name] = `${row.n}:${row.digest}`;
+    }
+    const [manifest] = await engine.rows(
+      `SELECT coalesce(md5(string_agg(m::VARCHAR, '\n' ORDER BY table_name, as_of)), '') AS digest FROM wh.meta.snapshots AS m`,
+    );
+    result['meta.snapshots'] = String(manifest.digest);
+    return result;
+  } finally {
+    engine.close();
+  }
+}
+
+/** Everything a rejected or refused run must leave as it was. */
+export async function warehouseState(warehouse: string): Promise<{ live: Record<string, string>; files: Record<string, string> }> {
+  return { live: await liveFingerprint(warehouse), files: snapshotFiles(warehouse) };
+}
+
+/** Runs one SQL query against the warehouse through the CLI's reader. */
+export async function query<T = Record<string, unknown>>(warehouse: string, sql: string): Promise<T[]> {
+  const result = await cli('--warehouse', warehouse, 'query', '--format', 'json', sql);
+  if (result.code !== 0) throw new Error(`query failed (${result.code}): ${result.stderr}`);
+  return JSON.parse(result.stdout) as T[];
+}
