@@ -61,3 +61,17 @@ CREATE TABLE IF NOT EXISTS wh.meta.validation_failures (
   line            BIGINT,
   value           VARCHAR
 );
+
+-- Each task of each run: state, attempts and timings (the orchestrator's view).
+CREATE TABLE IF NOT EXISTS wh.meta.task_runs (
+  run_id       VARCHAR NOT NULL,
+  task         VARCHAR NOT NULL,       -- load | validate | plan | upsert | snapshot | record
+  position     INTEGER NOT NULL,
+  state        VARCHAR NOT NULL,       -- pending | running | completed | failed | retrying | skipped
+  attempts     INTEGER NOT NULL,
+  started_at   TIMESTAMPTZ,
+  ended_at     TIMESTAMPTZ,
+  duration_ms  DOUBLE,
+  rows         BIGINT,
+  error        VARCHAR
+);

@@ -7,7 +7,7 @@ import { InvocationError, StreamflowError, exitCodeOf } from './errors';
 import { parseAsOf, resolveMonth } from './flow/invocation';
 import { RunFailed, runMonth, type RunSummary } from './flow/ingest';
 import { formatRows, type OutputFormat } from './query/format';
-import { openReader } from './query';
+import { openQueryEngine, openReader } from './query';
 import { readManifest } from './snapshot';
 import { verifySnapshots } from './snapshot/verify';
 import { listRuns, showRun } from './record/history';
@@ -130,7 +130,7 @@ export function buildProgram(): Command {
       if (!['table', 'csv', 'json', 'arrow'].includes(options.format)) {
         throw new InvocationError(`--format ${options.format}: expected table, csv, json or arrow`);
       }
-      const engine = await openReader(warehouseLayout(settings.warehouseDir));
+      const engine = await openQueryEngine(warehouseLayout(settings.warehouseDir));
       try {
         const rows = await engine.rows(sql).catch((error: Error) => {
           throw new InvocationError(`query failed: ${error.message}`);

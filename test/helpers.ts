@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { main } from '../src/cli';
 import { openEngine } from '../src/engine/duckdb';
 import { CONTRACT } from '../src/contract/tables';
@@ -87,7 +88,10 @@ export function snapshotFiles(warehouse: string): Record<string, string> {
   return result;
 }
 
-/** A digest of every live table's content (all columns, audit columns included), per table. */
+/**
+ * A digest of every live table's content per table: all columns but the run id of the
+ * last change (which differs between two warehouses fed the same months).
+ */
 export async function liveFingerprint(warehouse: string): Promise<Record<string, string>> {
   const database = path.join(warehouse, 'streamflow.duckdb');
   if (!fs.existsSync(database)) return {};
@@ -97,12 +101,14 @@ export async function liveFingerprint(warehouse: string): Promise<Record<string,
     const result: Record<string, string> = {};
     for (const table of CONTRACT) {
       const [row] = await engine.rows(
-        `SELECT count(*) AS n, coalesce(md5(string_agg(t::VARCHAR, '\n' ORDER BY t.user_id)), '') AS digest FROM wh.main.${quoteIdent(table.name)} AS t`,
+        `SELECT count(*) AS n, coalesce(md5(string_agg(t::VARCHAR, '\n' ORDER BY t.user_id)), '') AS digest
+         FROM (SELECT * EXCLUDE ("_changed_run_id") FROM wh.main.${quoteIdent(table.name)}) AS t`,
       );
       result[table.name] = `${row.n}:${row.digest}`;
     }
     const [manifest] = await engine.rows(
-      `SELECT coalesce(md5(string_agg(m::VARCHAR, '\n' ORDER BY table_name, as_of)), '') AS digest FROM wh.meta.snapshots AS m`,
+      `SELECT coalesce(md5(string_agg(m::VARCHAR, '\n' ORDER BY table_name, as_of)), '') AS digest
+       FROM (SELECT * EXCLUDE (run_id) FROM wh.meta.snapshots) AS m`,
     );
     result['meta.snapshots'] = String(manifest.digest);
     return result;
@@ -121,4 +127,49 @@ export async function query<T = Record<string, unknown>>(warehouse: string, sql:
   const result = await cli('--warehouse', warehouse, 'query', '--format', 'json', sql);
   if (result.code !== 0) throw new Error(`query failed (${result.code}): ${result.stderr}`);
   return JSON.parse(result.stdout) as T[];
+}
+
+export interface SpawnedCli {
+  readonly child: ChildProcess;
+  /** Resolves with the exit code (null when killed) and the output. */
+  readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+  /** Resolves once stderr contains `text`. */
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+}
+
+/** Runs the CLI as a separate process (ts-node, transpile only), for crash and concurrency tests. */
+export function spawnCli(args: readonly string[], env: Record<string, string> = {}): SpawnedCli {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(REPO, 'src', 'cli.ts'), ...args], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const listeners: (() => void)[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    listeners.forEach((listener) => listener());
+  });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  const waitFor = (text: string, timeoutMs = 60_000) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => stderr.includes(text) && resolve();
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${JSON.stringify(text)}; stderr: ${stderr}`)), timeoutMs);
+      listeners.push(() => {
+        if (stderr.includes(text)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      void done.then(() => {
+        clearTimeout(timer);
+        if (!stderr.includes(text)) reject(new Error(`process ended before ${JSON.stringify(text)}; stderr: ${stderr}`));
+      });
+      check();
+    });
+  return { child, done, waitFor };
 }

@@ -9,7 +9,7 @@ import { readManifest } from '../snapshot';
 import { attachWarehouse } from '../warehouse/catalog';
 import type { WarehouseLayout } from '../warehouse/layout';
 
-/** An engine with the warehouse attached read-only as `wh` (the default catalog) and snapshot views. */
+/** An engine with the warehouse attached read-only as `wh`. */
 export async function openReader(layout: WarehouseLayout): Promise<Engine> {
   if (!fs.existsSync(layout.database)) {
     throw new InvocationError(`no warehouse at ${layout.root}: run \`streamflow ingest\` first (or set --warehouse / WAREHOUSE_DIR)`);
@@ -17,6 +17,17 @@ export async function openReader(layout: WarehouseLayout): Promise<Engine> {
   const engine = await openEngine();
   try {
     await attachWarehouse(engine, layout, 'read_only');
+    return engine;
+  } catch (error) {
+    engine.close();
+    throw error;
+  }
+}
+
+/** A reader whose search path resolves live tables, meta.* and snapshots.<table> views. */
+export async function openQueryEngine(layout: WarehouseLayout): Promise<Engine> {
+  const engine = await openReader(layout);
+  try {
     await engine.run('CREATE SCHEMA memory.snapshots');
     const manifest = await readManifest(engine);
     for (const table of CONTRACT) {

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Engine } from '../engine/duckdb';
+import type { TaskRun } from '../flow/tasks';
 import type { LoadedTable } from '../load';
 import type { SnapshotEntry } from '../snapshot';
 import type { TableChanges } from '../upsert';
@@ -130,6 +131,17 @@ export async function recordRun(
     await engine.run(
       `INSERT INTO wh.meta.snapshots VALUES ($table_name, $as_of::DATE, $path, $rows, $bytes, $sha256, $run_id)`,
       { ...entry },
+    );
+  }
+}
+
+/** The flow's tasks with their states, attempts and timings, in flow order. */
+export async function recordTaskRuns(engine: Engine, runId: string, tasks: readonly TaskRun[]): Promise<void> {
+  for (const [position, task] of tasks.entries()) {
+    await engine.run(
+      `INSERT INTO wh.meta.task_runs VALUES ($run_id, $task, $position, $state, $attempts, $started_at::TIMESTAMPTZ,
+         $ended_at::TIMESTAMPTZ, $duration_ms, $rows, $error)`,
+      { run_id: runId, position, ...task },
     );
   }
 }

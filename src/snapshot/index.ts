@@ -9,6 +9,7 @@ import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
 import { publish, sha256File, syncFile } from '../engine/files';
 import { partitionDir, snapshotFile, type WarehouseLayout } from '../warehouse/layout';
 import { mergedStateSql } from '../upsert';
+import { faultPoint } from '../faults';
 
 export interface SnapshotEntry {
   readonly table_name: string;
@@ -41,22 +42,17 @@ function frozenStateSql(layout: WarehouseLayout, table: TableSpec, entry: Snapsh
 }
 
 /**
- * Writes the merged state of every table (staged month over `baseOf(table)`) as the
- * partition for `asOf` under `stagingRoot`; returns manifest entries for the final paths.
+ * Writes every live table as the partition for `asOf` under `stagingRoot` (inside the
+ * run's transaction, so it sees the merged rows); returns manifest entries for the final paths.
  */
-export async function writeSnapshots(
-  engine: Engine,
-  stagingRoot: string,
-  run: { asOf: string; runId: string },
-): Promise<SnapshotEntry[]> {
+export async function writeSnapshots(engine: Engine, stagingRoot: string, run: { asOf: string; runId: string }): Promise<SnapshotEntry[]> {
   const entries: SnapshotEntry[] = [];
   for (const table of CONTRACT) {
     const relative = snapshotFile(table.name, run.asOf);
     const staged = path.join(stagingRoot, relative);
     fs.mkdirSync(path.dirname(staged), { recursive: true });
     await engine.run(
-      `COPY (SELECT ${orderedColumns(table)}, $as_of::DATE AS "as_of"
-             FROM (${mergedStateSql(table, `SELECT * FROM wh.main.${quoteIdent(table.name)}`)})
+      `COPY (SELECT ${orderedColumns(table)}, $as_of::DATE AS "as_of" FROM wh.main.${quoteIdent(table.name)}
              ORDER BY ${table.key.map(quoteIdent).join(', ')})
        TO ${quoteLiteral(staged)} (${PARQUET_OPTIONS})`,
       { as_of: run.asOf },
@@ -72,6 +68,7 @@ export async function writeSnapshots(
       sha256: await sha256File(staged),
       run_id: run.runId,
     });
+    if (entries.length === 1) await faultPoint('snapshot-partial');
   }
   return entries;
 }

@@ -1,0 +1,11 @@
+// Fault points for the crash tests: with STREAMFLOW_FAULT_AT=<point> a run stops dead
+// at that point (announcing it on stderr) until it is killed, so a test can kill -9 a
+// run at a known instant instead of guessing with timers.
+export type FaultPoint = 'loaded' | 'validated' | 'upserted' | 'snapshot-partial' | 'snapshotted' | 'published' | 'committed';
+
+export async function faultPoint(point: FaultPoint): Promise<void> {
+  if (process.env.STREAMFLOW_FAULT_AT !== point) return;
+  process.stderr.write(`fault point reached: ${point}\n`);
+  setInterval(() => undefined, 60_000);
+  await new Promise<never>(() => undefined);
+}

@@ -1,0 +1,90 @@
+// Tasks of a flow run, as an orchestrator would keep them: a state each (pending,
+// running, completed, failed, retrying, skipped), attempts and times. Retries apply to
+// transient faults only, through withRetry; a data error fails at its first attempt.
+import { withRetry } from '../engine/retry';
+import type { Logger } from './log';
+
+export const TASK_STATES = ['pending', 'running', 'completed', 'failed', 'retrying', 'skipped'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+export interface TaskRun {
+  readonly task: string;
+  state: TaskState;
+  attempts: number;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_ms: number | null;
+  /** Rows the task handled, when it has a natural count. */
+  rows: number | null;
+  error: string | null;
+}
+
+export interface TaskPolicy {
+  /** Attempts in all, the first included. Default 1: no retry. */
+  readonly attempts?: number;
+  readonly isTransient?: (error: unknown) => boolean;
+  readonly startingDelayMs?: number;
+}
+
+export interface TaskOutcome<T> {
+  readonly value: T;
+  readonly rows?: number;
+}
+
+export class FlowTasks {
+  readonly runs: TaskRun[];
+
+  constructor(
+    names: readonly string[],
+    private readonly logger: Logger,
+  ) {
+    this.runs = names.map((task) => ({ task, state: 'pending', attempts: 0, started_at: null, ended_at: null, duration_ms: null, rows: null, error: null }));
+  }
+
+  private get(name: string): TaskRun {
+    const run = this.runs.find((candidate) => candidate.task === name);
+    if (!run) throw new Error(`task ${name} is not part of this flow`);
+    return run;
+  }
+
+  async run<T>(name: string, work: () => Promise<TaskOutcome<T>>, policy: TaskPolicy = {}): Promise<T> {
+    const run = this.get(name);
+    const started = performance.now();
+    run.state = 'running';
+    run.started_at = new Date().toISOString();
+    this.logger.taskStarted(name);
+    try {
+      const outcome = await withRetry(
+        () => {
+          run.attempts += 1;
+          return work();
+        },
+        {
+          attempts: policy.attempts ?? 1,
+          startingDelayMs: policy.startingDelayMs ?? 50,
+          isTransient: policy.isTransient ?? (() => false),
+          onRetry: (error, nextAttempt) => {
+            run.state = 'retrying';
+            this.logger.taskRetrying(name, nextAttempt, error);
+          },
+        },
+      );
+      run.state = 'completed';
+      run.rows = outcome.rows ?? null;
+      return outcome.value;
+    } catch (error) {
+      run.state = 'failed';
+      run.error = error instanceof Error ? error.message : String(error);
+      throw error;
+    } finally {
+      run.ended_at = new Date().toISOString();
+      run.duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
+      this.logger.taskEnded(run);
+    }
+  }
+
+  /** Marks every task still pending as skipped (the run ended before them). */
+  skipPending(): void {
+    for (const run of this.runs) if (run.state === 'pending') run.state = 'skipped';
+  }
+}

@@ -1,0 +1,170 @@
+// Immutable, replayable history (SPEC §4) on the real exports: replays, refusals,
+// crashes at known instants, concurrent runs and tampered files.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REAL, REAL_AVAILABLE, cli, copyMonths, query, snapshotFiles, spawnCli, tempDir, warehouseState } from './helpers';
+
+describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
+  /** month_000 frozen: the state every scenario starts from. */
+  const january = tempDir();
+  /** month_000 then month_001, cleanly: what a whole run must end in. */
+  const february = tempDir();
+  let januaryState: Awaited<ReturnType<typeof warehouseState>>;
+  let februaryState: Awaited<ReturnType<typeof warehouseState>>;
+
+  const ingest = (warehouse: string, month: string, asOf: string, seeds = REAL, ...flags: string[]) =>
+    cli('--seeds', seeds, '--warehouse', warehouse, ...flags, 'ingest', month, asOf);
+  const fromJanuary = () => {
+    const warehouse = tempDir();
+    fs.cpSync(january, warehouse, { recursive: true });
+    return warehouse;
+  };
+
+  beforeAll(async () => {
+    expect((await ingest(january, 'month_000', '2024-01-31')).code).toBe(0);
+    fs.cpSync(january, february, { recursive: true });
+    expect((await ingest(february, 'month_001', '2024-02-29')).code).toBe(0);
+    januaryState = await warehouseState(january);
+    februaryState = await warehouseState(february);
+  });
+
+  it('replaying month_001 is a verified no-op: exit 0, nothing written', async () => {
+    const warehouse = tempDir();
+    fs.cpSync(february, warehouse, { recursive: true });
+    const result = await ingest(warehouse, 'month_001', '2024-02-29', REAL, '--json');
+    expect(result.code).toBe(0);
+    expect(result.json.status).toBe('unchanged');
+    expect(result.json.snapshots).toEqual([]);
+    expect(await warehouseState(warehouse)).toEqual(februaryState);
+  });
+
+  it('refuses month_001 with one changed value under the same as_of, naming the table and the rows', async () => {
+    const warehouse = tempDir();
+    fs.cpSync(february, warehouse, { recursive: true });
+    const seeds = copyMonths(REAL, ['month_001']);
+    const file = path.join(seeds, 'month_001', 'payments_agg_90d.csv');
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const [userId, failed] = lines[10].split(',');
+    lines[10] = `${userId},${Number(failed) + 1}`;
+    fs.writeFileSync(file, lines.join('\n'));
+
+    const result = await ingest(warehouse, 'month_001', '2024-02-29', seeds);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('payments_agg_90d: 1 rows differ');
+    expect(result.stderr).toContain(userId);
+    expect(await warehouseState(warehouse)).toEqual(februaryState);
+  });
+
+  it('replaying month_000 after month_001 leaves live tables and both snapshots unchanged', async () => {
+    const warehouse = tempDir();
+    fs.cpSync(february, warehouse, { recursive: true });
+    const result = await ingest(warehouse, 'month_000', '2024-01-31', REAL, '--json');
+    expect(result.code).toBe(0);
+    expect(result.json.status).toBe('unchanged');
+    expect(await warehouseState(warehouse)).toEqual(februaryState);
+  });
+
+  it('refuses a new as_of older than the newest frozen one (exit 3), changing nothing', async () => {
+    const warehouse = tempDir();
+    fs.cpSync(february, warehouse, { recursive: true });
+    const result = await ingest(warehouse, 'month_000', '2024-02-15');
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/older than the newest frozen month 2024-02-29/);
+    expect(await warehouseState(warehouse)).toEqual(februaryState);
+  });
+
+  describe('a run killed with SIGKILL', () => {
+    const points = ['loaded', 'validated', 'upserted', 'snapshot-partial', 'snapshotted', 'published', 'committed'] as const;
+    it.each(points)('at %s leaves the state before or after the run, and the rerun succeeds', async (point) => {
+      const warehouse = fromJanuary();
+      const run = spawnCli(['--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_001', '2024-02-29'], { STREAMFLOW_FAULT_AT: point });
+      await run.waitFor(`fault point reached: ${point}`);
+      run.child.kill('SIGKILL');
+      expect((await run.done).signal).toBe('SIGKILL');
+
+      const afterKill = await warehouseState(warehouse);
+      const committed = point === 'committed';
+      expect(afterKill.live).toEqual((committed ? februaryState : januaryState).live);
+      // Every file the manifest names is intact; a dead run's published folders are not in the manifest.
+      const verify = await cli('--warehouse', warehouse, '--json', 'verify');
+      expect(verify.json.findings.filter((finding: { problem: string }) => finding.problem !== 'unexpected')).toEqual([]);
+      if (!committed) expect(fs.existsSync(path.join(warehouse, 'snapshots', 'users', 'as_of=2024-02-29', 'data_0.parquet'))).toBe(point === 'published');
+
+      const rerun = await ingest(warehouse, 'month_001', '2024-02-29', REAL, '--json');
+      expect(rerun.code).toBe(0);
+      expect(rerun.json.status).toBe(committed ? 'unchanged' : 'succeeded');
+      expect(await warehouseState(warehouse)).toEqual(februaryState);
+      expect((await cli('--warehouse', warehouse, 'verify')).code).toBe(0);
+      expect(fs.readdirSync(path.join(warehouse, '.staging')).filter((entry) => entry !== 'spill')).toEqual([]);
+    });
+  });
+
+  it('two concurrent ingests: one succeeds, the other is refused at the lock, and the state is that of one run', async () => {
+    const warehouse = fromJanuary();
+    const args = ['--seeds', REAL, '--warehouse', warehouse, '--lock-timeout', '0', 'ingest', 'month_001', '2024-02-29'];
+    const first = spawnCli(args, { STREAMFLOW_FAULT_AT: 'validated' });
+    await first.waitFor('fault point reached: validated');
+    const second = await spawnCli(args).done;
+    expect(second.code).toBe(3);
+    expect(second.stderr).toMatch(/another run holds the warehouse lock/);
+    first.child.kill('SIGKILL');
+    await first.done;
+    const rerun = await ingest(warehouse, 'month_001', '2024-02-29');
+    expect(rerun.code).toBe(0);
+    expect(await warehouseState(warehouse)).toEqual(februaryState);
+  });
+
+  it('two concurrent ingests that wait for the lock: one applies, the other finds nothing to change', async () => {
+    const warehouse = fromJanuary();
+    const args = ['--seeds', REAL, '--warehouse', warehouse, '--json', 'ingest', 'month_001', '2024-02-29'];
+    const results = await Promise.all([spawnCli(args).done, spawnCli(args).done]);
+    expect(results.map((result) => result.code)).toEqual([0, 0]);
+    expect(results.map((result) => JSON.parse(result.stdout).status).sort()).toEqual(['succeeded', 'unchanged']);
+    expect(await warehouseState(warehouse)).toEqual(februaryState);
+  });
+
+  it('readers work while a run holds the lock', async () => {
+    const warehouse = fromJanuary();
+    const run = spawnCli(['--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_001', '2024-02-29'], { STREAMFLOW_FAULT_AT: 'validated' });
+    await run.waitFor('fault point reached: validated');
+    try {
+      const [row] = await query(warehouse, 'SELECT count(*)::INTEGER AS n FROM snapshots.labels');
+      expect(Number(row.n)).toBe(7043);
+      expect((await cli('--warehouse', warehouse, 'snapshots')).code).toBe(0);
+    } finally {
+      run.child.kill('SIGKILL');
+      await run.done;
+    }
+  });
+
+  it('snapshots lists table, as_of, rows, sha256 and run id of every partition', async () => {
+    const result = await cli('--warehouse', february, '--json', 'snapshots');
+    expect(result.code).toBe(0);
+    expect(result.json.snapshots).toHaveLength(12);
+    const files = snapshotFiles(february);
+    for (const entry of result.json.snapshots) {
+      expect(entry).toMatchObject({ rows: 7043, sha256: files[entry.path] });
+      expect(entry.run_id).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+    }
+  });
+
+  it('verify names a flipped byte, a missing file and an unexpected file, and exits non-zero', async () => {
+    const warehouse = tempDir();
+    fs.cpSync(february, warehouse, { recursive: true });
+    expect((await cli('--warehouse', warehouse, 'verify')).code).toBe(0);
+
+    const flipped = path.join(warehouse, 'snapshots', 'labels', 'as_of=2024-01-31', 'data_0.parquet');
+    const bytes = fs.readFileSync(flipped);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+    fs.writeFileSync(flipped, bytes);
+    fs.rmSync(path.join(warehouse, 'snapshots', 'users', 'as_of=2024-02-29', 'data_0.parquet'));
+    fs.writeFileSync(path.join(warehouse, 'snapshots', 'users', 'as_of=2024-02-29', 'extra.parquet'), 'x');
+
+    const result = await cli('--warehouse', warehouse, 'verify');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('changed: snapshots/labels/as_of=2024-01-31/data_0.parquet');
+    expect(result.stderr).toContain('missing: snapshots/users/as_of=2024-02-29/data_0.parquet');
+    expect(result.stderr).toContain('unexpected: snapshots/users/as_of=2024-02-29/extra.parquet');
+  });
+});
