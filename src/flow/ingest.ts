@@ -20,15 +20,18 @@ import { recordRun, recordTaskRuns, validationDocument, writeReportFiles, type R
 import { compareWithFrozen, publishSnapshots, readManifest, writeSnapshots, type SnapshotEntry } from '../snapshot';
 import { countChanges, upsertMonth, type TableChanges } from '../upsert';
 import { problemsOf, resultsFromLoadProblems, validateMonth, type ExpectationResult } from '../validate';
-import { attachWarehouse, detachWarehouse, ensureWarehouse } from '../warehouse/catalog';
+import { attachWarehouse, detachWarehouse, ensureWarehouse, isLockConflict } from '../warehouse/catalog';
 import { reportDir, warehouseLayout, type WarehouseLayout } from '../warehouse/layout';
 import { recoverWarehouse } from '../warehouse/recover';
 import { acquireRunLock } from './lock';
 import { stderrLogger, type Logger } from './log';
-import { FlowTasks, type TaskRun } from './tasks';
+import { FlowTasks, type TaskPolicy, type TaskRun } from './tasks';
 
 export const SUMMARY_SCHEMA_VERSION = '1.0';
 export const INGEST_TASKS = ['load', 'validate', 'plan', 'upsert', 'snapshot', 'record'] as const;
+
+/** Writing tasks wait out a reader that holds the warehouse file (DuckDB's lock), about 10 s at most. */
+const WRITE_POLICY: TaskPolicy = { attempts: 16, isTransient: isLockConflict, startingDelayMs: 50 };
 
 export interface RunSummary {
   readonly schema_version: string;
@@ -115,6 +118,8 @@ class MonthRun {
   private changes: TableChanges[] = [];
   private snapshots: SnapshotEntry[] = [];
   private failuresStaged = false;
+  private attached: 'read_only' | 'read_write' | 'none' = 'read_only';
+  private writing = false;
 
   constructor(
     private readonly engine: Engine,
@@ -193,31 +198,38 @@ class MonthRun {
   /**
    * One read-write transaction: for a succeeded run upsert and snapshot, then for
    * every run record (run row, results, manifest) and publish the staged folders.
+   * The first writing task attaches the warehouse read-write; a reader holding the
+   * file at that moment is a transient fault the task retries.
    */
   private async commit(status: RunStatus, cause: StreamflowError | null): Promise<RunSummary> {
     const apply = status === 'succeeded';
     const { runId, stagingRoot } = this.identity;
     const reportRelative = reportDir(runId);
-    await detachWarehouse(this.engine);
-    await attachWarehouse(this.engine, this.layout, 'read_write');
     const published: string[] = [];
     let record: RunRecord | undefined;
     try {
-      await this.engine.transaction(async () => {
-        if (apply) {
-          await this.tasks.run('upsert', async () => {
+      if (apply) {
+        await this.tasks.run(
+          'upsert',
+          async () => {
+            await this.beginWrite();
             await upsertMonth(this.engine, { asOf: this.request.asOf, runId });
             await faultPoint('upserted');
             return { value: undefined, rows: this.changes.reduce((sum, table) => sum + table.inserted + table.updated, 0) };
-          });
-          await this.tasks.run('snapshot', async () => {
-            this.snapshots = await writeSnapshots(this.engine, stagingRoot, { asOf: this.request.asOf, runId });
-            await faultPoint('snapshotted');
-            return { value: undefined, rows: this.snapshots.reduce((sum, entry) => sum + entry.rows, 0) };
-          });
-        }
-        this.tasks.skipPending();
-        await this.tasks.run('record', async () => {
+          },
+          WRITE_POLICY,
+        );
+        await this.tasks.run('snapshot', async () => {
+          this.snapshots = await writeSnapshots(this.engine, stagingRoot, { asOf: this.request.asOf, runId });
+          await faultPoint('snapshotted');
+          return { value: undefined, rows: this.snapshots.reduce((sum, entry) => sum + entry.rows, 0) };
+        });
+      }
+      this.tasks.skipPending();
+      await this.tasks.run(
+        'record',
+        async () => {
+          await this.beginWrite();
           record = this.runRecord(status, cause, reportRelative);
           writeReportFiles(path.join(stagingRoot, reportRelative), this.document(), this.profiles);
           await recordRun(this.engine, record, this.results, this.snapshots, this.failuresStaged);
@@ -226,10 +238,13 @@ class MonthRun {
           published.push(path.join(this.layout.root, reportRelative));
           await faultPoint('published');
           return { value: undefined };
-        });
-        await recordTaskRuns(this.engine, runId, this.tasks.runs);
-      });
+        },
+        WRITE_POLICY,
+      );
+      await recordTaskRuns(this.engine, runId, this.tasks.runs);
+      await this.engine.run('COMMIT');
     } catch (error) {
+      if (this.writing) await this.engine.run('ROLLBACK').catch(() => undefined);
       for (const dir of published) fs.rmSync(dir, { recursive: true, force: true });
       throw error;
     }
@@ -237,6 +252,17 @@ class MonthRun {
     const summary = this.summary(record as RunRecord);
     if (cause) throw new RunFailed(cause, summary);
     return summary;
+  }
+
+  /** Swaps the read-only attachment for a read-write one and opens the run's transaction (once). */
+  private async beginWrite(): Promise<void> {
+    if (this.writing) return;
+    if (this.attached === 'read_only') await detachWarehouse(this.engine);
+    this.attached = 'none';
+    await attachWarehouse(this.engine, this.layout, 'read_write', { retry: false });
+    this.attached = 'read_write';
+    await this.engine.run('BEGIN TRANSACTION');
+    this.writing = true;
   }
 
   private document() {

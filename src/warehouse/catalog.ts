@@ -1,0 +1,71 @@
+// The warehouse database: attached to an in-memory engine as `wh`, read-only for
+// everything but the short commit of a run, so readers can share the file.
+import * as fs from 'node:fs';
+import { CONTRACT, type TableSpec } from '../contract/tables';
+import { quoteIdent, quoteLiteral, sqlFile, type Engine } from '../engine/duckdb';
+import { withRetry } from '../engine/retry';
+import type { WarehouseLayout } from './layout';
+
+export const WAREHOUSE_SCHEMA_VERSION = '1';
+
+/** Audit columns of live tables: which as_of and run last changed the row. Never in snapshots. */
+export const AUDIT_COLUMNS = ['_changed_as_of', '_changed_run_id'] as const;
+
+export function liveTableDdl(table: TableSpec): string {
+  const columns = table.columns.map((column) => `${quoteIdent(column.name)} ${column.type}`);
+  return `CREATE TABLE IF NOT EXISTS wh.main.${quoteIdent(table.name)} (${[
+    ...columns,
+    '"_changed_as_of" DATE',
+    '"_changed_run_id" VARCHAR',
+  ].join(', ')})`;
+}
+
+/**
+ * Attaches the warehouse as `wh`. Another process holding a conflicting file lock is a
+ * transient fault: by default this waits it out with backoff; `retry: false` leaves the
+ * retrying to the caller (a flow task, which records its attempts).
+ */
+export async function attachWarehouse(
+  engine: Engine,
+  layout: WarehouseLayout,
+  mode: 'read_only' | 'read_write',
+  { retry = true }: { retry?: boolean } = {},
+): Promise<void> {
+  const options = mode === 'read_only' ? ' (READ_ONLY)' : '';
+  const attach = () => engine.run(`ATTACH ${quoteLiteral(layout.database)} AS wh${options}`);
+  await (retry ? withRetry(attach, { isTransient: isLockConflict }) : attach());
+}
+
+export async function detachWarehouse(engine: Engine): Promise<void> {
+  await engine.run('DETACH wh');
+}
+
+/**
+ * Creates the live and metadata tables, in one transaction, unless the warehouse already
+ * has them (checked read-only, so a run that needs nothing new never blocks readers).
+ */
+export async function ensureWarehouse(engine: Engine, layout: WarehouseLayout): Promise<void> {
+  if (fs.existsSync(layout.database)) {
+    await attachWarehouse(engine, layout, 'read_only');
+    const [ready] = await engine.rows(
+      `SELECT 1 FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'meta' AND table_name = 'schema_info'`,
+    );
+    await detachWarehouse(engine);
+    if (ready) return;
+  }
+  fs.mkdirSync(layout.root, { recursive: true });
+  await attachWarehouse(engine, layout, 'read_write');
+  try {
+    await engine.transaction(async () => {
+      await engine.run(sqlFile('metadata'));
+      for (const table of CONTRACT) await engine.run(liveTableDdl(table));
+      await engine.run(`INSERT INTO wh.meta.schema_info VALUES ('schema_version', $version)`, { version: WAREHOUSE_SCHEMA_VERSION });
+    });
+  } finally {
+    await detachWarehouse(engine);
+  }
+}
+
+export function isLockConflict(error: unknown): boolean {
+  return /Could not set lock on file|Conflicting lock is held/i.test(String((error as Error)?.message ?? error));
+}

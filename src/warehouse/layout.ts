@@ -1,0 +1,41 @@
+// Where everything lives on disk (SPEC §3). Every path the tool writes is derived here.
+import * as path from 'node:path';
+
+export interface WarehouseLayout {
+  readonly root: string;
+  readonly database: string;
+  readonly snapshots: string;
+  readonly reports: string;
+  /** Work in progress of a run: published by rename, removed on recovery. */
+  readonly staging: string;
+  readonly lock: string;
+  readonly spill: string;
+}
+
+export function warehouseLayout(root: string): WarehouseLayout {
+  const absolute = path.resolve(root);
+  return {
+    root: absolute,
+    database: path.join(absolute, 'streamflow.duckdb'),
+    snapshots: path.join(absolute, 'snapshots'),
+    reports: path.join(absolute, 'reports'),
+    staging: path.join(absolute, '.staging'),
+    lock: path.join(absolute, '.lock'),
+    spill: path.join(absolute, '.staging', 'spill'),
+  };
+}
+
+export const SNAPSHOT_FILE = 'data_0.parquet';
+
+/** `snapshots/<table>/as_of=YYYY-MM-DD`, relative to the warehouse root (as the manifest stores it). */
+export function partitionDir(table: string, asOf: string): string {
+  return path.join('snapshots', table, `as_of=${asOf}`);
+}
+
+export function snapshotFile(table: string, asOf: string): string {
+  return path.join(partitionDir(table, asOf), SNAPSHOT_FILE);
+}
+
+export function reportDir(runId: string): string {
+  return path.join('reports', runId);
+}
