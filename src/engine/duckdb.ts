@@ -84,14 +84,9 @@ export function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+/** `sql/` at the package root: two levels up from both src/engine and dist/engine. */
 const sqlDir = path.resolve(__dirname, '..', '..', 'sql');
-const sqlDirCompiled = path.resolve(__dirname, '..', '..', '..', 'sql');
 
-/** Reads `sql/<name>.sql`, from the source tree or next to the compiled `dist/`. */
 export function sqlFile(name: string): string {
-  for (const dir of [sqlDir, sqlDirCompiled]) {
-    const file = path.join(dir, `${name}.sql`);
-    if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
-  }
-  throw new Error(`sql/${name}.sql not found`);
+  return fs.readFileSync(path.join(sqlDir, `${name}.sql`), 'utf8');
 }
