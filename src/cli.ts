@@ -2,7 +2,9 @@
 // The command line (SPEC §2). Parses arguments, calls the flow or a reader, prints, and
 // maps errors onto exit codes. Summaries go to stdout, logs and errors to stderr.
 import { Command, CommanderError } from 'commander';
-import { resolveSettings, type SettingFlags, type Settings } from './config';
+import { describeSettings, resolveSettings, type SettingFlags, type Settings } from './config';
+import { backfill } from './flow/backfill';
+import { createLogger, type Logger } from './flow/log';
 import { InvocationError, StreamflowError, exitCodeOf } from './errors';
 import { parseAsOf, resolveMonth } from './flow/invocation';
 import { RunFailed, runMonth, type RunSummary } from './flow/ingest';
@@ -15,6 +17,10 @@ import { warehouseLayout } from './warehouse/layout';
 
 function settingsOf(command: Command): Settings {
   return resolveSettings(command.optsWithGlobals<SettingFlags>());
+}
+
+function loggerOf(settings: Settings): Logger {
+  return createLogger({ format: settings.logFormat, verbosity: settings.verbosity, tty: Boolean(process.stderr.isTTY) });
 }
 
 function printJson(value: unknown): void {
@@ -39,7 +45,7 @@ async function runCommand(command: Command, month: string, asOfText: string, kin
   const asOf = parseAsOf(asOfText);
   const input = resolveMonth(settings.seedsDir, month);
   try {
-    printSummary(settings, await runMonth(settings, { command: kind, month: input, asOf }));
+    printSummary(settings, await runMonth(settings, { command: kind, month: input, asOf }, loggerOf(settings)));
   } catch (error) {
     if (error instanceof RunFailed) {
       if (settings.json) printJson(error.summary);
@@ -54,9 +60,13 @@ export function buildProgram(): Command {
     .option('--seeds <dir>', 'folder of month folders (env SEED_DIR, default ./seeds)')
     .option('--warehouse <dir>', 'warehouse folder (env WAREHOUSE_DIR, default ./warehouse)')
     .option('--json', 'print one machine-readable object on stdout')
+    .option('--log-format <format>', 'pretty | json: log lines on stderr (env STREAMFLOW_LOG_FORMAT)')
+    .option('--quiet', 'log warnings and errors only')
+    .option('--verbose', 'log task starts, progress and details')
     .option('--threads <n>', 'DuckDB threads (env STREAMFLOW_THREADS)')
     .option('--memory-limit <size>', 'DuckDB memory limit, e.g. 4GB (env STREAMFLOW_MEMORY_LIMIT)')
     .option('--lock-timeout <ms>', 'how long to wait for another run (env STREAMFLOW_LOCK_TIMEOUT_MS, default 10000)')
+    .option('--url <url>', 'PostgreSQL URL for the sync stage (env DATABASE_URL)')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
@@ -72,6 +82,34 @@ export function buildProgram(): Command {
     .action((month: string, options: { asOf?: string }, command: Command) =>
       runCommand(command, month, options.asOf ?? new Date().toISOString().slice(0, 10), 'validate'),
     );
+
+  program
+    .command('backfill')
+    .description('ingest every month folder of the seeds dir in order; frozen months are verified and skipped')
+    .option('--from <month>', 'first month folder, e.g. month_000')
+    .option('--to <month>', 'last month folder, e.g. month_011')
+    .option('--first-as-of <date>', 'as_of of month_000 for the month-end rule (env STREAMFLOW_FIRST_AS_OF, default 2024-01-31)')
+    .action(async (options: { from?: string; to?: string }, command: Command) => {
+      const settings = settingsOf(command);
+      try {
+        const summary = await backfill(settings, options, loggerOf(settings));
+        if (settings.json) return printJson(summary);
+        for (const run of summary.runs) printSummary(settings, run);
+      } catch (error) {
+        if (error instanceof RunFailed && settings.json) printJson(error.summary);
+        throw error;
+      }
+    });
+
+  program
+    .command('config')
+    .description('print the resolved settings and where each comes from (secrets masked)')
+    .action((_options, command: Command) => {
+      const flags = command.optsWithGlobals<SettingFlags>();
+      const settings = describeSettings(flags);
+      if (flags.json) return printJson({ schema_version: '1.0', settings });
+      process.stdout.write(formatRows(settings as unknown as Record<string, unknown>[], 'table'));
+    });
 
   program
     .command('snapshots')

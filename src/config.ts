@@ -1,35 +1,124 @@
-// Settings: a flag wins over the environment, the environment over the default.
+// Settings: a flag wins over the environment, the environment over a `.env` file in the
+// working directory, and that over the default. `streamflow config` prints the result.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { InvocationError } from './errors';
+import type { LogFormat, Verbosity } from './flow/log';
 
 export interface Settings {
   readonly seedsDir: string;
   readonly warehouseDir: string;
   readonly json: boolean;
-  /** DuckDB threads; default: DuckDB's (all cores). */
+  readonly logFormat: LogFormat;
+  readonly verbosity: Verbosity;
+  /** DuckDB threads; undefined: DuckDB's default (all cores). */
   readonly threads?: number;
-  /** DuckDB memory_limit, e.g. "4GB"; default: DuckDB's (80 % of RAM). */
+  /** DuckDB memory_limit, e.g. "4GB"; undefined: DuckDB's default (80 % of RAM). */
   readonly memoryLimit?: string;
   /** How long a run waits for another run's lock before exit 3. */
   readonly lockTimeoutMs: number;
+  /** as_of of month_000 for backfill's month_NNN → month-end rule. */
+  readonly firstAsOf: string;
+  /** PostgreSQL for the sync stage; a secret (masked by `config`). */
+  readonly databaseUrl?: string;
 }
 
 export interface SettingFlags {
   readonly seeds?: string;
   readonly warehouse?: string;
   readonly json?: boolean;
+  readonly logFormat?: string;
+  readonly quiet?: boolean;
+  readonly verbose?: boolean;
   readonly threads?: string;
   readonly memoryLimit?: string;
   readonly lockTimeout?: string;
+  readonly firstAsOf?: string;
+  readonly url?: string;
 }
 
-export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env): Settings {
-  const threads = flags.threads ?? env.STREAMFLOW_THREADS;
+export type SettingSource = 'flag' | 'env' | '.env' | 'default';
+
+interface Definition {
+  readonly key: keyof Settings;
+  readonly flag: keyof SettingFlags;
+  readonly env?: string;
+  readonly fallback?: string;
+  readonly secret?: boolean;
+}
+
+const DEFINITIONS: readonly Definition[] = [
+  { key: 'seedsDir', flag: 'seeds', env: 'SEED_DIR', fallback: 'seeds' },
+  { key: 'warehouseDir', flag: 'warehouse', env: 'WAREHOUSE_DIR', fallback: 'warehouse' },
+  { key: 'logFormat', flag: 'logFormat', env: 'STREAMFLOW_LOG_FORMAT', fallback: 'pretty' },
+  { key: 'threads', flag: 'threads', env: 'STREAMFLOW_THREADS' },
+  { key: 'memoryLimit', flag: 'memoryLimit', env: 'STREAMFLOW_MEMORY_LIMIT' },
+  { key: 'lockTimeoutMs', flag: 'lockTimeout', env: 'STREAMFLOW_LOCK_TIMEOUT_MS', fallback: '10000' },
+  { key: 'firstAsOf', flag: 'firstAsOf', env: 'STREAMFLOW_FIRST_AS_OF', fallback: '2024-01-31' },
+  { key: 'databaseUrl', flag: 'url', env: 'DATABASE_URL', secret: true },
+];
+
+export interface ResolvedSetting {
+  readonly key: string;
+  readonly value: string | null;
+  readonly source: SettingSource;
+}
+
+function resolveRaw(flags: SettingFlags, env: NodeJS.ProcessEnv, dotenv: Record<string, string>): ResolvedSetting[] {
+  return DEFINITIONS.map((definition) => {
+    const flag = flags[definition.flag];
+    if (flag !== undefined && typeof flag === 'string') return { key: definition.key, value: flag, source: 'flag' };
+    if (definition.env && env[definition.env] !== undefined) return { key: definition.key, value: env[definition.env]!, source: 'env' };
+    if (definition.env && dotenv[definition.env] !== undefined) return { key: definition.key, value: dotenv[definition.env], source: '.env' };
+    return { key: definition.key, value: definition.fallback ?? null, source: 'default' };
+  });
+}
+
+function readDotenv(cwd: string): Record<string, string> {
+  const file = path.join(cwd, '.env');
+  return fs.existsSync(file) ? parseDotenv(fs.readFileSync(file)) : {};
+}
+
+function positiveInteger(key: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new InvocationError(`${key} must be a whole number ≥ 0, not ${JSON.stringify(text)}`);
+  return value;
+}
+
+export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Settings {
+  const raw = Object.fromEntries(resolveRaw(flags, env, readDotenv(cwd)).map((setting) => [setting.key, setting.value]));
+  const logFormat = raw.logFormat;
+  if (logFormat !== 'pretty' && logFormat !== 'json') throw new InvocationError(`--log-format must be pretty or json, not ${JSON.stringify(logFormat)}`);
+  if (flags.quiet && flags.verbose) throw new InvocationError('--quiet and --verbose exclude each other');
   return {
-    seedsDir: path.resolve(flags.seeds ?? env.SEED_DIR ?? 'seeds'),
-    warehouseDir: path.resolve(flags.warehouse ?? env.WAREHOUSE_DIR ?? 'warehouse'),
+    seedsDir: path.resolve(raw.seedsDir!),
+    warehouseDir: path.resolve(raw.warehouseDir!),
     json: flags.json ?? false,
-    threads: threads === undefined ? undefined : Number(threads),
-    memoryLimit: flags.memoryLimit ?? env.STREAMFLOW_MEMORY_LIMIT,
-    lockTimeoutMs: Number(flags.lockTimeout ?? env.STREAMFLOW_LOCK_TIMEOUT_MS ?? 10_000),
+    logFormat,
+    verbosity: flags.quiet ? 'quiet' : flags.verbose ? 'verbose' : 'normal',
+    threads: raw.threads === null ? undefined : positiveInteger('threads', raw.threads),
+    memoryLimit: raw.memoryLimit ?? undefined,
+    lockTimeoutMs: positiveInteger('lock timeout', raw.lockTimeoutMs!),
+    firstAsOf: raw.firstAsOf!,
+    databaseUrl: raw.databaseUrl ?? undefined,
   };
+}
+
+/** Every setting with its source, secrets masked (a URL keeps all but its password). */
+export function describeSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ResolvedSetting[] {
+  return resolveRaw(flags, env, readDotenv(cwd)).map((setting) => {
+    const definition = DEFINITIONS.find((candidate) => candidate.key === setting.key)!;
+    return definition.secret && setting.value !== null ? { ...setting, value: maskSecret(setting.value) } : setting;
+  });
+}
+
+export function maskSecret(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '****';
+    return url.toString();
+  } catch {
+    return '****';
+  }
 }

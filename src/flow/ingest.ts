@@ -24,7 +24,7 @@ import { attachWarehouse, detachWarehouse, ensureWarehouse, isLockConflict } fro
 import { reportDir, warehouseLayout, type WarehouseLayout } from '../warehouse/layout';
 import { recoverWarehouse } from '../warehouse/recover';
 import { acquireRunLock } from './lock';
-import { stderrLogger, type Logger } from './log';
+import { defaultLogger, type Logger } from './log';
 import { FlowTasks, type TaskPolicy, type TaskRun } from './tasks';
 
 export const SUMMARY_SCHEMA_VERSION = '1.0';
@@ -85,7 +85,7 @@ export function newRunId(now: Date = new Date()): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function runMonth(settings: Settings, request: RunRequest, logger: Logger = stderrLogger()): Promise<RunSummary> {
+export async function runMonth(settings: Settings, request: RunRequest, logger: Logger = defaultLogger()): Promise<RunSummary> {
   const layout = warehouseLayout(settings.warehouseDir);
   const runId = newRunId();
   const startedAt = new Date();

@@ -1,19 +1,84 @@
-// What a run tells a person while it works, on stderr. (Replaced by the structured logger of issue 5.)
+// What a run tells people while it works, always on stderr: pino for the records
+// (JSON lines with --log-format json, pino-pretty's human lines otherwise) and a
+// cli-progress bar for long tasks, only on a terminal.
+import { SingleBar } from 'cli-progress';
+import pino from 'pino';
+import pretty from 'pino-pretty';
 import type { TaskRun } from './tasks';
+
+export type LogFormat = 'pretty' | 'json';
+export type Verbosity = 'quiet' | 'normal' | 'verbose';
+
+export interface LogOptions {
+  readonly format: LogFormat;
+  readonly verbosity: Verbosity;
+  /** Whether stderr is a terminal: progress bars and colours only then. */
+  readonly tty: boolean;
+}
 
 export interface Logger {
   taskStarted(task: string): void;
   taskRetrying(task: string, nextAttempt: number, error: unknown): void;
   taskEnded(run: TaskRun): void;
+  /** `done` of `total` units (tables, expectations, files) of a long task. */
+  progress(task: string, done: number, total: number, unit: string): void;
   info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function stderrLogger(): Logger {
-  const write = (line: string) => process.stderr.write(`${line}\n`);
-  return {
-    taskStarted: () => undefined,
-    taskRetrying: (task, nextAttempt, error) => write(`${task}: attempt ${nextAttempt} after ${(error as Error)?.message ?? error}`),
-    taskEnded: (run) => write(`${run.task}: ${run.state} in ${run.duration_ms} ms${run.rows === null ? '' : `, ${run.rows} rows`}`),
-    info: (message) => write(message),
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+}
+
+const LEVELS: Record<Verbosity, pino.Level> = { quiet: 'warn', normal: 'info', verbose: 'debug' };
+
+export function createLogger(options: LogOptions): Logger {
+  const level = LEVELS[options.verbosity];
+  const base = { base: undefined, level, timestamp: pino.stdTimeFunctions.isoTime };
+  const log =
+    options.format === 'json'
+      ? pino(base, pino.destination({ fd: 2, sync: true }))
+      : pino(
+          base,
+          pretty({ destination: 2, sync: true, colorize: options.tty, hideObject: true, translateTime: 'HH:MM:ss.l' }),
+        );
+  const showProgress = options.tty && options.format === 'pretty' && options.verbosity !== 'quiet';
+  let bar: { task: string; bar: SingleBar } | undefined;
+  const stopBar = () => {
+    bar?.bar.stop();
+    bar = undefined;
   };
+
+  return {
+    taskStarted: (task) => log.debug({ task, state: 'running' }, `${task}: running`),
+    taskRetrying: (task, nextAttempt, error) =>
+      log.warn(
+        { task, state: 'retrying', attempt: nextAttempt, error: errorText(error) },
+        `${task}: retrying (attempt ${nextAttempt}) after a transient fault: ${errorText(error)}`,
+      ),
+    taskEnded: (run) => {
+      if (bar?.task === run.task) stopBar();
+      const text = `${run.task}: ${run.state} in ${run.duration_ms} ms${run.rows === null ? '' : `, ${run.rows} rows`}${run.attempts > 1 ? `, ${run.attempts} attempts` : ''}`;
+      const fields = { task: run.task, state: run.state, duration_ms: run.duration_ms, rows: run.rows, attempts: run.attempts, error: run.error ?? undefined };
+      if (run.state === 'failed') log.warn(fields, text);
+      else log.info(fields, text);
+    },
+    progress: (task, done, total, unit) => {
+      log.debug({ task, done, total, unit }, `${task}: ${done}/${total} ${unit}`);
+      if (!showProgress) return;
+      if (bar?.task !== task) {
+        stopBar();
+        bar = { task, bar: new SingleBar({ format: `${task} [{bar}] {value}/{total} ${unit}`, stream: process.stderr, clearOnComplete: true, hideCursor: false }) };
+        bar.bar.start(total, 0);
+      }
+      bar.bar.update(done);
+    },
+    info: (message, fields) => log.info(fields ?? {}, message),
+    warn: (message, fields) => log.warn(fields ?? {}, message),
+  };
+}
+
+/** For library use and tests: task lines on stderr, nothing else. */
+export function defaultLogger(): Logger {
+  return createLogger({ format: 'pretty', verbosity: 'normal', tty: false });
 }

@@ -1,0 +1,67 @@
+// backfill: every month folder of the seeds dir, in order, each with its as_of. A month
+// already frozen is replayed, which verifies it and changes nothing; the first failure
+// stops the backfill, and a rerun passes the verified months again and resumes there.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Settings } from '../config';
+import { InvocationError } from '../errors';
+import { parseAsOf, resolveMonth } from './invocation';
+import { runMonth, type RunSummary } from './ingest';
+import type { Logger } from './log';
+
+const MONTH_FOLDER = /^month_(\d{3,})$/;
+export const MONTHS_FILE = 'months.json';
+
+export interface BackfillRange {
+  readonly from?: string;
+  readonly to?: string;
+}
+
+export interface PlannedMonth {
+  readonly month: string;
+  readonly asOf: string;
+}
+
+/** The last day of the month `offset` months after the month of `first` (a month end itself). */
+export function monthEndAfter(first: string, offset: number): string {
+  const [year, month] = first.split('-').map(Number);
+  return new Date(Date.UTC(year, month - 1 + offset + 1, 0)).toISOString().slice(0, 10);
+}
+
+/**
+ * The months to ingest, in order, with their as_of: from `<seeds>/months.json`
+ * ({"month_000": "2024-01-31", …}) when present, else month_NNN → the month end NNN
+ * months after `firstAsOf`.
+ */
+export function planBackfill(seedsDir: string, firstAsOf: string, range: BackfillRange): PlannedMonth[] {
+  const mappingFile = path.join(seedsDir, MONTHS_FILE);
+  const mapping: Record<string, string> | undefined = fs.existsSync(mappingFile) ? JSON.parse(fs.readFileSync(mappingFile, 'utf8')) : undefined;
+  const folders = fs
+    .readdirSync(seedsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && (mapping ? entry.name in mapping : MONTH_FOLDER.test(entry.name)))
+    .map((entry) => entry.name)
+    .sort();
+  for (const bound of [range.from, range.to]) {
+    if (bound !== undefined && !folders.includes(bound)) throw new InvocationError(`no month folder ${bound} in ${seedsDir}`);
+  }
+  return folders
+    .filter((month) => (range.from === undefined || month >= range.from) && (range.to === undefined || month <= range.to))
+    .map((month) => ({ month, asOf: parseAsOf(mapping ? mapping[month] : monthEndAfter(firstAsOf, Number(MONTH_FOLDER.exec(month)![1]))) }));
+}
+
+export interface BackfillSummary {
+  readonly schema_version: string;
+  readonly months: readonly PlannedMonth[];
+  readonly runs: readonly RunSummary[];
+}
+
+/** Ingests the planned months in order; throws the first failure (its run is recorded). */
+export async function backfill(settings: Settings, range: BackfillRange, logger: Logger): Promise<BackfillSummary> {
+  const months = planBackfill(settings.seedsDir, parseAsOf(settings.firstAsOf), range);
+  const runs: RunSummary[] = [];
+  for (const { month, asOf } of months) {
+    logger.info(`backfill: ${month} as_of ${asOf}`, { month, as_of: asOf });
+    runs.push(await runMonth(settings, { command: 'ingest', month: resolveMonth(settings.seedsDir, month), asOf }, logger));
+  }
+  return { schema_version: '1.0', months, runs };
+}
