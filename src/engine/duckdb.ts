@@ -1,7 +1,7 @@
 // The one module that talks to the DuckDB driver. Every stage receives an `Engine`
 // and speaks SQL through it; nothing else imports @duckdb/node-api.
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { DuckDBValue } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, DuckDBTimestampTZValue, DuckDBTypeId, JsonDuckDBValueConverter } from '@duckdb/node-api';
+import type { DuckDBValue, DuckDBValueConverter, Json } from '@duckdb/node-api';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -19,7 +19,11 @@ export interface EngineOptions {
 export interface Engine {
   /** Runs statements that return nothing of interest. */
   run(sql: string, params?: SqlParams): Promise<void>;
-  /** Rows as JSON-safe objects: BIGINT/DECIMAL become strings, DATE 'YYYY-MM-DD'. */
+  /**
+   * Rows as JSON-safe objects: integers that fit a double become numbers (larger ones
+   * and DECIMALs strings, so no digit is lost), DATE 'YYYY-MM-DD', TIMESTAMPTZ ISO 8601,
+   * JSON columns parsed.
+   */
   rows<T extends JsonRow = JsonRow>(sql: string, params?: SqlParams): Promise<T[]>;
   /** Rows with exact JS values (bigint, numbers), for counts and checks. */
   values(sql: string, params?: SqlParams): Promise<Record<string, DuckDBValue>[]>;
@@ -49,7 +53,11 @@ function wrap(instance: DuckDBInstance, connection: DuckDBConnection): Engine {
     },
     async rows(sql, params) {
       const reader = await connection.runAndReadAll(sql, params as never);
-      return reader.getRowObjectsJson() as never;
+      const rows = reader.convertRowObjects(readableValue);
+      // Column types carry the JSON alias; the per-value types the converter sees do not.
+      const jsonColumns = reader.columnNames().filter((_, index) => reader.columnType(index).alias === 'JSON');
+      for (const row of rows) for (const column of jsonColumns) if (typeof row[column] === 'string') row[column] = JSON.parse(row[column] as string) as Json;
+      return rows as never;
     },
     async values(sql, params) {
       const reader = await connection.runAndReadAll(sql, params as never);
@@ -73,6 +81,17 @@ function wrap(instance: DuckDBInstance, connection: DuckDBConnection): Engine {
   };
   return engine;
 }
+
+const WIDE_INTEGERS = new Set([DuckDBTypeId.BIGINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT]);
+
+const readableValue: DuckDBValueConverter<Json> = (value, type, converter) => {
+  if (value !== null && WIDE_INTEGERS.has(type.typeId)) {
+    const number = Number(value as bigint);
+    return Number.isSafeInteger(number) ? number : String(value);
+  }
+  if (value instanceof DuckDBTimestampTZValue) return new Date(Number(value.micros / 1000n)).toISOString();
+  return JsonDuckDBValueConverter(value, type, converter);
+};
 
 /** Double-quotes an identifier for DuckDB (and PostgreSQL): `a"b` → `"a""b"`. */
 export function quoteIdent(name: string): string {

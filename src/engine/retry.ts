@@ -19,9 +19,10 @@ export async function withRetry<T>(work: () => Promise<T>, policy: RetryPolicy):
     timeMultiple: 2,
     maxDelay: policy.maxDelayMs ?? 1000,
     jitter: 'full',
-    retry: (error, nextAttempt) => {
+    // exponential-backoff passes the number of the attempt that just failed.
+    retry: (error, failedAttempt) => {
       if (!policy.isTransient(error)) return false;
-      policy.onRetry?.(error, nextAttempt);
+      policy.onRetry?.(error, failedAttempt + 1);
       return true;
     },
   });

@@ -1,4 +1,5 @@
-// What a run tells people while it works, always on stderr: pino for the records
+// What a run tells people while it works, always on stderr (process.stderr, which
+// Node writes synchronously to files and pipes, so nothing is lost at exit): pino for the records
 // (JSON lines with --log-format json, pino-pretty's human lines otherwise) and a
 // cli-progress bar for long tasks, only on a terminal.
 import { SingleBar } from 'cli-progress';
@@ -37,10 +38,10 @@ export function createLogger(options: LogOptions): Logger {
   const base = { base: undefined, level, timestamp: pino.stdTimeFunctions.isoTime };
   const log =
     options.format === 'json'
-      ? pino(base, pino.destination({ fd: 2, sync: true }))
+      ? pino(base, process.stderr)
       : pino(
           base,
-          pretty({ destination: 2, sync: true, colorize: options.tty, hideObject: true, translateTime: 'HH:MM:ss.l' }),
+          pretty({ destination: process.stderr, sync: true, colorize: options.tty, hideObject: true, translateTime: 'HH:MM:ss.l' }),
         );
   const showProgress = options.tty && options.format === 'pretty' && options.verbosity !== 'quiet';
   let bar: { task: string; bar: SingleBar } | undefined;

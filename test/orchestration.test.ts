@@ -1,0 +1,172 @@
+// Orchestration: tasks with states and attempts, retries of transient faults only,
+// run history, settings precedence, backfill and validation history.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveSettings, describeSettings } from '../src/config';
+import { monthEndAfter, planBackfill } from '../src/flow/backfill';
+import { REAL, REAL_AVAILABLE, REPO, SEEDS, cli, copyMonths, query, snapshotFiles, tempDir, warehouseState } from './helpers';
+
+/** Holds the warehouse database file open read-only in another process for `ms`. */
+function holdWarehouse(database: string, ms: number): Promise<{ released: Promise<void> }> {
+  const script = `
+    const { DuckDBInstance } = require('@duckdb/node-api');
+    (async () => {
+      const connection = await (await DuckDBInstance.create(':memory:')).connect();
+      await connection.run(${JSON.stringify(`ATTACH '${database.replace(/'/g, "''")}' AS wh (READ_ONLY)`)});
+      process.stdout.write('holding\\n');
+      setTimeout(() => process.exit(0), ${ms});
+    })();`;
+  const child = spawn(process.execPath, ['-e', script], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+  const released = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  return new Promise((resolve) => child.stdout.on('data', () => resolve({ released })));
+}
+
+describe('settings', () => {
+  it('takes a flag over the environment, the environment over .env, and .env over the default', () => {
+    const cwd = tempDir();
+    fs.writeFileSync(path.join(cwd, '.env'), 'SEED_DIR=from-dotenv\nWAREHOUSE_DIR=wh-dotenv\nSTREAMFLOW_THREADS=1\nDATABASE_URL=postgres://me:hunter2@127.0.0.1:5432/db\n');
+    const settings = resolveSettings({ warehouse: 'wh-flag' }, { WAREHOUSE_DIR: 'wh-env', SEED_DIR: undefined }, cwd);
+    expect(settings.warehouseDir).toBe(path.resolve('wh-flag'));
+    expect(settings.seedsDir).toBe(path.resolve('from-dotenv'));
+    expect(settings.threads).toBe(1);
+    expect(resolveSettings({}, {}, tempDir()).lockTimeoutMs).toBe(10_000);
+    const described = describeSettings({}, { WAREHOUSE_DIR: 'wh-env' }, cwd);
+    expect(described.find((setting) => setting.key === 'warehouseDir')).toEqual({ key: 'warehouseDir', value: 'wh-env', source: 'env' });
+    const url = described.find((setting) => setting.key === 'databaseUrl');
+    expect(url).toEqual({ key: 'databaseUrl', value: 'postgres://me:****@127.0.0.1:5432/db', source: '.env' });
+  });
+
+  it('config prints the resolved settings with the secret masked', async () => {
+    const previous = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = 'postgres://me:hunter2@127.0.0.1:5432/db';
+    try {
+      const result = await cli('--json', 'config');
+      expect(result.code).toBe(0);
+      expect(result.stdout).not.toContain('hunter2');
+      expect(result.json.settings.map((setting: { key: string }) => setting.key)).toContain('seedsDir');
+    } finally {
+      if (previous === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = previous;
+    }
+  });
+});
+
+describe('tasks and retries', () => {
+  it('retries a write that finds the warehouse file held by a reader, logs the attempts, and succeeds', async () => {
+    const warehouse = tempDir();
+    expect((await cli('--warehouse', warehouse, 'ingest', 'month_000', '2024-01-31')).code).toBe(0);
+    const holder = await holdWarehouse(path.join(warehouse, 'streamflow.duckdb'), 1500);
+    const result = await cli('--warehouse', warehouse, '--json', 'ingest', 'month_001', '2024-02-29');
+    await holder.released;
+    expect(result.code).toBe(0);
+    const upsert = result.json.tasks.find((task: { task: string }) => task.task === 'upsert');
+    expect(upsert.state).toBe('completed');
+    expect(upsert.attempts).toBeGreaterThan(1);
+    expect(result.stderr).toMatch(/upsert: retrying \(attempt 2\) after a transient fault: .*lock/i);
+    const [recorded] = await query(warehouse, `SELECT attempts FROM meta.task_runs WHERE run_id = '${result.json.run_id}' AND task = 'upsert'`);
+    expect(recorded.attempts).toBe(upsert.attempts);
+  });
+
+  it('fails a data error at once, with one attempt, and skips the tasks after it', async () => {
+    const warehouse = tempDir();
+    const seeds = copyMonths(SEEDS, ['month_000']);
+    const file = path.join(seeds, 'month_000', 'usage_agg_30d.csv');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/\n([^,\n]+),[^,\n]+,/, '\n$1,abc,'));
+    const result = await cli('--seeds', seeds, '--warehouse', warehouse, '--json', 'ingest', 'month_000', '2024-01-31');
+    expect(result.code).toBe(1);
+    const states = Object.fromEntries(result.json.tasks.map((task: { task: string; state: string; attempts: number }) => [task.task, [task.state, task.attempts]]));
+    expect(states).toEqual({
+      load: ['failed', 1],
+      validate: ['skipped', 0],
+      plan: ['skipped', 0],
+      upsert: ['skipped', 0],
+      snapshot: ['skipped', 0],
+      record: ['completed', 1],
+    });
+  });
+});
+
+describe.skipIf(!REAL_AVAILABLE)('run history on the real months', () => {
+  const warehouse = tempDir();
+  beforeAll(async () => {
+    expect((await cli('--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_000', '2024-01-31')).code).toBe(0);
+    expect((await cli('--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_001', '2024-02-29')).code).toBe(0);
+  });
+
+  it('runs --json lists runs newest first with id, month, as_of, status, duration and rows in/updated', async () => {
+    const result = await cli('--warehouse', warehouse, '--json', 'runs');
+    expect(result.code).toBe(0);
+    const [newest, oldest] = result.json.runs;
+    expect(newest).toMatchObject({ month: 'month_001', as_of: '2024-02-29', status: 'succeeded', rows_in: 6 * 7043, rows_inserted: 0, rows_updated: 7043 + 202 + 360 + 2652 });
+    expect(oldest).toMatchObject({ month: 'month_000', as_of: '2024-01-31', status: 'succeeded', rows_inserted: 6 * 7043 });
+    expect(newest.duration_ms).toBeGreaterThan(0);
+  });
+
+  it('runs show <id> --json gives tasks with attempts and timings, counts and the report path', async () => {
+    const { json } = await cli('--warehouse', warehouse, '--json', 'runs');
+    const result = await cli('--warehouse', warehouse, '--json', 'runs', 'show', json.runs[0].run_id);
+    expect(result.code).toBe(0);
+    expect(result.json.tasks.map((task: { task: string }) => task.task)).toEqual(['load', 'validate', 'plan', 'upsert', 'snapshot', 'record']);
+    for (const task of result.json.tasks) expect(task).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(result.json.table_counts.find((table: { table: string }) => table.table === 'labels')).toMatchObject({ updated: 2652 });
+    expect(fs.existsSync(path.join(warehouse, result.json.report_path, 'validation.json'))).toBe(true);
+    expect((await cli('--warehouse', warehouse, 'runs', 'show', 'no-such-run')).code).toBe(2);
+  });
+
+  it('keeps every expectation result queryable month by month', async () => {
+    const rows = await query(
+      warehouse,
+      `SELECT strftime(as_of, '%Y-%m-%d') AS as_of, unexpected_percent, element_count FROM meta.validation_results
+       WHERE expectation_id = 'labels.' || (SELECT split_part(expectation_id, '.', 2) FROM meta.validation_results
+             WHERE table_name = 'labels' AND expectation_type = 'expect_column_mean_to_be_between' LIMIT 1) || '.expect_column_mean_to_be_between'
+       ORDER BY as_of`,
+    );
+    expect(rows.map((row) => row.as_of)).toEqual(['2024-01-31', '2024-02-29']);
+  });
+});
+
+describe('backfill', () => {
+  it('derives each as_of from the month-end rule anchored at the first month', () => {
+    expect(monthEndAfter('2024-01-31', 0)).toBe('2024-01-31');
+    expect(monthEndAfter('2024-01-31', 1)).toBe('2024-02-29');
+    expect(monthEndAfter('2024-01-31', 11)).toBe('2024-12-31');
+    expect(planBackfill(SEEDS, '2024-01-31', {})).toEqual([
+      { month: 'month_000', asOf: '2024-01-31' },
+      { month: 'month_001', asOf: '2024-02-29' },
+      { month: 'month_002', asOf: '2024-03-31' },
+    ]);
+  });
+
+  it('over the committed seeds equals ingesting each month by hand, byte for byte', async () => {
+    const byHand = tempDir();
+    for (const [month, asOf] of [['month_000', '2024-01-31'], ['month_001', '2024-02-29'], ['month_002', '2024-03-31']]) {
+      expect((await cli('--warehouse', byHand, 'ingest', month, asOf)).code).toBe(0);
+    }
+    const backfilled = tempDir();
+    const result = await cli('--warehouse', backfilled, '--json', 'backfill');
+    expect(result.code).toBe(0);
+    expect(result.json.runs.map((run: { status: string }) => run.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(snapshotFiles(backfilled)).toEqual(snapshotFiles(byHand));
+    expect(await warehouseState(backfilled)).toEqual(await warehouseState(byHand));
+  });
+
+  it('stops at the first failing month, and a rerun after the fix verifies the frozen months and resumes there', async () => {
+    const seeds = copyMonths(SEEDS, ['month_000', 'month_001', 'month_002']);
+    const labels = path.join(seeds, 'month_001', 'labels.csv');
+    const clean = fs.readFileSync(labels, 'utf8');
+    fs.writeFileSync(labels, clean.replace(/,(True|False)\n/, ',maybe\n'));
+    const warehouse = tempDir();
+
+    const failed = await cli('--seeds', seeds, '--warehouse', warehouse, 'backfill');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('labels.churn_label');
+    expect((await query(warehouse, 'SELECT DISTINCT strftime(as_of, \'%Y-%m-%d\') AS as_of FROM meta.snapshots')).map((row) => row.as_of)).toEqual(['2024-01-31']);
+
+    fs.writeFileSync(labels, clean);
+    const resumed = await cli('--seeds', seeds, '--warehouse', warehouse, '--json', 'backfill');
+    expect(resumed.code).toBe(0);
+    expect(resumed.json.runs.map((run: { status: string }) => run.status)).toEqual(['unchanged', 'succeeded', 'succeeded']);
+  });
+});
