@@ -1,0 +1,98 @@
+// Each stage on its own, against a real in-memory DuckDB and the committed seeds.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CONTRACT } from '../src/contract/tables';
+import { openEngine, type Engine } from '../src/engine/duckdb';
+import { loadMonth } from '../src/load';
+import { compareWithFrozen, publishSnapshots, readManifest, writeSnapshots } from '../src/snapshot';
+import { countChanges, upsertMonth } from '../src/upsert';
+import { validateMonth } from '../src/validate';
+import { attachWarehouse, ensureWarehouse } from '../src/warehouse/catalog';
+import { warehouseLayout } from '../src/warehouse/layout';
+import { recordRun } from '../src/record';
+import { SEEDS, tempDir } from './helpers';
+
+const month = (name: string) => ({ name, dir: path.join(SEEDS, name) });
+
+describe('stages on the committed seeds', () => {
+  let engine: Engine;
+  let layout: ReturnType<typeof warehouseLayout>;
+
+  beforeEach(async () => {
+    layout = warehouseLayout(tempDir());
+    engine = await openEngine({ threads: 2 });
+    await ensureWarehouse(engine, layout);
+    await attachWarehouse(engine, layout, 'read_write');
+  });
+  afterEach(() => engine.close());
+
+  it('load: types every column as declared and keeps the CSV line of each row', async () => {
+    const loaded = await loadMonth(engine, month('month_000'));
+    expect(loaded.map((table) => [table.table, table.rows])).toEqual(CONTRACT.map((table) => [table.name, 2500]));
+    expect(loaded[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    const types = await engine.rows<{ column_name: string; data_type: string }>(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = 'subscriptions' ORDER BY ordinal_position`,
+    );
+    expect(types.map((column) => `${column.column_name} ${column.data_type}`)).toEqual([
+      '_line BIGINT',
+      ...CONTRACT.find((table) => table.name === 'subscriptions')!.columns.map((column) => `${column.name} ${column.type}`),
+    ]);
+    const [first] = await engine.rows(`SELECT _line, user_id FROM staging.users ORDER BY _line LIMIT 1`);
+    const secondLine = fs.readFileSync(path.join(SEEDS, 'month_000', 'users.csv'), 'utf8').split('\n')[1];
+    expect(first).toEqual({ _line: 2, user_id: secondLine.split(',')[0] });
+    const [nulls] = await engine.rows(
+      `SELECT count(*) FILTER (WHERE plan_stream_tv IS NULL) AS missing, count(*) FILTER (WHERE net_service = 'No') AS no_internet FROM staging.subscriptions`,
+    );
+    expect(nulls.missing).toBe(nulls.no_internet);
+  });
+
+  it('validate: every expectation of every suite passes on a clean month, at least 20 of them', async () => {
+    await loadMonth(engine, month('month_000'));
+    const outcome = await validateMonth(engine, { asOf: '2024-01-31', liveAttached: true });
+    expect(outcome.results.length).toBeGreaterThanOrEqual(20);
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.warnings).toEqual([]);
+    for (const result of outcome.results) expect(result.result.element_count).toBeGreaterThan(0);
+  });
+
+  it('upsert: counts inserted, updated and unchanged rows, and a second merge changes nothing', async () => {
+    await loadMonth(engine, month('month_000'));
+    await upsertMonth(engine, { asOf: '2024-01-31', runId: 'run-0' });
+    await loadMonth(engine, month('month_001'));
+    const changes = await countChanges(engine);
+    const labels = changes.find((table) => table.table === 'labels')!;
+    expect(labels.inserted).toBe(25);
+    expect(labels.updated).toBeGreaterThan(0);
+    expect(labels.inserted + labels.updated + labels.unchanged).toBe(labels.rows_in);
+    expect(changes.find((table) => table.table === 'users')).toMatchObject({ inserted: 25, updated: 0, unchanged: 2500 });
+
+    await upsertMonth(engine, { asOf: '2024-02-29', runId: 'run-1' });
+    const again = await countChanges(engine);
+    for (const table of again) expect(table).toMatchObject({ inserted: 0, updated: 0, unchanged: table.rows_in });
+    const [audit] = await engine.rows(`SELECT count(*) FILTER (WHERE _changed_run_id = 'run-1') AS changed FROM wh.main.labels`);
+    expect(audit.changed).toBe(labels.inserted + labels.updated);
+  });
+
+  it('snapshot: byte-identical files from the same state, and a replay comparison that sees one changed row', async () => {
+    await loadMonth(engine, month('month_000'));
+    await upsertMonth(engine, { asOf: '2024-01-31', runId: 'run-0' });
+    const first = await writeSnapshots(engine, path.join(layout.staging, 'a'), { asOf: '2024-01-31', runId: 'run-0' });
+    const second = await writeSnapshots(engine, path.join(layout.staging, 'b'), { asOf: '2024-01-31', runId: 'run-0' });
+    expect(second.map((entry) => entry.sha256)).toEqual(first.map((entry) => entry.sha256));
+    const [columns] = await engine.rows(
+      `SELECT list(name ORDER BY name) AS names FROM parquet_schema(${`'${path.join(layout.staging, 'a', first[5].path)}'`}) WHERE name <> 'duckdb_schema'`,
+    );
+    expect(columns.names).toEqual(['as_of', 'churn_label', 'user_id']);
+
+    publishSnapshots(layout, path.join(layout.staging, 'a'), first);
+    const now = new Date().toISOString();
+    const run = { run_id: 'run-0', command: 'ingest', month: 'month_000', month_path: '', as_of: '2024-01-31', started_at: now, ended_at: now } as const;
+    await recordRun(engine, { ...run, status: 'succeeded', exit_code: 0, input_files: [], table_counts: [], error: null, report_path: null }, [], first, false);
+    const manifest = await readManifest(engine);
+    expect(await compareWithFrozen(engine, layout, manifest, '2024-01-31')).toEqual([]);
+    await engine.run(`UPDATE staging.labels SET churn_label = NOT churn_label WHERE _line = 2`);
+    const differences = await compareWithFrozen(engine, layout, manifest, '2024-01-31');
+    expect(differences.map((difference) => [difference.table, difference.keys])).toEqual([['labels', 1]]);
+  });
+});
