@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
+import { FIRST_AS_OF } from './contract/months';
 import { InvocationError } from './errors';
 import type { LogFormat, Verbosity } from './flow/log';
 
@@ -55,7 +56,7 @@ const DEFINITIONS: readonly Definition[] = [
   { key: 'threads', flag: 'threads', env: 'STREAMFLOW_THREADS' },
   { key: 'memoryLimit', flag: 'memoryLimit', env: 'STREAMFLOW_MEMORY_LIMIT' },
   { key: 'lockTimeoutMs', flag: 'lockTimeout', env: 'STREAMFLOW_LOCK_TIMEOUT_MS', fallback: '10000' },
-  { key: 'firstAsOf', flag: 'firstAsOf', env: 'STREAMFLOW_FIRST_AS_OF', fallback: '2024-01-31' },
+  { key: 'firstAsOf', flag: 'firstAsOf', env: 'STREAMFLOW_FIRST_AS_OF', fallback: FIRST_AS_OF },
   { key: 'databaseUrl', flag: 'url', env: 'DATABASE_URL', secret: true },
 ];
 

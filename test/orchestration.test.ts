@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveSettings, describeSettings } from '../src/config';
-import { monthEndAfter, planBackfill } from '../src/flow/backfill';
+import { planBackfill } from '../src/flow/backfill';
+import { monthEndAfter } from '../src/contract/months';
 import { REAL, REAL_AVAILABLE, REPO, SEEDS, cli, copyMonths, query, snapshotFiles, tempDir, warehouseState } from './helpers';
 
 /** Holds the warehouse database file open read-only in another process for `ms`. */

@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateMonths, monthEndDate, TABLES } from '../src/seeds/generate';
-import type { TableName } from '../src/seeds/generate';
+import { generateMonths } from '../src/seeds/generate';
+import { TABLE_NAMES as TABLES, type TableName } from '../src/contract/tables';
+import { FIRST_AS_OF, monthEndAfter } from '../src/contract/months';
 
 // The real exports are test input only; the header comparison runs where they exist.
 const REAL_MONTH = path.resolve(__dirname, '..', '..', 'shared', 'data', 'streamflow', 'month_000');
@@ -150,7 +151,7 @@ describe('seed generator', () => {
     expectAllMatch(column(month.subscriptions, 'paperless_billing'), /^(True|False)$/);
     expectAllMatch(column(month.labels, 'churn_label'), /^(True|False)$/);
     expectAllMatch(column(month.users, 'signup_date'), /^\d{4}-\d{2}-\d{2}$/);
-    const lastDay = monthEndDate(MONTHS - 1);
+    const lastDay = monthEndAfter(FIRST_AS_OF, MONTHS - 1);
     const dates = column(month.users, 'signup_date');
     expect(dates.filter((date) => Number.isNaN(Date.parse(date)) || date > lastDay || date < '2022-01-01')).toEqual([]);
     expectAllMatch(column(month.users, 'user_gender'), /^(Female|Male)$/);
@@ -232,9 +233,9 @@ describe('seed generator', () => {
       const [before, after] = [months[month - 1], months[month]];
       for (const table of TABLES) expect(after[table].lines.length, table).toBe(before[table].lines.length + NEW_USERS_PER_MONTH);
       const newUsers = after.users.records.slice(before.users.lines.length);
-      const firstDay = `${monthEndDate(month).slice(0, 8)}01`;
+      const firstDay = `${monthEndAfter(FIRST_AS_OF, month).slice(0, 8)}01`;
       for (const user of newUsers) {
-        expect(user.signup_date >= firstDay && user.signup_date <= monthEndDate(month), user.signup_date).toBe(true);
+        expect(user.signup_date >= firstDay && user.signup_date <= monthEndAfter(FIRST_AS_OF, month), user.signup_date).toBe(true);
       }
       const newSubscriptions = after.subscriptions.records.slice(before.users.lines.length);
       expect(newSubscriptions.every((record) => record.months_active === '0' && record.total_paid === '0.0')).toBe(true);

@@ -4,12 +4,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Settings } from '../config';
+import { MONTH_FOLDER, monthEndAfter } from '../contract/months';
 import { InvocationError } from '../errors';
 import { parseAsOf, resolveMonth } from './invocation';
 import { runMonth, type RunSummary } from './ingest';
 import type { Logger } from './log';
 
-const MONTH_FOLDER = /^month_(\d{3,})$/;
 export const MONTHS_FILE = 'months.json';
 
 export interface BackfillRange {
@@ -20,12 +20,6 @@ export interface BackfillRange {
 export interface PlannedMonth {
   readonly month: string;
   readonly asOf: string;
-}
-
-/** The last day of the month `offset` months after the month of `first` (a month end itself). */
-export function monthEndAfter(first: string, offset: number): string {
-  const [year, month] = first.split('-').map(Number);
-  return new Date(Date.UTC(year, month - 1 + offset + 1, 0)).toISOString().slice(0, 10);
 }
 
 /**

@@ -12,16 +12,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openEngine, quoteLiteral } from '../engine/duckdb';
 import type { Engine } from '../engine/duckdb';
+import { TABLE_NAMES, type TableName } from '../contract/tables';
+import { FIRST_AS_OF, monthEndAfter, monthFolderName } from '../contract/months';
 
-export const TABLES = [
-  'users',
-  'subscriptions',
-  'usage_agg_30d',
-  'payments_agg_90d',
-  'support_agg_90d',
-  'labels',
-] as const;
-export type TableName = (typeof TABLES)[number];
 
 export const DEFAULT_SEED = 42;
 /** Share of month_000's users that sign up in each later month. */
@@ -123,15 +116,6 @@ function usersInMonth(plan: Pick<GenerationPlan, 'initialUsers' | 'newUsersPerMo
   return plan.initialUsers + month * plan.newUsersPerMonth;
 }
 
-export function monthFolderName(month: number): string {
-  return `month_${String(month).padStart(3, '0')}`;
-}
-
-/** month_000 is the January 2024 export; month k is exported on the last day of the k-th month after. */
-export function monthEndDate(month: number): string {
-  return new Date(Date.UTC(2024, month + 1, 0)).toISOString().slice(0, 10);
-}
-
 // ---------------------------------------------------------------------------------------
 // Writing one month
 
@@ -145,13 +129,13 @@ async function writeMonth(engine: Engine, plan: GenerationPlan, month: number): 
   fs.rmSync(partial, { recursive: true, force: true });
   fs.mkdirSync(partial);
   const rows = usersInMonth(plan, month);
-  for (const table of TABLES) {
+  for (const table of TABLE_NAMES) {
     const file = path.join(partial, `${table}.csv`);
     await engine.run(`COPY (${tableQuery(table, month, rows)}) TO ${quoteLiteral(file)} (HEADER, DELIMITER ',')`);
   }
   fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(partial, dir);
-  return { name, dir, asOf: monthEndDate(month), rows, elapsedMs: Date.now() - started };
+  return { name, dir, asOf: monthEndAfter(FIRST_AS_OF, month), rows, elapsedMs: Date.now() - started };
 }
 
 /** The SELECT for one table of one month, in the exports' column order, one row per user. */
