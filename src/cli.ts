@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './flow/log';
 import { InvocationError, StreamflowError, exitCodeOf } from './errors';
 import { parseAsOf, resolveMonth } from './flow/invocation';
 import { RunFailed, runMonth, type RunSummary } from './flow/ingest';
-import { formatRows, type OutputFormat } from './query/format';
+import { formatArrow, formatRows, type OutputFormat } from './query/format';
 import { openQueryEngine, openReader } from './query';
 import { readManifest } from './snapshot';
 import { verifySnapshots } from './snapshot/verify';
@@ -173,7 +173,7 @@ export function buildProgram(): Command {
         const rows = await engine.rows(sql).catch((error: Error) => {
           throw new InvocationError(`query failed: ${error.message}`);
         });
-        process.stdout.write(formatRows(rows, options.format));
+        process.stdout.write(options.format === 'arrow' ? await formatArrow(rows) : formatRows(rows, options.format));
       } finally {
         engine.close();
       }

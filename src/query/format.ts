@@ -1,5 +1,4 @@
 // Printing result rows: an aligned text table for people, CSV/JSON/Arrow IPC for tools.
-import { tableFromJSON, tableToIPC } from 'apache-arrow';
 
 export type OutputFormat = 'table' | 'csv' | 'json' | 'arrow';
 
@@ -13,15 +12,19 @@ function csvField(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function formatRows(rows: readonly Record<string, unknown>[], format: OutputFormat): string | Uint8Array {
+/** Arrow IPC (stream format); apache-arrow is loaded only here, as it costs ~50 ms of start-up. */
+export async function formatArrow(rows: readonly Record<string, unknown>[]): Promise<Uint8Array> {
+  const { tableFromJSON, tableToIPC } = await import('apache-arrow');
+  return tableToIPC(tableFromJSON(rows as Record<string, unknown>[]), 'stream');
+}
+
+export function formatRows(rows: readonly Record<string, unknown>[], format: Exclude<OutputFormat, 'arrow'>): string {
   const columns = rows.length > 0 ? Object.keys(rows[0]) : [];
   switch (format) {
     case 'json':
       return `${JSON.stringify(rows, null, 2)}\n`;
     case 'csv':
       return [columns.join(','), ...rows.map((row) => columns.map((column) => csvField(row[column])).join(','))].join('\n') + '\n';
-    case 'arrow':
-      return tableToIPC(tableFromJSON(rows as Record<string, unknown>[]), 'stream');
     case 'table': {
       if (rows.length === 0) return '(no rows)\n';
       const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell(row[column]).length)));

@@ -99,23 +99,29 @@ export async function compareWithFrozen(
   manifest: readonly SnapshotEntry[],
   asOf: string,
 ): Promise<ReplayDifference[]> {
-  const differences: ReplayDifference[] = [];
-  for (const table of CONTRACT) {
+  // One query for all six tables: the per-table comparisons are small and their fixed costs add up.
+  const comparisons = CONTRACT.map((table) => {
     const entries = manifest.filter((entry) => entry.table_name === table.name);
     const frozen = entries.find((entry) => entry.as_of === asOf);
     const previous = entries.filter((entry) => entry.as_of < asOf).at(-1);
     const empty = `SELECT ${orderedColumns(table)} FROM wh.main.${quoteIdent(table.name)} WHERE false`;
     const base = previous ? frozenStateSql(layout, table, previous) : empty;
     const stored = frozen ? frozenStateSql(layout, table, frozen) : empty;
-    const next = mergedStateSql(table, base);
     const key = quoteIdent(table.key[0]);
-    const [row] = await engine.rows(
-      `WITH next AS (${next}), stored AS (${stored}),
-            changed AS ((SELECT * FROM next EXCEPT ALL SELECT * FROM stored) UNION ALL (SELECT * FROM stored EXCEPT ALL SELECT * FROM next))
-       SELECT count(DISTINCT ${key}) AS keys, list(DISTINCT ${key} ORDER BY ${key})[1:5] AS sample_keys FROM changed`,
-    );
-    const keys = Number(row.keys);
-    if (keys > 0) differences.push({ table: table.name, keys, sample_keys: row.sample_keys as string[] });
-  }
+    // Keys are unique (validated, and frozen from validated months), so a join on the key
+    // that finds a missing side or a differing column is exactly a row-set difference.
+    const differs = [
+      `next.${key} IS NULL`,
+      `stored.${key} IS NULL`,
+      ...table.columns.filter((column) => !table.key.includes(column.name)).map((column) => `next.${quoteIdent(column.name)} IS DISTINCT FROM stored.${quoteIdent(column.name)}`),
+    ].join(' OR ');
+    return `SELECT ${quoteLiteral(table.name)} AS "table", count(*) AS keys, list(coalesce(next.${key}, stored.${key}) ORDER BY coalesce(next.${key}, stored.${key}))[1:5] AS sample_keys
+            FROM (${mergedStateSql(table, base)}) AS next FULL OUTER JOIN (${stored}) AS stored ON next.${key} = stored.${key}
+            WHERE ${differs}`;
+  });
+  const rows = await engine.rows<{ table: string; keys: number; sample_keys: string[] }>(comparisons.join('\nUNION ALL\n'));
+  const differences: ReplayDifference[] = CONTRACT.map((table) => rows.find((row) => row.table === table.name)!)
+    .filter((row) => row.keys > 0)
+    .map((row) => ({ table: row.table, keys: row.keys, sample_keys: row.sample_keys }));
   return differences;
 }
