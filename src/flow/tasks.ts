@@ -83,6 +83,11 @@ export class FlowTasks {
     }
   }
 
+  /** A progress callback for a long task (shown as a bar on a terminal). */
+  progress(task: string, unit: string): (done: number, total: number) => void {
+    return (done, total) => this.logger.progress(task, done, total, unit);
+  }
+
   /** Marks every task still pending as skipped (the run ended before them). */
   skipPending(): void {
     for (const run of this.runs) if (run.state === 'pending') run.state = 'skipped';

@@ -45,7 +45,12 @@ function frozenStateSql(layout: WarehouseLayout, table: TableSpec, entry: Snapsh
  * Writes every live table as the partition for `asOf` under `stagingRoot` (inside the
  * run's transaction, so it sees the merged rows); returns manifest entries for the final paths.
  */
-export async function writeSnapshots(engine: Engine, stagingRoot: string, run: { asOf: string; runId: string }): Promise<SnapshotEntry[]> {
+export async function writeSnapshots(
+  engine: Engine,
+  stagingRoot: string,
+  run: { asOf: string; runId: string },
+  onProgress: (done: number, total: number) => void = () => undefined,
+): Promise<SnapshotEntry[]> {
   const entries: SnapshotEntry[] = [];
   for (const table of CONTRACT) {
     const relative = snapshotFile(table.name, run.asOf);
@@ -68,6 +73,7 @@ export async function writeSnapshots(engine: Engine, stagingRoot: string, run: {
       sha256: await sha256File(staged),
       run_id: run.runId,
     });
+    onProgress(entries.length, CONTRACT.length);
     if (entries.length === 1) await faultPoint('snapshot-partial');
   }
   return entries;
