@@ -55,6 +55,14 @@ export class RefusedError extends StreamflowError {
   }
 }
 
+/** Longest sample value a message shows: a raw line after an unterminated quote can hold the rest of the file. */
+const SAMPLE_CHARS = 120;
+
+function sampleText(value: string | null): string {
+  if (value === null) return 'NULL';
+  return JSON.stringify(value.length > SAMPLE_CHARS ? `${value.slice(0, SAMPLE_CHARS)}…` : value);
+}
+
 export function formatProblem(problem: Problem): string {
   const where = [problem.table, problem.column].filter(Boolean).join('.');
   const count =
@@ -63,7 +71,7 @@ export function formatProblem(problem: Problem): string {
       : `: ${problem.count} row${problem.count === 1 ? '' : 's'}${problem.percent === undefined ? '' : ` (${problem.percent.toFixed(2)} %)`}`;
   const samples = problem.samples?.length
     ? `; e.g. ${problem.samples
-        .map((sample) => `line ${sample.line}${sample.user_id ? ` (${sample.user_id})` : ''}: ${sample.value === null ? 'NULL' : JSON.stringify(sample.value)}`)
+        .map((sample) => `line ${sample.line}${sample.user_id ? ` (${sample.user_id})` : ''}: ${sampleText(sample.value)}`)
         .join(', ')}`
     : '';
   const detail = problem.detail ? ` — ${problem.detail}` : '';

@@ -33,7 +33,12 @@ export interface KwargsByType {
   expect_column_mean_to_be_between: Column & Bounds<number>;
   expect_column_proportion_of_unique_values_to_be_between: Column & Bounds<number>;
   expect_column_proportion_of_non_null_values_to_be_between: Column & Bounds<number>;
-  /** Foreign key: every value exists in `other_table.other_column` (the staged month or the live table). */
+  /**
+   * Relative null-rate guard: the staged share of NULLs may exceed the live table's share
+   * by at most `max_increase` (a fraction, 0.05 = 5 points). Passes while the live table is empty.
+   */
+  expect_column_null_fraction_to_not_increase_by_more_than: Column & { readonly max_increase: number };
+  /** Foreign key: every value exists in `other_table.other_column` of the staged month. */
   expect_column_values_to_be_in_other_table: Column & { readonly other_table: string; readonly other_column: string };
 }
 

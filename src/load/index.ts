@@ -2,13 +2,29 @@
 // and no type guessing. Produces `staging.<table>` (typed, plus `_line`, the CSV line).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as readline from 'node:readline';
 import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
 import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
 import { DataRejectedError, type Problem, type SampleValue } from '../errors';
 import { sha256File } from '../engine/files';
+import { loadCheckId, stageFailures, startFailures } from '../validate/failures';
 import { expectedText, typedValueSql, unparseableSql } from './parse-rules';
 
 export const SAMPLE_LIMIT = 5;
+
+/**
+ * The CSV line of a raw row: the header is line 1, and every record is one line, since
+ * empty lines and values spanning lines are rejected before any line number is used.
+ */
+const LINE_OF_RAW_ROW = '(rowid + 2)';
+
+/** The load stage's checks, named as expectations so that one report shape covers load and validate. */
+export const LOAD_CHECKS = {
+  fileExists: 'expect_table_file_to_exist',
+  columns: 'expect_table_columns_to_match_set',
+  wellFormed: 'expect_file_to_be_well_formed_csv',
+  parses: 'expect_column_values_to_be_of_type',
+} as const;
 
 export interface LoadedTable {
   readonly table: string;
@@ -25,116 +41,216 @@ export interface MonthInput {
   readonly dir: string;
 }
 
-/** Loads every table of the month; throws DataRejectedError listing every problem found. */
+/** A problem found while loading, with the SQL selecting all its rows (user_id, line, value) when it has rows. */
+interface LoadFinding {
+  readonly problem: Problem;
+  readonly rowsSql?: string;
+}
+
+/**
+ * Loads every table of the month; throws DataRejectedError listing every problem found.
+ * Every unexpected row is staged in the run's failure list (validate/failures.ts).
+ */
 export async function loadMonth(engine: Engine, month: MonthInput): Promise<LoadedTable[]> {
-  await engine.run('CREATE SCHEMA IF NOT EXISTS staging');
+  await startFailures(engine);
   const problems: Problem[] = [];
   const loaded: LoadedTable[] = [];
   for (const table of CONTRACT) {
     const result = await loadTable(engine, table, path.join(month.dir, table.file));
-    if ('problems' in result) problems.push(...result.problems);
-    else loaded.push(result);
+    if ('findings' in result) {
+      for (const [index, { problem, rowsSql }] of result.findings.entries()) {
+        if (rowsSql) {
+          await stageFailures(engine, { expectationId: loadCheckId(table.name, index, problem.rule), table: table.name, column: problem.column }, rowsSql);
+        }
+        problems.push(problem);
+      }
+    } else loaded.push(result);
   }
   if (problems.length > 0) throw new DataRejectedError(problems);
   return loaded;
 }
 
-async function loadTable(engine: Engine, table: TableSpec, file: string): Promise<LoadedTable | { problems: Problem[] }> {
+async function loadTable(engine: Engine, table: TableSpec, file: string): Promise<LoadedTable | { findings: LoadFinding[] }> {
   if (!fs.existsSync(file)) {
-    return { problems: [{ table: table.name, rule: 'table file present', detail: `${file} is missing` }] };
+    return { findings: [{ problem: { table: table.name, rule: LOAD_CHECKS.fileExists, detail: `${file} is missing` } }] };
   }
   const header = readHeader(file);
   const drift = headerDrift(table, header);
-  if (drift.length > 0) return { problems: drift };
+  if (drift.length > 0) return { findings: drift.map((problem) => ({ problem })) };
 
-  const raw = quoteIdent(`raw_${table.name}`);
+  // Line numbers (LINE_OF_RAW_ROW) hold only while every record is one non-empty line:
+  // the reader skips empty lines, so they are rejected here, and a value holding a line
+  // break is rejected as unparseable (parse-rules.ts).
+  const layout = await scanLines(file);
+  if (layout.interiorEmptyLines.length > 0) return { findings: [{ problem: emptyLinesProblem(table, layout) }] };
+
+  const raw = `staging.${quoteIdent(`raw_${table.name}`)}`;
+  // store_rejects keeps each malformed row (ragged, unterminated quote, bad UTF-8) with its
+  // line and column instead of stopping at the first; any of them rejects the file. Its
+  // tables live in the temp catalog and are made afresh for every file.
+  const rejects = { table: `rejects_${table.name}`, scans: `reject_scans_${table.name}` };
   const columnsStruct = `{${header.map((name) => `${quoteLiteral(name)}: 'VARCHAR'`).join(', ')}}`;
   try {
+    await engine.run(`DROP TABLE IF EXISTS temp.${quoteIdent(rejects.table)}; DROP TABLE IF EXISTS temp.${quoteIdent(rejects.scans)}`);
     await engine.run(
-      `CREATE OR REPLACE TABLE staging.${raw} AS
+      `CREATE OR REPLACE TABLE ${raw} AS
        SELECT * FROM read_csv(${quoteLiteral(file)}, header = true, auto_detect = false, delim = ',', quote = '"',
-                              escape = '"', columns = ${columnsStruct}, strict_mode = true)`,
+                              escape = '"', columns = ${columnsStruct}, strict_mode = true, store_rejects = true,
+                              rejects_table = ${quoteLiteral(rejects.table)}, rejects_scan = ${quoteLiteral(rejects.scans)})`,
     );
   } catch (error) {
-    return { problems: [{ table: table.name, rule: 'well-formed CSV', detail: firstLines((error as Error).message, 3) }] };
+    // What store_rejects cannot pin to a row, e.g. line ends that change style mid-file.
+    return { findings: [{ problem: { table: table.name, rule: LOAD_CHECKS.wellFormed, detail: (error as Error).message.split('\n')[0] } }] };
   }
 
-  const parseProblems = await findUnparseable(engine, table, raw);
-  if (parseProblems.length > 0) return { problems: parseProblems };
+  const malformed = await findMalformedRows(engine, table, `temp.${quoteIdent(rejects.table)}`, layout.dataLines);
+  if (malformed.length > 0) return { findings: malformed };
+
+  const unparseable = await findUnparseable(engine, table, raw);
+  if (unparseable.length > 0) return { findings: unparseable };
 
   await engine.run(
     `CREATE OR REPLACE TABLE staging.${quoteIdent(table.name)} AS
      SELECT ${[
-       '(rowid + 2)::BIGINT AS _line',
+       `${LINE_OF_RAW_ROW}::BIGINT AS _line`,
        ...table.columns.map((column) =>
          column.inExport
            ? `${typedValueSql(column.name, column.type)} AS ${quoteIdent(column.name)}`
            : `NULL::${column.type} AS ${quoteIdent(column.name)}`,
        ),
      ].join(', ')}
-     FROM staging.${raw}`,
+     FROM ${raw}`,
   );
   const [{ rows }] = await engine.rows<{ rows: string }>(`SELECT count(*) AS rows FROM staging.${quoteIdent(table.name)}`);
   return { table: table.name, file, sha256: await sha256File(file), bytes: fs.statSync(file).size, rows: Number(rows), header };
 }
 
-/** The header line, split on commas; a UTF-8 BOM, CRLF and quoted names are accepted. */
+/** The header line, split on commas; a UTF-8 BOM, CRLF or CR line ends and quoted names are accepted. */
 export function readHeader(file: string): string[] {
   const head = Buffer.alloc(64 * 1024);
   const fd = fs.openSync(file, 'r');
   const length = fs.readSync(fd, head, 0, head.length, 0);
   fs.closeSync(fd);
   const text = head.subarray(0, length).toString('utf8').replace(/^\uFEFF/, '');
-  const line = text.split(/\r?\n/, 1)[0] ?? '';
+  const line = text.split(/\r\n|\n|\r/, 1)[0] ?? '';
   if (line === '') return [];
   return line.split(',').map((name) => name.trim().replace(/^"(.*)"$/, '$1'));
 }
 
 function headerDrift(table: TableSpec, header: readonly string[]): Problem[] {
   const expected = exportColumns(table).map((column) => column.name);
+  const drift = (column: string, detail: string): Problem => ({ table: table.name, column, rule: LOAD_CHECKS.columns, detail: `schema drift: ${detail}` });
   const problems: Problem[] = [];
   const seen = new Set<string>();
   for (const name of header) {
-    if (seen.has(name)) problems.push({ table: table.name, column: name, rule: 'schema drift: duplicate column' });
+    if (seen.has(name)) problems.push(drift(name, 'the header names this column twice'));
     seen.add(name);
   }
   for (const name of header.filter((name) => !expected.includes(name))) {
-    problems.push({ table: table.name, column: name || '(empty)', rule: 'schema drift: unexpected column', detail: `expected ${expected.join(',')}` });
+    problems.push(drift(name || '(empty)', `unexpected column; the contract has ${expected.join(',')}`));
   }
   for (const name of expected.filter((name) => !header.includes(name))) {
-    problems.push({ table: table.name, column: name, rule: 'schema drift: missing column', detail: `header is ${header.join(',') || '(empty)'}` });
+    problems.push(drift(name, `missing column; the header is ${header.join(',') || '(empty)'}`));
   }
   return problems;
 }
 
-/** One scan per table: for every typed column, how many texts fail to parse and the first few. */
-async function findUnparseable(engine: Engine, table: TableSpec, raw: string): Promise<Problem[]> {
-  const checks = exportColumns(table)
-    .map((column) => ({ column, predicate: unparseableSql(column.name, column.type) }))
-    .filter((check): check is { column: (typeof check)['column']; predicate: string } => check.predicate !== undefined);
-  if (checks.length === 0) return [];
-  const selects = checks.flatMap(({ column, predicate }, index) => [
-    `count(*) FILTER (WHERE ${predicate}) AS c${index}`,
-    `list({'line': rowid + 2, 'value': ${quoteIdent(column.name)}, 'user_id': "user_id"} ORDER BY rowid) FILTER (WHERE ${predicate})[1:${SAMPLE_LIMIT}] AS s${index}`,
-  ]);
-  const [row] = await engine.rows(`SELECT count(*) AS total, ${selects.join(', ')} FROM staging.${raw}`);
-  const problems: Problem[] = [];
-  checks.forEach(({ column }, index) => {
-    const count = Number(row[`c${index}`]);
-    if (count === 0) return;
-    problems.push({
-      table: table.name,
-      column: column.name,
-      rule: `parse as ${column.type}`,
-      count,
-      percent: (100 * count) / Number(row.total),
-      samples: (row[`s${index}`] as SampleValue[]).map((sample) => ({ ...sample, line: Number(sample.line) })),
-      detail: `expected ${expectedText(column.type)}`,
-    });
-  });
-  return problems;
+interface LineLayout {
+  /** Lines after the header, up to the last non-empty one. */
+  readonly dataLines: number;
+  /** Empty lines with a non-empty line after them. */
+  readonly interiorEmptyLines: readonly number[];
 }
 
-function firstLines(text: string, count: number): string {
-  return text.split('\n').slice(0, count).join(' ').trim();
+/** One streaming pass over the file's physical lines (LF, CRLF or CR ends). */
+async function scanLines(file: string): Promise<LineLayout> {
+  const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
+  const interiorEmptyLines: number[] = [];
+  let pending: number[] = [];
+  let lastNonEmpty = 0;
+  let number = 0;
+  for await (const line of lines) {
+    number += 1;
+    if (line === '') pending.push(number);
+    else {
+      interiorEmptyLines.push(...pending);
+      pending = [];
+      lastNonEmpty = number;
+    }
+  }
+  return { dataLines: Math.max(0, lastNonEmpty - 1), interiorEmptyLines };
+}
+
+/**
+ * The CSV reader skips empty lines silently, which would shift the line number of every
+ * row below one; an empty line in the middle of an export is no row of any table, so
+ * it is rejected. Empty lines at the end are harmless and ignored.
+ */
+function emptyLinesProblem(table: TableSpec, layout: LineLayout): Problem {
+  const count = layout.interiorEmptyLines.length;
+  return {
+    table: table.name,
+    rule: LOAD_CHECKS.wellFormed,
+    count,
+    percent: (100 * count) / layout.dataLines,
+    samples: layout.interiorEmptyLines.slice(0, SAMPLE_LIMIT).map((line) => ({ line, value: '' })),
+    detail: 'empty line in the middle of the file',
+  };
+}
+
+/** A rejected row as the file has it, cut short: after an unterminated quote it runs to the end of the file. */
+const REJECTED_LINE_CHARS = 1000;
+
+/**
+ * Rows the CSV reader rejected (store_rejects), one problem per kind of error, all rows
+ * staged. Shares are of the file's lines: after an unterminated quote the reader sees
+ * far fewer rows than the file has.
+ */
+async function findMalformedRows(engine: Engine, table: TableSpec, rejects: string, dataLines: number): Promise<LoadFinding[]> {
+  const rejectedLine = `left(trim(csv_line, E'\\r\\n'), ${REJECTED_LINE_CHARS})`;
+  const kinds = await engine.rows<{ error_type: string; count: number; samples: { line: number; value: string; column: string | null; message: string }[] }>(
+    `SELECT error_type, count(*) AS count,
+            list({'line': line, 'value': ${rejectedLine}, 'column': column_name, 'message': error_message} ORDER BY line)[1:${SAMPLE_LIMIT}] AS samples
+     FROM ${rejects} GROUP BY error_type ORDER BY min(line)`,
+  );
+  return kinds.map((kind) => ({
+    problem: {
+      table: table.name,
+      column: kind.samples[0].column ?? undefined,
+      rule: LOAD_CHECKS.wellFormed,
+      count: Number(kind.count),
+      percent: (100 * Number(kind.count)) / Math.max(1, dataLines),
+      samples: kind.samples.map((sample) => ({ line: Number(sample.line), value: sample.value })),
+      detail: `${kind.error_type.toLowerCase()}: ${kind.samples[0].message}`,
+    },
+    rowsSql: `SELECT NULL AS user_id, line, ${rejectedLine} AS value FROM ${rejects} WHERE error_type = ${quoteLiteral(kind.error_type)}`,
+  }));
+}
+
+/** One scan per table: for every column, how many texts fail to parse and the first few; all of them are staged. */
+async function findUnparseable(engine: Engine, table: TableSpec, raw: string): Promise<LoadFinding[]> {
+  const checks = exportColumns(table).map((column) => ({ column, predicate: unparseableSql(column.name, column.type) }));
+  const selects = checks.flatMap(({ column, predicate }, index) => [
+    `count(*) FILTER (WHERE ${predicate}) AS c${index}`,
+    `list({'line': ${LINE_OF_RAW_ROW}, 'value': ${quoteIdent(column.name)}, 'user_id': "user_id"} ORDER BY rowid) FILTER (WHERE ${predicate})[1:${SAMPLE_LIMIT}] AS s${index}`,
+  ]);
+  const [row] = await engine.rows(`SELECT count(*) AS total, ${selects.join(', ')} FROM ${raw}`);
+  const findings: LoadFinding[] = [];
+  checks.forEach(({ column, predicate }, index) => {
+    const count = Number(row[`c${index}`]);
+    if (count === 0) return;
+    findings.push({
+      problem: {
+        table: table.name,
+        column: column.name,
+        rule: LOAD_CHECKS.parses,
+        count,
+        percent: (100 * count) / Number(row.total),
+        samples: (row[`s${index}`] as SampleValue[]).map((sample) => ({ ...sample, line: Number(sample.line) })),
+        detail: `not a valid ${column.type}: expected ${expectedText(column.type)}`,
+      },
+      rowsSql: `SELECT "user_id" AS user_id, ${LINE_OF_RAW_ROW} AS line, ${quoteIdent(column.name)} AS value FROM ${raw} WHERE ${predicate}`,
+    });
+  });
+  return findings;
 }

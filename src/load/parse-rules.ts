@@ -1,6 +1,6 @@
 // How CSV text becomes a typed value. DuckDB's casts are lenient ('Yes' → true,
-// '3.5' → 4, '1.234' → 1.23), so every type first has to match the exact text shape of
-// the exports; only then is it cast. A value that fails either step is an error.
+// '3.5' → 4, '1.234' → 1.23, '1e400' → inf), so every type first has to match the exact
+// text shape of the exports; only then is it cast. A value that fails either step is an error.
 import type { ColumnType } from '../contract/tables';
 import { quoteIdent, quoteLiteral } from '../engine/duckdb';
 
@@ -9,7 +9,7 @@ interface ParseRule {
   readonly pattern: string;
   /** What the export looks like, for error messages. */
   readonly expected: string;
-  /** SQL turning the (already matched) text into the typed value. */
+  /** SQL turning the (already matched) text into the typed value; NULL when it does not fit the type. */
   readonly cast: (text: string) => string;
 }
 
@@ -23,14 +23,16 @@ function decimalRule(type: string, scale: number): ParseRule {
   };
 }
 
-const rules: Record<ColumnType, ParseRule | undefined> = {
-  VARCHAR: undefined,
+const rules: Record<ColumnType, ParseRule> = {
+  // No value of any table spans lines; one that does would also shift every later row's line number.
+  VARCHAR: { pattern: '[^\\r\\n]*', expected: 'text on one line', cast: (text) => text },
   BOOLEAN: { pattern: 'True|False', expected: 'True or False', cast: (text) => `(${text} = 'True')` },
   INTEGER: { pattern: '-?[0-9]{1,10}', expected: 'a whole number', cast: castTo('INTEGER') },
   DOUBLE: {
     pattern: '-?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?',
-    expected: 'a decimal number',
-    cast: castTo('DOUBLE'),
+    expected: 'a finite decimal number',
+    // A number beyond DOUBLE's range casts to ±inf: out of range, like an INTEGER overflow.
+    cast: (text) => `CASE WHEN isfinite(TRY_CAST(${text} AS DOUBLE)) THEN TRY_CAST(${text} AS DOUBLE) END`,
   },
   DATE: { pattern: '[0-9]{4}-[0-9]{2}-[0-9]{2}', expected: 'a date YYYY-MM-DD', cast: castTo('DATE') },
   'DECIMAL(10,2)': decimalRule('DECIMAL(10,2)', 2),
@@ -39,19 +41,16 @@ const rules: Record<ColumnType, ParseRule | undefined> = {
 
 /** SQL for the typed value of a raw text column; NULL stays NULL. */
 export function typedValueSql(column: string, type: ColumnType): string {
-  const rule = rules[type];
-  const text = quoteIdent(column);
-  return rule ? rule.cast(text) : text;
+  return rules[type].cast(quoteIdent(column));
 }
 
-/** SQL predicate true for a non-NULL text that is not a valid value of `type`, or undefined if every text is. */
-export function unparseableSql(column: string, type: ColumnType): string | undefined {
+/** SQL predicate true for a non-NULL text that is not a valid value of `type`. */
+export function unparseableSql(column: string, type: ColumnType): string {
   const rule = rules[type];
-  if (!rule) return undefined;
   const text = quoteIdent(column);
   return `(${text} IS NOT NULL AND (NOT regexp_full_match(${text}, ${quoteLiteral(rule.pattern)}) OR ${rule.cast(text)} IS NULL))`;
 }
 
 export function expectedText(type: ColumnType): string {
-  return rules[type]?.expected ?? 'text';
+  return rules[type].expected;
 }

@@ -6,6 +6,7 @@ import type { ExpectationConfig } from '../contract/expectations';
 import { quoteIdent } from '../engine/duckdb';
 
 export const PARTIAL_LIMIT = 20;
+const MISSING_KEYS_SHOWN = 5;
 
 export interface CompiledExpectation {
   readonly sql: string;
@@ -19,8 +20,9 @@ export interface CompiledExpectation {
 export interface CompileContext {
   /** The staged relation of a table, e.g. staging."users". */
   readonly relation: (table: string) => string;
-  /** Every key known for a parent table: staged this month or already live. */
-  readonly knownKeys: (table: string, column: string) => string;
+  /** The live table of a table, e.g. wh.main."users"; undefined when no warehouse is attached. */
+  readonly liveRelation: (table: string) => string | undefined;
+  readonly keyOf: (table: string) => readonly string[];
   /** The raw (all-text) staged table of a table, whose columns are the CSV header in file order. */
   readonly rawTableName: (table: string) => string;
   readonly asOf: string;
@@ -48,6 +50,9 @@ export function compileExpectation(table: string, config: ExpectationConfig, con
   const params = new Params();
   const source = context.relation(table);
   const where = config.kwargs.row_condition ? `WHERE ${config.kwargs.row_condition}` : '';
+  if (config.type === 'expect_column_null_fraction_to_not_increase_by_more_than') {
+    return compileNullShareIncrease(table, config.kwargs.column, where, context);
+  }
   const rowRule = compileRowRule(config, params, context);
   if (rowRule) return compileRowExpectation(source, where, rowRule, params);
 
@@ -75,6 +80,34 @@ function compileRowExpectation(source: string, where: string, rule: RowRule, par
     unexpectedRowsSql: `SELECT "user_id", _line AS line, ${column}::VARCHAR AS value FROM ${rows} WHERE ${unexpected}`,
     params: params.values,
     ignoresNulls: rule.ignoresNulls,
+  };
+}
+
+/**
+ * The staged NULL share against the live table's (judged in JavaScript from both); its
+ * unexpected rows are those that became NULL: non-NULL in the live table, NULL now.
+ */
+function compileNullShareIncrease(table: string, column: string, where: string, context: CompileContext): CompiledExpectation {
+  const value = quoteIdent(column);
+  const staged = `(SELECT * FROM ${context.relation(table)} ${where})`;
+  const liveTable = context.liveRelation(table);
+  // Without a warehouse there is nothing to compare with: an empty live relation, like a first month's.
+  const live = liveTable ? `(SELECT * FROM ${liveTable} ${where})` : `(SELECT * FROM ${staged} WHERE false)`;
+  const keyMatch = context.keyOf(table).map((key) => `live.${quoteIdent(key)} = staged.${quoteIdent(key)}`).join(' AND ');
+  const rows = `${staged} AS staged LEFT JOIN ${live} AS live ON ${keyMatch}`;
+  const becameNull = `(staged.${value} IS NULL AND live.${value} IS NOT NULL)`;
+  return {
+    sql: `SELECT count(*) AS element_count,
+                 count(*) FILTER (WHERE staged.${value} IS NULL) AS missing_count,
+                 count(*) FILTER (WHERE ${becameNull}) AS unexpected_count,
+                 {'staged': count(*) FILTER (WHERE staged.${value} IS NULL) / nullif(count(*), 0),
+                  'live': (SELECT count(*) FILTER (WHERE ${value} IS NULL) / nullif(count(*), 0) FROM ${live})} AS observed_value,
+                 list({'user_id': staged."user_id", 'line': staged._line, 'value': NULL::VARCHAR} ORDER BY staged._line)
+                   FILTER (WHERE ${becameNull})[1:${PARTIAL_LIMIT}] AS samples
+          FROM ${rows}`,
+    unexpectedRowsSql: `SELECT staged."user_id" AS user_id, staged._line AS line, NULL::VARCHAR AS value FROM ${rows} WHERE ${becameNull}`,
+    params: {},
+    ignoresNulls: false,
   };
 }
 
@@ -129,9 +162,12 @@ function compileRowRule(config: ExpectationConfig, params: Params, context: Comp
     }
     case 'expect_column_values_to_be_in_other_table': {
       const { column, other_table, other_column } = config.kwargs;
+      const other = quoteIdent(other_column);
+      // NOT IN is NULL, not true, once the list holds a NULL, which would pass every row;
+      // a NULL key of the other table is that table's own not-null failure.
       return {
         column,
-        unexpected: `${quoteIdent(column)} NOT IN (${context.knownKeys(other_table, other_column)})`,
+        unexpected: `${quoteIdent(column)} NOT IN (SELECT ${other} FROM ${context.relation(other_table)} WHERE ${other} IS NOT NULL)`,
         ignoresNulls: true,
       };
     }
@@ -145,8 +181,16 @@ function aggregateObserved(config: ExpectationConfig, params: Params, context: C
   switch (config.type) {
     case 'expect_table_row_count_to_be_between':
       return 'count(*)';
-    case 'expect_table_row_count_to_equal_other_table':
-      return `{'self': count(*), 'other': (SELECT count(*) FROM ${context.relation(config.kwargs.other_table_name)})}`;
+    case 'expect_table_row_count_to_equal_other_table': {
+      // Beside the counts, the first keys of the other table missing here: which rows went missing, not just how many.
+      const other = context.relation(config.kwargs.other_table_name);
+      const key = context.keyOf(table).map(quoteIdent);
+      const keyText = `concat_ws('|', ${key.map((column) => `other.${column}`).join(', ')})`;
+      const present = `SELECT 1 FROM ${context.relation(table)} AS self WHERE ${key.map((column) => `self.${column} = other.${column}`).join(' AND ')}`;
+      return `{'self': count(*), 'other': (SELECT count(*) FROM ${other}),
+               'missing_keys': (SELECT coalesce(list(${keyText} ORDER BY other._line)[1:${MISSING_KEYS_SHOWN}], [])
+                                FROM ${other} AS other WHERE NOT EXISTS (${present}))}`;
+    }
     case 'expect_column_mean_to_be_between':
       return `avg(${quoteIdent(config.kwargs.column)}::DOUBLE)`;
     case 'expect_column_proportion_of_unique_values_to_be_between':

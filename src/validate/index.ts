@@ -1,13 +1,14 @@
 // validate: run every table's expectation suite on the staged month and shape the
 // outcome as a Great Expectations validation result. Writes nothing but staging tables.
-import { CONTRACT } from '../contract/tables';
+import { CONTRACT, tableSpec, type TableName } from '../contract/tables';
 import { columnOf, severityOf, type ExpectationConfig, type Severity } from '../contract/expectations';
 import { quoteIdent, type Engine } from '../engine/duckdb';
 import type { Problem, SampleValue } from '../errors';
 import { compileExpectation, type CompileContext } from './compile';
+import { loadCheckId, stageFailures } from './failures';
 
+export { FAILURES_TABLE } from './failures';
 export const VALIDATION_SCHEMA_VERSION = '1.0';
-export const FAILURES_TABLE = 'staging._unexpected_rows';
 
 export interface UnexpectedIndex {
   readonly user_id: string | null;
@@ -38,23 +39,19 @@ export interface ValidationOutcome {
 
 export interface ValidateOptions {
   readonly asOf: string;
-  /** Whether the warehouse (attached as `wh`) already holds live tables whose keys count as known. */
+  /** Whether the warehouse is attached as `wh`, so that expectations can compare with the live tables. */
   readonly liveAttached: boolean;
 }
 
+/** Runs every suite on the staged month (after loadMonth, which starts the run's failure list). */
 export async function validateMonth(engine: Engine, options: ValidateOptions): Promise<ValidationOutcome> {
   const context: CompileContext = {
     relation: (table) => `staging.${quoteIdent(table)}`,
+    liveRelation: (table) => (options.liveAttached ? `wh.main.${quoteIdent(table)}` : undefined),
+    keyOf: (table) => tableSpec(table as TableName).key,
     rawTableName: (table) => `raw_${table}`,
-    knownKeys: (table, column) =>
-      options.liveAttached
-        ? `SELECT ${quoteIdent(column)} FROM staging.${quoteIdent(table)} UNION ALL SELECT ${quoteIdent(column)} FROM wh.main.${quoteIdent(table)}`
-        : `SELECT ${quoteIdent(column)} FROM staging.${quoteIdent(table)}`,
     asOf: options.asOf,
   };
-  await engine.run(
-    `CREATE OR REPLACE TABLE ${FAILURES_TABLE} (expectation_id VARCHAR, table_name VARCHAR, column_name VARCHAR, user_id VARCHAR, line BIGINT, value VARCHAR)`,
-  );
   const results: ExpectationResult[] = [];
   for (const table of CONTRACT) {
     for (const [index, config] of table.expectations.entries()) {
@@ -63,10 +60,7 @@ export async function validateMonth(engine: Engine, options: ValidateOptions): P
       const [row] = await engine.rows(compiled.sql, compiled.params);
       const result = judge(table.name, id, config, row, compiled.ignoresNulls);
       if (!result.success && compiled.unexpectedRowsSql) {
-        await engine.run(
-          `INSERT INTO ${FAILURES_TABLE} SELECT $id, $table, $column, user_id, line, value FROM (${compiled.unexpectedRowsSql})`,
-          { ...compiled.params, id, table: table.name, column: columnOf(config) ?? null },
-        );
+        await stageFailures(engine, { expectationId: id, table: table.name, column: columnOf(config) }, compiled.unexpectedRowsSql, compiled.params);
       }
       results.push(result);
     }
@@ -139,6 +133,11 @@ function aggregateSucceeds(config: ExpectationConfig, observed: unknown): boolea
     }
     case 'expect_column_values_to_be_of_type':
       return observed === config.kwargs.type_;
+    case 'expect_column_null_fraction_to_not_increase_by_more_than': {
+      const shares = observed as { staged: number | null; live: number | null };
+      if (shares.live === null || shares.staged === null) return true;
+      return Number(shares.staged) - Number(shares.live) <= config.kwargs.max_increase + 1e-12;
+    }
     case 'expect_table_row_count_to_be_between':
     case 'expect_column_mean_to_be_between':
     case 'expect_column_proportion_of_unique_values_to_be_between':
@@ -151,40 +150,58 @@ function aggregateSucceeds(config: ExpectationConfig, observed: unknown): boolea
 
 /** The problems of failed expectations, for the error message (samples capped at five). */
 export function problemsOf(results: readonly ExpectationResult[]): Problem[] {
-  return results.map((result) => ({
-    table: result.meta.table,
-    column: result.meta.column,
-    rule: result.expectation_config.type,
-    count: result.result.unexpected_count || undefined,
-    percent: result.result.unexpected_count ? result.result.unexpected_percent : undefined,
-    samples: result.result.partial_unexpected_index_list.slice(0, 5).map((index, position) => ({
-      line: index.line,
-      user_id: index.user_id,
-      value: result.result.partial_unexpected_list[position] ?? null,
-    })),
-    detail: result.result.observed_value === undefined ? undefined : `observed ${JSON.stringify(result.result.observed_value)}`,
-  }));
+  return results.map((result) => {
+    const observed = result.result.observed_value === undefined ? undefined : `observed ${JSON.stringify(result.result.observed_value)}`;
+    return {
+      table: result.meta.table,
+      column: result.meta.column,
+      rule: result.expectation_config.type,
+      count: result.result.unexpected_count || undefined,
+      percent: result.result.unexpected_count ? result.result.unexpected_percent : undefined,
+      samples: result.result.partial_unexpected_index_list.slice(0, 5).map((index, position) => ({
+        line: index.line,
+        user_id: index.user_id,
+        value: result.result.partial_unexpected_list[position] ?? null,
+      })),
+      detail: [describeExpectation(result.expectation_config), observed].filter(Boolean).join('; ') || undefined,
+    };
+  });
 }
 
-const LOAD_RULE_TYPES: Record<string, string> = {
-  'table file present': 'expect_table_file_to_exist',
-  'well-formed CSV': 'expect_file_to_be_well_formed_csv',
-};
+/** What an expectation asks for, in words, so a message can be read without the suite at hand. */
+function describeExpectation(config: ExpectationConfig): string | undefined {
+  const kwargs = config.kwargs as Record<string, unknown>;
+  const parts: string[] = [];
+  if (kwargs.row_condition) parts.push(`where ${String(kwargs.row_condition)}`);
+  if (kwargs.min_value !== undefined || kwargs.max_value !== undefined) {
+    const bound = (value: unknown) => (value === '$as_of' ? 'as_of' : String(value ?? '…'));
+    parts.push(`expected between ${bound(kwargs.min_value)} and ${bound(kwargs.max_value)}`);
+  }
+  if (Array.isArray(kwargs.value_set)) parts.push(`expected one of ${kwargs.value_set.join(', ')}`);
+  if (kwargs.regex) parts.push(`expected to match ${String(kwargs.regex)}`);
+  if (kwargs.other_table) parts.push(`expected in ${String(kwargs.other_table)}.${String(kwargs.other_column)} of this month`);
+  if (kwargs.other_table_name) parts.push(`expected as many rows as ${String(kwargs.other_table_name)}`);
+  if (typeof kwargs.max_increase === 'number') parts.push(`expected at most ${(100 * kwargs.max_increase).toFixed(1)} points more NULLs than the live table`);
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}
 
-/** Load problems (missing file, drift, unparseable text) as failed expectation results, so one report shape covers both. */
+/**
+ * Load problems (missing file, drift, malformed rows, unparseable values) as failed
+ * expectation results, so one report shape covers both stages; their rule is already
+ * an expectation type (load/index.ts LOAD_CHECKS), their ids those load staged rows under.
+ */
 export function resultsFromLoadProblems(problems: readonly Problem[]): ExpectationResult[] {
-  return problems.map((problem, index) => {
-    const type = problem.rule.startsWith('schema drift')
-      ? 'expect_table_columns_to_match_set'
-      : problem.rule.startsWith('parse as')
-        ? 'expect_column_values_to_be_of_type'
-        : (LOAD_RULE_TYPES[problem.rule] ?? problem.rule);
+  const seenPerTable = new Map<string, number>();
+  return problems.map((problem) => {
+    const table = problem.table ?? 'month';
+    const index = seenPerTable.get(table) ?? 0;
+    seenPerTable.set(table, index + 1);
     const samples = problem.samples ?? [];
     return {
       expectation_config: {
-        id: `${problem.table ?? 'month'}.load${String(index).padStart(2, '0')}.${type}`,
-        type,
-        kwargs: { column: problem.column, rule: problem.rule, detail: problem.detail },
+        id: loadCheckId(table, index, problem.rule),
+        type: problem.rule,
+        kwargs: { column: problem.column, detail: problem.detail },
       } as unknown as ExpectationResult['expectation_config'],
       success: false,
       result: {
