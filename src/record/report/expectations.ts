@@ -1,0 +1,128 @@
+// One table's expectation results: failed first, then warnings, then passes; each with
+// its readable rule, its reason, what was found and the unexpected samples.
+import type { ExpectationResult } from '../../validate';
+import { describeExpectation, loadDetail } from './describe';
+import { formatCount, formatPercent, plain } from './format';
+import { Html, badge, dataTable, html, valueHtml, type Row, type Status } from './html';
+
+export function statusOf(result: ExpectationResult): Status {
+  if (result.success) return 'passed';
+  return result.meta.severity === 'warn' ? 'warning' : 'failed';
+}
+
+const RANK: Record<Status, number> = { failed: 0, warning: 1, passed: 2 };
+
+/** Failed, then warnings, then passed; suite order within each (Array.sort is stable). */
+export function worstFirst(results: readonly ExpectationResult[]): ExpectationResult[] {
+  return [...results].sort((a, b) => RANK[statusOf(a)] - RANK[statusOf(b)]);
+}
+
+export function countByStatus(results: readonly ExpectationResult[]): Record<Status, number> {
+  const counts: Record<Status, number> = { failed: 0, warning: 0, passed: 0 };
+  for (const result of results) counts[statusOf(result)] += 1;
+  return counts;
+}
+
+/** A fragment id for links from the summary to a result. */
+export function anchorOf(result: ExpectationResult): string {
+  return `exp-${result.expectation_config.id.replace(/[^A-Za-z0-9_.-]/g, '-')}`;
+}
+
+const shareText = (fraction: unknown) => (typeof fraction === 'number' ? formatPercent(100 * fraction) : '—');
+
+/** What an aggregate expectation saw, in words; undefined for row-level expectations. */
+function observedText(result: ExpectationResult): string | undefined {
+  const observed = result.result.observed_value;
+  if (observed === undefined || observed === null) return undefined;
+  const kwargs = result.expectation_config.kwargs as Record<string, unknown>;
+  const expected = kwargs.column_set ?? kwargs.column_list;
+  if (Array.isArray(observed) && Array.isArray(expected)) {
+    if (result.success) return `${observed.length} columns as expected`;
+    const missing = expected.filter((name) => !observed.includes(name));
+    const extra = observed.filter((name) => !expected.includes(name));
+    const parts = [missing.length > 0 && `missing ${plain(missing)}`, extra.length > 0 && `unexpected ${plain(extra)}`].filter(Boolean);
+    return parts.length > 0 ? parts.join('; ') : `found ${plain(observed)}`;
+  }
+  if (typeof observed === 'number' && result.expectation_config.type === 'expect_table_row_count_to_be_between') {
+    return `${plain(observed)} rows`;
+  }
+  if (typeof observed === 'object' && !Array.isArray(observed) && 'self' in observed && 'other' in observed) {
+    const counts = observed as { self: unknown; other: unknown };
+    return `${plain(counts.self)} rows; ${plain(kwargs.other_table_name ?? 'other')}: ${plain(counts.other)}`;
+  }
+  if (typeof observed === 'object' && !Array.isArray(observed) && 'staged' in observed && 'live' in observed) {
+    const shares = observed as { staged: unknown; live: unknown };
+    return `NULL share ${shareText(shares.staged)}, live table ${shareText(shares.live)}`;
+  }
+  return `observed ${plain(observed)}`;
+}
+
+/** "12 of 7,043 unexpected (0.17%)"; undefined when the check counted no rows (aggregates, a missing file). */
+function unexpectedHtml(result: ExpectationResult): Html | undefined {
+  const { unexpected_count: unexpected, unexpected_percent: percent, element_count: elements } = result.result;
+  if (unexpected === 0 && elements === 0) return undefined;
+  const of = elements > 0 ? html` <span class="muted">of ${formatCount(elements)}</span>` : null;
+  const share = unexpected > 0 ? html` <span class="pct">(${formatPercent(percent)})</span>` : null;
+  return html`<strong${unexpected > 0 ? html` class="bad"` : null}>${formatCount(unexpected)}</strong>${of} <span class="muted">unexpected</span>${share}`;
+}
+
+/** What the check found: what an aggregate observed, or the unexpected rows; and what load reported. */
+function resultCell(result: ExpectationResult): Html {
+  const observed = observedText(result);
+  const detail = loadDetail(result.expectation_config);
+  const lines = [
+    observed === undefined ? unexpectedHtml(result) : html`<span class="observed">${observed}</span>`,
+    detail === undefined ? undefined : html`<span class="found">${detail}</span>`,
+  ].filter((line): line is Html => line !== undefined);
+  return lines.length > 0 ? html`${lines.map((line) => html`<div>${line}</div>`)}` : html`<span class="muted">—</span>`;
+}
+
+function expectationCell(result: ExpectationResult, asOf: string | null): Html {
+  const config = result.expectation_config;
+  const severity = config.kwargs.severity === 'warn' ? html` <span class="tag">warn only</span>` : null;
+  return html`<div class="rule">${describeExpectation(config, asOf)}</div><div class="type mono">${config.type}${severity}</div>`;
+}
+
+function samplesTable(result: ExpectationResult): Html | null {
+  const { partial_unexpected_list: values, partial_unexpected_index_list: indexes } = result.result;
+  const count = Math.max(values.length, indexes.length);
+  if (count === 0) return null;
+  const rows: Row[] = Array.from({ length: count }, (_, position) => ({
+    cells: [
+      { content: indexes[position]?.line === undefined ? '—' : formatCount(indexes[position].line), className: 'num' },
+      { content: indexes[position]?.user_id ?? '—', className: 'mono' },
+      valueHtml(values[position] ?? null),
+    ],
+  }));
+  const shown = result.result.unexpected_count > count ? ` (first ${count} of ${formatCount(result.result.unexpected_count)})` : '';
+  return html`<div class="samples"><div class="caption">Unexpected samples${shown}</div>${dataTable('sample-table', [{ content: 'CSV line', className: 'num' }, 'user_id', 'value'], rows)}</div>`;
+}
+
+/** The row under a failed or warning result: its unexpected samples. */
+function detailRow(result: ExpectationResult, status: Status): Row | null {
+  const samples = samplesTable(result);
+  return samples && { className: `detail ${status}`, cells: [{ content: samples, colSpan: 5 }] };
+}
+
+function resultRows(result: ExpectationResult, asOf: string | null): Row[] {
+  const status = statusOf(result);
+  const main: Row = {
+    id: anchorOf(result),
+    className: `result ${status}`,
+    cells: [
+      badge(status),
+      { content: result.meta.column ?? html`<span class="muted">table</span>`, className: 'mono' },
+      expectationCell(result, asOf),
+      resultCell(result),
+      { content: result.expectation_config.meta?.notes ?? '', className: 'why' },
+    ],
+  };
+  const detail = status === 'passed' ? null : detailRow(result, status);
+  return detail ? [main, detail] : [main];
+}
+
+export function expectationsTable(results: readonly ExpectationResult[], asOf: string | null): Html {
+  if (results.length === 0) return html`<p class="empty">No expectations were evaluated for this table.</p>`;
+  const rows = worstFirst(results).flatMap((result) => resultRows(result, asOf));
+  return dataTable('expectations', ['Status', 'Column', 'Expectation', 'Result', 'Why'], rows);
+}

@@ -1,0 +1,182 @@
+// report.html: the run's verdict and counts, its input files, what needs attention,
+// then one section per table with its expectation results and column statistics.
+import type { ValidationDocument } from '..';
+import type { ExpectationResult } from '../../validate';
+import type { TableProfiles } from '../profile';
+import { describeExpectation, loadDetail } from './describe';
+import { anchorOf, countByStatus, expectationsTable, statusOf, worstFirst } from './expectations';
+import { baseName, formatBytes, formatCount, formatPercent, shortHash } from './format';
+import { Html, badge, bar, dataTable, html, type Status } from './html';
+import { profileTable } from './profiles';
+import { STYLES } from './styles';
+
+type InputFile = ValidationDocument['meta']['tables'][number];
+
+/** Results of load problems that name no table (a whole-month problem) go under this heading. */
+const MONTH_SECTION = '(month)';
+
+const VERDICT: Record<Status, { readonly text: string; readonly mark: string }> = {
+  passed: { text: 'Passed', mark: '✓' },
+  warning: { text: 'Passed with warnings', mark: '!' },
+  failed: { text: 'Failed', mark: '✗' },
+};
+
+function verdictOf(document: ValidationDocument): Status {
+  if (!document.success) return 'failed';
+  return document.statistics.warnings > 0 ? 'warning' : 'passed';
+}
+
+/** Whether the month stopped at load: no file was read, so only load problems are listed. */
+function stoppedAtLoad(document: ValidationDocument): boolean {
+  return document.meta.tables.length === 0 && document.results.length > 0;
+}
+
+/** Tables in the order the run met them: input files, then results, then profiles. */
+function tableNames(document: ValidationDocument, profiles: TableProfiles | undefined): string[] {
+  const names = [
+    ...document.meta.tables.map((file) => file.table),
+    ...document.results.map((result) => result.meta.table || MONTH_SECTION),
+    ...Object.keys(profiles ?? {}),
+  ];
+  return [...new Set(names)];
+}
+
+const sectionId = (table: string) => `table-${table.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+
+function fact(label: string, value: Html | string): Html {
+  return html`<div class="fact"><dt>${label}</dt><dd>${value}</dd></div>`;
+}
+
+function stat(label: string, value: number, status?: Status): Html {
+  const tone = value === 0 ? 'zero' : status;
+  return html`<div class="stat${tone ? html` ${tone}` : null}"><div class="stat-value">${formatCount(value)}</div><div class="stat-label">${label}</div></div>`;
+}
+
+/** What the verdict meant for the run (SPEC: a hard failure stops it before anything changes). */
+function verdictNote(document: ValidationDocument, verdict: Status): Html | null {
+  if (stoppedAtLoad(document)) {
+    return html`<p class="verdict-note">The month did not load, so no expectation suite ran: the problems found while loading are listed below. Live tables and snapshots were not changed.</p>`;
+  }
+  if (verdict === 'failed') {
+    return html`<p class="verdict-note">A hard expectation failed: the run stopped before changing live tables or snapshots.</p>`;
+  }
+  return null;
+}
+
+function verdictBanner(document: ValidationDocument): Html {
+  const verdict = verdictOf(document);
+  const { evaluated_expectations: evaluated, successful_expectations: passed, warnings } = document.statistics;
+  const failed = document.statistics.unsuccessful_expectations - warnings;
+  const chart = bar(
+    [
+      { fraction: evaluated ? passed / evaluated : 0, tone: 'passed' },
+      { fraction: evaluated ? warnings / evaluated : 0, tone: 'warning' },
+      { fraction: evaluated ? failed / evaluated : 0, tone: 'failed' },
+    ],
+    `${formatCount(passed)} passed, ${formatCount(warnings)} warned, ${formatCount(failed)} failed of ${formatCount(evaluated)}`,
+    360,
+    12,
+  );
+  const note = verdictNote(document, verdict);
+  return html`<section class="verdict ${verdict}" aria-label="verdict">
+<div class="verdict-head"><span class="verdict-mark" aria-hidden="true">${VERDICT[verdict].mark}</span><span class="verdict-text">${VERDICT[verdict].text}</span></div>
+<div class="stats">${stat('evaluated', evaluated)}${stat('passed', passed, 'passed')}${stat('failed', failed, 'failed')}${stat('warnings', warnings, 'warning')}<div class="stat chart">${chart}<div class="stat-label">${formatPercent(document.statistics.success_percent)} of expectations met</div></div></div>
+${note}</section>`;
+}
+
+function header(document: ValidationDocument): Html {
+  const { month, as_of: asOf, run_id: runId, validation_time: time } = document.meta;
+  return html`<header class="page-head">
+<div class="eyebrow">streamflow · validation report</div>
+<h1>${month}${asOf ? html` <span class="as-of">as of ${asOf}</span>` : null}</h1>
+<dl class="facts">${fact('Month', month)}${fact('as_of', asOf ?? '—')}${fact('Run id', html`<span class="mono">${runId}</span>`)}${fact('Validated at', time)}</dl>
+</header>`;
+}
+
+function inputFiles(files: readonly InputFile[]): Html {
+  const body =
+    files.length === 0
+      ? html`<p class="empty">No input file was loaded.</p>`
+      : dataTable(
+          'inputs',
+          ['Table', 'File', { content: 'Rows', className: 'num' }, { content: 'Size', className: 'num' }, 'sha256'],
+          files.map((file) => ({
+            cells: [
+              html`<a href="#${sectionId(file.table)}">${file.table}</a>`,
+              html`<span class="mono" title="${file.file}">${baseName(file.file)}</span>`,
+              { content: formatCount(file.rows), className: 'num' },
+              { content: formatBytes(file.bytes), className: 'num' },
+              html`<span class="mono" title="${file.sha256}">${shortHash(file.sha256)}</span>`,
+            ],
+          })),
+        );
+  return html`<section class="block"><h2>Input files</h2>${body}</section>`;
+}
+
+/** Every failed or warning expectation in one list, linked to its row below. */
+function attention(document: ValidationDocument): Html | null {
+  const problems = worstFirst(document.results.filter((result) => !result.success));
+  if (problems.length === 0) return null;
+  const items = problems.map(
+    (result) =>
+      html`<li>${badge(statusOf(result))} <a href="#${anchorOf(result)}"><span class="mono">${[result.meta.table || MONTH_SECTION, result.meta.column].filter(Boolean).join('.')}</span></a> ${describeExpectation(result.expectation_config, document.meta.as_of)}${unexpectedSuffix(result)}${detailSuffix(result)}</li>`,
+  );
+  return html`<section class="block attention"><h2>Needs attention</h2><ul class="problems">${items}</ul></section>`;
+}
+
+function unexpectedSuffix(result: ExpectationResult): Html | null {
+  const count = result.result.unexpected_count;
+  return count > 0 ? html` <span class="muted">— ${formatCount(count)} unexpected (${formatPercent(result.result.unexpected_percent)})</span>` : null;
+}
+
+function detailSuffix(result: ExpectationResult): Html | null {
+  const detail = loadDetail(result.expectation_config);
+  return detail ? html` <span class="muted">— ${detail}</span>` : null;
+}
+
+function tableStatus(results: readonly ExpectationResult[]): Html {
+  const counts = countByStatus(results);
+  const parts = (['failed', 'warning', 'passed'] as const)
+    .filter((status) => counts[status] > 0)
+    .map((status) => badge(status, `${formatCount(counts[status])} ${status === 'warning' ? 'warn' : status}`));
+  return parts.length > 0 ? html`<span class="table-status">${parts}</span>` : html`<span class="muted">no results</span>`;
+}
+
+function tableSection(table: string, document: ValidationDocument, profiles: TableProfiles | undefined): Html {
+  const results = document.results.filter((result) => (result.meta.table || MONTH_SECTION) === table);
+  const file = document.meta.tables.find((input) => input.table === table);
+  const subtitle = file ? html`<span class="muted">${baseName(file.file)} · ${formatCount(file.rows)} rows</span>` : null;
+  const statistics = table === MONTH_SECTION ? null : html`<h3>Column statistics</h3>${profileTable(profiles?.[table])}`;
+  return html`<section class="table-section" id="${sectionId(table)}" data-table="${table}">
+<div class="section-head"><h2 class="mono">${table}</h2>${subtitle}${tableStatus(results)}</div>
+<h3>Expectations</h3>${expectationsTable(results, document.meta.as_of)}
+${statistics}
+</section>`;
+}
+
+function tableNav(tables: readonly string[], document: ValidationDocument): Html {
+  const links = tables.map((table) => {
+    const counts = countByStatus(document.results.filter((result) => (result.meta.table || MONTH_SECTION) === table));
+    const status: Status = counts.failed > 0 ? 'failed' : counts.warning > 0 ? 'warning' : 'passed';
+    return html`<li><a class="chip ${status}" href="#${sectionId(table)}"><span class="dot" aria-hidden="true"></span>${table}</a></li>`;
+  });
+  return html`<nav class="toc" aria-label="tables"><ul>${links}</ul></nav>`;
+}
+
+export function renderPage(document: ValidationDocument, profiles: TableProfiles | undefined): string {
+  const tables = tableNames(document, profiles);
+  const title = `${VERDICT[verdictOf(document)].text} · ${document.meta.month} · streamflow ${document.meta.run_id}`;
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title><style>${new Html(STYLES)}</style></head>
+<body><main class="page">
+${header(document)}
+${verdictBanner(document)}
+${tableNav(tables, document)}
+${attention(document)}
+${inputFiles(document.meta.tables)}
+${tables.map((table) => tableSection(table, document, profiles))}
+<footer class="page-foot">Report of run <span class="mono">${document.meta.run_id}</span> · validation schema ${document.schema_version}</footer>
+</main></body></html>
+`.value;
+}

@@ -1,0 +1,339 @@
+// report.html: the page a person reads after a run. Unit tests of renderReport on
+// hand-built documents, and a real browser (Chromium) rendering a real run's report.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { validationDocument, type ValidationDocument } from '../src/record';
+import type { TableProfiles } from '../src/record/profile';
+import { renderReport } from '../src/record/report-html';
+import type { ExpectationResult } from '../src/validate';
+import { REAL, REAL_AVAILABLE, cli, tempDir } from './helpers';
+
+const HOSTILE = '<script>alert("owned")</script>';
+const HOSTILE_IMG = '<img src=x onerror=alert(1)>';
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_AVAILABLE = fs.existsSync(CHROMIUM);
+
+type Config = ExpectationResult['expectation_config'];
+
+function result(
+  table: string,
+  index: number,
+  config: Omit<Config, 'id'>,
+  outcome: { success: boolean; unexpected?: number; samples?: { value: string | null; user_id: string | null; line: number }[]; observed?: unknown },
+): ExpectationResult {
+  const samples = outcome.samples ?? [];
+  const column = 'column' in config.kwargs ? (config.kwargs.column as string) : undefined;
+  return {
+    expectation_config: { ...config, id: `${table}.${String(index).padStart(2, '0')}.${config.type}` } as Config,
+    success: outcome.success,
+    result: {
+      element_count: 100,
+      missing_count: 0,
+      unexpected_count: outcome.unexpected ?? 0,
+      unexpected_percent: outcome.unexpected ?? 0,
+      partial_unexpected_list: samples.map((sample) => sample.value),
+      partial_unexpected_index_list: samples.map(({ user_id, line }) => ({ user_id, line })),
+      ...(outcome.observed === undefined ? {} : { observed_value: outcome.observed }),
+    },
+    meta: { table, column, severity: config.kwargs.severity ?? 'error' },
+  };
+}
+
+const META = {
+  run_id: '20240131T000000Z-abc123',
+  month: 'month_test',
+  as_of: '2024-01-31',
+  validation_time: '2024-02-01T08:00:00.000Z',
+  tables: [
+    { table: 'users', file: '/data/month_test/users.csv', sha256: 'a'.repeat(64), bytes: 2048, rows: 100 },
+    { table: 'usage_agg_30d', file: `/data/month_test/${HOSTILE}.csv`, sha256: 'b'.repeat(64), bytes: 4096, rows: 100 },
+  ],
+};
+
+/** users: a pass, a failure with hostile samples (listed after the pass in suite order), a warning. */
+function failingDocument(): ValidationDocument {
+  return validationDocument(
+    [
+      result('users', 0, { type: 'expect_table_row_count_to_be_between', kwargs: { min_value: 1, max_value: 50_000_000 } }, { success: true, observed: 100 }),
+      result(
+        'users',
+        1,
+        { type: 'expect_column_values_to_be_in_set', kwargs: { column: 'user_gender', value_set: ['Female', 'Male'] }, meta: { notes: 'the CRM offers these two values' } },
+        {
+          success: false,
+          unexpected: 3,
+          samples: [
+            { value: HOSTILE, user_id: '0001-AAAAA', line: 2 },
+            { value: HOSTILE_IMG, user_id: `"><b>${HOSTILE}`, line: 7 },
+            { value: null, user_id: '0003-CCCCC', line: 9 },
+          ],
+        },
+      ),
+      result(
+        'users',
+        2,
+        { type: 'expect_column_values_to_match_regex', kwargs: { column: 'user_id', regex: '^[0-9]{4}-[A-Z]{5}$', severity: 'warn' } },
+        { success: false, unexpected: 1, samples: [{ value: 'bad id', user_id: 'bad id', line: 4 }] },
+      ),
+      result(
+        'usage_agg_30d',
+        0,
+        { type: 'expect_column_values_to_be_between', kwargs: { column: 'watch_hours_30d', min_value: 0, max_value: 720 }, meta: { notes: 'a 30-day window has 720 hours' } },
+        { success: true },
+      ),
+    ],
+    META,
+  );
+}
+
+const PROFILES: TableProfiles = {
+  users: [
+    {
+      column: 'user_gender',
+      type: 'VARCHAR',
+      count: 100,
+      nulls: 10,
+      distinct: 3,
+      min: HOSTILE,
+      max: 'Male',
+      mean: null,
+      top_values: [
+        { value: 'Female', count: 50 },
+        { value: HOSTILE_IMG, count: 40 },
+        { value: null, count: 10 },
+      ],
+    },
+  ],
+  usage_agg_30d: [
+    { column: 'watch_hours_30d', type: 'DOUBLE', count: 100, nulls: 0, distinct: 97, min: '0.5', max: '700.123456789', mean: 25.25, top_values: [] },
+  ],
+};
+
+/** A month that stopped at load: only failed load results, no input files, no profiles. */
+function failedLoadDocument(): ValidationDocument {
+  const load = (table: string, type: string, kwargs: Record<string, unknown>, extra: Partial<ExpectationResult['result']> = {}): ExpectationResult => ({
+    expectation_config: { id: `${table || 'month'}.load00.${type}`, type, kwargs } as unknown as Config,
+    success: false,
+    result: { element_count: 0, missing_count: 0, unexpected_count: 0, unexpected_percent: 0, partial_unexpected_list: [], partial_unexpected_index_list: [], ...extra },
+    meta: { table, column: kwargs.column as string | undefined, severity: 'error' },
+  });
+  return validationDocument(
+    [
+      load('labels', 'expect_table_file_to_exist', { detail: '/data/month_bad/labels.csv is missing' }),
+      load(
+        'payments_agg_90d',
+        'expect_column_values_to_be_of_type',
+        { column: 'failed_payments_90d', detail: 'not a INTEGER: expected a whole number' },
+        {
+          unexpected_count: 2,
+          unexpected_percent: 0.08,
+          partial_unexpected_list: ['abc', HOSTILE],
+          partial_unexpected_index_list: [
+            { user_id: '7102-YCXMR', line: 4 },
+            { user_id: '8573-JFTTV', line: 9 },
+          ],
+        },
+      ),
+      load('', 'expect_month_folder_to_be_readable', { detail: 'permission denied' }),
+    ],
+    { ...META, month: 'month_bad', tables: [] },
+  );
+}
+
+describe('renderReport', () => {
+  it('renders every value from the data inert', () => {
+    const page = renderReport(failingDocument(), PROFILES);
+    expect(page).not.toMatch(/<script/i);
+    expect(page).not.toMatch(/<img/i);
+    expect(page).not.toContain('"><b>');
+    expect(page).toContain('&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;');
+    expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    // no tag carries an event handler or a source, whatever the values hold (quoted attribute values aside)
+    const tags = page.replace(/"[^"]*"/g, '""');
+    expect(tags).not.toMatch(/<[^>]*\son[a-z]+=/i);
+    expect(tags).not.toMatch(/<[^>]*\ssrc=/i);
+  });
+
+  it('lists failed results first, then warnings, then passes, failures highlighted', () => {
+    const page = renderReport(failingDocument(), PROFILES);
+    const users = page.slice(page.indexOf('id="table-users"'), page.indexOf('id="table-usage_agg_30d"'));
+    const failed = users.indexOf('id="exp-users.01.expect_column_values_to_be_in_set"');
+    const warned = users.indexOf('id="exp-users.02.expect_column_values_to_match_regex"');
+    const passed = users.indexOf('id="exp-users.00.expect_table_row_count_to_be_between"');
+    expect(failed).toBeGreaterThan(0);
+    expect(failed).toBeLessThan(warned);
+    expect(warned).toBeLessThan(passed);
+    expect(users).toMatch(/<tr class="result failed" id="exp-users\.01[^"]*"><td><span class="badge failed">FAIL<\/span>/);
+    expect(users).toContain('<span class="badge warning">WARN</span>');
+  });
+
+  it('shows the header, verdict, counts and input files', () => {
+    const page = renderReport(failingDocument(), PROFILES);
+    expect(page).toContain('month_test');
+    expect(page).toContain('2024-01-31');
+    expect(page).toContain('20240131T000000Z-abc123');
+    expect(page).toMatch(/<span class="verdict-text">Failed<\/span>/);
+    expect(page).toMatch(/stat-value">4<\/div><div class="stat-label">evaluated/);
+    expect(page).toMatch(/stat-value">1<\/div><div class="stat-label">failed/);
+    expect(page).toMatch(/stat-value">1<\/div><div class="stat-label">warnings/);
+    expect(page).toContain('users.csv');
+    expect(page).toContain('aaaaaaaaaaaa');
+    expect(page).not.toContain('a'.repeat(13) + '<');
+  });
+
+  it('spells expectations out with their reason, counts and samples', () => {
+    const page = renderReport(failingDocument(), PROFILES);
+    expect(page).toContain('values between 0 and 720');
+    expect(page).toContain('values in {Female, Male}');
+    expect(page).toContain('row count between 1 and 50,000,000');
+    expect(page).toContain('the CRM offers these two values');
+    expect(page).toContain('3</strong> <span class="muted">of 100</span> <span class="muted">unexpected</span> <span class="pct">(3%)</span>');
+    expect(page).toContain('0001-AAAAA');
+    expect(page).toMatch(/<td class="num">7<\/td>/);
+    expect(page).toContain('<span class="null">NULL</span>');
+  });
+
+  it('shows column statistics with inline SVG bars', () => {
+    const page = renderReport(failingDocument(), PROFILES);
+    const stats = page.slice(page.indexOf('<table class="profiles">'));
+    expect(stats).toContain('user_gender');
+    expect(stats).toMatch(/<svg class="bar"[^>]*aria-label="NULL: 10 of 100 \(10%\)"/);
+    expect(stats).toMatch(/<svg class="bar"[^>]*aria-label="Female: 50 of 100 \(50%\)"/);
+    expect(stats).toContain('title="700.123456789">700.12<');
+  });
+
+  it('says "passed with warnings" when only warnings failed', () => {
+    const document = failingDocument();
+    const warnOnly = validationDocument(
+      document.results.filter((result) => result.success || result.meta.severity === 'warn'),
+      document.meta,
+    );
+    expect(renderReport(warnOnly, PROFILES)).toContain('<span class="verdict-text">Passed with warnings</span>');
+  });
+
+  it('renders a month that failed to load, with no profiles', () => {
+    const page = renderReport(failedLoadDocument(), undefined);
+    expect(page).toContain('<span class="verdict-text">Failed</span>');
+    expect(page).toContain('The month did not load');
+    expect(page).toContain('No input file was loaded.');
+    expect(page).toContain('/data/month_bad/labels.csv is missing');
+    expect(page).toContain('the table file is present');
+    expect(page).toContain('values parse as the declared type');
+    expect(page).toContain('No column statistics');
+    expect(page).toContain('data-table="(month)"');
+    expect(page.match(/<section class="table-section"/g)).toHaveLength(3);
+    expect(page).not.toMatch(/<script/i);
+    expect(page).not.toContain('undefined');
+    expect(page).not.toContain('NaN');
+  });
+
+  it('references nothing outside the page', () => {
+    for (const page of [renderReport(failingDocument(), PROFILES), renderReport(failedLoadDocument(), undefined)]) {
+      expect(page).not.toMatch(/https?:\/\//i);
+      expect(page).not.toMatch(/<script[^>]*\ssrc/i);
+      expect(page).not.toMatch(/<link/i);
+      expect(page).not.toMatch(/@import|url\(/i);
+    }
+  });
+
+  it('is the same page for the same input, whatever the clock says', () => {
+    const first = renderReport(failingDocument(), PROFILES);
+    vi.useFakeTimers();
+    try {
+      vi.setSystemTime(new Date('2031-06-01T12:00:00Z'));
+      expect(renderReport(failingDocument(), PROFILES)).toBe(first);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** Opens a report file and records every request the page makes besides loading itself. */
+async function openReport(browser: Browser, file: string): Promise<{ page: Page; requests: string[]; dialogs: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1320, height: 900 } });
+  const url = pathToFileURL(file).href;
+  const requests: string[] = [];
+  const dialogs: string[] = [];
+  page.on('request', (request) => {
+    if (request.url() !== url) requests.push(request.url());
+  });
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(url, { waitUntil: 'load' });
+  return { page, requests, dialogs };
+}
+
+describe.skipIf(!CHROMIUM_AVAILABLE)('report.html in a browser', () => {
+  let browser: Browser;
+  const dir = tempDir('streamflow-report-');
+
+  beforeAll(async () => {
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it.skipIf(!REAL_AVAILABLE)('shows a real run: verdict, a section per table, no request leaves the page', async () => {
+    const warehouse = path.join(dir, 'warehouse');
+    const run = await cli('--seeds', REAL, '--warehouse', warehouse, '--json', 'ingest', 'month_000', '2024-01-31');
+    expect(run.code, run.stderr).toBe(0);
+    const reportDir = path.resolve(warehouse, run.json.report_path);
+    const file = path.join(reportDir, 'report.html');
+    const validation = JSON.parse(fs.readFileSync(path.join(reportDir, 'validation.json'), 'utf8')) as ValidationDocument;
+
+    const { page, requests } = await openReport(browser, file);
+    const screenshot = path.join(dir, 'report-real.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    expect(fs.readFileSync(screenshot).subarray(1, 4).toString()).toBe('PNG');
+
+    const verdict = page.locator('.verdict-text');
+    expect(await verdict.isVisible()).toBe(true);
+    expect(await verdict.textContent()).toBe('Passed');
+    expect(await page.locator('.stat').first().textContent()).toContain(String(validation.statistics.evaluated_expectations));
+
+    const sections = page.locator('section.table-section');
+    const tables = await sections.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-table')));
+    expect(tables).toEqual(['users', 'subscriptions', 'usage_agg_30d', 'payments_agg_90d', 'support_agg_90d', 'labels']);
+    for (const table of tables) {
+      const section = page.locator(`section[data-table="${table}"]`);
+      expect(await section.locator('h2').textContent()).toBe(table);
+      expect(await section.locator('table.expectations tr.result').count()).toBeGreaterThan(0);
+      expect(await section.locator('table.profiles svg.bar').count()).toBeGreaterThan(0);
+    }
+    // readable at a laptop's width: nothing runs off to the right
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    expect(requests).toEqual([]);
+  });
+
+  it('keeps hostile values inert in the browser, and a failed load readable', async () => {
+    const file = path.join(dir, 'report-hostile.html');
+    fs.writeFileSync(file, renderReport(failingDocument(), PROFILES));
+    const { page, requests, dialogs } = await openReport(browser, file);
+    await page.screenshot({ path: path.join(dir, 'report-hostile.png'), fullPage: true });
+    expect(dialogs).toEqual([]);
+    expect(requests).toEqual([]);
+    expect(await page.locator('script, img, link, iframe').count()).toBe(0);
+    expect(await page.evaluate('[...document.querySelectorAll("*")].some((node) => [...node.attributes].some((a) => a.name.startsWith("on")))')).toBe(false);
+    expect(await page.locator('.sample-table').first().textContent()).toContain(HOSTILE);
+    expect(await page.locator('.verdict-text').textContent()).toBe('Failed');
+    expect(await page.locator('tr.result').first().getAttribute('class')).toBe('result failed');
+
+    const loadFile = path.join(dir, 'report-load.html');
+    fs.writeFileSync(loadFile, renderReport(failedLoadDocument(), undefined));
+    const load = await openReport(browser, loadFile);
+    await load.page.screenshot({ path: path.join(dir, 'report-load.png'), fullPage: true });
+    expect(await load.page.locator('.verdict-text').isVisible()).toBe(true);
+    expect(await load.page.locator('section.table-section').count()).toBe(3);
+    expect(load.requests).toEqual([]);
+  });
+});
