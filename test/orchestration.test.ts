@@ -86,6 +86,8 @@ describe('tasks and retries', () => {
       snapshot: ['skipped', 0],
       record: ['completed', 1],
     });
+    const failures = await query(warehouse, `SELECT table_name, column_name, line, value FROM meta.validation_failures WHERE run_id = '${result.json.run_id}'`);
+    expect(failures).toEqual([{ table_name: 'usage_agg_30d', column_name: 'watch_hours_30d', line: 2, value: 'abc' }]);
   });
 });
 

@@ -88,7 +88,7 @@ describe('stages on the committed seeds', () => {
     publishSnapshots(layout, path.join(layout.staging, 'a'), first);
     const now = new Date().toISOString();
     const run = { run_id: 'run-0', command: 'ingest', month: 'month_000', month_path: '', as_of: '2024-01-31', started_at: now, ended_at: now } as const;
-    await recordRun(engine, { ...run, status: 'succeeded', exit_code: 0, input_files: [], table_counts: [], error: null, report_path: null }, [], first, false);
+    await recordRun(engine, { ...run, status: 'succeeded', exit_code: 0, input_files: [], table_counts: [], error: null, report_path: null }, [], first);
     const manifest = await readManifest(engine);
     expect(await compareWithFrozen(engine, layout, manifest, '2024-01-31')).toEqual([]);
     await engine.run(`UPDATE staging.labels SET churn_label = NOT churn_label WHERE _line = 2`);

@@ -117,7 +117,6 @@ class MonthRun {
   private profiles: TableProfiles | undefined;
   private changes: TableChanges[] = [];
   private snapshots: SnapshotEntry[] = [];
-  private failuresStaged = false;
   private attached: 'read_only' | 'read_write' | 'none' = 'read_only';
   private writing = false;
 
@@ -164,7 +163,6 @@ class MonthRun {
   private async validate(): Promise<void> {
     const outcome = await validateMonth(this.engine, { asOf: this.request.asOf, liveAttached: true });
     this.results = [...outcome.results];
-    this.failuresStaged = true;
     this.profiles = await profileStaged(this.engine);
     if (outcome.errors.length > 0) throw new DataRejectedError(problemsOf(outcome.errors));
   }
@@ -232,7 +230,7 @@ class MonthRun {
           await this.beginWrite();
           record = this.runRecord(status, cause, reportRelative);
           writeReportFiles(path.join(stagingRoot, reportRelative), this.document(), this.profiles);
-          await recordRun(this.engine, record, this.results, this.snapshots, this.failuresStaged);
+          await recordRun(this.engine, record, this.results, this.snapshots);
           if (apply) published.push(...publishSnapshots(this.layout, stagingRoot, this.snapshots));
           publish(path.join(stagingRoot, reportRelative), path.join(this.layout.root, reportRelative));
           published.push(path.join(this.layout.root, reportRelative));

@@ -33,16 +33,25 @@ function errorText(error: unknown): string {
 
 const LEVELS: Record<Verbosity, pino.Level> = { quiet: 'warn', normal: 'info', verbose: 'debug' };
 
+/** One pretty stream per colour setting: each one adds listeners to process.stderr. */
+const prettyStreams = new Map<boolean, ReturnType<typeof pretty>>();
+
+function prettyStream(colorize: boolean): ReturnType<typeof pretty> {
+  let stream = prettyStreams.get(colorize);
+  if (!stream) {
+    stream = pretty({ destination: process.stderr, sync: true, colorize, hideObject: true, translateTime: 'HH:MM:ss.l' });
+    prettyStreams.set(colorize, stream);
+  }
+  return stream;
+}
+
 export function createLogger(options: LogOptions): Logger {
   const level = LEVELS[options.verbosity];
   const base = { base: undefined, level, timestamp: pino.stdTimeFunctions.isoTime };
   const log =
     options.format === 'json'
       ? pino(base, process.stderr)
-      : pino(
-          base,
-          pretty({ destination: process.stderr, sync: true, colorize: options.tty, hideObject: true, translateTime: 'HH:MM:ss.l' }),
-        );
+      : pino(base, prettyStream(options.tty));
   const showProgress = options.tty && options.format === 'pretty' && options.verbosity !== 'quiet';
   let bar: { task: string; bar: SingleBar } | undefined;
   const stopBar = () => {

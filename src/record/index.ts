@@ -77,13 +77,12 @@ export function writeReportFiles(dir: string, document: ValidationDocument, colu
   fs.writeFileSync(path.join(dir, 'report.html'), renderReport(document, columnProfiles));
 }
 
-/** Inserts the run, its expectation results, its unexpected rows and (for a frozen month) the manifest entries. */
+/** Inserts the run, its expectation results, its unexpected rows (staged by load and validate) and (for a frozen month) the manifest entries. */
 export async function recordRun(
   engine: Engine,
   run: RunRecord,
   results: readonly ExpectationResult[],
   snapshots: readonly SnapshotEntry[],
-  failuresStaged: boolean,
 ): Promise<void> {
   await engine.run(
     `INSERT INTO wh.meta.runs VALUES ($run_id, $command, $month, $month_path, $as_of::DATE, $started_at::TIMESTAMPTZ,
@@ -120,13 +119,11 @@ export async function recordRun(
       },
     );
   }
-  if (failuresStaged) {
-    await engine.run(
-      `INSERT INTO wh.meta.validation_failures
-       SELECT $run_id, expectation_id, table_name, column_name, user_id, line, value FROM ${FAILURES_TABLE}`,
-      { run_id: run.run_id },
-    );
-  }
+  await engine.run(
+    `INSERT INTO wh.meta.validation_failures
+     SELECT $run_id, expectation_id, table_name, column_name, user_id, line, value FROM ${FAILURES_TABLE}`,
+    { run_id: run.run_id },
+  );
   for (const entry of snapshots) {
     await engine.run(
       `INSERT INTO wh.meta.snapshots VALUES ($table_name, $as_of::DATE, $path, $rows, $bytes, $sha256, $run_id)`,
