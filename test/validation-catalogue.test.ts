@@ -534,15 +534,20 @@ describe('the validation catalogue', () => {
 });
 
 describe.skipIf(!REAL_AVAILABLE)('the real exports', () => {
-  it('month_000 and month_001 pass with zero failures and zero warnings', async () => {
+  it('month_000 and month_001 pass with zero failures and only the warning they deserve: a constant avg_session_mins_7d', async () => {
     const warehouse = temp('streamflow-real-');
     for (const { month, asOf } of [CLEAN, TARGET]) {
       const result = await cli('--seeds', REAL, '--warehouse', warehouse, '--json', 'ingest', month, asOf);
       expect(result.code, result.stderr).toBe(0);
-      expect(result.json.warnings).toBe(0);
+      expect(result.json.warnings).toBe(1);
       const document = JSON.parse(fs.readFileSync(path.join(result.json.report_path, 'validation.json'), 'utf8'));
-      expect(document.statistics).toMatchObject({ unsuccessful_expectations: 0, warnings: 0 });
+      expect(document.statistics).toMatchObject({ unsuccessful_expectations: 1, warnings: 1 });
+      const [warning] = document.results.filter((result: { success: boolean }) => !result.success);
+      // Every one of the 7,043 users has avg_session_mins_7d = 29.14104464084511: a stuck or imputed metric.
+      expect(warning.expectation_config).toMatchObject({ type: 'expect_column_proportion_of_unique_values_to_be_between', kwargs: { column: 'avg_session_mins_7d' } });
+      expect(warning.result.observed_value).toBeCloseTo(1 / 7043, 10);
     }
+    // An aggregate expectation has no unexpected rows to keep.
     const [failures] = await query<{ n: number }>(warehouse, 'SELECT count(*)::INTEGER AS n FROM meta.validation_failures');
     expect(failures.n).toBe(0);
   });

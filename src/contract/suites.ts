@@ -114,6 +114,11 @@ export const domainRules: Record<string, ExpectationConfig[]> = {
       { column: 'watch_hours_30d', min_value: 0.2, max_value: 1, severity: 'warn' },
       'watch hours are continuous: few distinct values means a stuck or defaulted metric',
     ),
+    expect(
+      'expect_column_proportion_of_unique_values_to_be_between',
+      { column: 'avg_session_mins_7d', min_value: 0.2, max_value: 1, severity: 'warn' },
+      'a mean of session lengths is continuous: one value for everybody means the metric is stuck or imputed',
+    ),
   ],
   payments_agg_90d: [
     expect('expect_column_values_to_be_between', { column: 'failed_payments_90d', min_value: 0, max_value: 90 }, 'counts are never negative; at most one charge a day fails'),

@@ -29,7 +29,7 @@ function profileSql(column: ColumnSpec, categorical: boolean): string {
   // Native keys: hashing the typed value is about twice as fast as hashing its text.
   const histogram = categorical ? `histogram(${name})` : 'NULL';
   return `{'column': ${quoteLiteral(column.name)}, 'type': ${quoteLiteral(column.type)}, 'count': count(*), 'nulls': count(*) - count(${name}),
-           'distinct': approx_count_distinct(${name}), 'min': min(${name})::VARCHAR, 'max': max(${name})::VARCHAR, 'mean': ${mean},
+           'distinct': count(DISTINCT ${name}), 'min': min(${name})::VARCHAR, 'max': max(${name})::VARCHAR, 'mean': ${mean},
            'histogram': ${histogram}}`;
 }
 

@@ -31,22 +31,13 @@ function extreme(value: string | null, type: string): Html {
   return html`<span class="mono" title="${value}">${formatNumber(number)}</span>`;
 }
 
-/**
- * approx_count_distinct errs both ways on few values; bound it by what is known: no more
- * distinct values than non-NULL ones, no fewer than the non-NULL top values listed.
- */
-function distinctEstimate(profile: ColumnProfile): number {
-  const listed = profile.top_values.filter((top) => top.value !== null).length;
-  return Math.max(listed, Math.min(profile.distinct, profile.count - profile.nulls));
-}
-
 function profileRow(profile: ColumnProfile): Row {
   return {
     cells: [
       html`<div class="mono col-name">${profile.column}</div><div class="type mono">${profile.type}</div>`,
       { content: formatCount(profile.count), className: 'num' },
       meter(profile.nulls, profile.count, 'nulls', 'NULL'),
-      { content: `≈ ${formatCount(distinctEstimate(profile))}`, className: 'num' },
+      { content: formatCount(profile.distinct), className: 'num' },
       { content: extreme(profile.min, profile.type), className: 'num' },
       { content: extreme(profile.max, profile.type), className: 'num' },
       { content: profile.mean === null ? '—' : formatNumber(profile.mean), className: 'num' },
