@@ -37,6 +37,7 @@ describe('stages on the committed seeds', () => {
     expect(types.map((column) => `${column.column_name} ${column.data_type}`)).toEqual([
       '_line BIGINT',
       ...CONTRACT.find((table) => table.name === 'subscriptions')!.columns.map((column) => `${column.name} ${column.type}`),
+      '_unparseable BOOLEAN',
     ]);
     const [first] = await engine.rows(`SELECT _line, user_id FROM staging.users ORDER BY _line LIMIT 1`);
     const secondLine = fs.readFileSync(path.join(SEEDS, 'month_000', 'users.csv'), 'utf8').split('\n')[1];

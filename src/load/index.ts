@@ -9,6 +9,7 @@ import { DataRejectedError, type Problem, type SampleValue } from '../errors';
 import { sha256File } from '../engine/files';
 import { loadCheckId, stageFailures, startFailures } from '../validate/failures';
 import { expectedText, typedValueSql, unparseableSql } from './parse-rules';
+import { stageHeader, startHeaders } from './headers';
 
 export const SAMPLE_LIMIT = 5;
 
@@ -53,6 +54,7 @@ interface LoadFinding {
  */
 export async function loadMonth(engine: Engine, month: MonthInput): Promise<LoadedTable[]> {
   await startFailures(engine);
+  await startHeaders(engine);
   const problems: Problem[] = [];
   const loaded: LoadedTable[] = [];
   for (const table of CONTRACT) {
@@ -75,54 +77,69 @@ async function loadTable(engine: Engine, table: TableSpec, file: string): Promis
     return { findings: [{ problem: { table: table.name, rule: LOAD_CHECKS.fileExists, detail: `${file} is missing` } }] };
   }
   const header = readHeader(file);
+  await stageHeader(engine, table.name, header);
   const drift = headerDrift(table, header);
   if (drift.length > 0) return { findings: drift.map((problem) => ({ problem })) };
 
-  // Line numbers (LINE_OF_RAW_ROW) hold only while every record is one non-empty line:
-  // the reader skips empty lines, so they are rejected here, and a value holding a line
-  // break is rejected as unparseable (parse-rules.ts).
-  const layout = await scanLines(file);
-  if (layout.interiorEmptyLines.length > 0) return { findings: [{ problem: emptyLinesProblem(table, layout) }] };
+  const lines = await countLines(file);
 
-  const raw = `staging.${quoteIdent(`raw_${table.name}`)}`;
   // store_rejects keeps each malformed row (ragged, unterminated quote, bad UTF-8) with its
   // line and column instead of stopping at the first; any of them rejects the file. Its
   // tables live in the temp catalog and are made afresh for every file.
   const rejects = { table: `rejects_${table.name}`, scans: `reject_scans_${table.name}` };
-  const columnsStruct = `{${header.map((name) => `${quoteLiteral(name)}: 'VARCHAR'`).join(', ')}}`;
+  const staged = `staging.${quoteIdent(table.name)}`;
+  const exported = exportColumns(table);
   try {
     await engine.run(`DROP TABLE IF EXISTS temp.${quoteIdent(rejects.table)}; DROP TABLE IF EXISTS temp.${quoteIdent(rejects.scans)}`);
+    // One pass: each value is checked and typed as it is read, which costs less than keeping
+    // the text (measured: 0.3 s against 0.7 s for 1M subscriptions rows). The text is read
+    // again only to explain a problem. row_number() follows the file's order.
     await engine.run(
-      `CREATE OR REPLACE TABLE ${raw} AS
-       SELECT * FROM read_csv(${quoteLiteral(file)}, header = true, auto_detect = false, delim = ',', quote = '"',
-                              escape = '"', columns = ${columnsStruct}, strict_mode = true, store_rejects = true,
-                              rejects_table = ${quoteLiteral(rejects.table)}, rejects_scan = ${quoteLiteral(rejects.scans)})`,
+      `CREATE OR REPLACE TABLE ${staged} AS
+       SELECT ${[
+         `(row_number() OVER () + 1)::BIGINT AS _line`,
+         ...table.columns.map((column) =>
+           column.inExport
+             ? `${typedValueSql(column.name, column.type)} AS ${quoteIdent(column.name)}`
+             : `NULL::${column.type} AS ${quoteIdent(column.name)}`,
+         ),
+         `(${exported.map((column) => unparseableSql(column.name, column.type)).join(' OR ')}) AS _unparseable`,
+       ].join(', ')}
+       FROM ${csvSource(file, header, `, store_rejects = true, rejects_table = ${quoteLiteral(rejects.table)}, rejects_scan = ${quoteLiteral(rejects.scans)}`)}`,
     );
   } catch (error) {
     // What store_rejects cannot pin to a row, e.g. line ends that change style mid-file.
     return { findings: [{ problem: { table: table.name, rule: LOAD_CHECKS.wellFormed, detail: (error as Error).message.split('\n')[0] } }] };
   }
 
-  const malformed = await findMalformedRows(engine, table, `temp.${quoteIdent(rejects.table)}`, layout.dataLines);
+  const malformed = await findMalformedRows(engine, table, `temp.${quoteIdent(rejects.table)}`, lines.data);
   if (malformed.length > 0) return { findings: malformed };
 
-  const unparseable = await findUnparseable(engine, table, raw);
-  if (unparseable.length > 0) return { findings: unparseable };
-
-  await engine.run(
-    `CREATE OR REPLACE TABLE staging.${quoteIdent(table.name)} AS
-     SELECT ${[
-       `${LINE_OF_RAW_ROW}::BIGINT AS _line`,
-       ...table.columns.map((column) =>
-         column.inExport
-           ? `${typedValueSql(column.name, column.type)} AS ${quoteIdent(column.name)}`
-           : `NULL::${column.type} AS ${quoteIdent(column.name)}`,
-       ),
-     ].join(', ')}
-     FROM ${raw}`,
+  // Line numbers hold only while every record is one non-empty line. The reader skips
+  // empty lines, so when records and lines disagree the file is scanned for empty lines
+  // in the middle, which are rejected; a value holding a line break is rejected as
+  // unparseable (parse-rules.ts).
+  const [{ records, unparseable }] = await engine.rows<{ records: number; unparseable: number }>(
+    `SELECT count(*) AS records, count(*) FILTER (WHERE _unparseable) AS unparseable FROM ${staged}`,
   );
-  const [{ rows }] = await engine.rows<{ rows: string }>(`SELECT count(*) AS rows FROM staging.${quoteIdent(table.name)}`);
-  return { table: table.name, file, sha256: await sha256File(file), bytes: fs.statSync(file).size, rows: Number(rows), header };
+  if (records !== lines.data) {
+    const layout = await scanLines(file);
+    if (layout.interiorEmptyLines.length > 0) return { findings: [{ problem: emptyLinesProblem(table, layout) }] };
+  }
+  if (unparseable > 0) {
+    const raw = `staging.${quoteIdent(`raw_${table.name}`)}`;
+    await engine.run(`CREATE OR REPLACE TABLE ${raw} AS SELECT * FROM ${csvSource(file, header, '')}`);
+    return { findings: await findUnparseable(engine, table, raw) };
+  }
+
+  return { table: table.name, file, sha256: await sha256File(file), bytes: fs.statSync(file).size, rows: records, header };
+}
+
+/** read_csv of the file with the header's own columns, all text: no type is guessed. */
+function csvSource(file: string, header: readonly string[], options: string): string {
+  const columns = `{${header.map((name) => `${quoteLiteral(name)}: 'VARCHAR'`).join(', ')}}`;
+  return `read_csv(${quoteLiteral(file)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+                   columns = ${columns}, strict_mode = true${options})`;
 }
 
 /** The header line, split on commas; a UTF-8 BOM, CRLF or CR line ends and quoted names are accepted. */
@@ -162,7 +179,29 @@ interface LineLayout {
   readonly interiorEmptyLines: readonly number[];
 }
 
-/** One streaming pass over the file's physical lines (LF, CRLF or CR ends). */
+/**
+ * Lines after the header up to the last non-empty one, counted by scanning bytes (no
+ * line is decoded): LF or CRLF ends, or CR alone in a file without LF.
+ */
+async function countLines(file: string): Promise<{ data: number }> {
+  let lineFeeds = 0;
+  let carriageReturns = 0;
+  let tail = Buffer.alloc(0);
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lineFeeds += 1;
+    if (lineFeeds === 0) for (let at = chunk.indexOf(13); at !== -1; at = chunk.indexOf(13, at + 1)) carriageReturns += 1;
+    tail = Buffer.concat([tail, chunk]).subarray(-4096);
+  }
+  const end = lineFeeds > 0 ? 10 : 13;
+  const breaks = lineFeeds > 0 ? lineFeeds : carriageReturns;
+  // Line ends after the last non-empty line: the first ends that line, the rest are empty lines.
+  let trailingBreaks = 0;
+  for (let at = tail.length - 1; at >= 0 && (tail[at] === 10 || tail[at] === 13); at -= 1) if (tail[at] === end) trailingBreaks += 1;
+  const nonEmptyLines = breaks - trailingBreaks + 1;
+  return { data: Math.max(0, nonEmptyLines - 1) };
+}
+
+/** One streaming pass over the file's physical lines (LF, CRLF or CR ends); only for a file whose records and lines disagree. */
 async function scanLines(file: string): Promise<LineLayout> {
   const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
   const interiorEmptyLines: number[] = [];

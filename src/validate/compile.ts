@@ -4,6 +4,7 @@
 //   element_count, missing_count, unexpected_count, observed_value, samples
 import type { ExpectationConfig } from '../contract/expectations';
 import { quoteIdent } from '../engine/duckdb';
+import { HEADERS_TABLE } from '../load/headers';
 
 export const PARTIAL_LIMIT = 20;
 const MISSING_KEYS_SHOWN = 5;
@@ -23,8 +24,6 @@ export interface CompileContext {
   /** The live table of a table, e.g. wh.main."users"; undefined when no warehouse is attached. */
   readonly liveRelation: (table: string) => string | undefined;
   readonly keyOf: (table: string) => readonly string[];
-  /** The raw (all-text) staged table of a table, whose columns are the CSV header in file order. */
-  readonly rawTableName: (table: string) => string;
   readonly asOf: string;
 }
 
@@ -201,8 +200,7 @@ function aggregateObserved(config: ExpectationConfig, params: Params, context: C
       return `any_value(typeof(${quoteIdent(config.kwargs.column)}))`;
     case 'expect_table_columns_to_match_ordered_list':
     case 'expect_table_columns_to_match_set':
-      return `(SELECT list(column_name ORDER BY ordinal_position) FROM information_schema.columns
-               WHERE table_schema = 'staging' AND table_name = ${params.bind(context.rawTableName(table))})`;
+      return `(SELECT list(column_name ORDER BY position) FROM ${HEADERS_TABLE} WHERE table_name = ${params.bind(table)})`;
     default:
       throw new Error(`expectation ${config.type} cannot be compiled`);
   }

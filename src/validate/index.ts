@@ -49,7 +49,6 @@ export async function validateMonth(engine: Engine, options: ValidateOptions): P
     relation: (table) => `staging.${quoteIdent(table)}`,
     liveRelation: (table) => (options.liveAttached ? `wh.main.${quoteIdent(table)}` : undefined),
     keyOf: (table) => tableSpec(table as TableName).key,
-    rawTableName: (table) => `raw_${table}`,
     asOf: options.asOf,
   };
   const results: ExpectationResult[] = [];
