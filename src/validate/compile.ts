@@ -27,10 +27,12 @@ export interface CompileContext {
   readonly asOf: string;
 }
 
+/** Bound values of one expectation; the prefix keeps names apart when queries are batched. */
 class Params {
   readonly values: Record<string, string | number | boolean> = {};
+  constructor(private readonly prefix: string) {}
   bind(value: string | number | boolean): string {
-    const name = `p${Object.keys(this.values).length}`;
+    const name = `${this.prefix}p${Object.keys(this.values).length}`;
     this.values[name] = value;
     return `$${name}`;
   }
@@ -45,8 +47,8 @@ interface RowRule {
   readonly windows?: string;
 }
 
-export function compileExpectation(table: string, config: ExpectationConfig, context: CompileContext): CompiledExpectation {
-  const params = new Params();
+export function compileExpectation(table: string, config: ExpectationConfig, context: CompileContext, paramPrefix = ''): CompiledExpectation {
+  const params = new Params(paramPrefix);
   const source = context.relation(table);
   const where = config.kwargs.row_condition ? `WHERE ${config.kwargs.row_condition}` : '';
   if (config.type === 'expect_column_null_fraction_to_not_increase_by_more_than') {
@@ -81,6 +83,11 @@ function compileRowExpectation(source: string, where: string, rule: RowRule, par
     ignoresNulls: rule.ignoresNulls,
   };
 }
+
+/** The columns every compiled query returns, typed alike so that queries can be batched with UNION ALL. */
+export const RESULT_COLUMNS = `element_count::BIGINT AS element_count, missing_count::BIGINT AS missing_count,
+  unexpected_count::BIGINT AS unexpected_count, to_json(observed_value) AS observed_value,
+  samples::STRUCT(user_id VARCHAR, line BIGINT, value VARCHAR)[] AS samples`;
 
 /**
  * The staged NULL share against the live table's (judged in JavaScript from both); its
