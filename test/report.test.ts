@@ -96,7 +96,7 @@ const PROFILES: TableProfiles = {
       type: 'VARCHAR',
       count: 100,
       nulls: 10,
-      distinct: 3,
+      distinct: 3, distinct_estimated: false,
       min: HOSTILE,
       max: 'Male',
       mean: null,
@@ -108,7 +108,7 @@ const PROFILES: TableProfiles = {
     },
   ],
   usage_agg_30d: [
-    { column: 'watch_hours_30d', type: 'DOUBLE', count: 100, nulls: 0, distinct: 97, min: '0.5', max: '700.123456789', mean: 25.25, top_values: [] },
+    { column: 'watch_hours_30d', type: 'DOUBLE', count: 100, nulls: 0, distinct: 97, distinct_estimated: false, min: '0.5', max: '700.123456789', mean: 25.25, top_values: [] },
   ],
 };
 

@@ -10,7 +10,15 @@ export const PARTIAL_LIMIT = 20;
 const MISSING_KEYS_SHOWN = 5;
 
 export interface CompiledExpectation {
+  /** The full query: counts, observed value and samples of unexpected rows. */
   readonly sql: string;
+  /**
+   * The same answer as one aggregate expression over the staged table, so that a table's
+   * expectations share one scan: a STRUCT of element_count, missing_count,
+   * unexpected_count, observed_value. An unexpected_count that is NULL, or above zero
+   * for a row-level rule, means `sql` must run for the whole answer. Absent: always run `sql`.
+   */
+  readonly summary?: string;
   readonly params: Record<string, string | number | boolean>;
   /** SQL selecting every unexpected row as (user_id, line, value), for the failures table; row-level rules only. */
   readonly unexpectedRowsSql?: string;
@@ -45,6 +53,11 @@ interface RowRule {
   readonly ignoresNulls: boolean;
   /** Extra window columns the predicate needs (e.g. a duplicate count). */
   readonly windows?: string;
+  /**
+   * For a rule with windows: an aggregate over the rows in scope that is 0 when no row
+   * is unexpected and NULL otherwise (the exact count then needs the windows).
+   */
+  readonly noneUnexpected?: (scope: string) => string;
 }
 
 export function compileExpectation(table: string, config: ExpectationConfig, context: CompileContext, paramPrefix = ''): CompiledExpectation {
@@ -55,18 +68,35 @@ export function compileExpectation(table: string, config: ExpectationConfig, con
     return compileNullShareIncrease(table, config.kwargs.column, where, context);
   }
   const rowRule = compileRowRule(config, params, context);
-  if (rowRule) return compileRowExpectation(source, where, rowRule, params);
+  if (rowRule) return compileRowExpectation(source, config.kwargs.row_condition, rowRule, params);
 
   const observed = aggregateObserved(config, params, context, table);
+  const summary = aggregateSummary(config, context);
   return {
     sql: `SELECT count(*) AS element_count, 0 AS missing_count, 0 AS unexpected_count, ${observed} AS observed_value, [] AS samples
           FROM ${source} ${where}`,
+    // An aggregate over a row_condition would need a FILTER on each of its aggregates: those run alone.
+    summary: config.kwargs.row_condition
+      ? undefined
+      : `{'element_count': count(*), 'missing_count': 0, 'unexpected_count': ${summary?.unexpected ?? '0'}, 'observed_value': ${summary?.observed ?? observed}}`,
     params: params.values,
     ignoresNulls: false,
   };
 }
 
-function compileRowExpectation(source: string, where: string, rule: RowRule, params: Params): CompiledExpectation {
+/**
+ * Where the full query of an aggregate expectation does more than its verdict needs:
+ * the row-count comparison names the missing keys only when the counts differ.
+ */
+function aggregateSummary(config: ExpectationConfig, context: CompileContext): { observed: string; unexpected: string } | undefined {
+  if (config.type !== 'expect_table_row_count_to_equal_other_table') return undefined;
+  const other = `(SELECT count(*) FROM ${context.relation(config.kwargs.other_table_name)})`;
+  return { observed: `{'self': count(*), 'other': ${other}}`, unexpected: `CASE WHEN count(*) = ${other} THEN 0 END` };
+}
+
+function compileRowExpectation(source: string, rowCondition: string | undefined, rule: RowRule, params: Params): CompiledExpectation {
+  const where = rowCondition ? `WHERE ${rowCondition}` : '';
+  const scope = rowCondition ? `(${rowCondition})` : 'true';
   const column = quoteIdent(rule.column);
   const rows = rule.windows ? `(SELECT *, ${rule.windows} FROM ${source} ${where})` : `(SELECT * FROM ${source} ${where})`;
   const unexpected = rule.ignoresNulls ? `(${column} IS NOT NULL AND ${rule.unexpected})` : `(${rule.unexpected})`;
@@ -79,15 +109,14 @@ function compileRowExpectation(source: string, where: string, rule: RowRule, par
                    FILTER (WHERE ${unexpected})[1:${PARTIAL_LIMIT}] AS samples
           FROM ${rows}`,
     unexpectedRowsSql: `SELECT "user_id", _line AS line, ${column}::VARCHAR AS value FROM ${rows} WHERE ${unexpected}`,
+    summary: `{'element_count': count(*) FILTER (WHERE ${scope}),
+               'missing_count': count(*) FILTER (WHERE ${scope} AND ${column} IS NULL),
+               'unexpected_count': ${rule.noneUnexpected ? rule.noneUnexpected(scope) : `count(*) FILTER (WHERE ${scope} AND ${unexpected})`},
+               'observed_value': NULL}`,
     params: params.values,
     ignoresNulls: rule.ignoresNulls,
   };
 }
-
-/** The columns every compiled query returns, typed alike so that queries can be batched with UNION ALL. */
-export const RESULT_COLUMNS = `element_count::BIGINT AS element_count, missing_count::BIGINT AS missing_count,
-  unexpected_count::BIGINT AS unexpected_count, to_json(observed_value) AS observed_value,
-  samples::STRUCT(user_id VARCHAR, line BIGINT, value VARCHAR)[] AS samples`;
 
 /**
  * The staged NULL share against the live table's (judged in JavaScript from both); its
@@ -142,6 +171,8 @@ function compileRowRule(config: ExpectationConfig, params: Params, context: Comp
         unexpected: '_duplicates > 1',
         ignoresNulls: true,
         windows: `count(*) OVER (PARTITION BY ${quoteIdent(column)}) AS _duplicates`,
+        noneUnexpected: (scope) =>
+          `CASE WHEN count(${quoteIdent(column)}) FILTER (WHERE ${scope}) = count(DISTINCT ${quoteIdent(column)}) FILTER (WHERE ${scope}) THEN 0 END`,
       };
     }
     case 'expect_compound_columns_to_be_unique': {
@@ -151,6 +182,8 @@ function compileRowRule(config: ExpectationConfig, params: Params, context: Comp
         unexpected: '_duplicates > 1',
         ignoresNulls: false,
         windows: `count(*) OVER (PARTITION BY ${columns.map(quoteIdent).join(', ')}) AS _duplicates`,
+        noneUnexpected: (scope) =>
+          `CASE WHEN count(*) FILTER (WHERE ${scope}) = count(DISTINCT [${columns.map(quoteIdent).join(', ')}]::VARCHAR) FILTER (WHERE ${scope}) THEN 0 END`,
       };
     }
     case 'expect_column_values_to_be_between': {

@@ -37,7 +37,7 @@ function profileRow(profile: ColumnProfile): Row {
       html`<div class="mono col-name">${profile.column}</div><div class="type mono">${profile.type}</div>`,
       { content: formatCount(profile.count), className: 'num' },
       meter(profile.nulls, profile.count, 'nulls', 'NULL'),
-      { content: formatCount(profile.distinct), className: 'num' },
+      { content: `${profile.distinct_estimated ? '≈ ' : ''}${formatCount(profile.distinct)}`, className: 'num' },
       { content: extreme(profile.min, profile.type), className: 'num' },
       { content: extreme(profile.max, profile.type), className: 'num' },
       { content: profile.mean === null ? '—' : formatNumber(profile.mean), className: 'num' },
