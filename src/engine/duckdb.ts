@@ -1,7 +1,7 @@
 // The one module that talks to the DuckDB driver. Every stage receives an `Engine`
 // and speaks SQL through it; nothing else imports @duckdb/node-api.
 import { DuckDBConnection, DuckDBInstance, DuckDBTimestampTZValue, DuckDBTypeId, JsonDuckDBValueConverter } from '@duckdb/node-api';
-import type { DuckDBValue, DuckDBValueConverter, Json } from '@duckdb/node-api';
+import type { DuckDBValueConverter, Json } from '@duckdb/node-api';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -25,8 +25,6 @@ export interface Engine {
    * JSON columns parsed.
    */
   rows<T extends JsonRow = JsonRow>(sql: string, params?: SqlParams): Promise<T[]>;
-  /** Rows with exact JS values (bigint, numbers), for counts and checks. */
-  values(sql: string, params?: SqlParams): Promise<Record<string, DuckDBValue>[]>;
   /** Runs `work` inside BEGIN … COMMIT; rolls back when it throws. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   close(): void;
@@ -58,10 +56,6 @@ function wrap(instance: DuckDBInstance, connection: DuckDBConnection): Engine {
       const jsonColumns = reader.columnNames().filter((_, index) => reader.columnType(index).alias === 'JSON');
       for (const row of rows) for (const column of jsonColumns) if (typeof row[column] === 'string') row[column] = JSON.parse(row[column] as string) as Json;
       return rows as never;
-    },
-    async values(sql, params) {
-      const reader = await connection.runAndReadAll(sql, params as never);
-      return reader.getRowObjects();
     },
     async transaction(work) {
       await connection.run('BEGIN TRANSACTION');

@@ -8,16 +8,14 @@ import type { WarehouseLayout } from './layout';
 
 export const WAREHOUSE_SCHEMA_VERSION = '1';
 
-/** Audit columns of live tables: which as_of and run last changed the row. Never in snapshots. */
-export const AUDIT_COLUMNS = ['_changed_as_of', '_changed_run_id'] as const;
-
+/**
+ * A live table: the contract's columns plus audit columns saying which as_of and run
+ * last changed the row (never in snapshots). No PRIMARY KEY: its index costs more on
+ * large loads than the uniqueness check validate already makes.
+ */
 export function liveTableDdl(table: TableSpec): string {
   const columns = table.columns.map((column) => `${quoteIdent(column.name)} ${column.type}`);
-  return `CREATE TABLE IF NOT EXISTS wh.main.${quoteIdent(table.name)} (${[
-    ...columns,
-    '"_changed_as_of" DATE',
-    '"_changed_run_id" VARCHAR',
-  ].join(', ')})`;
+  return `CREATE TABLE IF NOT EXISTS wh.main.${quoteIdent(table.name)} (${[...columns, '"_changed_as_of" DATE', '"_changed_run_id" VARCHAR'].join(', ')})`;
 }
 
 /**
