@@ -18,7 +18,7 @@ import { loadMonth, type LoadedTable, type MonthInput } from '../load';
 import { profileStaged, type TableProfiles } from '../record/profile';
 import { recordRun, recordTaskRuns, validationDocument, writeReportFiles, type RunRecord, type RunStatus } from '../record';
 import { compareWithFrozen, publishSnapshots, readManifest, writeSnapshots, type SnapshotEntry } from '../snapshot';
-import { countChanges, upsertMonth, type TableChanges } from '../upsert';
+import { upsertMonth, type TableChanges } from '../upsert';
 import { problemsOf, resultsFromLoadProblems, validateMonth, type ExpectationResult } from '../validate';
 import { attachWarehouse, detachWarehouse, ensureWarehouse, isLockConflict } from '../warehouse/catalog';
 import { reportDir, warehouseLayout, type WarehouseLayout } from '../warehouse/layout';
@@ -139,9 +139,7 @@ class MonthRun {
       await faultPoint('validated');
       if (this.request.command === 'validate') throw new RunEnded('validated', null);
       const plan = await this.tasks.run('plan', async () => {
-        const decision = await this.checkHistory();
-        if (decision === 'apply') this.changes = await countChanges(this.engine);
-        return { value: decision, rows: this.changes.reduce((sum, table) => sum + table.inserted + table.updated, 0) };
+        return { value: await this.checkHistory() };
       });
       return await this.commit(plan === 'apply' ? 'succeeded' : 'unchanged', null);
     } catch (error) {
@@ -211,7 +209,7 @@ class MonthRun {
           'upsert',
           async () => {
             await this.beginWrite();
-            await upsertMonth(this.engine, { asOf: this.request.asOf, runId });
+            this.changes = await upsertMonth(this.engine, { asOf: this.request.asOf, runId });
             await faultPoint('upserted');
             return { value: undefined, rows: this.changes.reduce((sum, table) => sum + table.inserted + table.updated, 0) };
           },

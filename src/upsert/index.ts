@@ -24,32 +24,26 @@ function rowDiffers(table: TableSpec): string {
     .join(' OR ');
 }
 
-/** What merging the staged month would do, counted before anything changes. */
-export async function countChanges(engine: Engine): Promise<TableChanges[]> {
+/** How many rows a table holds; free in DuckDB (table metadata). */
+async function rowCount(engine: Engine, relation: string): Promise<number> {
+  const [{ rows }] = await engine.rows<{ rows: number }>(`SELECT count(*) AS rows FROM ${relation}`);
+  return rows;
+}
+
+/**
+ * MERGE every staged table into its live table (the caller owns the transaction) and
+ * count what changed: MERGE reports the rows it inserted or updated, and since nothing is
+ * deleted the inserted ones are the growth of the live table — no second join needed.
+ */
+export async function upsertMonth(engine: Engine, audit: { asOf: string; runId: string }): Promise<TableChanges[]> {
   const changes: TableChanges[] = [];
   for (const table of CONTRACT) {
     const name = quoteIdent(table.name);
-    const [row] = await engine.rows(
-      `SELECT count(*) AS rows_in,
-              count(*) FILTER (WHERE live.${quoteIdent(table.key[0])} IS NULL) AS inserted,
-              count(*) FILTER (WHERE live.${quoteIdent(table.key[0])} IS NOT NULL AND (${rowDiffers(table)})) AS updated
-       FROM staging.${name} AS src LEFT JOIN wh.main.${name} AS live ON ${keyMatch(table, 'live', 'src')}`,
-    );
-    const rowsIn = Number(row.rows_in);
-    const inserted = Number(row.inserted);
-    const updated = Number(row.updated);
-    changes.push({ table: table.name, rows_in: rowsIn, inserted, updated, unchanged: rowsIn - inserted - updated });
-  }
-  return changes;
-}
-
-/** MERGE every staged table into its live table; the caller owns the transaction. */
-export async function upsertMonth(engine: Engine, audit: { asOf: string; runId: string }): Promise<void> {
-  for (const table of CONTRACT) {
-    const name = quoteIdent(table.name);
+    const rowsIn = await rowCount(engine, `staging.${name}`);
+    const before = await rowCount(engine, `wh.main.${name}`);
     const updated = exportColumns(table).filter((column) => !table.key.includes(column.name));
     const inserted = table.columns.map((column) => quoteIdent(column.name));
-    await engine.run(
+    const result = await engine.rows(
       `MERGE INTO wh.main.${name} AS live
        USING staging.${name} AS src
        ON ${keyMatch(table, 'live', 'src')}
@@ -59,7 +53,12 @@ export async function upsertMonth(engine: Engine, audit: { asOf: string; runId: 
          VALUES (${[...inserted.map((column) => `src.${column}`), '$as_of::DATE', '$run_id'].join(', ')})`,
       { as_of: audit.asOf, run_id: audit.runId },
     );
+    const [{ Count: merged }] = result as [{ Count: number }];
+    const insertedRows = (await rowCount(engine, `wh.main.${name}`)) - before;
+    const updatedRows = merged - insertedRows;
+    changes.push({ table: table.name, rows_in: rowsIn, inserted: insertedRows, updated: updatedRows, unchanged: rowsIn - insertedRows - updatedRows });
   }
+  return changes;
 }
 
 /**
