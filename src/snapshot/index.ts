@@ -105,8 +105,9 @@ export async function compareWithFrozen(
   manifest: readonly SnapshotEntry[],
   asOf: string,
 ): Promise<ReplayDifference[]> {
-  // One query for all six tables: the per-table comparisons are small and their fixed costs add up.
-  const comparisons = CONTRACT.map((table) => {
+  // One table at a time: each comparison holds a join of the whole table in memory.
+  const differences: ReplayDifference[] = [];
+  for (const table of CONTRACT) {
     const entries = manifest.filter((entry) => entry.table_name === table.name);
     const frozen = entries.find((entry) => entry.as_of === asOf);
     const previous = entries.filter((entry) => entry.as_of < asOf).at(-1);
@@ -121,13 +122,13 @@ export async function compareWithFrozen(
       `stored.${key} IS NULL`,
       ...table.columns.filter((column) => !table.key.includes(column.name)).map((column) => `next.${quoteIdent(column.name)} IS DISTINCT FROM stored.${quoteIdent(column.name)}`),
     ].join(' OR ');
-    return `SELECT ${quoteLiteral(table.name)} AS "table", count(*) AS keys, list(coalesce(next.${key}, stored.${key}) ORDER BY coalesce(next.${key}, stored.${key}))[1:5] AS sample_keys
-            FROM (${mergedStateSql(table, base)}) AS next FULL OUTER JOIN (${stored}) AS stored ON next.${key} = stored.${key}
-            WHERE ${differs}`;
-  });
-  const rows = await engine.rows<{ table: string; keys: number; sample_keys: string[] }>(comparisons.join('\nUNION ALL\n'));
-  const differences: ReplayDifference[] = CONTRACT.map((table) => rows.find((row) => row.table === table.name)!)
-    .filter((row) => row.keys > 0)
-    .map((row) => ({ table: row.table, keys: row.keys, sample_keys: row.sample_keys }));
+    const [row] = await engine.rows<{ keys: number; sample_keys: string[] }>(
+      // min(x, 5) keeps five keys, not a list of every differing one.
+      `SELECT count(*) AS keys, coalesce(min(coalesce(next.${key}, stored.${key}), 5), []) AS sample_keys
+       FROM (${mergedStateSql(table, base)}) AS next FULL OUTER JOIN (${stored}) AS stored ON next.${key} = stored.${key}
+       WHERE ${differs}`,
+    );
+    if (row.keys > 0) differences.push({ table: table.name, keys: row.keys, sample_keys: row.sample_keys });
+  }
   return differences;
 }
