@@ -1,0 +1,441 @@
+// `npm run bench -- [--users N] [--months N] [--series] [--runs N] [--threads N]
+//                   [--memory-limit SIZE] [--out DIR]`
+//
+// Measures `streamflow ingest` (the compiled bin, one child process per run) against the
+// DuckDB floor (read_csv → Parquet of the same CSVs, in this process, same library and
+// settings), on generated months and on the real month_000. See bench/README.md.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { resolveSettings } from '../src/config';
+import { FIRST_AS_OF, monthEndAfter, monthFolderName } from '../src/contract/months';
+import { CONTRACT, exportColumns } from '../src/contract/tables';
+import { openEngine, quoteLiteral } from '../src/engine/duckdb';
+import { DEFAULT_SEED, generateMonths } from '../src/seeds/generate';
+import { cleanUpMeasuring, measureNode, rssSource } from './measure';
+import { formatMedianSeconds, formatMiB, formatRatio, formatSeconds, renderTable, stats, type Row } from './table';
+
+const ROOT = path.resolve(__dirname, '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const REAL_SEEDS = path.resolve(ROOT, '..', 'shared', 'data', 'streamflow');
+const REAL_MONTH = 'month_000';
+const TASKS = ['load', 'validate', 'plan', 'upsert', 'snapshot', 'record'] as const;
+const SERIES_MONTHS = 12;
+/** Sub-second measurements (Node start-up, the real month) get at least this many runs. */
+const MIN_SMALL_RUNS = 5;
+const TARGETS = { ingestVsFloor: 2.0, month12VsMonth2: 1.2, realWallMs: 1000, realReplayBeyondStartMs: 500, peakRssMiB: 4096 };
+
+interface Options {
+  readonly users: number;
+  readonly months: number;
+  readonly runs: number;
+  readonly series: boolean;
+  readonly threads?: string;
+  readonly memoryLimit?: string;
+  readonly out: string;
+}
+
+interface Month {
+  readonly name: string;
+  readonly seeds: string;
+  readonly asOf: string;
+}
+
+type StepKind = 'first' | 'next' | 'replay';
+
+interface Step {
+  readonly kind: StepKind;
+  readonly month: Month;
+}
+
+interface FloorSample {
+  readonly month: string;
+  readonly seeds: string;
+  readonly run: number;
+  readonly ms: number;
+  readonly tables: Record<string, number>;
+}
+
+interface IngestSample {
+  readonly sequence: 'generated' | 'real';
+  readonly run: number;
+  readonly step: StepKind;
+  readonly month: string;
+  readonly as_of: string;
+  readonly status: string;
+  /** Exit code 0 and the expected status (succeeded, or unchanged for a replay). */
+  readonly ok: boolean;
+  readonly exit_code: number;
+  /** The end of stderr when not ok. */
+  readonly error: string | null;
+  readonly wall_ms: number;
+  readonly peak_rss_mib: number;
+  /** The summary's duration_ms (in-process, from before the engine opens to the record task). */
+  readonly duration_ms: number | null;
+  readonly tasks: Record<string, number | null>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Options
+
+function count(min: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
+    return Number(value);
+  };
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const program = new Command('bench')
+    .option('--users <n>', 'users in month_000', count(1), 1_000_000)
+    .option('--months <n>', 'months to generate and ingest in order (default 3; 12 with --series)', count(1))
+    .option('--series', `ingest ${SERIES_MONTHS} months into one warehouse and compare month 12 with month 2`)
+    .option('--runs <n>', 'runs of every measurement; medians are reported', count(1), 3)
+    .option('--threads <n>', 'DuckDB threads, for the floor and every ingest')
+    .option('--memory-limit <size>', 'DuckDB memory_limit, e.g. 3GB')
+    .option('--out <dir>', 'generated months, warehouses and results (default under the OS temp dir)')
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  program.parse(argv as string[], { from: 'user' });
+  const flags = program.opts<{ users: number; months?: number; series?: boolean; runs: number; threads?: string; memoryLimit?: string; out?: string }>();
+  const series = Boolean(flags.series) || (flags.months ?? 0) >= SERIES_MONTHS;
+  const months = Math.max(flags.months ?? 3, flags.series ? SERIES_MONTHS : 1);
+  const out = path.resolve(flags.out ?? path.join(os.tmpdir(), 'streamflow-bench', `users-${flags.users}`));
+  return { users: flags.users, months, runs: flags.runs, series, threads: flags.threads, memoryLimit: flags.memoryLimit, out };
+}
+
+// ---------------------------------------------------------------------------------------
+// Preparation: the compiled bin and the generated months
+
+function newestMtime(dir: string): number {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .reduce((newest, entry) => Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs), 0);
+}
+
+/** Runs `npm run build` when any source is newer than dist/cli.js. */
+function ensureBuilt(): void {
+  const built = fs.existsSync(CLI) ? fs.statSync(CLI).mtimeMs : 0;
+  const sources = Math.max(newestMtime(path.join(ROOT, 'src')), ...['tsconfig.json', 'tsconfig.build.json'].map((file) => fs.statSync(path.join(ROOT, file)).mtimeMs));
+  if (sources <= built) return;
+  log('dist/ is stale: npm run build');
+  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (build.status !== 0) throw new Error('npm run build failed; fix the build or benchmark an older dist/');
+}
+
+interface DataMarker {
+  readonly users: number;
+  readonly months: number;
+  readonly seed: number;
+  /** sha256 of src/seeds/generate.ts: a changed generator may write different months. */
+  readonly generator: string;
+}
+
+/** The generated months under <out>/seeds, generated unless a marker says they already are. */
+async function ensureMonths(options: Options): Promise<Month[]> {
+  const seeds = path.join(options.out, 'seeds');
+  const markerFile = path.join(options.out, 'bench-data.json');
+  const wanted: DataMarker = {
+    users: options.users,
+    months: options.months,
+    seed: DEFAULT_SEED,
+    generator: createHash('sha256').update(fs.readFileSync(path.join(ROOT, 'src', 'seeds', 'generate.ts'))).digest('hex'),
+  };
+  const marker: DataMarker | undefined = fs.existsSync(markerFile) ? JSON.parse(fs.readFileSync(markerFile, 'utf8')) : undefined;
+  const reusable = marker && marker.users === wanted.users && marker.seed === wanted.seed && marker.generator === wanted.generator && marker.months >= wanted.months;
+  if (reusable) log(`reusing ${marker.months} generated month(s) in ${seeds}`);
+  else {
+    log(`generating ${wanted.months} month(s) of ${wanted.users} users into ${seeds}`);
+    fs.rmSync(markerFile, { force: true });
+    await generateMonths({
+      users: wanted.users,
+      months: wanted.months,
+      out: seeds,
+      seed: wanted.seed,
+      onMonthWritten: (month) => log(`  ${month.name}: ${month.rows} rows per table in ${(month.elapsedMs / 1000).toFixed(1)} s`),
+    });
+    fs.writeFileSync(markerFile, `${JSON.stringify(wanted, null, 2)}\n`);
+  }
+  return Array.from({ length: options.months }, (_, index) => ({ name: monthFolderName(index), seeds, asOf: monthEndAfter(FIRST_AS_OF, index) }));
+}
+
+/** Every month in order into one warehouse, with the replay of the second month (or the only one) right after it. */
+function ingestPlan(months: readonly Month[]): Step[] {
+  const steps: Step[] = months.map((month, index) => ({ kind: index === 0 ? 'first' : 'next', month }));
+  const replayed = Math.min(1, months.length - 1);
+  steps.splice(replayed + 1, 0, { kind: 'replay', month: months[replayed] });
+  return steps;
+}
+
+// ---------------------------------------------------------------------------------------
+// Measurements
+
+/** The DuckDB floor: one COPY (read_csv with the declared types) TO Parquet per table; engine open and close included. */
+async function measureFloor(options: Options, month: Month, run: number): Promise<FloorSample> {
+  const out = path.join(options.out, 'floor');
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(out, { recursive: true });
+  const settings = resolveSettings({ threads: options.threads, memoryLimit: options.memoryLimit });
+  const tables: Record<string, number> = {};
+  const started = performance.now();
+  const engine = await openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit, tempDirectory: path.join(out, 'spill') });
+  try {
+    for (const table of CONTRACT) {
+      const columns = exportColumns(table).map((column) => `${quoteLiteral(column.name)}: ${quoteLiteral(column.type)}`);
+      const csv = path.join(month.seeds, month.name, table.file);
+      const tableStarted = performance.now();
+      await engine.run(
+        `COPY (SELECT * FROM read_csv(${quoteLiteral(csv)}, header = true, auto_detect = false, columns = {${columns.join(', ')}}))
+         TO ${quoteLiteral(path.join(out, `${table.name}.parquet`))} (FORMAT parquet)`,
+      );
+      tables[table.name] = performance.now() - tableStarted;
+    }
+  } finally {
+    engine.close();
+  }
+  return { month: month.name, seeds: month.seeds, run, ms: performance.now() - started, tables };
+}
+
+function engineFlags(options: Options): string[] {
+  return [...(options.threads ? ['--threads', options.threads] : []), ...(options.memoryLimit ? ['--memory-limit', options.memoryLimit] : [])];
+}
+
+const EXPECTED_STATUS: Record<StepKind, string> = { first: 'succeeded', next: 'succeeded', replay: 'unchanged' };
+
+interface Summary {
+  readonly status: string;
+  readonly duration_ms: number;
+  readonly tasks: readonly { task: string; duration_ms: number | null }[];
+}
+
+/** The --json summary on stdout; a run that died of an internal error prints none. */
+function parseSummary(stdout: string): Summary | undefined {
+  try {
+    return JSON.parse(stdout) as Summary;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One ingest as a child process; a failure is recorded (and logged), not thrown, so the table still prints. */
+function measureIngest(options: Options, warehouse: string, step: Step, run: number, sequence: IngestSample['sequence']): IngestSample {
+  const { month } = step;
+  const args = [CLI, '--json', '--quiet', '--seeds', month.seeds, '--warehouse', warehouse, ...engineFlags(options), 'ingest', month.name, month.asOf];
+  const measured = measureNode(args, { cwd: ROOT });
+  const summary = parseSummary(measured.stdout);
+  const ok = measured.exitCode === 0 && summary?.status === EXPECTED_STATUS[step.kind];
+  if (!ok) log(`ingest ${month.name} (${step.kind}) exited ${measured.exitCode} with status ${summary?.status ?? 'none'}, expected ${EXPECTED_STATUS[step.kind]}:\n${measured.stderr.trim()}`);
+  return {
+    sequence,
+    run,
+    step: step.kind,
+    month: month.name,
+    as_of: month.asOf,
+    status: summary?.status ?? `exit ${measured.exitCode}`,
+    ok,
+    exit_code: measured.exitCode,
+    error: ok ? null : measured.stderr.trim().split('\n').slice(-12).join('\n'),
+    wall_ms: measured.wallMs,
+    peak_rss_mib: measured.rssMiB,
+    duration_ms: summary?.duration_ms ?? null,
+    tasks: Object.fromEntries((summary?.tasks ?? []).map((task) => [task.task, task.duration_ms])),
+  };
+}
+
+interface Measurements {
+  readonly floors: FloorSample[];
+  readonly ingests: IngestSample[];
+}
+
+/**
+ * Each run: the floor of every month, then a fresh warehouse and every step of the plan
+ * in order. Floor and ingests of a run follow each other, so both see the same machine load.
+ */
+async function measureRuns(options: Options, months: readonly Month[], runs: number, sequence: IngestSample['sequence']): Promise<Measurements> {
+  const warehouse = path.join(options.out, `warehouse-${sequence}`);
+  const measured: Measurements = { floors: [], ingests: [] };
+  for (let run = 1; run <= runs; run++) {
+    for (const month of months) measured.floors.push(await measureFloor(options, month, run));
+    fs.rmSync(warehouse, { recursive: true, force: true });
+    for (const step of ingestPlan(months)) {
+      const sample = measureIngest(options, warehouse, step, run, sequence);
+      log(`  ${sequence} run ${run}: ${step.kind} ${step.month.name} ${(sample.wall_ms / 1000).toFixed(3)} s, ${Math.round(sample.peak_rss_mib)} MiB`);
+      measured.ingests.push(sample);
+    }
+  }
+  return measured;
+}
+
+// ---------------------------------------------------------------------------------------
+// Report
+
+interface Results {
+  readonly meta: Record<string, unknown> & { readonly load_average_at_start: readonly number[] };
+  readonly node_startup_ms: readonly number[];
+  /** `node dist/cli.js --help`: Node start-up plus loading the bin's modules. */
+  readonly cli_startup_ms: readonly number[];
+  readonly floors: readonly FloorSample[];
+  readonly ingests: readonly IngestSample[];
+}
+
+function report(results: Results, options: Options, months: readonly Month[], real: Month | undefined): string {
+  const startup = stats(results.node_startup_ms).median;
+  const moduleLoad = stats(results.cli_startup_ms).median - startup;
+  const floorMs = (month: Month) => stats(results.floors.filter((floor) => floor.month === month.name && floor.seeds === month.seeds).map((floor) => floor.ms));
+  const samplesOf = (sequence: IngestSample['sequence'], step: Step) =>
+    results.ingests.filter((sample) => sample.sequence === sequence && sample.step === step.kind && sample.month === step.month.name);
+  const beyond = (samples: readonly IngestSample[]) => stats(samples.map((sample) => sample.wall_ms - startup));
+  const ratio = (samples: readonly IngestSample[], month: Month) => beyond(samples).median / floorMs(month).median;
+
+  const statusOf = (samples: readonly IngestSample[]) =>
+    [...new Set(samples.map((sample) => (sample.ok ? sample.status : `${sample.status} FAILED`)))].join(', ');
+  const failed = (samples: readonly IngestSample[]) => samples.some((sample) => !sample.ok);
+
+  const rows: Row[] = [];
+  const checks: string[] = [];
+  const check = (label: string, value: number, limit: number, unit: (value: number) => string, samples: readonly IngestSample[] = []) =>
+    checks.push(
+      failed(samples)
+        ? `  MISS ${label}: a run failed`
+        : `  ${value <= limit ? 'ok  ' : 'MISS'} ${label}: ${unit(value)} (target ≤ ${unit(limit)})`,
+    );
+
+  const ingestRows = (sequence: IngestSample['sequence'], step: Step, label: string) => {
+    const samples = samplesOf(sequence, step);
+    const total = beyond(samples);
+    rows.push(
+      [`${label}: ${step.kind} ${step.month.name}`, statusOf(samples), formatSeconds(total), formatRatio(ratio(samples, step.month)), formatMiB(stats(samples.map((s) => s.peak_rss_mib)))],
+      ['  process wall (Node start-up included)', '', formatSeconds(stats(samples.map((s) => s.wall_ms))), '', ''],
+    );
+    for (const task of TASKS) {
+      const times = samples.map((sample) => sample.tasks[task]).filter((ms): ms is number => ms !== null && ms !== undefined);
+      if (times.length > 0) rows.push([`  ${task}`, '', formatSeconds(stats(times)), formatRatio(stats(times).median / floorMs(step.month).median), '']);
+    }
+    // A run that died without a summary has no task times to subtract.
+    const outside = samples.filter((s) => s.duration_ms !== null).map((s) => s.wall_ms - startup - TASKS.reduce((sum, task) => sum + (s.tasks[task] ?? 0), 0));
+    if (outside.length > 0) rows.push([`  outside tasks (module load ≈ ${(moduleLoad / 1000).toFixed(3)}, open, COMMIT, exit)`, '', formatSeconds(stats(outside)), '', '']);
+    return samples;
+  };
+
+  const plan = ingestPlan(months);
+  rows.push({ section: `generated months, ${options.users.toLocaleString('en')} users` });
+  rows.push([`floor: read_csv → Parquet ${months[0].name}`, '', formatSeconds(floorMs(months[0])), formatRatio(1), '']);
+  for (const step of plan.slice(0, 3)) {
+    if (step.kind === 'next') rows.push([`floor: read_csv → Parquet ${step.month.name}`, '', formatSeconds(floorMs(step.month)), formatRatio(1), '']);
+    const samples = ingestRows('generated', step, 'ingest');
+    if (step.kind !== 'replay') check(`ingest ${step.kind} ${step.month.name} / floor`, ratio(samples, step.month), TARGETS.ingestVsFloor, (x) => x.toFixed(2), samples);
+  }
+
+  if (real) {
+    const realSteps = ingestPlan([real]);
+    rows.push({ section: `real export ${path.relative(ROOT, path.join(REAL_SEEDS, REAL_MONTH))}` });
+    rows.push(['node -e 0 (Node start-up baseline), process wall', '', formatSeconds(stats(results.node_startup_ms)), '', '']);
+    rows.push(['node dist/cli.js --help (+ module load), process wall', '', formatSeconds(stats(results.cli_startup_ms)), '', '']);
+    rows.push([`floor: read_csv → Parquet ${real.name}`, '', formatSeconds(floorMs(real)), formatRatio(1), '']);
+    for (const step of realSteps) ingestRows('real', step, 'ingest (real)');
+    const [first, replay] = realSteps.map((step) => samplesOf('real', step));
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
+    check('real month first, process wall', stats(first.map((s) => s.wall_ms)).median, TARGETS.realWallMs, seconds, first);
+    check('real month replay, beyond Node start-up', beyond(replay).median, TARGETS.realReplayBeyondStartMs, seconds, replay);
+  }
+
+  const header = ['step', 'status', 'seconds: median [min–max]', '× floor', 'peak RSS MiB'];
+  const sections = [renderTable(header, rows)];
+
+  if (options.months > 2) {
+    const series = plan.filter((step) => step.kind !== 'replay');
+    const second = beyond(samplesOf('generated', series[1])).median;
+    const seriesRows = series.map((step) => {
+      const samples = samplesOf('generated', step);
+      const taskMedians = TASKS.map((task) => formatMedianSeconds(stats(samples.map((s) => s.tasks[task] ?? 0))));
+      return [step.month.name, formatSeconds(beyond(samples)), formatRatio(ratio(samples, step.month)), formatRatio(beyond(samples).median / second), ...taskMedians, formatMiB(stats(samples.map((s) => s.peak_rss_mib)))];
+    });
+    sections.push(
+      `months in order into one warehouse (medians of ${options.runs} run(s); seconds beyond Node start-up)`,
+      renderTable(['month', 'total', '× floor', '× month_001', ...TASKS, 'peak RSS MiB'], seriesRows),
+    );
+    if (options.series) {
+      const last = series[series.length - 1];
+      const lastSamples = samplesOf('generated', last);
+      check(`${last.month.name} / month_001 (series)`, beyond(lastSamples).median / second, TARGETS.month12VsMonth2, (x) => x.toFixed(2), [...lastSamples, ...samplesOf('generated', series[1])]);
+    }
+  }
+  const peak = Math.max(...results.ingests.map((sample) => sample.peak_rss_mib));
+  check('peak RSS of any ingest', peak, TARGETS.peakRssMiB, (mib) => `${Math.round(mib)} MiB`);
+
+  const settings = `threads ${options.threads ?? 'default'}, memory_limit ${options.memoryLimit ?? 'default'}`;
+  return [
+    `streamflow bench — ${options.users.toLocaleString('en')} users, ${options.months} month(s), ${options.runs} run(s), ${settings}, ${os.cpus().length} cores, load average at start ${results.meta.load_average_at_start.map((load) => load.toFixed(2)).join(' ')}`,
+    `seconds are beyond Node start-up (process wall − median of node -e 0 = ${(startup / 1000).toFixed(3)} s) unless marked; × floor = median / median floor of the same month; peak RSS via ${rssSource}`,
+    '',
+    sections.join('\n\n'),
+    '',
+    'targets',
+    ...checks,
+  ].join('\n');
+}
+
+function gitDescription(): Record<string, string> {
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }).stdout?.trim() ?? '';
+  return { commit: git('rev-parse', 'HEAD'), changed_files: git('status', '--porcelain', '--untracked-files=no') };
+}
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+// ---------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const loadAverage = os.loadavg();
+  const started = new Date().toISOString();
+  ensureBuilt();
+  // The source measured: read right after the build, as other commits may land while the bench runs.
+  const source = gitDescription();
+  const months = await ensureMonths(options);
+  const smallRuns = Math.max(options.runs, MIN_SMALL_RUNS);
+  const real: Month | undefined = fs.existsSync(path.join(REAL_SEEDS, REAL_MONTH)) ? { name: REAL_MONTH, seeds: REAL_SEEDS, asOf: FIRST_AS_OF } : undefined;
+
+  log('Node start-up (node -e 0)');
+  const nodeStartup = Array.from({ length: 2 * smallRuns }, () => measureNode(['-e', '0']).wallMs);
+  const cliStartup = Array.from({ length: 2 * smallRuns }, () => measureNode([CLI, '--help'], { cwd: ROOT }).wallMs);
+  log('floor and ingest (generated months)');
+  const generated = await measureRuns(options, months, options.runs, 'generated');
+  log(real ? 'floor and ingest (real month)' : `${path.join(REAL_SEEDS, REAL_MONTH)} not found: no real-month line`);
+  const measuredReal = real ? await measureRuns(options, [real], smallRuns, 'real') : { floors: [], ingests: [] };
+
+  const results: Results = {
+    meta: {
+      date: started,
+      ...source,
+      node: process.version,
+      cores: os.cpus().length,
+      total_memory_mib: Math.round(os.totalmem() / 2 ** 20),
+      rss_source: rssSource,
+      load_average_at_start: loadAverage,
+      options,
+    },
+    node_startup_ms: nodeStartup,
+    cli_startup_ms: cliStartup,
+    floors: [...generated.floors, ...measuredReal.floors],
+    ingests: [...generated.ingests, ...measuredReal.ingests],
+  };
+  const resultsDir = path.join(options.out, 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  fs.writeFileSync(path.join(resultsDir, `${String(results.meta.date).replace(/[:.]/g, '-')}.json`), json);
+  fs.writeFileSync(path.join(resultsDir, 'latest.json'), json);
+  process.stdout.write(`${report(results, options, months, real)}\n\nraw measurements: ${path.join(resultsDir, 'latest.json')}\n`);
+  if (results.ingests.some((sample) => !sample.ok)) process.exitCode = 1;
+}
+
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(cleanUpMeasuring);
