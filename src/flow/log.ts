@@ -4,7 +4,6 @@
 // cli-progress bar for long tasks, only on a terminal.
 import { SingleBar } from 'cli-progress';
 import pino from 'pino';
-import pretty from 'pino-pretty';
 import type { TaskRun } from './tasks';
 
 export type LogFormat = 'pretty' | 'json';
@@ -33,12 +32,16 @@ function errorText(error: unknown): string {
 
 const LEVELS: Record<Verbosity, pino.Level> = { quiet: 'warn', normal: 'info', verbose: 'debug' };
 
-/** One pretty stream per colour setting: each one adds listeners to process.stderr. */
-const prettyStreams = new Map<boolean, ReturnType<typeof pretty>>();
+type PrettyStream = ReturnType<typeof import('pino-pretty')>;
 
-function prettyStream(colorize: boolean): ReturnType<typeof pretty> {
+/** One pretty stream per colour setting: each one adds listeners to process.stderr. */
+const prettyStreams = new Map<boolean, PrettyStream>();
+
+function prettyStream(colorize: boolean): PrettyStream {
   let stream = prettyStreams.get(colorize);
   if (!stream) {
+    // Loaded on first use: pino-pretty adds ~45 ms of start-up that json or quiet runs never need.
+    const pretty = require('pino-pretty') as typeof import('pino-pretty');
     stream = pretty({ destination: process.stderr, sync: true, colorize, hideObject: true, translateTime: 'HH:MM:ss.l' });
     prettyStreams.set(colorize, stream);
   }
@@ -51,7 +54,8 @@ export function createLogger(options: LogOptions): Logger {
   const log =
     options.format === 'json'
       ? pino(base, process.stderr)
-      : pino(base, prettyStream(options.tty));
+      : // pino-pretty is made (and loaded) at the first line written; a quiet run may write none.
+        pino(base, { write: (line: string) => prettyStream(options.tty).write(line) });
   const showProgress = options.tty && options.format === 'pretty' && options.verbosity !== 'quiet';
   let bar: { task: string; bar: SingleBar } | undefined;
   const stopBar = () => {

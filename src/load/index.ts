@@ -1,12 +1,12 @@
 // load: read a month's six CSVs into typed staging tables, with the declared schema
 // and no type guessing. Produces `staging.<table>` (typed, plus `_line`, the CSV line).
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
 import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
 import { DataRejectedError, type Problem, type SampleValue } from '../errors';
-import { sha256File } from '../engine/files';
 import { loadCheckId, stageFailures, startFailures } from '../validate/failures';
 import { expectedText, typedValueSql, unparseableSql } from './parse-rules';
 import { stageHeader, startHeaders } from './headers';
@@ -81,7 +81,7 @@ async function loadTable(engine: Engine, table: TableSpec, file: string): Promis
   const drift = headerDrift(table, header);
   if (drift.length > 0) return { findings: drift.map((problem) => ({ problem })) };
 
-  const lines = await countLines(file);
+  const lines = await scanBytes(file);
 
   // store_rejects keeps each malformed row (ragged, unterminated quote, bad UTF-8) with its
   // line and column instead of stopping at the first; any of them rejects the file. Its
@@ -132,7 +132,7 @@ async function loadTable(engine: Engine, table: TableSpec, file: string): Promis
     return { findings: await findUnparseable(engine, table, raw) };
   }
 
-  return { table: table.name, file, sha256: await sha256File(file), bytes: fs.statSync(file).size, rows: records, header };
+  return { table: table.name, file, sha256: lines.sha256, bytes: lines.bytes, rows: records, header };
 }
 
 /** read_csv of the file with the header's own columns, all text: no type is guessed. */
@@ -180,14 +180,19 @@ interface LineLayout {
 }
 
 /**
- * Lines after the header up to the last non-empty one, counted by scanning bytes (no
- * line is decoded): LF or CRLF ends, or CR alone in a file without LF.
+ * One streaming pass over the file's bytes (no line is decoded): its sha256, its size, and
+ * its lines after the header up to the last non-empty one (LF or CRLF ends, or CR alone
+ * in a file without LF).
  */
-async function countLines(file: string): Promise<{ data: number }> {
+async function scanBytes(file: string): Promise<{ data: number; sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
   let lineFeeds = 0;
   let carriageReturns = 0;
   let tail = Buffer.alloc(0);
   for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    bytes += chunk.length;
     for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lineFeeds += 1;
     if (lineFeeds === 0) for (let at = chunk.indexOf(13); at !== -1; at = chunk.indexOf(13, at + 1)) carriageReturns += 1;
     tail = Buffer.concat([tail, chunk]).subarray(-4096);
@@ -198,7 +203,7 @@ async function countLines(file: string): Promise<{ data: number }> {
   let trailingBreaks = 0;
   for (let at = tail.length - 1; at >= 0 && (tail[at] === 10 || tail[at] === 13); at -= 1) if (tail[at] === end) trailingBreaks += 1;
   const nonEmptyLines = breaks - trailingBreaks + 1;
-  return { data: Math.max(0, nonEmptyLines - 1) };
+  return { data: Math.max(0, nonEmptyLines - 1), sha256: hash.digest('hex'), bytes };
 }
 
 /** One streaming pass over the file's physical lines (LF, CRLF or CR ends); only for a file whose records and lines disagree. */
