@@ -92,7 +92,7 @@ describe('stages on the committed seeds', () => {
     await recordRun(engine, { ...run, status: 'succeeded', exit_code: 0, input_files: [], table_counts: [], error: null, report_path: null }, [], first);
     const manifest = await readManifest(engine);
     expect(await compareWithFrozen(engine, layout, manifest, '2024-01-31')).toEqual([]);
-    await engine.run(`UPDATE staging.labels SET churn_label = NOT churn_label WHERE _line = 2`);
+    await engine.run(`UPDATE staging.rows_labels SET churn_label = NOT churn_label WHERE rowid = 0`);
     const differences = await compareWithFrozen(engine, layout, manifest, '2024-01-31');
     expect(differences.map((difference) => [difference.table, difference.keys])).toEqual([['labels', 1]]);
   });
