@@ -58,8 +58,16 @@ export async function cli(...args: string[]): Promise<CliResult> {
   return { code, stdout, stderr, json };
 }
 
+const createdDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of createdDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder under the OS temp dir, removed when the test process exits. */
 export function tempDir(prefix = 'streamflow-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  createdDirs.push(dir);
+  return dir;
 }
 
 /** Copies month folders into a fresh seeds dir; returns it. */

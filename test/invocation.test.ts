@@ -4,18 +4,9 @@
 // did holds exactly the same files, byte for byte.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SEEDS, cli, copyMonths, sha256, tempDir } from './helpers';
 
-const scratch: string[] = [];
-function temp(prefix: string): string {
-  const dir = tempDir(prefix);
-  scratch.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
-});
 
 /** Every file under `dir` with its sha256; {} when the dir does not exist. */
 function tree(dir: string): Record<string, string> {
@@ -37,11 +28,11 @@ function isoDay(offsetDays: number): string {
 
 describe('invalid invocations exit 2 and write nothing', () => {
   /** A seeds dir with month_000, a folder that is no month, a file, and a link leading outside. */
-  const seeds = copyMonths(SEEDS, ['month_000'], temp('streamflow-seeds-'));
+  const seeds = copyMonths(SEEDS, ['month_000'], tempDir('streamflow-seeds-'));
   /** A real month folder outside the seeds dir. */
-  const outside = copyMonths(SEEDS, ['month_000'], temp('streamflow-outside-'));
+  const outside = copyMonths(SEEDS, ['month_000'], tempDir('streamflow-outside-'));
   /** A warehouse holding one ingested month: it must stay byte-identical. */
-  const existing = temp('streamflow-wh-');
+  const existing = tempDir('streamflow-wh-');
   let existingTree: Record<string, string>;
 
   beforeAll(async () => {
@@ -92,7 +83,7 @@ describe('invalid invocations exit 2 and write nothing', () => {
   ];
 
   it.each(cases)('$name', async ({ args, message }) => {
-    const fresh = path.join(temp('streamflow-none-'), 'warehouse');
+    const fresh = path.join(tempDir('streamflow-none-'), 'warehouse');
     const first = await cli('--seeds', seeds, '--warehouse', fresh, ...args('month_000'));
     expect(first.code, first.stderr).toBe(2);
     expect(first.stderr).toMatch(message);
@@ -104,7 +95,7 @@ describe('invalid invocations exit 2 and write nothing', () => {
   });
 
   it('a seeds dir that does not exist', async () => {
-    const fresh = path.join(temp('streamflow-none-'), 'warehouse');
+    const fresh = path.join(tempDir('streamflow-none-'), 'warehouse');
     const result = await cli('--seeds', path.join(seeds, 'nowhere'), '--warehouse', fresh, 'ingest', 'month_000', '2024-01-31');
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/seeds dir .* not found/);
@@ -112,7 +103,7 @@ describe('invalid invocations exit 2 and write nothing', () => {
   });
 
   it('accepts the same month given as a path inside the seeds dir (control)', async () => {
-    const fresh = path.join(temp('streamflow-none-'), 'warehouse');
+    const fresh = path.join(tempDir('streamflow-none-'), 'warehouse');
     const result = await cli('--seeds', seeds, '--warehouse', fresh, 'validate', path.join(seeds, 'month_000'), '--as-of', '2024-01-31');
     expect(result.code, result.stderr).toBe(0);
   });

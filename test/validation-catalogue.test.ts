@@ -5,7 +5,7 @@
 // live tables plus snapshot files exactly as before.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_NAMES, type TableName } from '../src/contract/tables';
 import { openEngine } from '../src/engine/duckdb';
 import { loadMonth } from '../src/load';
@@ -17,15 +17,6 @@ const SOURCE = SEEDS;
 const CLEAN = { month: 'month_000', asOf: '2024-01-31' };
 const TARGET = { month: 'month_001', asOf: '2024-02-29' };
 
-const scratch: string[] = [];
-function temp(prefix: string): string {
-  const dir = tempDir(prefix);
-  scratch.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
-});
 
 /** A CSV file as header and rows of fields; the seeds are plain (no quotes, LF, final newline). */
 class Csv {
@@ -317,7 +308,7 @@ const CORRUPTIONS: readonly Corruption[] = [
 
 /** Writes month_001 with one corruption applied into a fresh seeds dir. */
 function corruptedSeeds(corruption: Pick<Corruption, 'table' | 'mutate'>): string {
-  const seeds = copyMonths(SOURCE, [TARGET.month], temp('streamflow-seeds-'));
+  const seeds = copyMonths(SOURCE, [TARGET.month], tempDir('streamflow-seeds-'));
   const file = path.join(seeds, TARGET.month, `${corruption.table}.csv`);
   const changed = corruption.mutate(fs.readFileSync(file, 'utf8'));
   if (changed === null) fs.rmSync(file);
@@ -341,10 +332,10 @@ function expectMessage(stderr: string, expected: Corruption['expected'] & { tabl
 
 describe('the validation catalogue', () => {
   /** month_000 ingested cleanly: every scenario starts from a copy of it. */
-  const january = temp('streamflow-january-');
+  const january = tempDir('streamflow-january-');
   let januaryState: Awaited<ReturnType<typeof warehouseState>>;
   const fromJanuary = () => {
-    const warehouse = temp('streamflow-wh-');
+    const warehouse = tempDir('streamflow-wh-');
     fs.cpSync(january, warehouse, { recursive: true });
     return warehouse;
   };
@@ -474,7 +465,7 @@ describe('the validation catalogue', () => {
       // Columns are mapped by name; another order is accepted with a warning per table.
       { name: 'columns in another order', mutate: reorderColumns, warnings: TABLE_NAMES.length },
     ])('$name in every file', async ({ mutate, warnings }) => {
-      const seeds = copyMonths(SOURCE, [TARGET.month], temp('streamflow-seeds-'));
+      const seeds = copyMonths(SOURCE, [TARGET.month], tempDir('streamflow-seeds-'));
       for (const table of TABLE_NAMES) {
         const file = path.join(seeds, TARGET.month, `${table}.csv`);
         fs.writeFileSync(file, mutate(fs.readFileSync(file, 'utf8')) as string);
@@ -524,7 +515,7 @@ describe('the validation catalogue', () => {
     });
 
     it('works on a fresh warehouse too, leaving no snapshot behind', async () => {
-      const warehouse = path.join(temp('streamflow-wh-'), 'new');
+      const warehouse = path.join(tempDir('streamflow-wh-'), 'new');
       const result = await cli('--seeds', SOURCE, '--warehouse', warehouse, 'validate', CLEAN.month, '--as-of', CLEAN.asOf);
       expect(result.code, result.stderr).toBe(0);
       expect(snapshotFiles(warehouse)).toEqual({});
@@ -535,7 +526,7 @@ describe('the validation catalogue', () => {
 
 describe.skipIf(!REAL_AVAILABLE)('the real exports', () => {
   it('month_000 and month_001 pass with zero failures and only the warning they deserve: a constant avg_session_mins_7d', async () => {
-    const warehouse = temp('streamflow-real-');
+    const warehouse = tempDir('streamflow-real-');
     for (const { month, asOf } of [CLEAN, TARGET]) {
       const result = await cli('--seeds', REAL, '--warehouse', warehouse, '--json', 'ingest', month, asOf);
       expect(result.code, result.stderr).toBe(0);
