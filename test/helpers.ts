@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll } from 'vitest';
 import { main } from '../src/cli';
 import { openEngine } from '../src/engine/duckdb';
 import { CONTRACT } from '../src/contract/tables';
@@ -59,11 +60,12 @@ export async function cli(...args: string[]): Promise<CliResult> {
 }
 
 const createdDirs: string[] = [];
-process.on('exit', () => {
-  for (const dir of createdDirs) fs.rmSync(dir, { recursive: true, force: true });
+// Registered on the root suite of every test file that imports these helpers.
+afterAll(() => {
+  for (const dir of createdDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A fresh folder under the OS temp dir, removed when the test process exits. */
+/** A fresh folder under the OS temp dir, removed after the test file's last test. */
 export function tempDir(prefix = 'streamflow-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   createdDirs.push(dir);
