@@ -112,19 +112,10 @@ function judge(table: string, id: string, config: ExpectationConfig, row: Record
       unexpected_percent: unexpectedPercent,
       partial_unexpected_list: samples.map((sample) => sample.value),
       partial_unexpected_index_list: samples.map((sample) => ({ user_id: sample.user_id ?? null, line: Number(sample.line) })),
-      ...(observed === undefined ? {} : { observed_value: normaliseObserved(observed) }),
+      ...(observed === undefined ? {} : { observed_value: observed }),
     },
     meta: { table, column: columnOf(config), severity: severityOf(config) },
   };
-}
-
-/** BIGINT counts arrive as strings; a report reads better with numbers. */
-function normaliseObserved(observed: unknown): unknown {
-  if (typeof observed === 'string' && /^-?[0-9]+$/.test(observed)) return Number(observed);
-  if (observed && typeof observed === 'object' && !Array.isArray(observed)) {
-    return Object.fromEntries(Object.entries(observed).map(([key, value]) => [key, normaliseObserved(value)]));
-  }
-  return observed;
 }
 
 function within(value: number, kwargs: { min_value?: number | string; max_value?: number | string; strict_min?: boolean; strict_max?: boolean }): boolean {
