@@ -117,7 +117,8 @@ class MonthRun {
   private profiles: TableProfiles | undefined;
   private changes: TableChanges[] = [];
   private snapshots: SnapshotEntry[] = [];
-  private attached: 'read_only' | 'read_write' | 'none' = 'read_only';
+  /** The read-only attachment of load, validate and plan is still in place. */
+  private readOnlyAttached = true;
   private writing = false;
 
   constructor(
@@ -253,10 +254,11 @@ class MonthRun {
   /** Swaps the read-only attachment for a read-write one and opens the run's transaction (once). */
   private async beginWrite(): Promise<void> {
     if (this.writing) return;
-    if (this.attached === 'read_only') await detachWarehouse(this.engine);
-    this.attached = 'none';
+    if (this.readOnlyAttached) {
+      await detachWarehouse(this.engine);
+      this.readOnlyAttached = false;
+    }
     await attachWarehouse(this.engine, this.layout, 'read_write', { retry: false });
-    this.attached = 'read_write';
     await this.engine.run('BEGIN TRANSACTION');
     this.writing = true;
   }
