@@ -8,7 +8,7 @@ import { loadMonth } from '../src/load';
 import { compareWithFrozen, publishSnapshots, readManifest, writeSnapshots } from '../src/snapshot';
 import { upsertMonth } from '../src/upsert';
 import { validateMonth } from '../src/validate';
-import { attachWarehouse, ensureWarehouse } from '../src/warehouse/catalog';
+import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
 import { recordRun } from '../src/record';
 import { SEEDS, tempDir } from './helpers';
@@ -22,7 +22,8 @@ describe('stages on the committed seeds', () => {
   beforeEach(async () => {
     layout = warehouseLayout(tempDir());
     engine = await openEngine({ threads: 2 });
-    await ensureWarehouse(engine, layout);
+    await attachWarehouseCreatingIt(engine, layout);
+    await detachWarehouse(engine);
     await attachWarehouse(engine, layout, 'read_write');
   });
   afterEach(() => engine.close());

@@ -20,7 +20,7 @@ import { recordRun, recordTaskRuns, validationDocument, writeReportFiles, type R
 import { compareWithFrozen, publishSnapshots, readManifest, writeSnapshots, type SnapshotEntry } from '../snapshot';
 import { upsertMonth, type TableChanges } from '../upsert';
 import { problemsOf, resultsFromLoadProblems, validateMonth, type ExpectationResult } from '../validate';
-import { attachWarehouse, detachWarehouse, ensureWarehouse, isLockConflict } from '../warehouse/catalog';
+import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse, isLockConflict } from '../warehouse/catalog';
 import { reportDir, warehouseLayout, type WarehouseLayout } from '../warehouse/layout';
 import { recoverWarehouse } from '../warehouse/recover';
 import { acquireRunLock } from './lock';
@@ -93,8 +93,7 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
   const engine = await openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit, tempDirectory: layout.spill });
   const stagingRoot = path.join(layout.staging, runId);
   try {
-    await ensureWarehouse(engine, layout);
-    await attachWarehouse(engine, layout, 'read_only');
+    await attachWarehouseCreatingIt(engine, layout);
     await recoverWarehouse(engine, layout);
     const run = new MonthRun(engine, layout, request, { runId, startedAt, stagingRoot }, new FlowTasks(INGEST_TASKS, logger));
     return await run.execute();

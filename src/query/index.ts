@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { CONTRACT } from '../contract/tables';
 import { openEngine, quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
 import { InvocationError } from '../errors';
-import { readManifest } from '../snapshot';
+import { readManifest, snapshotColumnsSql } from '../snapshot';
 import { attachWarehouse } from '../warehouse/catalog';
 import type { WarehouseLayout } from '../warehouse/layout';
 
@@ -32,7 +32,7 @@ export async function openQueryEngine(layout: WarehouseLayout): Promise<Engine> 
     const manifest = await readManifest(engine);
     for (const table of CONTRACT) {
       const files = manifest.filter((entry) => entry.table_name === table.name).map((entry) => quoteLiteral(path.join(layout.root, entry.path)));
-      const columns = table.columns.map((column) => quoteIdent(column.name)).join(', ');
+      const columns = snapshotColumnsSql(table);
       const source =
         files.length > 0
           ? `SELECT ${columns}, "as_of" FROM read_parquet([${files.join(', ')}])`

@@ -24,7 +24,8 @@ export interface SnapshotEntry {
 
 const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880";
 
-function orderedColumns(table: TableSpec): string {
+/** A snapshot's columns before as_of, quoted, in contract order (also the order of the views over them). */
+export function snapshotColumnsSql(table: TableSpec): string {
   return table.columns.map((column) => quoteIdent(column.name)).join(', ');
 }
 
@@ -38,7 +39,7 @@ export async function readManifest(engine: Engine): Promise<SnapshotEntry[]> {
 
 /** Reads a frozen partition without its as_of column, so it compares with a live-shaped state. */
 function frozenStateSql(layout: WarehouseLayout, table: TableSpec, entry: SnapshotEntry): string {
-  return `SELECT ${orderedColumns(table)} FROM read_parquet(${quoteLiteral(path.join(layout.root, entry.path))})`;
+  return `SELECT ${snapshotColumnsSql(table)} FROM read_parquet(${quoteLiteral(path.join(layout.root, entry.path))})`;
 }
 
 /**
@@ -57,7 +58,7 @@ export async function writeSnapshots(
     const staged = path.join(stagingRoot, relative);
     fs.mkdirSync(path.dirname(staged), { recursive: true });
     await engine.run(
-      `COPY (SELECT ${orderedColumns(table)}, $as_of::DATE AS "as_of" FROM wh.main.${quoteIdent(table.name)}
+      `COPY (SELECT ${snapshotColumnsSql(table)}, $as_of::DATE AS "as_of" FROM wh.main.${quoteIdent(table.name)}
              ORDER BY ${table.key.map(quoteIdent).join(', ')})
        TO ${quoteLiteral(staged)} (${PARQUET_OPTIONS})`,
       { as_of: run.asOf },
@@ -111,7 +112,7 @@ export async function compareWithFrozen(
     const entries = manifest.filter((entry) => entry.table_name === table.name);
     const frozen = entries.find((entry) => entry.as_of === asOf);
     const previous = entries.filter((entry) => entry.as_of < asOf).at(-1);
-    const empty = `SELECT ${orderedColumns(table)} FROM wh.main.${quoteIdent(table.name)} WHERE false`;
+    const empty = `SELECT ${snapshotColumnsSql(table)} FROM wh.main.${quoteIdent(table.name)} WHERE false`;
     const base = previous ? frozenStateSql(layout, table, previous) : empty;
     const stored = frozen ? frozenStateSql(layout, table, frozen) : empty;
     const key = quoteIdent(table.key[0]);

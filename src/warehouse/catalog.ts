@@ -39,17 +39,18 @@ export async function detachWarehouse(engine: Engine): Promise<void> {
 }
 
 /**
- * Creates the live and metadata tables, in one transaction, unless the warehouse already
- * has them (checked read-only, so a run that needs nothing new never blocks readers).
+ * Attaches the warehouse read-only, first creating its live and metadata tables in one
+ * transaction when it lacks them (checked read-only, so a run that needs nothing new
+ * never blocks readers, and the attachment it checked with is the one it keeps).
  */
-export async function ensureWarehouse(engine: Engine, layout: WarehouseLayout): Promise<void> {
+export async function attachWarehouseCreatingIt(engine: Engine, layout: WarehouseLayout): Promise<void> {
   if (fs.existsSync(layout.database)) {
     await attachWarehouse(engine, layout, 'read_only');
     const [ready] = await engine.rows(
       `SELECT 1 FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'meta' AND table_name = 'schema_info'`,
     );
-    await detachWarehouse(engine);
     if (ready) return;
+    await detachWarehouse(engine);
   }
   fs.mkdirSync(layout.root, { recursive: true });
   await attachWarehouse(engine, layout, 'read_write');
@@ -62,6 +63,7 @@ export async function ensureWarehouse(engine: Engine, layout: WarehouseLayout): 
   } finally {
     await detachWarehouse(engine);
   }
+  await attachWarehouse(engine, layout, 'read_only');
 }
 
 export function isLockConflict(error: unknown): boolean {
