@@ -47,12 +47,6 @@ export class DataRejectedError extends StreamflowError {
 export class RefusedError extends StreamflowError {
   readonly exitCode = 3;
   readonly kind = 'refused';
-  constructor(
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
 }
 
 /** Longest sample value a message shows: a raw line after an unterminated quote can hold the rest of the file. */

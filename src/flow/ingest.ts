@@ -178,7 +178,7 @@ class MonthRun {
       const lines = differences.map((difference) => `${difference.table}: ${difference.keys} rows differ (e.g. ${difference.sample_keys.join(', ')})`);
       throw new RunEnded(
         'refused',
-        new RefusedError(`as_of ${asOf} is already frozen with different content; refusing to alter history:\n${lines.join('\n')}`, { differences }),
+        new RefusedError(`as_of ${asOf} is already frozen with different content; refusing to alter history:\n${lines.join('\n')}`),
       );
     }
     const newest = manifest.map((entry) => entry.as_of).sort().at(-1);
