@@ -23,6 +23,10 @@ CREATE TABLE IF NOT EXISTS wh.meta.runs (
   error         VARCHAR,
   report_path   VARCHAR
 );
+-- Schema 2: what produced the run (contract and release), so that a replay of byte-identical
+-- inputs under the same pipeline can be proved a no-op without recomputing it. An ALTER,
+-- so that a schema-1 warehouse gains the column in place.
+ALTER TABLE wh.meta.runs ADD COLUMN IF NOT EXISTS pipeline_fingerprint VARCHAR;
 
 -- The snapshot manifest: what a frozen partition must contain, byte for byte.
 CREATE TABLE IF NOT EXISTS wh.meta.snapshots (

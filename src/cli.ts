@@ -40,12 +40,12 @@ function printSummary(settings: Settings, summary: RunSummary): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function runCommand(command: Command, month: string, asOfText: string, kind: 'ingest' | 'validate'): Promise<void> {
+async function runCommand(command: Command, month: string, asOfText: string, kind: 'ingest' | 'validate', recompute = false): Promise<void> {
   const settings = settingsOf(command);
   const asOf = parseAsOf(asOfText);
   const input = resolveMonth(settings.seedsDir, month);
   try {
-    printSummary(settings, await runMonth(settings, { command: kind, month: input, asOf }, loggerOf(settings)));
+    printSummary(settings, await runMonth(settings, { command: kind, month: input, asOf, recompute }, loggerOf(settings)));
   } catch (error) {
     if (error instanceof RunFailed) {
       if (settings.json) printJson(error.summary);
@@ -73,7 +73,10 @@ export function buildProgram(): Command {
   program
     .command('ingest <month> <as_of>')
     .description('load, validate, upsert, snapshot and record one month')
-    .action((month: string, asOf: string, _options, command: Command) => runCommand(command, month, asOf, 'ingest'));
+    .option('--recompute', 'recompute a frozen as_of and compare, even when its inputs are byte-identical to the run that froze it')
+    .action((month: string, asOf: string, options: { recompute?: boolean }, command: Command) =>
+      runCommand(command, month, asOf, 'ingest', options.recompute === true),
+    );
 
   program
     .command('validate <month>')

@@ -3,7 +3,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { openEngine } from '../src/engine/duckdb';
+import { attachWarehouse } from '../src/warehouse/catalog';
+import { warehouseLayout } from '../src/warehouse/layout';
 import { REAL, REAL_AVAILABLE, cli, copyMonths, query, snapshotFiles, spawnCli, tempDir, warehouseState } from './helpers';
+
+/** Changes a warehouse behind the CLI's back, as an older release or a person might have left it. */
+async function alterWarehouse(warehouse: string, sql: string): Promise<void> {
+  const engine = await openEngine();
+  try {
+    await attachWarehouse(engine, warehouseLayout(warehouse), 'read_write');
+    await engine.run(sql);
+  } finally {
+    engine.close();
+  }
+}
 
 describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
   /** month_000 frozen: the state every scenario starts from. */
@@ -37,6 +51,43 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
     expect(result.json.status).toBe('unchanged');
     expect(result.json.snapshots).toEqual([]);
     expect(await warehouseState(warehouse)).toEqual(februaryState);
+  });
+
+  it('an exact replay proves itself from the input hashes and reuses the validation of the run that froze the month', async () => {
+    const warehouse = tempDir();
+    fs.cpSync(february, warehouse, { recursive: true });
+    const [freezing] = await query<{ run_id: string }>(warehouse, `SELECT run_id FROM meta.runs WHERE month = 'month_001'`);
+    const states = (json: { tasks: { task: string; state: string }[] }) => Object.fromEntries(json.tasks.map((task) => [task.task, task.state]));
+
+    const replay = await ingest(warehouse, 'month_001', '2024-02-29', REAL, '--json');
+    expect(replay.json.status).toBe('unchanged');
+    expect(states(replay.json)).toEqual({ load: 'completed', validate: 'skipped', plan: 'skipped', upsert: 'skipped', snapshot: 'skipped', record: 'completed' });
+    const document = JSON.parse(fs.readFileSync(path.join(replay.json.report_path, 'validation.json'), 'utf8'));
+    expect(document.meta.reused_from_run).toBe(freezing.run_id);
+    expect(document.results).toHaveLength(117);
+
+    // --recompute, and a run frozen under another pipeline, take the full path: same verdict.
+    const recomputed = await cli('--seeds', REAL, '--warehouse', warehouse, '--json', 'ingest', '--recompute', 'month_001', '2024-02-29');
+    expect(recomputed.code).toBe(0);
+    expect(recomputed.json.status).toBe('unchanged');
+    expect(states(recomputed.json).validate).toBe('completed');
+    await alterWarehouse(warehouse, `UPDATE wh.meta.runs SET pipeline_fingerprint = 'an older contract' WHERE run_id = '${freezing.run_id}'`);
+    const otherPipeline = await ingest(warehouse, 'month_001', '2024-02-29', REAL, '--json');
+    expect(otherPipeline.json.status).toBe('unchanged');
+    expect(states(otherPipeline.json).validate).toBe('completed');
+    expect(otherPipeline.stderr).toContain('under another contract or release');
+    expect(await warehouseState(warehouse)).toEqual(februaryState);
+  });
+
+  it('a schema-1 warehouse gains the schema-2 column in place, and its runs are recomputed on replay', async () => {
+    const warehouse = fromJanuary();
+    await alterWarehouse(warehouse, `ALTER TABLE wh.meta.runs DROP COLUMN pipeline_fingerprint; UPDATE wh.meta.schema_info SET value = '1'`);
+    const replay = await ingest(warehouse, 'month_000', '2024-01-31', REAL, '--json');
+    expect(replay.json.status).toBe('unchanged');
+    expect(replay.json.tasks.find((task: { task: string }) => task.task === 'validate').state).toBe('completed');
+    expect(await query(warehouse, `SELECT value FROM meta.schema_info WHERE key = 'schema_version'`)).toEqual([{ value: '2' }]);
+    expect((await ingest(warehouse, 'month_001', '2024-02-29')).code).toBe(0);
+    expect((await warehouseState(warehouse)).files).toEqual(februaryState.files);
   });
 
   it('refuses month_001 with one changed value under the same as_of, naming the table and the rows', async () => {

@@ -11,6 +11,7 @@ import { validateMonth } from '../src/validate';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
 import { recordRun } from '../src/record';
+import { PIPELINE_FINGERPRINT } from '../src/flow/replay';
 import { SEEDS, tempDir } from './helpers';
 
 const month = (name: string) => ({ name, dir: path.join(SEEDS, name) });
@@ -90,7 +91,7 @@ describe('stages on the committed seeds', () => {
     publishSnapshots(layout, path.join(layout.staging, 'a'), first);
     const now = new Date().toISOString();
     const run = { run_id: 'run-0', command: 'ingest', month: 'month_000', month_path: '', as_of: '2024-01-31', started_at: now, ended_at: now } as const;
-    await recordRun(engine, { ...run, status: 'succeeded', exit_code: 0, input_files: [], table_counts: [], error: null, report_path: null }, [], first);
+    await recordRun(engine, { ...run, status: 'succeeded', exit_code: 0, input_files: [], table_counts: [], error: null, report_path: null, pipeline_fingerprint: PIPELINE_FINGERPRINT }, [], first);
     const manifest = await readManifest(engine);
     expect(await compareWithFrozen(engine, layout, manifest, '2024-01-31')).toEqual([]);
     await engine.run(`UPDATE staging.rows_labels SET churn_label = NOT churn_label WHERE rowid = 0`);

@@ -20,11 +20,13 @@ import { recordRun, recordTaskRuns, validationDocument, writeReportFiles, type R
 import { compareWithFrozen, publishSnapshots, readManifest, writeSnapshots, type SnapshotEntry } from '../snapshot';
 import { upsertMonth, type TableChanges } from '../upsert';
 import { problemsOf, resultsFromLoadProblems, validateMonth, type ExpectationResult } from '../validate';
+import { startFailures } from '../validate/failures';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse, isLockConflict } from '../warehouse/catalog';
 import { reportDir, warehouseLayout, type WarehouseLayout } from '../warehouse/layout';
 import { recoverWarehouse } from '../warehouse/recover';
 import { acquireRunLock } from './lock';
 import { defaultLogger, type Logger } from './log';
+import { checkIdenticalReplay, PIPELINE_FINGERPRINT } from './replay';
 import { FlowTasks, type TaskPolicy, type TaskRun } from './tasks';
 
 export const SUMMARY_SCHEMA_VERSION = '1.0';
@@ -54,6 +56,8 @@ export interface RunRequest {
   readonly command: 'ingest' | 'validate';
   readonly month: MonthInput;
   readonly asOf: string;
+  /** Recompute a frozen as_of even when its inputs are byte-identical to the run that froze it (replay.ts). */
+  readonly recompute?: boolean;
 }
 
 /** A run that ended before upsert, with the status and error it records. */
@@ -95,7 +99,7 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
   try {
     await attachWarehouseCreatingIt(engine, layout);
     await recoverWarehouse(engine, layout);
-    const run = new MonthRun(engine, layout, request, { runId, startedAt, stagingRoot }, new FlowTasks(INGEST_TASKS, logger));
+    const run = new MonthRun(engine, layout, request, { runId, startedAt, stagingRoot }, new FlowTasks(INGEST_TASKS, logger), logger);
     return await run.execute();
   } finally {
     fs.rmSync(stagingRoot, { recursive: true, force: true });
@@ -111,8 +115,10 @@ interface RunIdentity {
 }
 
 class MonthRun {
-  private loaded: LoadedTable[] = [];
+  private loaded: readonly LoadedTable[] = [];
   private results: ExpectationResult[] = [];
+  /** The earlier run whose results this exact replay reuses (replay.ts). */
+  private reused: { runId: string; validationTime: string } | undefined;
   private profiles: TableProfiles | undefined;
   private changes: TableChanges[] = [];
   private snapshots: SnapshotEntry[] = [];
@@ -126,14 +132,16 @@ class MonthRun {
     private readonly request: RunRequest,
     private readonly identity: RunIdentity,
     private readonly tasks: FlowTasks,
+    private readonly logger: Logger,
   ) {}
 
   async execute(): Promise<RunSummary> {
     try {
       await this.tasks.run('load', async () => {
-        this.loaded = await this.load();
+        if (!(await this.reuseIdenticalReplay())) this.loaded = await this.load();
         return { value: undefined, rows: this.loaded.reduce((sum, table) => sum + table.rows, 0) };
       });
+      if (this.reused) return await this.commit('unchanged', null);
       await faultPoint('loaded');
       await this.tasks.run('validate', async () => ({ value: await this.validate(), rows: this.results.length }));
       await faultPoint('validated');
@@ -147,6 +155,31 @@ class MonthRun {
       if (error instanceof DataRejectedError) return this.commit('rejected', error);
       throw error;
     }
+  }
+
+  /**
+   * An ingest of a frozen as_of whose inputs are byte-identical to those of the run that
+   * froze it, under the same pipeline, has nothing to recompute: that run's load and
+   * validation stand for this one (replay.ts says why that is proof).
+   */
+  private async reuseIdenticalReplay(): Promise<boolean> {
+    if (this.request.command !== 'ingest' || this.request.recompute) return false;
+    const frozen = (await readManifest(this.engine)).filter((entry) => entry.as_of === this.request.asOf);
+    if (frozen.length === 0) return false;
+    const check = await checkIdenticalReplay(this.engine, this.layout, this.request.month, frozen);
+    if ('recompute' in check) {
+      this.logger.info(`load: as_of ${this.request.asOf} is frozen; recomputing it to compare, since ${check.recompute}`);
+      return false;
+    }
+    const { runId, inputFiles, document } = check.identical;
+    await startFailures(this.engine); // the run's list of unexpected rows, empty: record copies it
+    this.loaded = inputFiles;
+    this.results = [...document.results];
+    this.reused = { runId, validationTime: document.meta.validation_time };
+    this.logger.info(
+      `load: the inputs are byte-identical to those of run ${runId}, which froze as_of ${this.request.asOf} under this pipeline, and its files verify: nothing to recompute`,
+    );
+    return true;
   }
 
   private async load(): Promise<LoadedTable[]> {
@@ -267,13 +300,10 @@ class MonthRun {
       run_id: this.identity.runId,
       month: this.request.month.name,
       as_of: this.request.asOf,
-      validation_time: this.identity.startedAt.toISOString(),
-      tables: this.inputFiles(),
+      validation_time: this.reused?.validationTime ?? this.identity.startedAt.toISOString(),
+      tables: this.loaded,
+      ...(this.reused ? { reused_from_run: this.reused.runId } : {}),
     });
-  }
-
-  private inputFiles(): Omit<LoadedTable, 'header'>[] {
-    return this.loaded.map(({ header: _header, ...file }) => file);
   }
 
   private runRecord(status: RunStatus, cause: StreamflowError | null, reportRelative: string): RunRecord {
@@ -287,10 +317,11 @@ class MonthRun {
       ended_at: new Date().toISOString(),
       status,
       exit_code: cause?.exitCode ?? 0,
-      input_files: this.inputFiles(),
+      input_files: this.loaded,
       table_counts: this.changes,
       error: cause ? cause.message : null,
       report_path: reportRelative,
+      pipeline_fingerprint: PIPELINE_FINGERPRINT,
     };
   }
 

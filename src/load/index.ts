@@ -33,8 +33,6 @@ export interface LoadedTable {
   readonly sha256: string;
   readonly bytes: number;
   readonly rows: number;
-  /** Header names in file order. */
-  readonly header: readonly string[];
 }
 
 export interface MonthInput {
@@ -135,7 +133,7 @@ async function loadTable(engine: Engine, table: TableSpec, file: string): Promis
     return { findings: await findUnparseable(engine, table, raw) };
   }
 
-  return { table: table.name, file, sha256: lines.sha256, bytes: lines.bytes, rows: records, header };
+  return { table: table.name, file, sha256: lines.sha256, bytes: lines.bytes, rows: records };
 }
 
 /** read_csv of the file with the header's own columns, all text: no type is guessed. */

@@ -23,10 +23,12 @@ export interface RunRecord {
   readonly ended_at: string;
   readonly status: RunStatus;
   readonly exit_code: number;
-  readonly input_files: readonly Omit<LoadedTable, 'header'>[];
+  readonly input_files: readonly LoadedTable[];
   readonly table_counts: readonly TableChanges[];
   readonly error: string | null;
   readonly report_path: string | null;
+  /** What produced the run: see flow/replay.ts. */
+  readonly pipeline_fingerprint: string;
 }
 
 export interface ValidationDocument {
@@ -45,7 +47,12 @@ export interface ValidationDocument {
     readonly month: string;
     readonly as_of: string | null;
     readonly validation_time: string;
-    readonly tables: readonly Omit<LoadedTable, 'header'>[];
+    readonly tables: readonly LoadedTable[];
+    /**
+     * Set when this run reused an earlier run's results instead of running the suites:
+     * that run had byte-identical inputs under the same pipeline (flow/replay.ts).
+     */
+    readonly reused_from_run?: string;
   };
 }
 
@@ -85,8 +92,10 @@ export async function recordRun(
   snapshots: readonly SnapshotEntry[],
 ): Promise<void> {
   await engine.run(
-    `INSERT INTO wh.meta.runs VALUES ($run_id, $command, $month, $month_path, $as_of::DATE, $started_at::TIMESTAMPTZ,
-       $ended_at::TIMESTAMPTZ, $status, $exit_code, $input_files::JSON, $table_counts::JSON, $error, $report_path)`,
+    `INSERT INTO wh.meta.runs (run_id, command, month, month_path, as_of, started_at, ended_at, status, exit_code,
+                               input_files, table_counts, error, report_path, pipeline_fingerprint)
+     VALUES ($run_id, $command, $month, $month_path, $as_of::DATE, $started_at::TIMESTAMPTZ, $ended_at::TIMESTAMPTZ,
+             $status, $exit_code, $input_files::JSON, $table_counts::JSON, $error, $report_path, $pipeline_fingerprint)`,
     {
       ...run,
       input_files: JSON.stringify(run.input_files),

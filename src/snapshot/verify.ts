@@ -13,9 +13,19 @@ export interface VerifyFinding {
 }
 
 export async function verifySnapshots(layout: WarehouseLayout, manifest: readonly SnapshotEntry[]): Promise<VerifyFinding[]> {
-  const findings: VerifyFinding[] = [];
+  const findings = await checkFrozenFiles(layout, manifest);
   const known = new Set(manifest.map((entry) => entry.path));
-  for (const entry of manifest) {
+  for (const file of listFiles(layout.snapshots)) {
+    const relative = path.relative(layout.root, file);
+    if (!known.has(relative)) findings.push({ path: relative, problem: 'unexpected', detail: 'not in the manifest' });
+  }
+  return findings.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** The named frozen files that are missing or whose bytes no longer hash to their manifest sha256. */
+export async function checkFrozenFiles(layout: WarehouseLayout, entries: readonly SnapshotEntry[]): Promise<VerifyFinding[]> {
+  const findings: VerifyFinding[] = [];
+  for (const entry of entries) {
     const file = path.join(layout.root, entry.path);
     if (!fs.existsSync(file)) {
       findings.push({ path: entry.path, problem: 'missing', detail: `frozen by run ${entry.run_id}` });
@@ -26,11 +36,7 @@ export async function verifySnapshots(layout: WarehouseLayout, manifest: readonl
       findings.push({ path: entry.path, problem: 'changed', detail: `sha256 ${sha256}, manifest ${entry.sha256}` });
     }
   }
-  for (const file of listFiles(layout.snapshots)) {
-    const relative = path.relative(layout.root, file);
-    if (!known.has(relative)) findings.push({ path: relative, problem: 'unexpected', detail: 'not in the manifest' });
-  }
-  return findings.sort((a, b) => a.path.localeCompare(b.path));
+  return findings;
 }
 
 function listFiles(dir: string): string[] {

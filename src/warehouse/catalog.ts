@@ -6,7 +6,8 @@ import { quoteIdent, quoteLiteral, sqlFile, type Engine } from '../engine/duckdb
 import { withRetry } from '../engine/retry';
 import type { WarehouseLayout } from './layout';
 
-export const WAREHOUSE_SCHEMA_VERSION = '1';
+/** Version of the metadata shapes in sql/metadata.sql; an older warehouse is upgraded in place by that same file. */
+export const WAREHOUSE_SCHEMA_VERSION = '2';
 
 /**
  * A live table: the contract's columns plus audit columns saying which as_of and run
@@ -39,17 +40,15 @@ export async function detachWarehouse(engine: Engine): Promise<void> {
 }
 
 /**
- * Attaches the warehouse read-only, first creating its live and metadata tables in one
- * transaction when it lacks them (checked read-only, so a run that needs nothing new
- * never blocks readers, and the attachment it checked with is the one it keeps).
+ * Attaches the warehouse read-only, first creating (or upgrading) its live and metadata
+ * tables in one transaction when they are not at this version (checked read-only, so a
+ * run that needs nothing new never blocks readers, and the attachment it checked with is
+ * the one it keeps).
  */
 export async function attachWarehouseCreatingIt(engine: Engine, layout: WarehouseLayout): Promise<void> {
   if (fs.existsSync(layout.database)) {
     await attachWarehouse(engine, layout, 'read_only');
-    const [ready] = await engine.rows(
-      `SELECT 1 FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'meta' AND table_name = 'schema_info'`,
-    );
-    if (ready) return;
+    if ((await schemaVersion(engine)) === WAREHOUSE_SCHEMA_VERSION) return;
     await detachWarehouse(engine);
   }
   fs.mkdirSync(layout.root, { recursive: true });
@@ -58,12 +57,23 @@ export async function attachWarehouseCreatingIt(engine: Engine, layout: Warehous
     await engine.transaction(async () => {
       await engine.run(sqlFile('metadata'));
       for (const table of CONTRACT) await engine.run(liveTableDdl(table));
+      await engine.run(`DELETE FROM wh.meta.schema_info WHERE key = 'schema_version'`);
       await engine.run(`INSERT INTO wh.meta.schema_info VALUES ('schema_version', $version)`, { version: WAREHOUSE_SCHEMA_VERSION });
     });
   } finally {
     await detachWarehouse(engine);
   }
   await attachWarehouse(engine, layout, 'read_only');
+}
+
+/** The attached warehouse's metadata version; null when it has no metadata yet. */
+async function schemaVersion(engine: Engine): Promise<string | null> {
+  const [hasInfo] = await engine.rows(
+    `SELECT 1 FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'meta' AND table_name = 'schema_info'`,
+  );
+  if (!hasInfo) return null;
+  const [row] = await engine.rows<{ value: string }>(`SELECT value FROM wh.meta.schema_info WHERE key = 'schema_version'`);
+  return row?.value ?? null;
 }
 
 export function isLockConflict(error: unknown): boolean {

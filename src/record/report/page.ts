@@ -54,6 +54,10 @@ function stat(label: string, value: number, status?: Status): Html {
 
 /** What the verdict meant for the run (SPEC: a hard failure stops it before anything changes). */
 function verdictNote(document: ValidationDocument, verdict: Status): Html | null {
+  const reused = document.meta.reused_from_run;
+  if (reused) {
+    return html`<p class="verdict-note">Nothing was recomputed: the input files are byte-identical (sha256) to those of run <a class="mono" href="../${reused}/report.html">${reused}</a>, which validated them and froze this as_of under the same contract and release, and its snapshot files still match the manifest. Its results are shown; its report has the column statistics.</p>`;
+  }
   if (stoppedAtLoad(document)) {
     return html`<p class="verdict-note">The month did not load, so no expectation suite ran: the problems found while loading are listed below. Live tables and snapshots were not changed.</p>`;
   }
