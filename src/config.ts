@@ -2,7 +2,6 @@
 // working directory, and that over the default. `streamflow config` prints the result.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseDotenv } from 'dotenv';
 import { FIRST_AS_OF } from './contract/months';
 import { InvocationError } from './errors';
 import type { LogFormat, Verbosity } from './flow/log';
@@ -78,7 +77,10 @@ function resolveRaw(flags: SettingFlags, env: NodeJS.ProcessEnv, dotenv: Record<
 
 function readDotenv(cwd: string): Record<string, string> {
   const file = path.join(cwd, '.env');
-  return fs.existsSync(file) ? parseDotenv(fs.readFileSync(file)) : {};
+  if (!fs.existsSync(file)) return {};
+  // Loaded only when there is a file to parse.
+  const { parse } = require('dotenv') as typeof import('dotenv');
+  return parse(fs.readFileSync(file));
 }
 
 function positiveInteger(key: string, text: string): number {

@@ -2,7 +2,7 @@
 // Node writes synchronously to files and pipes, so nothing is lost at exit): pino for the records
 // (JSON lines with --log-format json, pino-pretty's human lines otherwise) and a
 // cli-progress bar for long tasks, only on a terminal.
-import { SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import pino from 'pino';
 import type { TaskRun } from './tasks';
 
@@ -82,7 +82,9 @@ export function createLogger(options: LogOptions): Logger {
       if (!showProgress) return;
       if (bar?.task !== task) {
         stopBar();
-        bar = { task, bar: new SingleBar({ format: `${task} [{bar}] {value}/{total} ${unit}`, stream: process.stderr, clearOnComplete: true, hideCursor: false }) };
+        // Loaded here, on a terminal only: a run in a pipe or a test never needs it.
+        const { SingleBar: Bar } = require('cli-progress') as typeof import('cli-progress');
+        bar = { task, bar: new Bar({ format: `${task} [{bar}] {value}/{total} ${unit}`, stream: process.stderr, clearOnComplete: true, hideCursor: false }) };
         bar.bar.start(total, 0);
       }
       bar.bar.update(done);

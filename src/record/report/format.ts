@@ -1,37 +1,46 @@
-// Numbers and values as a reader wants them: fixed locale (en-US), so the page is the
-// same on every machine.
+// Numbers and values as a reader wants them, grouped in thousands with en-US marks on every
+// machine. Written out rather than through Intl.NumberFormat, whose locale data costs
+// ~20 ms to load: a tenth of a small month's whole run.
 
-const INTEGER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-const DECIMAL = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
-const SMALL = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 3 });
+/** Digits grouped by thousands: "1234567.5" → "1,234,567.5". */
+function grouped(text: string): string {
+  const [whole, fraction] = text.split('.');
+  return fraction === undefined ? whole.replace(/\B(?=(\d{3})+$)/g, ',') : `${grouped(whole)}.${fraction}`;
+}
+
+/** At most `digits` decimals, trailing zeros dropped: 2.50 → "2.5", 3.00 → "3". */
+function decimal(value: number, digits: number): string {
+  const fixed = value.toFixed(digits);
+  return grouped(fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed);
+}
 
 /** 7,043 */
 export function formatCount(count: number): string {
-  return INTEGER.format(count);
+  return decimal(count, 0);
 }
 
 /** 1,234.57; 0.162 (three significant digits below 1) */
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
-  return Math.abs(value) < 1 && value !== 0 ? SMALL.format(value) : DECIMAL.format(value);
+  return Math.abs(value) < 1 && value !== 0 ? String(Number(value.toPrecision(3))) : decimal(value, 2);
 }
 
 /** 12.5%; a share too small to round to 0.01% still shows as non-zero. */
 export function formatPercent(percent: number): string {
   if (percent > 0 && percent < 0.01) return '<0.01%';
-  return `${DECIMAL.format(percent)}%`;
+  return `${decimal(percent, 2)}%`;
 }
 
 /** A difference of two shares (fractions), in percentage points: 0.05 → "5 points". */
 export function formatPoints(fraction: number): string {
-  const points = DECIMAL.format(100 * fraction);
+  const points = decimal(100 * fraction, 2);
   return `${points} point${points === '1' ? '' : 's'}`;
 }
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${formatCount(bytes)} B`;
-  if (bytes < 1024 * 1024) return `${DECIMAL.format(bytes / 1024)} KiB`;
-  return `${DECIMAL.format(bytes / (1024 * 1024))} MiB`;
+  if (bytes < 1024 * 1024) return `${decimal(bytes / 1024, 2)} KiB`;
+  return `${decimal(bytes / (1024 * 1024), 2)} MiB`;
 }
 
 export function shortHash(sha256: string): string {
