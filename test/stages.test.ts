@@ -77,6 +77,27 @@ describe('stages on the committed seeds', () => {
     expect(audit.changed).toBe(labels.inserted + labels.updated);
   });
 
+  it('snapshot: freezes the whole live state when the month lacks some of its rows or values (written from the live table)', async () => {
+    await loadMonth(engine, month('month_001'));
+    await upsertMonth(engine, { asOf: '2024-02-29', runId: 'run-1' });
+    await engine.run(`UPDATE wh.main.subscriptions SET add_on_security = true WHERE user_id = (SELECT min(user_id) FROM wh.main.subscriptions)`);
+    await loadMonth(engine, month('month_000')); // 25 users fewer than month_001
+    await upsertMonth(engine, { asOf: '2024-03-31', runId: 'run-2' });
+    const entries = await writeSnapshots(engine, path.join(layout.staging, 'c'), { asOf: '2024-03-31', runId: 'run-2' });
+    for (const entry of entries) {
+      const table = CONTRACT.find((candidate) => candidate.name === entry.table_name)!;
+      const columns = table.columns.map((column) => `"${column.name}"`).join(', ');
+      const file = `'${path.join(layout.staging, 'c', entry.path)}'`;
+      const [difference] = await engine.rows(
+        `SELECT (SELECT count(*) FROM (SELECT ${columns} FROM wh.main."${table.name}" EXCEPT ALL SELECT ${columns} FROM read_parquet(${file}))) +
+                (SELECT count(*) FROM (SELECT ${columns} FROM read_parquet(${file}) EXCEPT ALL SELECT ${columns} FROM wh.main."${table.name}")) AS rows`,
+      );
+      expect([entry.table_name, entry.rows, difference.rows]).toEqual([table.name, 2525, 0]);
+    }
+    const [kept] = await engine.rows(`SELECT count(*) FILTER (WHERE add_on_security) AS rows FROM read_parquet('${path.join(layout.staging, 'c', entries[1].path)}')`);
+    expect(kept.rows).toBe(1);
+  });
+
   it('snapshot: byte-identical files from the same state, and a replay comparison that sees one changed row', async () => {
     await loadMonth(engine, month('month_000'));
     await upsertMonth(engine, { asOf: '2024-01-31', runId: 'run-0' });
