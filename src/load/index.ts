@@ -79,7 +79,9 @@ async function loadTable(engine: Engine, table: TableSpec, file: string): Promis
   const drift = headerDrift(table, header);
   if (drift.length > 0) return { findings: drift.map((problem) => ({ problem })) };
 
-  const lines = await scanBytes(file);
+  // Hashing and counting lines in JavaScript overlaps the read in DuckDB's threads.
+  const scanning = scanBytes(file);
+  scanning.catch(() => undefined); // awaited below; until then its failure must not count as unhandled
 
   // store_rejects keeps each malformed row (ragged, unterminated quote, bad UTF-8) with its
   // line and column instead of stopping at the first; any of them rejects the file. Its
@@ -109,9 +111,11 @@ async function loadTable(engine: Engine, table: TableSpec, file: string): Promis
     );
     await engine.run(`CREATE OR REPLACE VIEW ${staged} AS SELECT ${LINE_OF_RAW_ROW}::BIGINT AS _line, * FROM ${rows}`);
   } catch (error) {
+    await scanning;
     // What store_rejects cannot pin to a row, e.g. line ends that change style mid-file.
     return { findings: [{ problem: { table: table.name, rule: LOAD_CHECKS.wellFormed, detail: (error as Error).message.split('\n')[0] } }] };
   }
+  const lines = await scanning;
 
   const malformed = await findMalformedRows(engine, table, `temp.${quoteIdent(rejects.table)}`, lines.data);
   if (malformed.length > 0) return { findings: malformed };
