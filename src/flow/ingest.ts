@@ -5,7 +5,8 @@
 // for one transaction in which upsert merges the live tables, snapshot writes the
 // partitions under .staging/<run_id>, and record inserts the run and the manifest and
 // publishes the staged folders by rename just before COMMIT. A run that dies before
-// COMMIT leaves nothing the database knows of; recovery removes its files.
+// COMMIT leaves nothing the database knows of; recovery removes its files. An exact
+// replay of a frozen month (byte-identical inputs, same pipeline) ends after load: see replay.ts.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
