@@ -214,6 +214,15 @@ describe('renderReport', () => {
     expect(renderReport(warnOnly, PROFILES)).toContain('<span class="verdict-text">Passed with warnings</span>');
   });
 
+  it('says when an exact replay reused the results of the run that froze the month, and links its report', () => {
+    const document = failingDocument();
+    const passing = document.results.filter((result) => result.success);
+    const page = renderReport(validationDocument(passing, { ...document.meta, reused_from_run: '20240131T000000Z-abc123' }), undefined);
+    expect(page).toContain('Nothing was recomputed');
+    expect(page).toContain('<a class="mono" href="../20240131T000000Z-abc123/report.html">20240131T000000Z-abc123</a>');
+    expect(renderReport(validationDocument(passing, document.meta), PROFILES)).not.toContain('Nothing was recomputed');
+  });
+
   it('renders a month that failed to load, with no profiles', () => {
     const page = renderReport(failedLoadDocument(), undefined);
     expect(page).toContain('<span class="verdict-text">Failed</span>');
