@@ -4,6 +4,7 @@ import { DuckDBConnection, DuckDBInstance, DuckDBTimestampTZValue, DuckDBTypeId,
 import type { DuckDBValueConverter, Json } from '@duckdb/node-api';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PACKAGE_ROOT } from '../package-root';
 
 export type SqlParams = Record<string, string | number | boolean | null> | readonly (string | number | boolean | null)[];
 export type JsonRow = Record<string, unknown>;
@@ -97,8 +98,7 @@ export function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** `sql/` at the package root: two levels up from both src/engine and dist/engine. */
-const sqlDir = path.resolve(__dirname, '..', '..', 'sql');
+const sqlDir = path.join(PACKAGE_ROOT, 'sql');
 
 export function sqlFile(name: string): string {
   return fs.readFileSync(path.join(sqlDir, `${name}.sql`), 'utf8');

@@ -12,14 +12,14 @@ import * as path from 'node:path';
 import { CONTRACT } from '../contract/tables';
 import type { Engine } from '../engine/duckdb';
 import { sha256File } from '../engine/files';
+import { PACKAGE_ROOT } from '../package-root';
 import type { LoadedTable, MonthInput } from '../load';
 import type { ValidationDocument } from '../record';
 import type { SnapshotEntry } from '../snapshot';
 import { checkFrozenFiles } from '../snapshot/verify';
 import type { WarehouseLayout } from '../warehouse/layout';
 
-/** The release, from package.json (two levels up from both src/flow and dist/flow). */
-const RELEASE = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+const RELEASE = (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /**
  * What turns inputs into snapshots: the contract (columns, types, keys, expectations and
