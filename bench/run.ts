@@ -163,6 +163,11 @@ async function ensureMonths(options: Options): Promise<Month[]> {
   return Array.from({ length: options.months }, (_, index) => ({ name: monthFolderName(index), seeds, asOf: monthEndAfter(FIRST_AS_OF, index) }));
 }
 
+/** A step that freezes a month (not one of the replays): these are held to the floor ratio and form the series. */
+function ingestsNewMonth(step: Step): boolean {
+  return step.kind === 'first' || step.kind === 'next';
+}
+
 /** Every month in order into one warehouse, with the replays of the second month (or the only one) right after it. */
 function ingestPlan(months: readonly Month[]): Step[] {
   const steps: Step[] = months.map((month, index) => ({ kind: index === 0 ? 'first' : 'next', month }));
@@ -327,7 +332,7 @@ function report(results: Results, options: Options, months: readonly Month[], re
   for (const step of plan.slice(0, 4)) {
     if (step.kind === 'next') rows.push([`floor: read_csv → Parquet ${step.month.name}`, '', formatSeconds(floorMs(step.month)), formatRatio(1), '']);
     const samples = ingestRows('generated', step, 'ingest');
-    if (step.kind === 'first' || step.kind === 'next') check(`ingest ${step.kind} ${step.month.name} / floor`, ratio(samples, step.month), TARGETS.ingestVsFloor, (x) => x.toFixed(2), samples);
+    if (ingestsNewMonth(step)) check(`ingest ${step.kind} ${step.month.name} / floor`, ratio(samples, step.month), TARGETS.ingestVsFloor, (x) => x.toFixed(2), samples);
   }
 
   if (real) {
@@ -347,7 +352,7 @@ function report(results: Results, options: Options, months: readonly Month[], re
   const sections = [renderTable(header, rows)];
 
   if (options.months > 2) {
-    const series = plan.filter((step) => step.kind === 'first' || step.kind === 'next');
+    const series = plan.filter(ingestsNewMonth);
     const second = beyond(samplesOf('generated', series[1])).median;
     const seriesRows = series.map((step) => {
       const samples = samplesOf('generated', step);
