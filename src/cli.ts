@@ -52,6 +52,8 @@ async function runCommand(command: Command, month: string, asOfText: string | un
   }
 }
 
+const FIRST_AS_OF_HELP = 'as_of of month_000 in the month calendar: month_NNN is the month end NNN months later (env STREAMFLOW_FIRST_AS_OF, default 2024-01-31)';
+
 export function buildProgram(): Command {
   const program = new Command('streamflow')
     .description('Monthly CSV exports → validated, time-travelling DuckDB warehouse')
@@ -72,6 +74,7 @@ export function buildProgram(): Command {
     .command('ingest <month> <as_of>')
     .description('load, validate, upsert, snapshot and record one month')
     .option('--recompute', 'recompute a frozen as_of and compare, even when its inputs are byte-identical to the run that froze it')
+    .option('--first-as-of <date>', FIRST_AS_OF_HELP)
     .action((month: string, asOf: string, options: { recompute?: boolean }, command: Command) =>
       runCommand(command, month, asOf, 'ingest', options.recompute === true),
     );
@@ -80,6 +83,7 @@ export function buildProgram(): Command {
     .command('validate <month>')
     .description('load and validate only; writes the report, changes no data')
     .option('--as-of <date>', "date the month is checked against (default: a month_NNN folder's calendar date, else today)")
+    .option('--first-as-of <date>', FIRST_AS_OF_HELP)
     .action((month: string, options: { asOf?: string }, command: Command) => runCommand(command, month, options.asOf, 'validate'));
 
   program
@@ -87,7 +91,7 @@ export function buildProgram(): Command {
     .description('ingest every month folder of the seeds dir in order; frozen months are verified and skipped')
     .option('--from <month>', 'first month folder, e.g. month_000')
     .option('--to <month>', 'last month folder, e.g. month_011')
-    .option('--first-as-of <date>', 'as_of of month_000 for the month-end rule (env STREAMFLOW_FIRST_AS_OF, default 2024-01-31)')
+    .option('--first-as-of <date>', FIRST_AS_OF_HELP)
     .action(async (options: { from?: string; to?: string }, command: Command) => {
       const settings = settingsOf(command);
       try {
