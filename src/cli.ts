@@ -23,7 +23,7 @@ function settingsOf(command: Command): Settings {
 
 function loggerOf(settings: Settings): Logger {
   const tty = Boolean(process.stderr.isTTY);
-  return createLogger({ format: settings.logFormat, verbosity: settings.verbosity, tty, progress: tty && !settings.json });
+  return createLogger({ format: settings.logFormat, verbosity: settings.verbosity, tty, progress: tty && !settings.json, progressDelayMs: settings.progressDelayMs });
 }
 
 /** One `--json` object on stdout, stamped with the version of the shapes. */

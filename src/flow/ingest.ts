@@ -246,7 +246,7 @@ class MonthRun {
           'upsert',
           async () => {
             await this.beginWrite();
-            this.changes = await upsertMonth(this.engine, { asOf: this.request.asOf, runId });
+            this.changes = await upsertMonth(this.engine, { asOf: this.request.asOf, runId }, this.tasks.progress('upsert', 'tables'));
             await faultPoint('upserted');
             return { value: undefined, rows: this.changes.reduce((sum, table) => sum + table.inserted + table.updated, 0) };
           },

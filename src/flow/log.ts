@@ -16,10 +16,9 @@ export interface LogOptions {
   readonly tty: boolean;
   /** Progress bars even on a terminal? Off for --json, whose caller reads a machine's output. Default true. */
   readonly progress?: boolean;
+  /** A bar appears only for a task still going after this long, so short runs print none. Default 1000. */
+  readonly progressDelayMs?: number;
 }
-
-/** A bar appears only for work still going after this long: short runs print no bar at all. */
-export const PROGRESS_DELAY_MS = 1000;
 
 export interface Logger {
   taskStarted(task: string): void;
@@ -95,7 +94,7 @@ export function createLogger(options: LogOptions): Logger {
       log.debug({ task, done, total, unit, item }, `${task}: ${done}/${total} ${unit}${item ? ` (${item})` : ''}`);
       if (!showProgress) return;
       if (bar?.task !== task) {
-        if (performance.now() - (taskStarts.get(task) ?? performance.now()) < PROGRESS_DELAY_MS) return;
+        if (performance.now() - (taskStarts.get(task) ?? performance.now()) < (options.progressDelayMs ?? 1000)) return;
         stopBar();
         // Loaded here, on a terminal only: a run in a pipe or a test never needs it.
         const { SingleBar: Bar } = require('cli-progress') as typeof import('cli-progress');
