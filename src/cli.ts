@@ -170,7 +170,7 @@ export function buildProgram(): Command {
     });
   runs
     .command('show <run_id>')
-    .description("one run's details: tasks, counts, errors, report path")
+    .description("one run's details: tasks, counts, warnings and failures, report path (run_id or latest)")
     .action(async (runId: string, _options, command: Command) => {
       const settings = settingsOf(command);
       const run = await showRun(warehouseLayout(settings.warehouseDir), runId);

@@ -62,11 +62,16 @@ export interface RunDetails extends Record<string, unknown> {
   readonly report_html: string | null;
 }
 
-export async function showRun(layout: WarehouseLayout, runId: string): Promise<RunDetails> {
+/** One run's details; `latest` names the newest run. */
+export async function showRun(layout: WarehouseLayout, requested: string): Promise<RunDetails> {
   const engine = await openReader(layout);
   try {
-    const [run] = await engine.rows(`SELECT * FROM wh.meta.runs WHERE run_id = $run_id`, { run_id: runId });
-    if (!run) throw new InvocationError(`no run ${runId} (see \`streamflow runs\`)`);
+    const [run] = await engine.rows(
+      requested === 'latest' ? 'SELECT * FROM wh.meta.runs ORDER BY started_at DESC, run_id DESC LIMIT 1' : 'SELECT * FROM wh.meta.runs WHERE run_id = $run_id',
+      requested === 'latest' ? {} : { run_id: requested },
+    );
+    if (!run) throw new InvocationError(`no run ${requested} (see \`streamflow runs\`)`);
+    const runId = String(run.run_id);
     const tasks = await engine.rows(
       `SELECT task, state, attempts, started_at, ended_at, duration_ms, rows, error FROM wh.meta.task_runs WHERE run_id = $run_id ORDER BY position`,
       { run_id: runId },
