@@ -48,10 +48,11 @@ describe.skipIf(!REAL_AVAILABLE)('README quick start', () => {
     const result = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: clone, env: { ...env, TS_NODE_TRANSPILE_ONLY: 'true' }, encoding: 'utf8' });
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
 
-    expect(result.stdout.match(/ingest month_000 as_of 2024-01-31: succeeded/g)).toHaveLength(2);
-    expect(result.stdout.match(/ingest month_001 as_of 2024-02-29: succeeded/g)).toHaveLength(2);
+    expect(result.stdout.match(/^ingest month_000 as_of 2024-01-31: succeeded/gm)).toHaveLength(2);
+    expect(result.stdout.match(/^ingest month_001 as_of 2024-02-29: succeeded/gm)).toHaveLength(2);
     expect(result.stdout).toMatch(/warning: usage_agg_30d\.avg_session_mins_7d failed expect_column_proportion_of_unique_values_to_be_between/);
     expect(result.stdout).toMatch(/^2024-02-29 +\d+ +\d+\.\d{2}$/m);
+    expect(result.stdout).toMatch(/^run \S+: ingest month_001 as_of 2024-02-29: succeeded \(exit 0\)$/m);
     expect(result.stdout).toMatch(/^churn_label,users\nfalse,\d+\ntrue,\d+$/m);
     expect(fs.readdirSync(path.join(clone, 'warehouse', 'snapshots'))).toHaveLength(6);
     expect(fs.readdirSync(path.join(clone, 'warehouse-real', 'reports'))).toHaveLength(2);
