@@ -3,9 +3,9 @@
 // stops the backfill, and a rerun passes the verified months again and resumes there.
 import * as fs from 'node:fs';
 import type { Settings } from '../config';
-import { MONTH_FOLDER, monthEndAfter } from '../contract/months';
+import { MONTH_FOLDER } from '../contract/months';
 import { InvocationError } from '../errors';
-import { parseAsOf, readMonthsFile, resolveMonth } from './invocation';
+import { monthEndRule, parseAsOf, readMonthsFile, resolveMonth } from './invocation';
 import { SUMMARY_SCHEMA_VERSION, runMonth, type RunSummary } from './ingest';
 import type { Logger } from './log';
 
@@ -36,7 +36,7 @@ export function planBackfill(seedsDir: string, firstAsOf: string, range: Backfil
   }
   return folders
     .filter((month) => (range.from === undefined || month >= range.from) && (range.to === undefined || month <= range.to))
-    .map((month) => ({ month, asOf: parseAsOf(mapping ? mapping[month] : monthEndAfter(firstAsOf, Number(MONTH_FOLDER.exec(month)![1]))) }));
+    .map((month) => ({ month, asOf: parseAsOf(mapping ? mapping[month] : monthEndRule(month, firstAsOf)!) }));
 }
 
 export interface BackfillSummary {

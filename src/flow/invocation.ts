@@ -68,7 +68,12 @@ export function resolveMonth(seedsDir: string, month: string): MonthInput {
 export function calendarAsOf(month: MonthInput, firstAsOf: string): string | undefined {
   const mapping = readMonthsFile(path.dirname(month.dir));
   if (mapping) return mapping[month.name];
-  const numbered = MONTH_FOLDER.exec(month.name);
+  return monthEndRule(month.name, firstAsOf);
+}
+
+/** month_NNN → the month end NNN months after `firstAsOf`; undefined for other names. */
+export function monthEndRule(name: string, firstAsOf: string): string | undefined {
+  const numbered = MONTH_FOLDER.exec(name);
   return numbered ? monthEndAfter(firstAsOf, Number(numbered[1])) : undefined;
 }
 
