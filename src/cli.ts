@@ -5,14 +5,16 @@ import { Command, CommanderError } from 'commander';
 import { describeSettings, resolveSettings, type SettingFlags, type Settings } from './config';
 import { backfill } from './flow/backfill';
 import { createLogger, type Logger } from './flow/log';
-import { InvocationError, StreamflowError, exitCodeOf } from './errors';
-import { parseAsOf, resolveMonth } from './flow/invocation';
-import { RunFailed, runMonth, type RunSummary } from './flow/ingest';
-import { formatArrow, formatRows, type OutputFormat } from './query/format';
+import { InvocationError, StreamflowError, errorObject, exitCodeOf } from './errors';
+import { calendarAsOf, checkCalendar, parseAsOf, resolveMonth } from './flow/invocation';
+import { RunFailed, SUMMARY_SCHEMA_VERSION, runMonth, type RunSummary } from './flow/ingest';
+import { OUTPUT_FORMATS, formatRecords, formatResult, type OutputFormat } from './query/format';
 import { openQueryEngine, openReader } from './query';
 import { readManifest } from './snapshot';
 import { verifySnapshots } from './snapshot/verify';
 import { listRuns, showRun } from './record/history';
+import { CONTRACT } from './contract/tables';
+import { runPageText, runSummaryText, runsText, snapshotsText } from './views';
 import { warehouseLayout } from './warehouse/layout';
 
 function settingsOf(command: Command): Settings {
@@ -20,30 +22,26 @@ function settingsOf(command: Command): Settings {
 }
 
 function loggerOf(settings: Settings): Logger {
-  return createLogger({ format: settings.logFormat, verbosity: settings.verbosity, tty: Boolean(process.stderr.isTTY) });
+  const tty = Boolean(process.stderr.isTTY);
+  return createLogger({ format: settings.logFormat, verbosity: settings.verbosity, tty, progress: tty && !settings.json, progressDelayMs: settings.progressDelayMs });
 }
 
-function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+/** One `--json` object on stdout, stamped with the version of the shapes. */
+function printJson(value: object): void {
+  process.stdout.write(`${JSON.stringify({ schema_version: SUMMARY_SCHEMA_VERSION, ...value }, null, 2)}\n`);
 }
 
 function printSummary(settings: Settings, summary: RunSummary): void {
   if (settings.json) return printJson(summary);
-  const lines = [
-    `${summary.command} ${summary.month} as_of ${summary.as_of}: ${summary.status} (run ${summary.run_id}, ${summary.duration_ms} ms)`,
-    ...summary.tables.map(
-      (table) => `  ${table.table.padEnd(18)} ${String(table.rows_in).padStart(9)} in  ${String(table.inserted).padStart(8)} inserted  ${String(table.updated).padStart(8)} updated  ${String(table.unchanged).padStart(8)} unchanged`,
-    ),
-    ...(summary.warnings > 0 ? [`  ${summary.warnings} warning(s): see the report`] : []),
-    `  report: ${summary.report_path}`,
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(runSummaryText(summary));
 }
 
-async function runCommand(command: Command, month: string, asOfText: string, kind: 'ingest' | 'validate', recompute = false): Promise<void> {
+/** `asOfText` undefined: validate without --as-of, checked against the month's calendar date or else today. */
+async function runCommand(command: Command, month: string, asOfText: string | undefined, kind: 'ingest' | 'validate', recompute = false): Promise<void> {
   const settings = settingsOf(command);
-  const asOf = parseAsOf(asOfText);
   const input = resolveMonth(settings.seedsDir, month);
+  const asOf = parseAsOf(asOfText ?? calendarAsOf(input, settings.firstAsOf) ?? new Date().toISOString().slice(0, 10));
+  checkCalendar(input, asOf, settings.firstAsOf);
   try {
     printSummary(settings, await runMonth(settings, { command: kind, month: input, asOf, recompute }, loggerOf(settings)));
   } catch (error) {
@@ -53,6 +51,8 @@ async function runCommand(command: Command, month: string, asOfText: string, kin
     throw error;
   }
 }
+
+const FIRST_AS_OF_HELP = 'as_of of month_000 in the month calendar: month_NNN is the month end NNN months later (env STREAMFLOW_FIRST_AS_OF, default 2024-01-31)';
 
 export function buildProgram(): Command {
   const program = new Command('streamflow')
@@ -74,6 +74,7 @@ export function buildProgram(): Command {
     .command('ingest <month> <as_of>')
     .description('load, validate, upsert, snapshot and record one month')
     .option('--recompute', 'recompute a frozen as_of and compare, even when its inputs are byte-identical to the run that froze it')
+    .option('--first-as-of <date>', FIRST_AS_OF_HELP)
     .action((month: string, asOf: string, options: { recompute?: boolean }, command: Command) =>
       runCommand(command, month, asOf, 'ingest', options.recompute === true),
     );
@@ -81,17 +82,16 @@ export function buildProgram(): Command {
   program
     .command('validate <month>')
     .description('load and validate only; writes the report, changes no data')
-    .option('--as-of <date>', 'date the month is checked against (default: today)')
-    .action((month: string, options: { asOf?: string }, command: Command) =>
-      runCommand(command, month, options.asOf ?? new Date().toISOString().slice(0, 10), 'validate'),
-    );
+    .option('--as-of <date>', "date the month is checked against (default: a month_NNN folder's calendar date, else today)")
+    .option('--first-as-of <date>', FIRST_AS_OF_HELP)
+    .action((month: string, options: { asOf?: string }, command: Command) => runCommand(command, month, options.asOf, 'validate'));
 
   program
     .command('backfill')
     .description('ingest every month folder of the seeds dir in order; frozen months are verified and skipped')
     .option('--from <month>', 'first month folder, e.g. month_000')
     .option('--to <month>', 'last month folder, e.g. month_011')
-    .option('--first-as-of <date>', 'as_of of month_000 for the month-end rule (env STREAMFLOW_FIRST_AS_OF, default 2024-01-31)')
+    .option('--first-as-of <date>', FIRST_AS_OF_HELP)
     .action(async (options: { from?: string; to?: string }, command: Command) => {
       const settings = settingsOf(command);
       try {
@@ -110,20 +110,29 @@ export function buildProgram(): Command {
     .action((_options, command: Command) => {
       const flags = command.optsWithGlobals<SettingFlags>();
       const settings = describeSettings(flags);
-      if (flags.json) return printJson({ schema_version: '1.0', settings });
-      process.stdout.write(formatRows(settings as unknown as Record<string, unknown>[], 'table'));
+      if (flags.json) return printJson({ settings });
+      process.stdout.write(formatRecords(settings as unknown as Record<string, unknown>[]));
     });
 
   program
     .command('snapshots')
-    .description('list snapshot partitions: table, as_of, rows, sha256, run id')
-    .action(async (_options, command: Command) => {
+    .description('list snapshot partitions: table, as_of, rows, bytes, sha256 (first 12 hex digits), run id')
+    .option('--table <table>', 'only this table')
+    .option('--as-of <date>', 'only this as_of')
+    .option('--long', 'full sha256 hashes')
+    .action(async (options: { table?: string; asOf?: string; long?: boolean }, command: Command) => {
       const settings = settingsOf(command);
+      if (options.table !== undefined && !CONTRACT.some((table) => table.name === options.table)) {
+        throw new InvocationError(`--table ${options.table}: expected one of ${CONTRACT.map((table) => table.name).join(', ')}`);
+      }
+      const asOf = options.asOf === undefined ? undefined : parseAsOf(options.asOf);
       const engine = await openReader(warehouseLayout(settings.warehouseDir));
       try {
-        const manifest = await readManifest(engine);
-        if (settings.json) return printJson({ schema_version: '1.0', snapshots: manifest });
-        process.stdout.write(formatRows(manifest as unknown as Record<string, unknown>[], 'table'));
+        const manifest = (await readManifest(engine)).filter(
+          (entry) => (options.table === undefined || entry.table_name === options.table) && (asOf === undefined || entry.as_of === asOf),
+        );
+        if (settings.json) return printJson({ snapshots: manifest });
+        process.stdout.write(snapshotsText(manifest, options.long === true));
       } finally {
         engine.close();
       }
@@ -138,7 +147,7 @@ export function buildProgram(): Command {
       const engine = await openReader(layout);
       const manifest = await readManifest(engine).finally(() => engine.close());
       const findings = await verifySnapshots(layout, manifest);
-      if (settings.json) printJson({ schema_version: '1.0', files: manifest.length, ok: findings.length === 0, findings });
+      if (settings.json) printJson({ files: manifest.length, ok: findings.length === 0, findings });
       else if (findings.length === 0) process.stdout.write(`verified ${manifest.length} snapshot files: all match the manifest\n`);
       else for (const finding of findings) process.stderr.write(`${finding.problem}: ${finding.path} (${finding.detail})\n`);
       if (findings.length > 0) process.exitCode = 1;
@@ -146,37 +155,48 @@ export function buildProgram(): Command {
 
   const runs = program
     .command('runs')
-    .description('run history, newest first')
-    .action(async (_options, command: Command) => {
+    .description('run history, newest first; replays that changed nothing (status unchanged) only with --all')
+    .option('--limit <n>', 'the newest n runs')
+    .option('--status <status>', 'succeeded | unchanged | validated | rejected | refused | failed')
+    .option('--month <month>', 'runs of this month folder (name, or the path it was read from)')
+    .option('--all', 'also the unchanged replays')
+    .action(async (options: { limit?: string; status?: string; month?: string; all?: boolean }, command: Command) => {
       const settings = settingsOf(command);
-      const history = await listRuns(warehouseLayout(settings.warehouseDir));
-      if (settings.json) return printJson({ schema_version: '1.0', runs: history });
-      process.stdout.write(formatRows(history as unknown as Record<string, unknown>[], 'table'));
+      const limit = options.limit === undefined ? undefined : Number(options.limit);
+      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new InvocationError(`--limit must be a whole number ≥ 1, not ${JSON.stringify(options.limit)}`);
+      const listing = await listRuns(warehouseLayout(settings.warehouseDir), { limit, status: options.status, month: options.month, all: options.all });
+      if (settings.json) return printJson(listing);
+      process.stdout.write(runsText(listing));
     });
   runs
     .command('show <run_id>')
-    .description("one run's details: tasks, counts, errors, report path")
+    .description("one run's details: tasks, counts, warnings and failures, report path (run_id or latest)")
     .action(async (runId: string, _options, command: Command) => {
       const settings = settingsOf(command);
       const run = await showRun(warehouseLayout(settings.warehouseDir), runId);
-      printJson(run);
+      if (settings.json) return printJson(run);
+      process.stdout.write(runPageText(run));
     });
 
   program
     .command('query <sql>')
     .description('SQL over live tables (users, …), snapshots.<table> views and meta.* tables')
-    .option('--format <format>', 'table | csv | json | arrow', 'table')
-    .action(async (sql: string, options: { format: OutputFormat }, command: Command) => {
+    .option('--format <format>', 'table | csv | json | arrow (default table; json with --json)')
+    .option('--decimals-as-strings', 'json: DECIMAL values as exact strings ("29.85") instead of numbers')
+    .action(async (sql: string, options: { format?: string; decimalsAsStrings?: boolean }, command: Command) => {
       const settings = settingsOf(command);
-      if (!['table', 'csv', 'json', 'arrow'].includes(options.format)) {
-        throw new InvocationError(`--format ${options.format}: expected table, csv, json or arrow`);
+      const format = (options.format ?? (settings.json ? 'json' : 'table')) as OutputFormat;
+      if (!OUTPUT_FORMATS.includes(format)) throw new InvocationError(`--format ${format}: expected ${OUTPUT_FORMATS.join(', ')}`);
+      if (settings.json && format !== 'json') throw new InvocationError(`--json prints JSON; it cannot go with --format ${format}`);
+      if (format === 'arrow' && process.stdout.isTTY) {
+        throw new InvocationError('--format arrow writes binary Arrow IPC: redirect it to a file (> result.arrows) or pipe it to a reader');
       }
       const engine = await openQueryEngine(warehouseLayout(settings.warehouseDir));
       try {
-        const rows = await engine.rows(sql).catch((error: Error) => {
+        const columns = await engine.columns(sql).catch((error: Error) => {
           throw new InvocationError(`query failed: ${error.message}`);
         });
-        process.stdout.write(options.format === 'arrow' ? await formatArrow(rows) : formatRows(rows, options.format));
+        process.stdout.write(await formatResult(columns, format, { decimalsAsStrings: options.decimalsAsStrings }));
       } finally {
         engine.close();
       }
@@ -191,8 +211,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     return Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) {
+      if (error.exitCode !== 0 && argv.includes('--json')) printJson({ error: { kind: 'invalid_invocation', message: error.message, exit_code: 2 } });
       return error.exitCode === 0 ? 0 : 2;
     }
+    // A recorded run printed its summary, error included, already.
+    if (argv.includes('--json') && !(error instanceof RunFailed)) printJson({ error: errorObject(error) });
     const code = exitCodeOf(error);
     const prefix = error instanceof StreamflowError ? 'error' : 'internal error';
     process.stderr.write(`${prefix}: ${error instanceof Error ? (code === 70 ? error.stack : error.message) : String(error)}\n`);

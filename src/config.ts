@@ -22,6 +22,8 @@ export interface Settings {
   readonly firstAsOf: string;
   /** PostgreSQL for the sync stage; a secret (masked by `config`). */
   readonly databaseUrl?: string;
+  /** A progress bar appears for a task still running after this long (terminal only). */
+  readonly progressDelayMs: number;
 }
 
 export interface SettingFlags {
@@ -36,6 +38,7 @@ export interface SettingFlags {
   readonly lockTimeout?: string;
   readonly firstAsOf?: string;
   readonly url?: string;
+  readonly progressDelay?: string;
 }
 
 export type SettingSource = 'flag' | 'env' | '.env' | 'default';
@@ -57,6 +60,7 @@ const DEFINITIONS: readonly Definition[] = [
   { key: 'lockTimeoutMs', flag: 'lockTimeout', env: 'STREAMFLOW_LOCK_TIMEOUT_MS', fallback: '10000' },
   { key: 'firstAsOf', flag: 'firstAsOf', env: 'STREAMFLOW_FIRST_AS_OF', fallback: FIRST_AS_OF },
   { key: 'databaseUrl', flag: 'url', env: 'DATABASE_URL', secret: true },
+  { key: 'progressDelayMs', flag: 'progressDelay', env: 'STREAMFLOW_PROGRESS_DELAY_MS', fallback: '1000' },
 ];
 
 export interface ResolvedSetting {
@@ -105,6 +109,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
     lockTimeoutMs: positiveInteger('lock timeout', raw.lockTimeoutMs!),
     firstAsOf: raw.firstAsOf!,
     databaseUrl: raw.databaseUrl ?? undefined,
+    progressDelayMs: positiveInteger('progress delay', raw.progressDelayMs!),
   };
 }
 

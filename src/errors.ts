@@ -79,3 +79,18 @@ export function formatProblems(problems: readonly Problem[]): string {
 export function exitCodeOf(error: unknown): number {
   return error instanceof StreamflowError ? error.exitCode : 70;
 }
+
+/** An error as `--json` prints it: what kind (a StreamflowError's kind, or internal), the message, the exit code. */
+export interface ErrorObject {
+  readonly kind: string;
+  readonly message: string;
+  readonly exit_code: number;
+}
+
+export function errorObject(error: unknown): ErrorObject {
+  return {
+    kind: error instanceof StreamflowError ? error.kind : 'internal',
+    message: error instanceof Error ? error.message : String(error),
+    exit_code: exitCodeOf(error),
+  };
+}

@@ -20,18 +20,20 @@ export interface CliResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** stdout as written, for binary output (Arrow). */
+  readonly stdoutBytes: Buffer;
   /** stdout parsed as JSON when --json was given. */
   readonly json: any;
 }
 
 /** Runs the CLI in this process (same code path as the bin), capturing stdout and stderr. */
 export async function cli(...args: string[]): Promise<CliResult> {
-  let stdout = '';
+  const stdoutChunks: Buffer[] = [];
   let stderr = '';
   const writeOut = process.stdout.write.bind(process.stdout);
   const writeErr = process.stderr.write.bind(process.stderr);
   process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    stdoutChunks.push(Buffer.from(chunk));
     return true;
   }) as typeof process.stdout.write;
   process.stderr.write = ((chunk: string | Uint8Array) => {
@@ -48,6 +50,8 @@ export async function cli(...args: string[]): Promise<CliResult> {
     process.stderr.write = writeErr;
     process.exitCode = previousExitCode;
   }
+  const stdoutBytes = Buffer.concat(stdoutChunks);
+  const stdout = stdoutBytes.toString('utf8');
   let json: unknown;
   if (args.includes('--json')) {
     try {
@@ -56,7 +60,7 @@ export async function cli(...args: string[]): Promise<CliResult> {
       json = undefined;
     }
   }
-  return { code, stdout, stderr, json };
+  return { code, stdout, stderr, stdoutBytes, json };
 }
 
 const createdDirs: string[] = [];

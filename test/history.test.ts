@@ -119,7 +119,10 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
   it('refuses a new as_of older than the newest frozen one (exit 3), changing nothing', async () => {
     const warehouse = tempDir();
     fs.cpSync(february, warehouse, { recursive: true });
-    const result = await ingest(warehouse, 'month_000', '2024-02-15');
+    // A folder outside the month calendar, so that the as_of is the user's to choose.
+    const seeds = copyMonths(REAL, ['month_000']);
+    fs.renameSync(path.join(seeds, 'month_000'), path.join(seeds, 'mid-february'));
+    const result = await ingest(warehouse, 'mid-february', '2024-02-15', seeds);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/older than the newest frozen month 2024-02-29/);
     expect(await warehouseState(warehouse)).toEqual(februaryState);

@@ -1,7 +1,17 @@
 // The one module that talks to the DuckDB driver. Every stage receives an `Engine`
 // and speaks SQL through it; nothing else imports @duckdb/node-api.
-import { DuckDBConnection, DuckDBInstance, DuckDBTimestampTZValue, DuckDBTypeId, JsonDuckDBValueConverter } from '@duckdb/node-api';
-import type { DuckDBValueConverter, Json } from '@duckdb/node-api';
+import {
+  DuckDBConnection,
+  DuckDBDateValue,
+  DuckDBDecimalType,
+  DuckDBDecimalValue,
+  DuckDBInstance,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  DuckDBTypeId,
+  JsonDuckDBValueConverter,
+} from '@duckdb/node-api';
+import type { DuckDBType, DuckDBValue, DuckDBValueConverter, Json } from '@duckdb/node-api';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PACKAGE_ROOT } from '../package-root';
@@ -17,6 +27,31 @@ export interface EngineOptions {
   readonly tempDirectory?: string;
 }
 
+/**
+ * A result column's type as the engine knows it, independent of the driver. Values per kind:
+ * boolean → boolean; int8/16/32, float64 → number; int64 → bigint; decimal → bigint, the
+ * unscaled value (123.45 at scale 2 is 12345n); date → days since 1970-01-01;
+ * timestamp (UTC when `timezone`) → microseconds since the epoch as bigint; json and text
+ * → string (a type without a kind of its own, e.g. a LIST, as its JSON text). NULL is null.
+ */
+export type ColumnKind = 'boolean' | 'int8' | 'int16' | 'int32' | 'int64' | 'float64' | 'decimal' | 'date' | 'timestamp' | 'json' | 'text';
+
+export interface ColumnType {
+  readonly kind: ColumnKind;
+  /** The SQL type as DuckDB names it, e.g. DECIMAL(10,2). */
+  readonly sql: string;
+  readonly precision?: number;
+  readonly scale?: number;
+  /** For timestamps: 'UTC' when the column is TIMESTAMP WITH TIME ZONE. */
+  readonly timezone?: string;
+}
+
+export interface ResultColumn {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly values: readonly unknown[];
+}
+
 export interface Engine {
   /** Runs statements that return nothing of interest. */
   run(sql: string, params?: SqlParams): Promise<void>;
@@ -26,6 +61,8 @@ export interface Engine {
    * JSON columns parsed.
    */
   rows<T extends JsonRow = JsonRow>(sql: string, params?: SqlParams): Promise<T[]>;
+  /** The result column by column, each with its type: for outputs that keep the engine's types (Arrow, JSON numbers). */
+  columns(sql: string, params?: SqlParams): Promise<ResultColumn[]>;
   /** Runs `work` inside BEGIN … COMMIT; rolls back when it throws. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   close(): void;
@@ -58,6 +95,11 @@ function wrap(instance: DuckDBInstance, connection: DuckDBConnection): Engine {
       for (const row of rows) for (const column of jsonColumns) if (typeof row[column] === 'string') row[column] = JSON.parse(row[column] as string) as Json;
       return rows as never;
     },
+    async columns(sql, params) {
+      const reader = await connection.runAndReadAll(sql, params as never);
+      const columns = reader.getColumns();
+      return reader.columnNames().map((name, index) => typedColumn(name, reader.columnType(index), columns[index]));
+    },
     async transaction(work) {
       await connection.run('BEGIN TRANSACTION');
       try {
@@ -87,6 +129,56 @@ const readableValue: DuckDBValueConverter<Json> = (value, type, converter) => {
   if (value instanceof DuckDBTimestampTZValue) return new Date(Number(value.micros / 1000n)).toISOString();
   return JsonDuckDBValueConverter(value, type, converter);
 };
+
+const KIND_OF_TYPE: Partial<Record<DuckDBTypeId, ColumnKind>> = {
+  [DuckDBTypeId.BOOLEAN]: 'boolean',
+  [DuckDBTypeId.TINYINT]: 'int8',
+  [DuckDBTypeId.SMALLINT]: 'int16',
+  [DuckDBTypeId.UTINYINT]: 'int16',
+  [DuckDBTypeId.INTEGER]: 'int32',
+  [DuckDBTypeId.USMALLINT]: 'int32',
+  [DuckDBTypeId.BIGINT]: 'int64',
+  [DuckDBTypeId.UINTEGER]: 'int64',
+  [DuckDBTypeId.FLOAT]: 'float64',
+  [DuckDBTypeId.DOUBLE]: 'float64',
+  [DuckDBTypeId.DECIMAL]: 'decimal',
+  [DuckDBTypeId.DATE]: 'date',
+  [DuckDBTypeId.TIMESTAMP]: 'timestamp',
+  [DuckDBTypeId.TIMESTAMP_TZ]: 'timestamp',
+};
+
+/** Integers wider than BIGINT: exact as DECIMAL(precision, 0), as DuckDB's own Arrow export gives them. */
+const WIDE_INTEGER_PRECISION: Partial<Record<DuckDBTypeId, number>> = { [DuckDBTypeId.UBIGINT]: 20, [DuckDBTypeId.HUGEINT]: 38 };
+
+function typedColumn(name: string, type: DuckDBType, values: readonly DuckDBValue[]): ResultColumn {
+  const sql = type.toString();
+  const widePrecision = WIDE_INTEGER_PRECISION[type.typeId];
+  if (widePrecision !== undefined) return { name, type: { kind: 'decimal', sql, precision: widePrecision, scale: 0 }, values };
+  const kind = type.alias === 'JSON' ? 'json' : (KIND_OF_TYPE[type.typeId] ?? 'text');
+  switch (kind) {
+    case 'decimal': {
+      const { width, scale } = type as DuckDBDecimalType;
+      return { name, type: { kind, sql, precision: width, scale }, values: values.map((value) => (value === null ? null : (value as DuckDBDecimalValue).value)) };
+    }
+    case 'date':
+      return { name, type: { kind, sql }, values: values.map((value) => (value === null ? null : (value as DuckDBDateValue).days)) };
+    case 'timestamp': {
+      const timezone = type.typeId === DuckDBTypeId.TIMESTAMP_TZ ? { timezone: 'UTC' } : {};
+      return { name, type: { kind, sql, ...timezone }, values: values.map((value) => (value === null ? null : (value as DuckDBTimestampValue).micros)) };
+    }
+    case 'int64':
+      return { name, type: { kind, sql }, values: values.map((value) => (value === null ? null : BigInt(value as number | bigint))) };
+    case 'text':
+      return { name, type: { kind, sql }, values: values.map((value) => (value === null || typeof value === 'string' ? value : textOf(value, type))) };
+    default:
+      return { name, type: { kind, sql }, values };
+  }
+}
+
+function textOf(value: DuckDBValue, type: DuckDBType): string {
+  const json = JsonDuckDBValueConverter(value, type, JsonDuckDBValueConverter);
+  return typeof json === 'string' ? json : JSON.stringify(json);
+}
 
 /** Double-quotes an identifier for DuckDB (and PostgreSQL): `a"b` → `"a""b"`. */
 export function quoteIdent(name: string): string {

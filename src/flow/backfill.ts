@@ -2,15 +2,12 @@
 // already frozen is replayed, which verifies it and changes nothing; the first failure
 // stops the backfill, and a rerun passes the verified months again and resumes there.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Settings } from '../config';
-import { MONTH_FOLDER, monthEndAfter } from '../contract/months';
+import { MONTH_FOLDER } from '../contract/months';
 import { InvocationError } from '../errors';
-import { parseAsOf, resolveMonth } from './invocation';
-import { runMonth, type RunSummary } from './ingest';
+import { monthEndRule, parseAsOf, readMonthsFile, resolveMonth } from './invocation';
+import { SUMMARY_SCHEMA_VERSION, runMonth, type RunSummary } from './ingest';
 import type { Logger } from './log';
-
-export const MONTHS_FILE = 'months.json';
 
 export interface BackfillRange {
   readonly from?: string;
@@ -28,8 +25,7 @@ export interface PlannedMonth {
  * months after `firstAsOf`.
  */
 export function planBackfill(seedsDir: string, firstAsOf: string, range: BackfillRange): PlannedMonth[] {
-  const mappingFile = path.join(seedsDir, MONTHS_FILE);
-  const mapping: Record<string, string> | undefined = fs.existsSync(mappingFile) ? JSON.parse(fs.readFileSync(mappingFile, 'utf8')) : undefined;
+  const mapping = readMonthsFile(seedsDir);
   const folders = fs
     .readdirSync(seedsDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && (mapping ? entry.name in mapping : MONTH_FOLDER.test(entry.name)))
@@ -40,12 +36,12 @@ export function planBackfill(seedsDir: string, firstAsOf: string, range: Backfil
   }
   return folders
     .filter((month) => (range.from === undefined || month >= range.from) && (range.to === undefined || month <= range.to))
-    .map((month) => ({ month, asOf: parseAsOf(mapping ? mapping[month] : monthEndAfter(firstAsOf, Number(MONTH_FOLDER.exec(month)![1]))) }));
+    .map((month) => ({ month, asOf: parseAsOf(mapping ? mapping[month] : monthEndRule(month, firstAsOf)!) }));
 }
 
 export interface BackfillSummary {
   readonly schema_version: string;
-  readonly months: readonly PlannedMonth[];
+  readonly months: readonly { readonly month: string; readonly as_of: string }[];
   readonly runs: readonly RunSummary[];
 }
 
@@ -57,5 +53,5 @@ export async function backfill(settings: Settings, range: BackfillRange, logger:
     logger.info(`backfill: ${month} as_of ${asOf}`, { month, as_of: asOf });
     runs.push(await runMonth(settings, { command: 'ingest', month: resolveMonth(settings.seedsDir, month), asOf }, logger));
   }
-  return { schema_version: '1.0', months, runs };
+  return { schema_version: SUMMARY_SCHEMA_VERSION, months: months.map(({ month, asOf }) => ({ month, as_of: asOf })), runs };
 }

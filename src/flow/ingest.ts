@@ -13,14 +13,14 @@ import * as path from 'node:path';
 import type { Settings } from '../config';
 import { openEngine, type Engine } from '../engine/duckdb';
 import { publish } from '../engine/files';
-import { DataRejectedError, RefusedError, StreamflowError, formatProblems } from '../errors';
+import { DataRejectedError, RefusedError, StreamflowError, errorObject, formatProblems, type ErrorObject } from '../errors';
 import { faultPoint } from '../faults';
 import { loadMonth, type LoadedTable, type MonthInput } from '../load';
 import { profileStaged, type TableProfiles } from '../record/profile';
 import { recordRun, recordTaskRuns, validationDocument, writeReportFiles, type RunRecord, type RunStatus } from '../record';
 import { compareWithFrozen, publishSnapshots, readManifest, writeSnapshots, type SnapshotEntry } from '../snapshot';
 import { upsertMonth, type TableChanges } from '../upsert';
-import { problemsOf, resultsFromLoadProblems, validateMonth, type ExpectationResult } from '../validate';
+import { findingsOf, problemsOf, resultsFromLoadProblems, validateMonth, type ExpectationResult, type Finding } from '../validate';
 import { startFailures } from '../validate/failures';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse, isLockConflict } from '../warehouse/catalog';
 import { reportDir, warehouseLayout, type WarehouseLayout } from '../warehouse/layout';
@@ -30,7 +30,8 @@ import { defaultLogger, type Logger } from './log';
 import { checkIdenticalReplay, PIPELINE_FINGERPRINT } from './replay';
 import { FlowTasks, type TaskPolicy, type TaskRun } from './tasks';
 
-export const SUMMARY_SCHEMA_VERSION = '1.0';
+/** The version of every `--json` object's shape (2.0: snake_case keys throughout, errors as {kind, message, exit_code}, findings). */
+export const SUMMARY_SCHEMA_VERSION = '2.0';
 export const INGEST_TASKS = ['load', 'validate', 'plan', 'upsert', 'snapshot', 'record'] as const;
 
 /** Writing tasks wait out a reader that holds the warehouse file (DuckDB's lock), about 10 s at most. */
@@ -49,8 +50,10 @@ export interface RunSummary {
   readonly tables: readonly TableChanges[];
   readonly snapshots: readonly SnapshotEntry[];
   readonly warnings: number;
+  /** Every failed expectation, errors first, named in one line each. */
+  readonly findings: readonly Finding[];
   readonly report_path: string | null;
-  readonly error: string | null;
+  readonly error: ErrorObject | null;
 }
 
 export interface RunRequest {
@@ -79,7 +82,7 @@ export class RunFailed extends StreamflowError {
     readonly reason: StreamflowError,
     readonly summary: RunSummary,
   ) {
-    super(reason instanceof DataRejectedError ? `${formatProblems(reason.problems)}\nreport: ${summary.report_path}` : reason.message);
+    super(reason instanceof DataRejectedError ? `${formatProblems(reason.problems)}\nreport: ${path.join(summary.report_path ?? '', 'report.html')}` : reason.message);
     this.exitCode = reason.exitCode;
     this.kind = reason.kind;
   }
@@ -144,7 +147,7 @@ class MonthRun {
       });
       if (this.reused) return await this.commit('unchanged', null);
       await faultPoint('loaded');
-      await this.tasks.run('validate', async () => ({ value: await this.validate(), rows: this.results.length }));
+      await this.tasks.run('validate', async () => ({ value: await this.validate(), rows: this.results.length, unit: 'expectations' }));
       await faultPoint('validated');
       if (this.request.command === 'validate') throw new RunEnded('validated', null);
       const plan = await this.tasks.run('plan', async () => {
@@ -185,7 +188,7 @@ class MonthRun {
 
   private async load(): Promise<LoadedTable[]> {
     try {
-      return await loadMonth(this.engine, this.request.month);
+      return await loadMonth(this.engine, this.request.month, this.tasks.progress('load', 'bytes'));
     } catch (error) {
       if (error instanceof DataRejectedError) this.results = resultsFromLoadProblems(error.problems);
       throw error;
@@ -193,7 +196,7 @@ class MonthRun {
   }
 
   private async validate(): Promise<void> {
-    const outcome = await validateMonth(this.engine, { asOf: this.request.asOf, liveAttached: true });
+    const outcome = await validateMonth(this.engine, { asOf: this.request.asOf, liveAttached: true }, this.tasks.progress('validate', 'tables'));
     this.results = [...outcome.results];
     this.profiles = await profileStaged(this.engine);
     if (outcome.errors.length > 0) throw new DataRejectedError(problemsOf(outcome.errors));
@@ -243,14 +246,14 @@ class MonthRun {
           'upsert',
           async () => {
             await this.beginWrite();
-            this.changes = await upsertMonth(this.engine, { asOf: this.request.asOf, runId });
+            this.changes = await upsertMonth(this.engine, { asOf: this.request.asOf, runId }, this.tasks.progress('upsert', 'tables'));
             await faultPoint('upserted');
             return { value: undefined, rows: this.changes.reduce((sum, table) => sum + table.inserted + table.updated, 0) };
           },
           WRITE_POLICY,
         );
         await this.tasks.run('snapshot', async () => {
-          this.snapshots = await writeSnapshots(this.engine, stagingRoot, { asOf: this.request.asOf, runId });
+          this.snapshots = await writeSnapshots(this.engine, stagingRoot, { asOf: this.request.asOf, runId }, this.tasks.progress('snapshot', 'tables'));
           await faultPoint('snapshotted');
           return { value: undefined, rows: this.snapshots.reduce((sum, entry) => sum + entry.rows, 0) };
         });
@@ -279,7 +282,7 @@ class MonthRun {
       throw error;
     }
     await faultPoint('committed');
-    const summary = this.summary(record as RunRecord);
+    const summary = this.summary(record as RunRecord, cause);
     if (cause) throw new RunFailed(cause, summary);
     return summary;
   }
@@ -326,7 +329,7 @@ class MonthRun {
     };
   }
 
-  private summary(record: RunRecord): RunSummary {
+  private summary(record: RunRecord, cause: StreamflowError | null): RunSummary {
     return {
       schema_version: SUMMARY_SCHEMA_VERSION,
       run_id: record.run_id,
@@ -340,8 +343,9 @@ class MonthRun {
       tables: this.changes,
       snapshots: this.snapshots,
       warnings: this.results.filter((result) => !result.success && result.meta.severity === 'warn').length,
+      findings: findingsOf(this.results),
       report_path: record.report_path === null ? null : path.join(this.layout.root, record.report_path),
-      error: record.error,
+      error: cause ? errorObject(cause) : null,
     };
   }
 }

@@ -1,6 +1,7 @@
 // Checks of the command's arguments, before anything is opened or written (exit 2).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { MONTH_FOLDER, monthEndAfter } from '../contract/months';
 import { CONTRACT } from '../contract/tables';
 import { InvocationError } from '../errors';
 import type { MonthInput } from '../load';
@@ -19,24 +20,78 @@ export function parseAsOf(text: string, today: Date = new Date()): string {
   return text;
 }
 
+/** Folders under `seedsDir` that hold at least one table file: the months a user can name. */
+export function monthsUnder(seedsDir: string): string[] {
+  if (!fs.existsSync(seedsDir)) return [];
+  return fs
+    .readdirSync(seedsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && isMonthFolder(path.join(seedsDir, entry.name)))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+function isMonthFolder(dir: string): boolean {
+  return CONTRACT.some((table) => fs.existsSync(path.join(dir, table.file)));
+}
+
+function isFolder(candidate: string): boolean {
+  return fs.existsSync(candidate) && fs.statSync(candidate).isDirectory();
+}
+
 /**
- * A month is a folder name under the seeds dir, or a path to a folder inside it; a
- * path that leads outside the seeds dir is refused, so `..` cannot reach other data.
+ * A month is a folder name under the seeds dir, or a path to any folder (the user's own
+ * path: relative to the working directory, or absolute). "Not found" lists the months the
+ * seeds dir holds.
  */
 export function resolveMonth(seedsDir: string, month: string): MonthInput {
-  if (!fs.existsSync(seedsDir) || !fs.statSync(seedsDir).isDirectory()) {
-    throw new InvocationError(`seeds dir ${seedsDir} not found (set --seeds or SEED_DIR)`);
+  const seedsExist = isFolder(seedsDir);
+  const underSeeds = seedsExist && !path.isAbsolute(month) ? path.join(seedsDir, month) : undefined;
+  const found = [underSeeds, path.resolve(month)].find((candidate) => candidate !== undefined && isFolder(candidate));
+  if (!found) {
+    if (!seedsExist) throw new InvocationError(`seeds dir ${seedsDir} not found (set --seeds or SEED_DIR), and month folder ${JSON.stringify(month)} is no folder path either`);
+    const months = monthsUnder(seedsDir);
+    const known = months.length > 0 ? `the months there are ${months.join(', ')}` : 'it holds no month folders';
+    throw new InvocationError(`month folder ${JSON.stringify(month)} not found under ${seedsDir}: ${known}`);
   }
-  const seeds = fs.realpathSync(seedsDir);
-  const candidates = path.isAbsolute(month) ? [month] : [path.join(seeds, month), path.resolve(month)];
-  const found = candidates.find((candidate) => fs.existsSync(candidate) && fs.statSync(candidate).isDirectory());
-  if (!found) throw new InvocationError(`month folder ${JSON.stringify(month)} not found under ${seeds}`);
   const dir = fs.realpathSync(found);
-  if (!dir.startsWith(seeds + path.sep)) {
-    throw new InvocationError(`month folder ${dir} is outside the seeds dir ${seeds}`);
-  }
-  if (!CONTRACT.some((table) => fs.existsSync(path.join(dir, table.file)))) {
+  if (!isMonthFolder(dir)) {
     throw new InvocationError(`${dir} holds none of the table files (${CONTRACT.map((table) => table.file).join(', ')}): not a month`);
   }
   return { name: path.basename(dir), dir };
+}
+
+/**
+ * The as_of the month calendar pairs with a month folder, or undefined for a folder the
+ * calendar does not name: a `months.json` beside the folder ({"month_000": "2024-01-31", …})
+ * when there is one, else month_NNN → the month end NNN months after `firstAsOf`.
+ */
+export function calendarAsOf(month: MonthInput, firstAsOf: string): string | undefined {
+  const mapping = readMonthsFile(path.dirname(month.dir));
+  if (mapping) return mapping[month.name];
+  return monthEndRule(month.name, firstAsOf);
+}
+
+/** month_NNN → the month end NNN months after `firstAsOf`; undefined for other names. */
+export function monthEndRule(name: string, firstAsOf: string): string | undefined {
+  const numbered = MONTH_FOLDER.exec(name);
+  return numbered ? monthEndAfter(firstAsOf, Number(numbered[1])) : undefined;
+}
+
+/** A month folder named in the calendar must be ingested under its own as_of (SPEC §4), checked before any work. */
+export function checkCalendar(month: MonthInput, asOf: string, firstAsOf: string): void {
+  const expected = calendarAsOf(month, firstAsOf);
+  if (expected !== undefined && expected !== asOf) {
+    throw new InvocationError(
+      `${month.name} is the export of as_of ${expected} in the month calendar (month_000 is ${firstAsOf}), not ${asOf}; ` +
+        `pass ${expected}, or give a folder named outside the calendar`,
+    );
+  }
+}
+
+export const MONTHS_FILE = 'months.json';
+
+/** `<dir>/months.json`, the explicit month → as_of calendar of a seeds dir, when present. */
+export function readMonthsFile(dir: string): Record<string, string> | undefined {
+  const file = path.join(dir, MONTHS_FILE);
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>) : undefined;
 }

@@ -29,6 +29,8 @@ export interface TaskPolicy {
 export interface TaskOutcome<T> {
   readonly value: T;
   readonly rows?: number;
+  /** What `rows` counts, when not rows (e.g. validate's expectations): for the log line. */
+  readonly unit?: string;
 }
 
 export class FlowTasks {
@@ -50,6 +52,7 @@ export class FlowTasks {
   async run<T>(name: string, work: () => Promise<TaskOutcome<T>>, policy: TaskPolicy = {}): Promise<T> {
     const run = this.get(name);
     const started = performance.now();
+    let unit: string | undefined;
     run.state = 'running';
     run.started_at = new Date().toISOString();
     this.logger.taskStarted(name);
@@ -71,6 +74,7 @@ export class FlowTasks {
       );
       run.state = 'completed';
       run.rows = outcome.rows ?? null;
+      unit = outcome.unit;
       return outcome.value;
     } catch (error) {
       run.state = 'failed';
@@ -79,13 +83,13 @@ export class FlowTasks {
     } finally {
       run.ended_at = new Date().toISOString();
       run.duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
-      this.logger.taskEnded(run);
+      this.logger.taskEnded(run, unit);
     }
   }
 
   /** A progress callback for a long task (shown as a bar on a terminal). */
-  progress(task: string, unit: string): (done: number, total: number) => void {
-    return (done, total) => this.logger.progress(task, done, total, unit);
+  progress(task: string, unit: string): (done: number, total: number, item?: string) => void {
+    return (done, total, item) => this.logger.progress(task, done, total, unit, item);
   }
 
   /** Marks every task still pending as skipped (the run ended before them). */

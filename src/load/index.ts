@@ -50,13 +50,22 @@ interface LoadFinding {
  * Loads every table of the month; throws DataRejectedError listing every problem found.
  * Every unexpected row is staged in the run's failure list (validate/failures.ts).
  */
-export async function loadMonth(engine: Engine, month: MonthInput): Promise<LoadedTable[]> {
+export async function loadMonth(
+  engine: Engine,
+  month: MonthInput,
+  onProgress: (bytesDone: number, bytesTotal: number, table: string) => void = () => undefined,
+): Promise<LoadedTable[]> {
   await startFailures(engine);
   await startHeaders(engine);
   const problems: Problem[] = [];
   const loaded: LoadedTable[] = [];
-  for (const table of CONTRACT) {
+  const sizes = CONTRACT.map((table) => fileSize(path.join(month.dir, table.file)));
+  const total = sizes.reduce((sum, size) => sum + size, 0);
+  let done = 0;
+  for (const [position, table] of CONTRACT.entries()) {
+    onProgress(done, total, table.file);
     const result = await loadTable(engine, table, path.join(month.dir, table.file));
+    done += sizes[position];
     if ('findings' in result) {
       for (const [index, { problem, rowsSql }] of result.findings.entries()) {
         if (rowsSql) {
@@ -66,8 +75,13 @@ export async function loadMonth(engine: Engine, month: MonthInput): Promise<Load
       }
     } else loaded.push(result);
   }
+  onProgress(done, total, '');
   if (problems.length > 0) throw new DataRejectedError(problems);
   return loaded;
+}
+
+function fileSize(file: string): number {
+  return fs.existsSync(file) ? fs.statSync(file).size : 0;
 }
 
 async function loadTable(engine: Engine, table: TableSpec, file: string): Promise<LoadedTable | { findings: LoadFinding[] }> {

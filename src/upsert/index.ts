@@ -35,9 +35,14 @@ async function rowCount(engine: Engine, relation: string): Promise<number> {
  * count what changed: MERGE reports the rows it inserted or updated, and since nothing is
  * deleted the inserted ones are the growth of the live table — no second join needed.
  */
-export async function upsertMonth(engine: Engine, audit: { asOf: string; runId: string }): Promise<TableChanges[]> {
+export async function upsertMonth(
+  engine: Engine,
+  audit: { asOf: string; runId: string },
+  onProgress: (tablesDone: number, tablesTotal: number, table: string) => void = () => undefined,
+): Promise<TableChanges[]> {
   const changes: TableChanges[] = [];
-  for (const table of CONTRACT) {
+  for (const [position, table] of CONTRACT.entries()) {
+    onProgress(position, CONTRACT.length, table.name);
     const name = quoteIdent(table.name);
     const rowsIn = await rowCount(engine, `staging.${name}`);
     const before = await rowCount(engine, `wh.main.${name}`);
@@ -58,6 +63,7 @@ export async function upsertMonth(engine: Engine, audit: { asOf: string; runId: 
     const updatedRows = merged - insertedRows;
     changes.push({ table: table.name, rows_in: rowsIn, inserted: insertedRows, updated: updatedRows, unchanged: rowsIn - insertedRows - updatedRows });
   }
+  onProgress(CONTRACT.length, CONTRACT.length, '');
   return changes;
 }
 

@@ -3,7 +3,7 @@
 import { CONTRACT, tableSpec, type TableName } from '../contract/tables';
 import { columnOf, severityOf, type ExpectationConfig, type Severity } from '../contract/expectations';
 import { quoteIdent, type Engine } from '../engine/duckdb';
-import type { Problem, SampleValue } from '../errors';
+import { formatProblem, type Problem, type SampleValue } from '../errors';
 import { compileExpectation, type CompileContext, type CompiledExpectation } from './compile';
 import { loadCheckId, stageFailures } from './failures';
 
@@ -44,7 +44,11 @@ export interface ValidateOptions {
 }
 
 /** Runs every suite on the staged month (after loadMonth, which starts the run's failure list). */
-export async function validateMonth(engine: Engine, options: ValidateOptions): Promise<ValidationOutcome> {
+export async function validateMonth(
+  engine: Engine,
+  options: ValidateOptions,
+  onProgress: (tablesDone: number, tablesTotal: number, table: string) => void = () => undefined,
+): Promise<ValidationOutcome> {
   const context: CompileContext = {
     relation: (table) => `staging.${quoteIdent(table)}`,
     liveRelation: (table) => (options.liveAttached ? `wh.main.${quoteIdent(table)}` : undefined),
@@ -52,7 +56,8 @@ export async function validateMonth(engine: Engine, options: ValidateOptions): P
     asOf: options.asOf,
   };
   const results: ExpectationResult[] = [];
-  for (const table of CONTRACT) {
+  for (const [position, table] of CONTRACT.entries()) {
+    onProgress(position, CONTRACT.length, table.name);
     const planned = table.expectations.map((config, index) => ({
       id: `${table.name}.${String(index).padStart(2, '0')}.${config.type}`,
       config,
@@ -70,6 +75,7 @@ export async function validateMonth(engine: Engine, options: ValidateOptions): P
       results.push(result);
     }
   }
+  onProgress(CONTRACT.length, CONTRACT.length, '');
   return {
     results,
     errors: results.filter((result) => !result.success && result.meta.severity === 'error'),
@@ -177,6 +183,29 @@ export function problemsOf(results: readonly ExpectationResult[]): Problem[] {
       detail: [describeExpectation(result.expectation_config), observed].filter(Boolean).join('; ') || undefined,
     };
   });
+}
+
+/** A failed expectation, named in one line: table.column, rule, figure (count or observed value), samples. */
+export interface Finding {
+  readonly severity: Severity;
+  readonly expectation_id: string;
+  readonly table: string;
+  readonly column: string | null;
+  readonly rule: string;
+  readonly message: string;
+}
+
+/** Every failed expectation of a run, errors before warnings, in suite order within each. */
+export function findingsOf(results: readonly ExpectationResult[]): Finding[] {
+  const failed = results.filter((result) => !result.success);
+  return [...failed.filter((result) => result.meta.severity === 'error'), ...failed.filter((result) => result.meta.severity !== 'error')].map((result) => ({
+    severity: result.meta.severity,
+    expectation_id: result.expectation_config.id,
+    table: result.meta.table,
+    column: result.meta.column ?? null,
+    rule: result.expectation_config.type,
+    message: formatProblem(problemsOf([result])[0]),
+  }));
 }
 
 /** What an expectation asks for, in words, so a message can be read without the suite at hand. */

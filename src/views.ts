@@ -1,0 +1,124 @@
+// What the command line prints for people (tools get the same facts with --json): a run's
+// summary, the run history, one run's page and the snapshot list.
+import * as path from 'node:path';
+import type { RunSummary } from './flow/ingest';
+import { textTable } from './query/format';
+import type { RunDetails, RunListing } from './record/history';
+import type { SnapshotEntry } from './snapshot';
+import type { Finding } from './validate';
+
+/** Hashes in people's tables: 12 hex digits tell partitions apart; --long prints all 64. */
+export const SHORT_HASH = 12;
+
+const SEVERITY_WORD: Record<string, string> = { error: 'failure', warn: 'warning' };
+
+/** One line per failed expectation: severity, table.column, rule and its figure. */
+function findingLines(findings: readonly Finding[]): string[] {
+  return findings.map((finding) => `${SEVERITY_WORD[finding.severity] ?? finding.severity}: ${finding.message}`);
+}
+
+function text(value: unknown): string {
+  return value === null || value === undefined ? 'NULL' : String(value);
+}
+
+/** A path as short as it reads: relative to the working directory when inside it. */
+function displayPath(file: string, cwd: string = process.cwd()): string {
+  const relative = path.relative(cwd, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+export function reportHtml(reportDir: string | null): string | null {
+  return reportDir === null ? null : path.join(reportDir, 'report.html');
+}
+
+/** The terminal summary of ingest/validate: counts per table, every warning and failure named, then the report page. */
+export function runSummaryText(summary: RunSummary): string {
+  const lines = [
+    `${summary.command} ${summary.month} as_of ${summary.as_of}: ${summary.status} (run ${summary.run_id}, ${summary.duration_ms} ms)`,
+    ...summary.tables.map(
+      (table) =>
+        `  ${table.table.padEnd(18)} ${String(table.rows_in).padStart(9)} in  ${String(table.inserted).padStart(8)} inserted  ${String(table.updated).padStart(8)} updated  ${String(table.unchanged).padStart(8)} unchanged`,
+    ),
+    ...findingLines(summary.findings).map((line) => `  ${line}`),
+    `  report: ${text(reportHtml(summary.report_path))}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function runsText(listing: RunListing): string {
+  const header = ['run_id', 'command', 'month', 'as_of', 'status', 'exit', 'ms', 'rows_in', 'inserted', 'updated', 'seeds folder'];
+  const rows = listing.runs.map((run) => [
+    ...[run.run_id, run.command, run.month, run.as_of, run.status, run.exit_code, run.duration_ms, run.rows_in, run.rows_inserted, run.rows_updated].map(text),
+    displayPath(String(run.month_path)),
+  ]);
+  const hidden = listing.hidden_unchanged > 0 ? `(${listing.hidden_unchanged} unchanged replay run(s) hidden; --all shows them)\n` : '';
+  return textTable(header, rows) + hidden;
+}
+
+interface TableCount {
+  readonly table: string;
+  readonly rows_in: number;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly unchanged: number;
+}
+
+interface InputFile {
+  readonly table: string;
+  readonly file: string;
+  readonly bytes: number;
+  readonly rows: number;
+  readonly sha256: string;
+}
+
+function milliseconds(value: unknown): string {
+  return value === null || value === undefined ? '' : `${Math.round(Number(value))} ms`;
+}
+
+/** `runs show <id>`: a readable page of one run. */
+export function runPageText(run: RunDetails): string {
+  const inputs = (run.input_files ?? []) as InputFile[];
+  const counts = (run.table_counts ?? []) as TableCount[];
+  const snapshots = run.snapshots as unknown as SnapshotEntry[];
+  const tables = inputs.map((input) => {
+    const count = counts.find((candidate) => candidate.table === input.table);
+    const snapshot = snapshots.find((candidate) => candidate.table_name === input.table);
+    return [
+      input.table,
+      String(input.bytes),
+      String(input.rows),
+      ...(count ? [count.inserted, count.updated, count.unchanged].map(String) : ['', '', '']),
+      snapshot ? `${snapshot.rows} rows, ${snapshot.sha256.slice(0, SHORT_HASH)}` : '',
+    ];
+  });
+  const findings = run.findings === null ? ['(the run\'s validation.json is missing)'] : findingLines(run.findings);
+  const sections = [
+    [
+      `run ${run.run_id}: ${text(run.command)} ${text(run.month)} as_of ${text(run.as_of)}: ${text(run.status)} (exit ${text(run.exit_code)})`,
+      `  seeds folder  ${text(run.month_path)}`,
+      `  started       ${text(run.started_at)}`,
+      `  ended         ${text(run.ended_at)}`,
+      `  report        ${text(run.report_html)}`,
+    ].join('\n'),
+    `tasks\n${indent(textTable(['task', 'state', 'attempts', 'duration', 'rows', 'error'], run.tasks.map((task) => [text(task.task), text(task.state), text(task.attempts), milliseconds(task.duration_ms), task.rows === null ? '' : text(task.rows), task.error === null ? '' : String(task.error).split('\n')[0]])))}`,
+    `tables\n${indent(textTable(['table', 'bytes', 'rows_in', 'inserted', 'updated', 'unchanged', 'snapshot'], tables))}`,
+    `warnings and failures\n${findings.length > 0 ? findings.map((line) => `  ${line}`).join('\n') : '  none'}`,
+    ...(run.error ? [`error\n${indent(`${String(run.error)}\n`)}`] : []),
+  ];
+  return `${sections.join('\n\n').trimEnd()}\n`;
+}
+
+function indent(block: string): string {
+  return block
+    .trimEnd()
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
+
+export function snapshotsText(entries: readonly SnapshotEntry[], long: boolean): string {
+  return textTable(
+    ['table', 'as_of', 'rows', 'bytes', 'sha256', 'run_id'],
+    entries.map((entry) => [entry.table_name, entry.as_of, String(entry.rows), String(entry.bytes), long ? entry.sha256 : entry.sha256.slice(0, SHORT_HASH), entry.run_id]),
+  );
+}

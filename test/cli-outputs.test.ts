@@ -1,0 +1,218 @@
+// What a data person reads all day: query output that keeps the engine's types, run
+// history and snapshot lists with filters, run pages, summaries that name every warning,
+// and --json objects of one shape.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tableFromIPC, Type } from 'apache-arrow';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REAL, REAL_AVAILABLE, SEEDS, cli, copyMonths, query, tempDir } from './helpers';
+
+/** One row of every type the Arrow output must keep, and a NULL. */
+const TYPED_ROW = `SELECT DATE '2024-01-31' AS day, 29.85::DECIMAL(10,2) AS fee, -1.05::DECIMAL(10,2) AS refund,
+  7::INTEGER AS months, 9007199254740993::BIGINT AS big, count(*) AS n, true AS flag, 'x,y' AS label, '' AS empty,
+  NULL::INTEGER AS nothing, TIMESTAMP '2024-01-31 10:00:00.123456' AS at`;
+
+describe('query output keeps the engine types', () => {
+  const warehouse = tempDir();
+  beforeAll(async () => {
+    expect((await cli('--warehouse', warehouse, 'ingest', 'month_000', '2024-01-31')).code).toBe(0);
+  });
+
+  it('--format arrow: DATE → Date32, DECIMAL(10,2) → Decimal(10,2), INTEGER → Int32, BIGINT → Int64, BOOLEAN → Bool, VARCHAR → Utf8, TIMESTAMP → Timestamp(µs), NULL kept', async () => {
+    const result = await cli('--warehouse', warehouse, 'query', '--format', 'arrow', TYPED_ROW);
+    expect(result.code, result.stderr).toBe(0);
+    const table = tableFromIPC(result.stdoutBytes);
+    const types = Object.fromEntries(table.schema.fields.map((field) => [field.name, field.type]));
+    expect(types.day.typeId).toBe(Type.Date);
+    expect(String(types.day)).toBe('Date32<DAY>');
+    expect(types.fee.typeId).toBe(Type.Decimal);
+    expect([types.fee.precision, types.fee.scale]).toEqual([10, 2]);
+    expect(String(types.months)).toBe('Int32');
+    expect(String(types.big)).toBe('Int64');
+    expect(String(types.n)).toBe('Int64');
+    expect(String(types.flag)).toBe('Bool');
+    expect(String(types.label)).toBe('Utf8');
+    expect(String(types.nothing)).toBe('Int32');
+    expect(String(types.at)).toBe('Timestamp<MICROSECOND>');
+    const row = table.get(0)!.toJSON();
+    expect(new Date(row.day as number).toISOString().slice(0, 10)).toBe('2024-01-31');
+    expect(Array.from(row.fee as Uint32Array)).toEqual([2985, 0, 0, 0]);
+    expect(BigInt.asIntN(64, BigInt((row.refund as Uint32Array)[0]) | (BigInt((row.refund as Uint32Array)[1]) << 32n))).toBe(-105n);
+    expect(row.months).toBe(7);
+    expect(row.big).toBe(9007199254740993n);
+    expect(row.flag).toBe(true);
+    expect(row.label).toBe('x,y');
+    expect(row.nothing).toBeNull();
+    expect(table.getChild('nothing')!.nullCount).toBe(1);
+  });
+
+  it('--format arrow over a real table keeps its column types, NULLs included', async () => {
+    const result = await cli('--warehouse', warehouse, 'query', '--format', 'arrow', 'SELECT user_id, monthly_fee, plan_stream_tv, as_of FROM snapshots.subscriptions ORDER BY user_id');
+    const table = tableFromIPC(result.stdoutBytes);
+    expect(table.schema.fields.map((field) => String(field.type))).toEqual(['Utf8', 'Decimal[10e+2]', 'Bool', 'Date32<DAY>']);
+    const [{ n, nulls }] = await query<{ n: number; nulls: number }>(warehouse, 'SELECT count(*) AS n, count(*) - count(plan_stream_tv) AS nulls FROM snapshots.subscriptions');
+    expect(table.numRows).toBe(n);
+    expect(table.getChild('plan_stream_tv')!.nullCount).toBe(nulls);
+  });
+
+  it('--format json: numbers as numbers, DECIMAL as a number unless --decimals-as-strings, BIGINT beyond 2^53 as a string', async () => {
+    const result = await cli('--warehouse', warehouse, 'query', '--format', 'json', TYPED_ROW);
+    expect(JSON.parse(result.stdout)).toEqual([
+      { day: '2024-01-31', fee: 29.85, refund: -1.05, months: 7, big: '9007199254740993', n: 1, flag: true, label: 'x,y', empty: '', nothing: null, at: '2024-01-31T10:00:00.123456' },
+    ]);
+    const exact = await cli('--warehouse', warehouse, 'query', '--format', 'json', '--decimals-as-strings', TYPED_ROW);
+    expect(JSON.parse(exact.stdout)[0]).toMatchObject({ fee: '29.85', refund: '-1.05', months: 7 });
+  });
+
+  it('--json on query prints JSON, and refuses another --format', async () => {
+    const result = await cli('--warehouse', warehouse, '--json', 'query', 'SELECT 1::INTEGER AS one');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([{ one: 1 }]);
+    const clash = await cli('--warehouse', warehouse, '--json', 'query', '--format', 'csv', 'SELECT 1');
+    expect(clash.code).toBe(2);
+  });
+
+  it('--format table prints NULL as NULL, apart from an empty string; csv leaves NULL empty and quotes the empty string', async () => {
+    const table = await cli('--warehouse', warehouse, 'query', "SELECT NULL::VARCHAR AS a, '' AS b, 1.50::DECIMAL(4,2) AS c");
+    expect(table.stdout.split('\n')[2]).toBe('NULL     1.50');
+    const csv = await cli('--warehouse', warehouse, 'query', '--format', 'csv', "SELECT NULL::VARCHAR AS a, '' AS b, 1.50::DECIMAL(4,2) AS c");
+    expect(csv.stdout).toBe('a,b,c\n,"",1.50\n');
+  });
+});
+
+describe('--json errors', () => {
+  it('print {kind, message, exit_code} with the schema version on stdout', async () => {
+    const result = await cli('--warehouse', tempDir(), '--json', 'ingest', 'month_999', '2024-01-31');
+    expect(result.code).toBe(2);
+    expect(result.json).toMatchObject({ schema_version: '2.0', error: { kind: 'invalid_invocation', exit_code: 2 } });
+    expect(result.json.error.message).toMatch(/month folder "month_999" not found under .*: the months there are month_000, month_001, month_002/);
+  });
+
+  it('a rejected run prints its summary with the error object', async () => {
+    const seeds = copyMonths(SEEDS, ['month_000']);
+    const file = path.join(seeds, 'month_000', 'labels.csv');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/,(True|False)\n/, ',maybe\n'));
+    const result = await cli('--seeds', seeds, '--warehouse', tempDir(), '--json', 'ingest', 'month_000', '2024-01-31');
+    expect(result.code).toBe(1);
+    expect(result.json).toMatchObject({ schema_version: '2.0', status: 'rejected', error: { kind: 'data_rejected', exit_code: 1 } });
+    expect(result.json.findings[0]).toMatchObject({ severity: 'error', table: 'labels', column: 'churn_label' });
+  });
+});
+
+describe('month folders and the calendar', () => {
+  it('refuses a month_NNN folder paired with another as_of before any work: exit 2, naming the expected as_of, nothing recorded', async () => {
+    const warehouse = tempDir();
+    expect((await cli('--warehouse', warehouse, 'ingest', 'month_000', '2024-01-31')).code).toBe(0);
+    const before = await query(warehouse, 'SELECT count(*) AS n FROM meta.runs');
+    const result = await cli('--warehouse', warehouse, 'ingest', 'month_001', '2024-01-31');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/month_001 is the export of as_of 2024-02-29/);
+    expect(result.stderr).not.toMatch(/load:/);
+    expect(await query(warehouse, 'SELECT count(*) AS n FROM meta.runs')).toEqual(before);
+    const fresh = path.join(tempDir(), 'none');
+    expect((await cli('--warehouse', fresh, 'validate', 'month_002', '--as-of', '2024-02-29')).code).toBe(2);
+    expect(fs.existsSync(fresh)).toBe(false);
+  });
+
+  it('honours --first-as-of, and validate without --as-of takes the calendar date', async () => {
+    const fresh = path.join(tempDir(), 'none');
+    const shifted = await cli('--warehouse', fresh, 'ingest', 'month_001', '2024-02-29', '--first-as-of', '2023-12-31');
+    expect(shifted.code).toBe(2);
+    expect(shifted.stderr).toMatch(/month_001 is the export of as_of 2024-01-31 in the month calendar \(month_000 is 2023-12-31\)/);
+    expect(fs.existsSync(fresh)).toBe(false);
+    const validated = await cli('--warehouse', path.join(tempDir(), 'wh'), '--json', 'validate', 'month_002');
+    expect(validated.json).toMatchObject({ status: 'validated', as_of: '2024-03-31' });
+  });
+
+  it('takes a month given as a path outside the seeds dir, and does not calendar-check other folder names', async () => {
+    const elsewhere = copyMonths(SEEDS, ['month_000'], tempDir('streamflow-elsewhere-'));
+    fs.renameSync(path.join(elsewhere, 'month_000'), path.join(elsewhere, 'january-export'));
+    const warehouse = tempDir();
+    const result = await cli('--warehouse', warehouse, '--json', 'ingest', path.join(elsewhere, 'january-export'), '2024-01-31');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.json).toMatchObject({ month: 'january-export', status: 'succeeded' });
+    const [run] = await query(warehouse, 'SELECT month_path FROM meta.runs');
+    expect(run.month_path).toBe(fs.realpathSync(path.join(elsewhere, 'january-export')));
+  });
+});
+
+describe.skipIf(!REAL_AVAILABLE)('runs, runs show and snapshots on the real months', () => {
+  const warehouse = tempDir();
+  const runIds: Record<string, string> = {};
+  let januarySummary = '';
+
+  beforeAll(async () => {
+    const january = await cli('--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_000', '2024-01-31');
+    expect(january.code, january.stderr).toBe(0);
+    januarySummary = january.stdout;
+    for (const [name, month, asOf] of [['february', 'month_001', '2024-02-29'], ['replay', 'month_000', '2024-01-31']]) {
+      const result = await cli('--seeds', REAL, '--warehouse', warehouse, '--json', 'ingest', month, asOf);
+      expect(result.code, result.stderr).toBe(0);
+      runIds[name] = result.json.run_id;
+    }
+    const synthetic = await cli('--warehouse', warehouse, 'validate', 'month_002');
+    expect(synthetic.code, synthetic.stderr).toBe(0);
+  });
+
+  it('the run summary names the warning (table.column, rule, figure) and ends with the report.html path', () => {
+    const lines = januarySummary.trimEnd().split('\n');
+    expect(januarySummary).toMatch(
+      /warning: usage_agg_30d\.avg_session_mins_7d failed expect_column_proportion_of_unique_values_to_be_between — expected between .* observed 0\.000141/,
+    );
+    expect(lines.at(-1)).toMatch(/^ {2}report: .*reports\/[^/]+\/report\.html$/);
+    expect(fs.existsSync(lines.at(-1)!.replace(/^ {2}report: /, ''))).toBe(true);
+  });
+
+  it('runs hides unchanged replays unless --all, and shows the seeds folder each run read', async () => {
+    const table = await cli('--warehouse', warehouse, 'runs');
+    expect(table.stdout).toMatch(/seeds folder/);
+    expect(table.stdout).toContain(path.join(REAL, 'month_001'));
+    expect(table.stdout).toContain(path.join(SEEDS, 'month_002').replace(`${process.cwd()}${path.sep}`, ''));
+    expect(table.stdout).not.toContain(runIds.replay);
+    expect(table.stdout).toContain('1 unchanged replay run(s) hidden; --all shows them');
+    const all = await cli('--warehouse', warehouse, '--json', 'runs', '--all');
+    expect(all.json.runs.map((run: { status: string }) => run.status)).toEqual(['validated', 'unchanged', 'succeeded', 'succeeded']);
+  });
+
+  it('runs --limit, --status and --month filter the history', async () => {
+    const runs = async (...flags: string[]) => (await cli('--warehouse', warehouse, '--json', 'runs', ...flags)).json.runs.map((run: { run_id: string; month: string; status: string }) => `${run.month}:${run.status}`);
+    expect(await runs('--limit', '1')).toEqual(['month_002:validated']);
+    expect(await runs('--status', 'succeeded')).toEqual(['month_001:succeeded', 'month_000:succeeded']);
+    expect(await runs('--status', 'unchanged')).toEqual(['month_000:unchanged']);
+    expect(await runs('--month', 'month_000', '--all')).toEqual(['month_000:unchanged', 'month_000:succeeded']);
+    expect(await runs('--month', path.join(REAL, 'month_001'))).toEqual(['month_001:succeeded']);
+    expect((await cli('--warehouse', warehouse, 'runs', '--limit', '0')).code).toBe(2);
+  });
+
+  it('runs show prints a readable page: tasks with timings and attempts, tables with counts, the warning named, the report page', async () => {
+    const result = await cli('--warehouse', warehouse, 'runs', 'show', runIds.february);
+    expect(result.code, result.stderr).toBe(0);
+    const page = result.stdout;
+    expect(page).toMatch(new RegExp(`^run ${runIds.february}: ingest month_001 as_of 2024-02-29: succeeded \\(exit 0\\)`));
+    expect(page).toContain(`seeds folder  ${path.join(REAL, 'month_001')}`);
+    expect(page).toMatch(/^ {2}upsert +completed +1 +\d+ ms +10257$/m);
+    expect(page).toMatch(/^ {2}labels +118050 +7043 +0 +2652 +4391 +7043 rows, [0-9a-f]{12}$/m);
+    expect(page).toMatch(/warning: usage_agg_30d\.avg_session_mins_7d failed expect_column_proportion_of_unique_values_to_be_between/);
+    expect(page).toMatch(/report +\/.*\/report\.html/);
+    expect(page.split('\n').length).toBeLessThan(40);
+  });
+
+  it('runs show --json gives the object, with findings and the report page', async () => {
+    const result = await cli('--warehouse', warehouse, '--json', 'runs', 'show', runIds.february);
+    expect(result.json).toMatchObject({ schema_version: '2.0', run_id: runIds.february, month_path: path.join(REAL, 'month_001'), status: 'succeeded' });
+    expect(result.json.findings).toEqual([expect.objectContaining({ severity: 'warn', table: 'usage_agg_30d', column: 'avg_session_mins_7d' })]);
+    expect(fs.existsSync(result.json.report_html)).toBe(true);
+  });
+
+  it('snapshots --table and --as-of filter the partitions; hashes are 12 hex digits unless --long', async () => {
+    const one = await cli('--warehouse', warehouse, 'snapshots', '--table', 'labels', '--as-of', '2024-02-29');
+    const lines = one.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatch(/^labels +2024-02-29 +7043 +\d+ +[0-9a-f]{12} +\S+$/);
+    const long = await cli('--warehouse', warehouse, 'snapshots', '--table', 'labels', '--long');
+    expect(long.stdout.match(/\b[0-9a-f]{64}\b/g)).toHaveLength(2);
+    const json = await cli('--warehouse', warehouse, '--json', 'snapshots', '--as-of', '2024-01-31');
+    expect(json.json.snapshots).toHaveLength(6);
+    expect((await cli('--warehouse', warehouse, 'snapshots', '--table', 'nope')).code).toBe(2);
+  });
+});
