@@ -9,7 +9,8 @@ import { InvocationError, StreamflowError, exitCodeOf } from './errors';
 import { parseAsOf, resolveMonth } from './flow/invocation';
 import { RunFailed, runMonth, type RunSummary } from './flow/ingest';
 import { formatArrow, formatRows, type OutputFormat } from './query/format';
-import { openQueryEngine, openReader } from './query';
+import { openQueryEngine, openReader, resolveOutput } from './query';
+import { rebuildWarehouse } from './flow/rebuild';
 import { readManifest } from './snapshot';
 import { verifySnapshots } from './snapshot/verify';
 import { listRuns, showRun } from './record/history';
@@ -164,22 +165,38 @@ export function buildProgram(): Command {
 
   program
     .command('query <sql>')
-    .description('SQL over live tables (users, …), snapshots.<table> views and meta.* tables')
+    .description('read-only SQL over live tables (users, …), snapshots.<table> views and meta.* tables')
     .option('--format <format>', 'table | csv | json | arrow', 'table')
-    .action(async (sql: string, options: { format: OutputFormat }, command: Command) => {
+    .option('--out <file>', 'write the result to a file instead, format by extension: .csv, .json, .parquet, .arrow (never inside the warehouse)')
+    .action(async (sql: string, options: { format: OutputFormat; out?: string }, command: Command) => {
       const settings = settingsOf(command);
       if (!['table', 'csv', 'json', 'arrow'].includes(options.format)) {
         throw new InvocationError(`--format ${options.format}: expected table, csv, json or arrow`);
       }
-      const engine = await openQueryEngine(warehouseLayout(settings.warehouseDir));
+      const layout = warehouseLayout(settings.warehouseDir);
+      const out = options.out === undefined ? undefined : resolveOutput(layout, options.out);
+      const engine = await openQueryEngine(layout, out);
       try {
-        const rows = await engine.rows(sql).catch((error: Error) => {
-          throw new InvocationError(`query failed: ${error.message}`);
-        });
+        if (out) {
+          const rows = await engine.export(sql);
+          if (settings.json) return printJson({ schema_version: '1.0', out: out.file, format: out.format, rows });
+          return void process.stdout.write(`wrote ${rows} rows to ${out.file}\n`);
+        }
+        const rows = await engine.select(sql);
         process.stdout.write(options.format === 'arrow' ? await formatArrow(rows) : formatRows(rows, options.format));
       } finally {
         engine.close();
       }
+    });
+
+  program
+    .command('rebuild')
+    .description('recreate a lost streamflow.duckdb from the snapshot files and their manifests')
+    .action(async (_options, command: Command) => {
+      const settings = settingsOf(command);
+      const summary = await rebuildWarehouse(settings, loggerOf(settings));
+      if (settings.json) return printJson(summary);
+      process.stdout.write(`rebuilt ${summary.database} from ${summary.partitions} snapshot partitions of ${summary.runs.length} runs\n`);
     });
 
   return program;

@@ -1,6 +1,6 @@
 // The one module that talks to the DuckDB driver. Every stage receives an `Engine`
 // and speaks SQL through it; nothing else imports @duckdb/node-api.
-import { DuckDBConnection, DuckDBInstance, DuckDBTimestampTZValue, DuckDBTypeId, JsonDuckDBValueConverter } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, DuckDBTimestampTZValue, DuckDBTypeId, JsonDuckDBValueConverter, StatementType } from '@duckdb/node-api';
 import type { DuckDBValueConverter, Json } from '@duckdb/node-api';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,6 +15,11 @@ export interface EngineOptions {
   /** DuckDB `memory_limit`, e.g. "2GB"; spills to `tempDirectory` beyond it. */
   readonly memoryLimit?: string;
   readonly tempDirectory?: string;
+  /**
+   * Opens this database file read-only instead of an in-memory one: every database the
+   * instance attaches is then read-only too, and no extension is installed or loaded.
+   */
+  readonly readOnlyDatabase?: string;
 }
 
 export interface Engine {
@@ -26,6 +31,8 @@ export interface Engine {
    * JSON columns parsed.
    */
   rows<T extends JsonRow = JsonRow>(sql: string, params?: SqlParams): Promise<T[]>;
+  /** DuckDB's own classification of each statement in `sql` (SELECT, COPY, ATTACH, …), found by parsing and binding, not running. */
+  statementTypes(sql: string): Promise<string[]>;
   /** Runs `work` inside BEGIN … COMMIT; rolls back when it throws. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   close(): void;
@@ -40,7 +47,10 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
     fs.mkdirSync(options.tempDirectory, { recursive: true });
     config.temp_directory = options.tempDirectory;
   }
-  const instance = await DuckDBInstance.create(':memory:', config);
+  if (options.readOnlyDatabase !== undefined) {
+    Object.assign(config, { access_mode: 'READ_ONLY', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  }
+  const instance = await DuckDBInstance.create(options.readOnlyDatabase ?? ':memory:', config);
   const connection = await instance.connect();
   return wrap(instance, connection);
 }
@@ -57,6 +67,12 @@ function wrap(instance: DuckDBInstance, connection: DuckDBConnection): Engine {
       const jsonColumns = reader.columnNames().filter((_, index) => reader.columnType(index).alias === 'JSON');
       for (const row of rows) for (const column of jsonColumns) if (typeof row[column] === 'string') row[column] = JSON.parse(row[column] as string) as Json;
       return rows as never;
+    },
+    async statementTypes(sql) {
+      const statements = await connection.extractStatements(sql);
+      const types: string[] = [];
+      for (let index = 0; index < statements.count; index += 1) types.push(StatementType[(await statements.prepare(index)).statementType]);
+      return types;
     },
     async transaction(work) {
       await connection.run('BEGIN TRANSACTION');
