@@ -117,7 +117,7 @@ export async function openQueryEngine(layout: WarehouseLayout, out?: OutputTarge
 /**
  * The views, written into their own small database: live tables need no file, and a
  * snapshot table is read over the files the manifest names. A frozen file that is gone
- * leaves every other query working; one that touches its table fails naming it.
+ * leaves every other query working; one that reads its partition fails naming it.
  */
 async function writeViews(database: string, layout: WarehouseLayout, manifest: readonly SnapshotEntry[]): Promise<void> {
   const engine = await openEngine();
@@ -135,17 +135,19 @@ async function writeViews(database: string, layout: WarehouseLayout, manifest: r
 }
 
 function snapshotViewSql(layout: WarehouseLayout, table: TableSpec, entries: readonly SnapshotEntry[]): string {
-  const columns = snapshotColumnsSql(table);
   const present = entries.filter((entry) => fs.existsSync(path.join(layout.root, entry.path)));
   const missing = entries.filter((entry) => !present.includes(entry));
+  const nullRow = (asOf: string) => `SELECT ${table.columns.map((column) => `NULL::${column.type} AS ${quoteIdent(column.name)}`).join(', ')}, ${asOf} AS "as_of"`;
   const parts = [
     present.length > 0
-      ? `SELECT ${columns}, "as_of" FROM read_parquet([${present.map((entry) => quoteLiteral(path.join(layout.root, entry.path))).join(', ')}])`
-      : `SELECT ${columns}, NULL::DATE AS "as_of" FROM wh.main.${quoteIdent(table.name)} WHERE false`,
+      ? `SELECT ${snapshotColumnsSql(table)}, "as_of" FROM read_parquet([${present.map((entry) => quoteLiteral(path.join(layout.root, entry.path))).join(', ')}])`
+      : `${nullRow('NULL::DATE')} WHERE false`,
   ];
-  if (missing.length > 0) {
-    const message = `snapshot file ${missing.map((entry) => entry.path).join(', ')} is missing: run \`streamflow verify\`, then restore it (or \`streamflow rebuild\` if the database is lost too)`;
-    parts.push(`SELECT ${table.columns.map((column) => `NULL::${column.type}`).join(', ')}, error(${quoteLiteral(message)})::DATE`);
+  // One row per missing partition, carrying its as_of, whose filter raises the error: a query
+  // that needs that partition fails naming it; one that filters it away never plans the row.
+  for (const entry of missing) {
+    const message = `snapshot file ${entry.path} is missing: run \`streamflow verify\`, then restore it (or \`streamflow rebuild\` if the database is lost too)`;
+    parts.push(`${nullRow(`${quoteLiteral(entry.as_of)}::DATE`)} WHERE error(${quoteLiteral(message)})::BOOLEAN`);
   }
   return parts.join(' UNION ALL ');
 }
