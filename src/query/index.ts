@@ -21,10 +21,12 @@ import { InvocationError, RefusedError } from '../errors';
 import { readManifest, snapshotColumnsSql, type SnapshotEntry } from '../snapshot';
 import { attachWarehouse } from '../warehouse/catalog';
 import type { WarehouseLayout } from '../warehouse/layout';
+import { refuseLostDatabase } from '../warehouse/recover';
 import { formatArrow } from './format';
 
 /** An engine with the warehouse attached read-only as `wh`. */
 export async function openReader(layout: WarehouseLayout): Promise<Engine> {
+  refuseLostDatabase(layout);
   if (!fs.existsSync(layout.database)) {
     throw new InvocationError(`no warehouse at ${layout.root}: run \`streamflow ingest\` first (or set --warehouse / WAREHOUSE_DIR)`);
   }

@@ -29,7 +29,10 @@ export async function checkFrozenFiles(layout: WarehouseLayout, entries: readonl
   for (const entry of entries) {
     const file = path.join(layout.root, entry.path);
     if (!fs.existsSync(file)) {
-      findings.push({ path: entry.path, problem: 'missing', detail: `frozen by run ${entry.run_id}` });
+      // Committed but not yet renamed into place: a run killed between COMMIT and publishing.
+      const staged = fs.existsSync(path.join(layout.staging, entry.run_id, entry.path));
+      const detail = `frozen by run ${entry.run_id}${staged ? `, still staged in .staging/${entry.run_id}: the next ingest publishes it` : ''}`;
+      findings.push({ path: entry.path, problem: 'missing', detail });
       continue;
     }
     const sha256 = await sha256File(file);

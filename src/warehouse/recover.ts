@@ -58,8 +58,8 @@ export async function publishStaged(layout: WarehouseLayout, stagingRoot: string
 
 /**
  * A warehouse folder whose database is gone but whose history is not: creating a fresh
- * database over it would make every frozen month unknown to the tool. Refused, with what
- * was found and the way back.
+ * database over it would make every frozen month unknown to the tool. Refused (by
+ * writers and readers alike), with what was found and the way back.
  */
 export function refuseLostDatabase(layout: WarehouseLayout): void {
   if (fs.existsSync(layout.database)) return;
@@ -70,8 +70,8 @@ export function refuseLostDatabase(layout: WarehouseLayout): void {
   ].filter((text): text is string => text !== null);
   if (found.length === 0) return;
   throw new RefusedError(
-    `${layout.root} holds ${found.join(', ')} but no streamflow.duckdb: refusing to create an empty database over this history. ` +
-      `Restore the database, or run \`streamflow rebuild\` to recreate it from the snapshot files and their manifests.`,
+    `${layout.root} holds ${found.join(', ')} but no streamflow.duckdb: its history is there, its database is lost, and no command ` +
+      `creates an empty one over it. Restore the database, or run \`streamflow rebuild\` to recreate it from the snapshot files and their manifests.`,
   );
 }
 
