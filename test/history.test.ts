@@ -121,7 +121,14 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
   it('refuses a new as_of older than the newest frozen one (exit 3), changing nothing', async () => {
     const warehouse = tempDir();
     fs.cpSync(february, warehouse, { recursive: true });
-    const result = await ingest(warehouse, 'month_000', '2024-02-15');
+    // month_000 with one value changed: not the frozen January (that is refused as a refreeze, in hardening.test.ts).
+    const seeds = copyMonths(REAL, ['month_000']);
+    const file = path.join(seeds, 'month_000', 'payments_agg_90d.csv');
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const [userId, failed] = lines[10].split(',');
+    lines[10] = `${userId},${Number(failed) + 1}`;
+    fs.writeFileSync(file, lines.join('\n'));
+    const result = await ingest(warehouse, 'month_000', '2024-02-15', seeds);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/older than the newest frozen month 2024-02-29/);
     expect(await warehouseState(warehouse)).toEqual(februaryState);
