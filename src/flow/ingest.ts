@@ -135,6 +135,7 @@ async function validateOnly(settings: Settings, request: RunRequest, logger: Log
   try {
     const liveAttached = fs.existsSync(layout.database);
     if (liveAttached) await attachWarehouse(engine, layout, 'read_only');
+    // validate stages nothing: its one folder is its report's.
     const identity = { runId, startedAt: new Date(), stagingRoot: path.join(layout.root, reportDir(runId)) };
     const run = new MonthRun(engine, layout, request, identity, new FlowTasks(INGEST_TASKS, logger), logger, liveAttached);
     return await run.execute();
@@ -194,8 +195,8 @@ class MonthRun {
     }
   }
 
-  private finish(status: RunStatus, cause: StreamflowError | null): Promise<RunSummary> {
-    return this.request.command === 'validate' ? Promise.resolve(this.writeValidateReport(status, cause)) : this.commit(status, cause);
+  private async finish(status: RunStatus, cause: StreamflowError | null): Promise<RunSummary> {
+    return this.request.command === 'validate' ? this.writeValidateReport(status, cause) : this.commit(status, cause);
   }
 
   /** validate's one write: its report, straight into reports/<run_id> (a folder no other run uses). */
