@@ -21,6 +21,17 @@ async function alterWarehouse(warehouse: string, sql: string): Promise<void> {
   }
 }
 
+/** A seeds dir holding a real month with one user's failed_payments_90d raised by one; returns it and that user. */
+function withOneChangedPayment(month: string): { seeds: string; userId: string } {
+  const seeds = copyMonths(REAL, [month]);
+  const file = path.join(seeds, month, 'payments_agg_90d.csv');
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const [userId, failed] = lines[10].split(',');
+  lines[10] = `${userId},${Number(failed) + 1}`;
+  fs.writeFileSync(file, lines.join('\n'));
+  return { seeds, userId };
+}
+
 describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
   /** month_000 frozen: the state every scenario starts from. */
   const january = tempDir();
@@ -95,12 +106,7 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
   it('refuses month_001 with one changed value under the same as_of, naming the table and the rows', async () => {
     const warehouse = tempDir();
     fs.cpSync(february, warehouse, { recursive: true });
-    const seeds = copyMonths(REAL, ['month_001']);
-    const file = path.join(seeds, 'month_001', 'payments_agg_90d.csv');
-    const lines = fs.readFileSync(file, 'utf8').split('\n');
-    const [userId, failed] = lines[10].split(',');
-    lines[10] = `${userId},${Number(failed) + 1}`;
-    fs.writeFileSync(file, lines.join('\n'));
+    const { seeds, userId } = withOneChangedPayment('month_001');
 
     const result = await ingest(warehouse, 'month_001', '2024-02-29', seeds);
     expect(result.code).toBe(3);
@@ -122,12 +128,7 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
     const warehouse = tempDir();
     fs.cpSync(february, warehouse, { recursive: true });
     // month_000 with one value changed: not the frozen January (that is refused as a refreeze, in hardening.test.ts).
-    const seeds = copyMonths(REAL, ['month_000']);
-    const file = path.join(seeds, 'month_000', 'payments_agg_90d.csv');
-    const lines = fs.readFileSync(file, 'utf8').split('\n');
-    const [userId, failed] = lines[10].split(',');
-    lines[10] = `${userId},${Number(failed) + 1}`;
-    fs.writeFileSync(file, lines.join('\n'));
+    const { seeds } = withOneChangedPayment('month_000');
     const result = await ingest(warehouse, 'month_000', '2024-02-15', seeds);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/older than the newest frozen month 2024-02-29/);
