@@ -9,7 +9,8 @@ import { InvocationError, StreamflowError, errorObject, exitCodeOf } from './err
 import { calendarAsOf, checkCalendar, parseAsOf, resolveMonth } from './flow/invocation';
 import { RunFailed, SUMMARY_SCHEMA_VERSION, runMonth, type RunSummary } from './flow/ingest';
 import { OUTPUT_FORMATS, formatRecords, formatResult, type OutputFormat } from './query/format';
-import { openQueryEngine, openReader } from './query';
+import { openQueryEngine, openReader, resolveOutput } from './query';
+import { rebuildWarehouse } from './flow/rebuild';
 import { readManifest } from './snapshot';
 import { verifySnapshots } from './snapshot/verify';
 import { listRuns, showRun } from './record/history';
@@ -180,26 +181,41 @@ export function buildProgram(): Command {
 
   program
     .command('query <sql>')
-    .description('SQL over live tables (users, …), snapshots.<table> views and meta.* tables')
+    .description('read-only SQL over live tables (users, …), snapshots.<table> views and meta.* tables')
     .option('--format <format>', 'table | csv | json | arrow (default table; json with --json)')
     .option('--decimals-as-strings', 'json: DECIMAL values as exact strings ("29.85") instead of numbers')
-    .action(async (sql: string, options: { format?: string; decimalsAsStrings?: boolean }, command: Command) => {
+    .option('--out <file>', 'write the result to a file instead, format by extension: .csv, .json, .parquet, .arrow (never inside the warehouse)')
+    .action(async (sql: string, options: { format?: string; decimalsAsStrings?: boolean; out?: string }, command: Command) => {
       const settings = settingsOf(command);
       const format = (options.format ?? (settings.json ? 'json' : 'table')) as OutputFormat;
       if (!OUTPUT_FORMATS.includes(format)) throw new InvocationError(`--format ${format}: expected ${OUTPUT_FORMATS.join(', ')}`);
       if (settings.json && format !== 'json') throw new InvocationError(`--json prints JSON; it cannot go with --format ${format}`);
-      if (format === 'arrow' && process.stdout.isTTY) {
+      if (format === 'arrow' && options.out === undefined && process.stdout.isTTY) {
         throw new InvocationError('--format arrow writes binary Arrow IPC: redirect it to a file (> result.arrows) or pipe it to a reader');
       }
-      const engine = await openQueryEngine(warehouseLayout(settings.warehouseDir));
+      const layout = warehouseLayout(settings.warehouseDir);
+      const out = options.out === undefined ? undefined : resolveOutput(layout, options.out);
+      const engine = await openQueryEngine(layout, out);
       try {
-        const columns = await engine.columns(sql).catch((error: Error) => {
-          throw new InvocationError(`query failed: ${error.message}`);
-        });
-        process.stdout.write(await formatResult(columns, format, { decimalsAsStrings: options.decimalsAsStrings }));
+        if (out) {
+          const rows = await engine.export(sql);
+          if (settings.json) return printJson({ out: out.file, format: out.format, rows });
+          return void process.stdout.write(`wrote ${rows} rows to ${out.file}\n`);
+        }
+        process.stdout.write(await formatResult(await engine.select(sql), format, { decimalsAsStrings: options.decimalsAsStrings }));
       } finally {
         engine.close();
       }
+    });
+
+  program
+    .command('rebuild')
+    .description('recreate a lost streamflow.duckdb from the snapshot files and their manifests')
+    .action(async (_options, command: Command) => {
+      const settings = settingsOf(command);
+      const summary = await rebuildWarehouse(settings, loggerOf(settings));
+      if (settings.json) return printJson(summary);
+      process.stdout.write(`rebuilt ${summary.database} from ${summary.partitions} snapshot partitions of ${summary.runs.length} runs\n`);
     });
 
   return program;

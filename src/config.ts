@@ -93,6 +93,22 @@ function positiveInteger(key: string, text: string): number {
   return value;
 }
 
+function threadCount(text: string): number {
+  const value = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || value < 1) {
+    throw new InvocationError(`--threads / STREAMFLOW_THREADS must be a whole number ≥ 1, not ${JSON.stringify(text)} (usage: --threads 4)`);
+  }
+  return value;
+}
+
+/** A size DuckDB's memory_limit takes: a number and a unit. */
+function memoryLimit(text: string): string {
+  if (!/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i.test(text)) {
+    throw new InvocationError(`--memory-limit / STREAMFLOW_MEMORY_LIMIT must be a size such as 512MB or 4GB, not ${JSON.stringify(text)} (usage: --memory-limit 4GB)`);
+  }
+  return text.trim();
+}
+
 export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Settings {
   const raw = Object.fromEntries(resolveRaw(flags, env, readDotenv(cwd)).map((setting) => [setting.key, setting.value]));
   const logFormat = raw.logFormat;
@@ -104,8 +120,8 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
     json: flags.json ?? false,
     logFormat,
     verbosity: flags.quiet ? 'quiet' : flags.verbose ? 'verbose' : 'normal',
-    threads: raw.threads === null ? undefined : positiveInteger('threads', raw.threads),
-    memoryLimit: raw.memoryLimit ?? undefined,
+    threads: raw.threads === null ? undefined : threadCount(raw.threads),
+    memoryLimit: raw.memoryLimit === null ? undefined : memoryLimit(raw.memoryLimit),
     lockTimeoutMs: positiveInteger('lock timeout', raw.lockTimeoutMs!),
     firstAsOf: raw.firstAsOf!,
     databaseUrl: raw.databaseUrl ?? undefined,
@@ -121,10 +137,15 @@ export function describeSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = p
   });
 }
 
+/** Query parameters of a connection URL that carry a password (libpq's `password` and `sslpassword`), any case. */
+const PASSWORD_PARAMETER = /^(ssl)?password$/i;
+
+/** A URL with every password in it masked (user info and password parameters); anything that is no URL is masked whole. */
 export function maskSecret(value: string): string {
   try {
     const url = new URL(value);
     if (url.password) url.password = '****';
+    for (const key of [...url.searchParams.keys()]) if (PASSWORD_PARAMETER.test(key)) url.searchParams.set(key, '****');
     return url.toString();
   } catch {
     return '****';

@@ -1,7 +1,20 @@
 // Fault points for the crash tests: with STREAMFLOW_FAULT_AT=<point> a run stops dead
 // at that point (announcing it on stderr) until it is killed, so a test can kill -9 a
-// run at a known instant instead of guessing with timers.
-export type FaultPoint = 'loaded' | 'validated' | 'upserted' | 'snapshot-partial' | 'snapshotted' | 'published' | 'committed';
+// run at a known instant instead of guessing with timers. In run order: before the
+// transaction (loaded, validated), inside it (upserted, snapshot-partial, snapshotted,
+// recorded), after COMMIT (committed), while publishing (publish-partial) and after.
+export const FAULT_POINTS = [
+  'loaded',
+  'validated',
+  'upserted',
+  'snapshot-partial',
+  'snapshotted',
+  'recorded',
+  'committed',
+  'publish-partial',
+  'published',
+] as const;
+export type FaultPoint = (typeof FAULT_POINTS)[number];
 
 export async function faultPoint(point: FaultPoint): Promise<void> {
   if (process.env.STREAMFLOW_FAULT_AT !== point) return;

@@ -10,6 +10,7 @@ import { main } from '../src/cli';
 import { openEngine } from '../src/engine/duckdb';
 import { CONTRACT } from '../src/contract/tables';
 import { quoteIdent, quoteLiteral } from '../src/engine/duckdb';
+import { PARTITION_MANIFEST } from '../src/warehouse/layout';
 
 export const REPO = path.resolve(__dirname, '..');
 export const SEEDS = path.join(REPO, 'seeds');
@@ -86,7 +87,10 @@ export function sha256(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
-/** Every snapshot file under the warehouse with its sha256, sorted by path. */
+/**
+ * Every snapshot file under the warehouse with its sha256, sorted by path; the
+ * partitions' own manifests (which name the run, different in every warehouse) aside.
+ */
 export function snapshotFiles(warehouse: string): Record<string, string> {
   const root = path.join(warehouse, 'snapshots');
   const result: Record<string, string> = {};
@@ -95,7 +99,7 @@ export function snapshotFiles(warehouse: string): Record<string, string> {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else result[path.relative(warehouse, full)] = sha256(full);
+      else if (entry.name !== PARTITION_MANIFEST) result[path.relative(warehouse, full)] = sha256(full);
     }
   };
   walk(root);

@@ -3,7 +3,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CONTRACT } from '../src/contract/tables';
 import { openEngine } from '../src/engine/duckdb';
+import { FAULT_POINTS } from '../src/faults';
 import { attachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
 import { REAL, REAL_AVAILABLE, cli, copyMonths, query, snapshotFiles, spawnCli, tempDir, warehouseState } from './helpers';
@@ -17,6 +19,17 @@ async function alterWarehouse(warehouse: string, sql: string): Promise<void> {
   } finally {
     engine.close();
   }
+}
+
+/** A seeds dir holding a real month with one user's failed_payments_90d raised by one; returns it and that user. */
+function withOneChangedPayment(month: string): { seeds: string; userId: string } {
+  const seeds = copyMonths(REAL, [month]);
+  const file = path.join(seeds, month, 'payments_agg_90d.csv');
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const [userId, failed] = lines[10].split(',');
+  lines[10] = `${userId},${Number(failed) + 1}`;
+  fs.writeFileSync(file, lines.join('\n'));
+  return { seeds, userId };
 }
 
 describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
@@ -93,12 +106,7 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
   it('refuses month_001 with one changed value under the same as_of, naming the table and the rows', async () => {
     const warehouse = tempDir();
     fs.cpSync(february, warehouse, { recursive: true });
-    const seeds = copyMonths(REAL, ['month_001']);
-    const file = path.join(seeds, 'month_001', 'payments_agg_90d.csv');
-    const lines = fs.readFileSync(file, 'utf8').split('\n');
-    const [userId, failed] = lines[10].split(',');
-    lines[10] = `${userId},${Number(failed) + 1}`;
-    fs.writeFileSync(file, lines.join('\n'));
+    const { seeds, userId } = withOneChangedPayment('month_001');
 
     const result = await ingest(warehouse, 'month_001', '2024-02-29', seeds);
     expect(result.code).toBe(3);
@@ -119,8 +127,9 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
   it('refuses a new as_of older than the newest frozen one (exit 3), changing nothing', async () => {
     const warehouse = tempDir();
     fs.cpSync(february, warehouse, { recursive: true });
-    // A folder outside the month calendar, so that the as_of is the user's to choose.
-    const seeds = copyMonths(REAL, ['month_000']);
+    // A folder outside the month calendar, so that the as_of is the user's to choose, holding
+    // month_000 with one value changed: not the frozen January (that is refused as a refreeze, in hardening.test.ts).
+    const { seeds } = withOneChangedPayment('month_000');
     fs.renameSync(path.join(seeds, 'month_000'), path.join(seeds, 'mid-february'));
     const result = await ingest(warehouse, 'mid-february', '2024-02-15', seeds);
     expect(result.code).toBe(3);
@@ -129,28 +138,46 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
   });
 
   describe('a run killed with SIGKILL', () => {
-    const points = ['loaded', 'validated', 'upserted', 'snapshot-partial', 'snapshotted', 'published', 'committed'] as const;
-    it.each(points)('at %s leaves the state before or after the run, and the rerun succeeds', async (point) => {
+    /** What a direct Parquet reader of snapshots/ sees, the SPEC's way to read: as_of dates by table. */
+    const directlyRead = async (warehouse: string): Promise<Record<string, string[]>> => {
+      const engine = await openEngine();
+      try {
+        const rows = await engine.rows<{ table_name: string; months: string[] }>(
+          `SELECT regexp_extract(filename, 'snapshots/([^/]+)/', 1) AS table_name, list(DISTINCT strftime(as_of, '%Y-%m-%d') ORDER BY strftime(as_of, '%Y-%m-%d')) AS months
+           FROM read_parquet('${path.join(warehouse, 'snapshots', '*', '*', '*.parquet')}', hive_partitioning = true, filename = true) GROUP BY ALL ORDER BY ALL`,
+        );
+        return Object.fromEntries(rows.map((row) => [row.table_name, row.months]));
+      } finally {
+        engine.close();
+      }
+    };
+    const everyTable = (months: string[]) => Object.fromEntries(CONTRACT.map((table) => [table.name, months]).sort());
+    // Before COMMIT: write (loaded … snapshotted) and record; after it: commit, publish.
+    const beforeCommit = new Set(['loaded', 'validated', 'upserted', 'snapshot-partial', 'snapshotted', 'recorded']);
+
+    it.each(FAULT_POINTS)('at %s: a direct reader sees only committed months, the state is before or after the run, and the rerun succeeds', async (point) => {
       const warehouse = fromJanuary();
       const run = spawnCli(['--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_001', '2024-02-29'], { STREAMFLOW_FAULT_AT: point });
       await run.waitFor(`fault point reached: ${point}`);
       run.child.kill('SIGKILL');
       expect((await run.done).signal).toBe('SIGKILL');
 
+      const committed = !beforeCommit.has(point);
       const afterKill = await warehouseState(warehouse);
-      const committed = point === 'committed';
       expect(afterKill.live).toEqual((committed ? februaryState : januaryState).live);
-      // Every file the manifest names is intact; a dead run's published folders are not in the manifest.
-      const verify = await cli('--warehouse', warehouse, '--json', 'verify');
-      expect(verify.json.findings.filter((finding: { problem: string }) => finding.problem !== 'unexpected')).toEqual([]);
-      if (!committed) expect(fs.existsSync(path.join(warehouse, 'snapshots', 'users', 'as_of=2024-02-29', 'data_0.parquet'))).toBe(point === 'published');
+      const seen = await directlyRead(warehouse);
+      if (!committed) expect(seen).toEqual(everyTable(['2024-01-31']));
+      else for (const months of Object.values(seen)) expect(['2024-01-31', '2024-01-31,2024-02-29']).toContain(months.join(','));
+      if (point === 'published') expect(seen).toEqual(everyTable(['2024-01-31', '2024-02-29']));
 
       const rerun = await ingest(warehouse, 'month_001', '2024-02-29', REAL, '--json');
-      expect(rerun.code).toBe(0);
+      expect(rerun.code, rerun.stderr).toBe(0);
       expect(rerun.json.status).toBe(committed ? 'unchanged' : 'succeeded');
+      expect(await directlyRead(warehouse)).toEqual(everyTable(['2024-01-31', '2024-02-29']));
       expect(await warehouseState(warehouse)).toEqual(februaryState);
       expect((await cli('--warehouse', warehouse, 'verify')).code).toBe(0);
       expect(fs.readdirSync(path.join(warehouse, '.staging')).filter((entry) => entry !== 'spill')).toEqual([]);
+      expect(fs.readdirSync(path.join(warehouse, 'reports'))).toHaveLength(committed ? 3 : 2);
     });
   });
 

@@ -5,11 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONTRACT } from '../src/contract/tables';
 import { openEngine, type Engine } from '../src/engine/duckdb';
 import { loadMonth } from '../src/load';
-import { compareWithFrozen, publishSnapshots, readManifest, writeSnapshots } from '../src/snapshot';
+import { compareWithFrozen, readManifest, writeSnapshots } from '../src/snapshot';
 import { upsertMonth } from '../src/upsert';
 import { validateMonth } from '../src/validate';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
+import { publishStaged } from '../src/warehouse/recover';
 import { recordRun } from '../src/record';
 import { PIPELINE_FINGERPRINT } from '../src/flow/replay';
 import { SEEDS, tempDir } from './helpers';
@@ -109,7 +110,7 @@ describe('stages on the committed seeds', () => {
     );
     expect(columns.names).toEqual(['as_of', 'churn_label', 'user_id']);
 
-    publishSnapshots(layout, path.join(layout.staging, 'a'), first);
+    await publishStaged(layout, path.join(layout.staging, 'a'));
     const now = new Date().toISOString();
     const run = { run_id: 'run-0', command: 'ingest', month: 'month_000', month_path: '', as_of: '2024-01-31', started_at: now, ended_at: now } as const;
     await recordRun(engine, { ...run, status: 'succeeded', exit_code: 0, input_files: [], table_counts: [], error: null, report_path: null, pipeline_fingerprint: PIPELINE_FINGERPRINT }, [], first);

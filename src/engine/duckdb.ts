@@ -10,6 +10,7 @@ import {
   DuckDBTimestampValue,
   DuckDBTypeId,
   JsonDuckDBValueConverter,
+  StatementType,
 } from '@duckdb/node-api';
 import type { DuckDBType, DuckDBValue, DuckDBValueConverter, Json } from '@duckdb/node-api';
 import * as fs from 'node:fs';
@@ -25,6 +26,11 @@ export interface EngineOptions {
   /** DuckDB `memory_limit`, e.g. "2GB"; spills to `tempDirectory` beyond it. */
   readonly memoryLimit?: string;
   readonly tempDirectory?: string;
+  /**
+   * Opens this database file read-only instead of an in-memory one: every database the
+   * instance attaches is then read-only too, and no extension is installed or loaded.
+   */
+  readonly readOnlyDatabase?: string;
 }
 
 /**
@@ -63,6 +69,8 @@ export interface Engine {
   rows<T extends JsonRow = JsonRow>(sql: string, params?: SqlParams): Promise<T[]>;
   /** The result column by column, each with its type: for outputs that keep the engine's types (Arrow, JSON numbers). */
   columns(sql: string, params?: SqlParams): Promise<ResultColumn[]>;
+  /** DuckDB's own classification of each statement in `sql` (SELECT, COPY, ATTACH, …), found by parsing and binding, not running. */
+  statementTypes(sql: string): Promise<string[]>;
   /** Runs `work` inside BEGIN … COMMIT; rolls back when it throws. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   close(): void;
@@ -77,7 +85,10 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
     fs.mkdirSync(options.tempDirectory, { recursive: true });
     config.temp_directory = options.tempDirectory;
   }
-  const instance = await DuckDBInstance.create(':memory:', config);
+  if (options.readOnlyDatabase !== undefined) {
+    Object.assign(config, { access_mode: 'READ_ONLY', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  }
+  const instance = await DuckDBInstance.create(options.readOnlyDatabase ?? ':memory:', config);
   const connection = await instance.connect();
   return wrap(instance, connection);
 }
@@ -99,6 +110,12 @@ function wrap(instance: DuckDBInstance, connection: DuckDBConnection): Engine {
       const reader = await connection.runAndReadAll(sql, params as never);
       const columns = reader.getColumns();
       return reader.columnNames().map((name, index) => typedColumn(name, reader.columnType(index), columns[index]));
+    },
+    async statementTypes(sql) {
+      const statements = await connection.extractStatements(sql);
+      const types: string[] = [];
+      for (let index = 0; index < statements.count; index += 1) types.push(StatementType[(await statements.prepare(index)).statementType]);
+      return types;
     },
     async transaction(work) {
       await connection.run('BEGIN TRANSACTION');

@@ -3,28 +3,32 @@
 // load, validate and plan work in an in-memory engine with the warehouse attached
 // read-only, so readers keep working. Only then is the warehouse attached read-write
 // for one transaction in which upsert merges the live tables, snapshot writes the
-// partitions under .staging/<run_id>, and record inserts the run and the manifest and
-// publishes the staged folders by rename just before COMMIT. A run that dies before
-// COMMIT leaves nothing the database knows of; recovery removes its files. An exact
-// replay of a frozen month (byte-identical inputs, same pipeline) ends after load: see replay.ts.
+// partitions (each with its _manifest.json) under .staging/<run_id>, and record inserts
+// the run and the manifest rows. COMMIT is the moment the run happens; only after it are
+// the staged folders published by rename, so a direct Parquet reader never sees a
+// partition the database has not committed. A run that dies before COMMIT leaves only
+// staging, which recovery removes; one that dies after it is rolled forward by recovery
+// (warehouse/recover.ts). An exact replay of a frozen month (byte-identical inputs, same
+// pipeline) ends after load: see replay.ts. `validate` writes its report and nothing else.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Settings } from '../config';
 import { openEngine, type Engine } from '../engine/duckdb';
-import { publish } from '../engine/files';
 import { DataRejectedError, RefusedError, StreamflowError, errorObject, formatProblems, type ErrorObject } from '../errors';
 import { faultPoint } from '../faults';
 import { loadMonth, type LoadedTable, type MonthInput } from '../load';
 import { profileStaged, type TableProfiles } from '../record/profile';
 import { recordRun, recordTaskRuns, validationDocument, writeReportFiles, type RunRecord, type RunStatus } from '../record';
-import { compareWithFrozen, publishSnapshots, readManifest, writeSnapshots, type SnapshotEntry } from '../snapshot';
+import { compareWithFrozen, readManifest, writeSnapshots, type SnapshotEntry } from '../snapshot';
+import { writePartitionManifests } from '../snapshot/partition-manifest';
+import { checkFrozenFiles } from '../snapshot/verify';
 import { upsertMonth, type TableChanges } from '../upsert';
 import { findingsOf, problemsOf, resultsFromLoadProblems, validateMonth, type ExpectationResult, type Finding } from '../validate';
 import { startFailures } from '../validate/failures';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse, isLockConflict } from '../warehouse/catalog';
 import { reportDir, warehouseLayout, type WarehouseLayout } from '../warehouse/layout';
-import { recoverWarehouse } from '../warehouse/recover';
+import { publishStaged, recoverWarehouse, refuseForeignHistory, refuseLostDatabase } from '../warehouse/recover';
 import { acquireRunLock } from './lock';
 import { defaultLogger, type Logger } from './log';
 import { checkIdenticalReplay, PIPELINE_FINGERPRINT } from './replay';
@@ -94,21 +98,52 @@ export function newRunId(now: Date = new Date()): string {
 }
 
 export async function runMonth(settings: Settings, request: RunRequest, logger: Logger = defaultLogger()): Promise<RunSummary> {
+  if (request.command === 'validate') return validateOnly(settings, request, logger);
   const layout = warehouseLayout(settings.warehouseDir);
   const runId = newRunId();
   const startedAt = new Date();
   const release = await acquireRunLock(layout, settings.lockTimeoutMs);
-  const engine = await openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit, tempDirectory: layout.spill });
   const stagingRoot = path.join(layout.staging, runId);
+  let run: MonthRun | undefined;
   try {
-    await attachWarehouseCreatingIt(engine, layout);
-    await recoverWarehouse(engine, layout);
-    const run = new MonthRun(engine, layout, request, { runId, startedAt, stagingRoot }, new FlowTasks(INGEST_TASKS, logger), logger);
+    refuseLostDatabase(layout);
+    const engine = await openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit, tempDirectory: layout.spill });
+    try {
+      await attachWarehouseCreatingIt(engine, layout);
+      await refuseForeignHistory(engine, layout);
+      const recovered = await recoverWarehouse(engine, layout);
+      for (const dir of recovered.rolledBack) logger.info(`recovery: removed ${dir}, staged by a run that never committed`);
+      for (const dir of recovered.rolledForward) logger.info(`recovery: published ${dir}, committed by a run that died before publishing it`);
+      run = new MonthRun(engine, layout, request, { runId, startedAt, stagingRoot }, new FlowTasks(INGEST_TASKS, logger), logger);
+      return await run.execute();
+    } finally {
+      engine.close();
+    }
+  } finally {
+    // After COMMIT the staging folder is the committed run's until it is published: recovery's, not ours.
+    if (!run?.committed) fs.rmSync(stagingRoot, { recursive: true, force: true });
+    await release();
+  }
+}
+
+/**
+ * `validate <month>`: load and validate against the live tables when there are any,
+ * then write the report. It takes no lock, creates no database and records nothing:
+ * its report under reports/<run_id> is the one thing it writes.
+ */
+async function validateOnly(settings: Settings, request: RunRequest, logger: Logger): Promise<RunSummary> {
+  const layout = warehouseLayout(settings.warehouseDir);
+  const runId = newRunId();
+  const engine = await openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit });
+  try {
+    const liveAttached = fs.existsSync(layout.database);
+    if (liveAttached) await attachWarehouse(engine, layout, 'read_only');
+    // validate stages nothing: its one folder is its report's.
+    const identity = { runId, startedAt: new Date(), stagingRoot: path.join(layout.root, reportDir(runId)) };
+    const run = new MonthRun(engine, layout, request, identity, new FlowTasks(INGEST_TASKS, logger), logger, liveAttached);
     return await run.execute();
   } finally {
-    fs.rmSync(stagingRoot, { recursive: true, force: true });
     engine.close();
-    await release();
   }
 }
 
@@ -126,9 +161,9 @@ class MonthRun {
   private profiles: TableProfiles | undefined;
   private changes: TableChanges[] = [];
   private snapshots: SnapshotEntry[] = [];
-  /** The read-only attachment of load, validate and plan is still in place. */
-  private readOnlyAttached = true;
   private writing = false;
+  /** The run's COMMIT happened: its staged folders are to be published, never removed. */
+  committed = false;
 
   constructor(
     private readonly engine: Engine,
@@ -137,6 +172,8 @@ class MonthRun {
     private readonly identity: RunIdentity,
     private readonly tasks: FlowTasks,
     private readonly logger: Logger,
+    /** The warehouse is attached read-only as `wh` (for validate, only when it has a database). */
+    private readOnlyAttached = true,
   ) {}
 
   async execute(): Promise<RunSummary> {
@@ -145,7 +182,7 @@ class MonthRun {
         if (!(await this.reuseIdenticalReplay())) this.loaded = await this.load();
         return { value: undefined, rows: this.loaded.reduce((sum, table) => sum + table.rows, 0) };
       });
-      if (this.reused) return await this.commit('unchanged', null);
+      if (this.reused) return await this.finish('unchanged', null);
       await faultPoint('loaded');
       await this.tasks.run('validate', async () => ({ value: await this.validate(), rows: this.results.length, unit: 'expectations' }));
       await faultPoint('validated');
@@ -153,12 +190,26 @@ class MonthRun {
       const plan = await this.tasks.run('plan', async () => {
         return { value: await this.checkHistory() };
       });
-      return await this.commit(plan === 'apply' ? 'succeeded' : 'unchanged', null);
+      return await this.finish(plan === 'apply' ? 'succeeded' : 'unchanged', null);
     } catch (error) {
-      if (error instanceof RunEnded) return this.commit(error.status, error.reason);
-      if (error instanceof DataRejectedError) return this.commit('rejected', error);
+      if (error instanceof RunEnded) return this.finish(error.status, error.reason);
+      if (error instanceof DataRejectedError) return this.finish('rejected', error);
       throw error;
     }
+  }
+
+  private async finish(status: RunStatus, cause: StreamflowError | null): Promise<RunSummary> {
+    return this.request.command === 'validate' ? this.writeValidateReport(status, cause) : this.commit(status, cause);
+  }
+
+  /** validate's one write: its report, straight into reports/<run_id> (a folder no other run uses). */
+  private writeValidateReport(status: RunStatus, cause: StreamflowError | null): RunSummary {
+    const record = this.runRecord(status, cause, reportDir(this.identity.runId));
+    this.tasks.skipPending();
+    writeReportFiles(path.join(this.layout.root, reportDir(this.identity.runId)), this.document(), this.profiles);
+    const summary = this.summary(record, cause);
+    if (cause) throw new RunFailed(cause, summary);
+    return summary;
   }
 
   /**
@@ -196,20 +247,25 @@ class MonthRun {
   }
 
   private async validate(): Promise<void> {
-    const outcome = await validateMonth(this.engine, { asOf: this.request.asOf, liveAttached: true }, this.tasks.progress('validate', 'tables'));
+    const outcome = await validateMonth(this.engine, { asOf: this.request.asOf, liveAttached: this.readOnlyAttached }, this.tasks.progress('validate', 'tables'));
     this.results = [...outcome.results];
     this.profiles = await profileStaged(this.engine);
     if (outcome.errors.length > 0) throw new DataRejectedError(problemsOf(outcome.errors));
   }
 
   /**
-   * An as_of already frozen must reproduce its snapshot exactly (then there is nothing
-   * to apply); an older one must not come after a newer one.
+   * Inputs already frozen under another as_of are not frozen again; an as_of already
+   * frozen must reproduce its snapshot exactly (then there is nothing to apply), from
+   * files that are still intact; an older one must not come after a newer one.
    */
   private async checkHistory(): Promise<'apply' | 'unchanged'> {
     const manifest = await readManifest(this.engine);
     const asOf = this.request.asOf;
+    await this.refuseRefreezing(manifest);
     if (manifest.some((entry) => entry.as_of === asOf)) {
+      // What compareWithFrozen reads: per table the frozen partition and the one before it.
+      const tables = [...new Set(manifest.map((entry) => entry.table_name))];
+      await this.refuseDamagedHistory(tables.flatMap((table) => manifest.filter((entry) => entry.table_name === table && entry.as_of <= asOf).slice(-2)));
       const differences = await compareWithFrozen(this.engine, this.layout, manifest, asOf);
       if (differences.length === 0) return 'unchanged';
       const lines = differences.map((difference) => `${difference.table}: ${difference.keys} rows differ (e.g. ${difference.sample_keys.join(', ')})`);
@@ -228,17 +284,49 @@ class MonthRun {
     return 'apply';
   }
 
+  /** SPEC §4 "One month, one freeze": the six input files byte-identical to those a run froze under another as_of. */
+  private async refuseRefreezing(manifest: readonly SnapshotEntry[]): Promise<void> {
+    const inputs = JSON.stringify(this.loaded.map((table) => [table.table, table.sha256]).sort());
+    const freezing = [...new Set(manifest.filter((entry) => entry.as_of !== this.request.asOf).map((entry) => entry.run_id))];
+    if (freezing.length === 0) return;
+    const runs = await this.engine.rows<{ as_of: string; month: string; input_files: LoadedTable[] | null }>(
+      `SELECT strftime(as_of, '%Y-%m-%d') AS as_of, month, input_files FROM wh.meta.runs WHERE list_contains(from_json($run_ids, '["VARCHAR"]'), run_id) ORDER BY as_of`,
+      { run_ids: JSON.stringify(freezing) },
+    );
+    const same = runs.find((run) => JSON.stringify((run.input_files ?? []).map((table) => [table.table, table.sha256]).sort()) === inputs);
+    if (!same) return;
+    throw new RunEnded(
+      'refused',
+      new RefusedError(
+        `the inputs of ${this.request.month.name} are byte-identical to those of ${same.month}, already frozen as_of ${same.as_of}; ` +
+          `refusing to freeze the same month again as_of ${this.request.asOf}`,
+      ),
+    );
+  }
+
+  /** A replay compares with frozen files: one that is missing or altered is named, with the way to find and mend it. */
+  private async refuseDamagedHistory(entries: readonly SnapshotEntry[]): Promise<void> {
+    const damaged = await checkFrozenFiles(this.layout, entries);
+    if (damaged.length === 0) return;
+    throw new RunEnded(
+      'refused',
+      new RefusedError(
+        `frozen snapshot file ${damaged.map((finding) => `${finding.path} (${finding.problem})`).join(', ')} cannot be compared with: ` +
+          'run `streamflow verify` to list the damage, then restore the file from a backup (or, with the database lost, `streamflow rebuild`)',
+      ),
+    );
+  }
+
   /**
    * One read-write transaction: for a succeeded run upsert and snapshot, then for
-   * every run record (run row, results, manifest) and publish the staged folders.
-   * The first writing task attaches the warehouse read-write; a reader holding the
-   * file at that moment is a transient fault the task retries.
+   * every run record (run row, results, manifest); COMMIT; then publish the staged
+   * folders. The first writing task attaches the warehouse read-write; a reader holding
+   * the file at that moment is a transient fault the task retries.
    */
   private async commit(status: RunStatus, cause: StreamflowError | null): Promise<RunSummary> {
     const apply = status === 'succeeded';
     const { runId, stagingRoot } = this.identity;
     const reportRelative = reportDir(runId);
-    const published: string[] = [];
     let record: RunRecord | undefined;
     try {
       if (apply) {
@@ -265,11 +353,9 @@ class MonthRun {
           await this.beginWrite();
           record = this.runRecord(status, cause, reportRelative);
           writeReportFiles(path.join(stagingRoot, reportRelative), this.document(), this.profiles);
+          writePartitionManifests(stagingRoot, this.snapshots, record);
           await recordRun(this.engine, record, this.results, this.snapshots);
-          if (apply) published.push(...publishSnapshots(this.layout, stagingRoot, this.snapshots));
-          publish(path.join(stagingRoot, reportRelative), path.join(this.layout.root, reportRelative));
-          published.push(path.join(this.layout.root, reportRelative));
-          await faultPoint('published');
+          await faultPoint('recorded');
           return { value: undefined };
         },
         WRITE_POLICY,
@@ -278,10 +364,12 @@ class MonthRun {
       await this.engine.run('COMMIT');
     } catch (error) {
       if (this.writing) await this.engine.run('ROLLBACK').catch(() => undefined);
-      for (const dir of published) fs.rmSync(dir, { recursive: true, force: true });
       throw error;
     }
+    this.committed = true;
     await faultPoint('committed');
+    await publishStaged(this.layout, stagingRoot);
+    await faultPoint('published');
     const summary = this.summary(record as RunRecord, cause);
     if (cause) throw new RunFailed(cause, summary);
     return summary;
@@ -304,6 +392,7 @@ class MonthRun {
       run_id: this.identity.runId,
       month: this.request.month.name,
       as_of: this.request.asOf,
+      command: this.request.command,
       validation_time: this.reused?.validationTime ?? this.identity.startedAt.toISOString(),
       tables: this.loaded,
       ...(this.reused ? { reused_from_run: this.reused.runId } : {}),

@@ -57,6 +57,7 @@ export function resolveMonth(seedsDir: string, month: string): MonthInput {
   if (!isMonthFolder(dir)) {
     throw new InvocationError(`${dir} holds none of the table files (${CONTRACT.map((table) => table.file).join(', ')}): not a month`);
   }
+  refuseEscapingTableFiles(dir);
   return { name: path.basename(dir), dir };
 }
 
@@ -94,4 +95,14 @@ export const MONTHS_FILE = 'months.json';
 export function readMonthsFile(dir: string): Record<string, string> | undefined {
   const file = path.join(dir, MONTHS_FILE);
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>) : undefined;
+}
+
+/** A table file (a symlink, say) that resolves outside its month folder is not read at all: a month's data lives in its folder. */
+function refuseEscapingTableFiles(dir: string): void {
+  for (const table of CONTRACT) {
+    const file = path.join(dir, table.file);
+    if (!fs.existsSync(file)) continue;
+    const real = fs.realpathSync(file);
+    if (!real.startsWith(dir + path.sep)) throw new InvocationError(`${file} resolves to ${real}, outside the month folder ${dir}: refusing to read it`);
+  }
 }

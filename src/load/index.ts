@@ -85,9 +85,8 @@ function fileSize(file: string): number {
 }
 
 async function loadTable(engine: Engine, table: TableSpec, file: string): Promise<LoadedTable | { findings: LoadFinding[] }> {
-  if (!fs.existsSync(file)) {
-    return { findings: [{ problem: { table: table.name, rule: LOAD_CHECKS.fileExists, detail: `${file} is missing` } }] };
-  }
+  const unusable = unusableFile(file);
+  if (unusable) return { findings: [{ problem: { table: table.name, rule: LOAD_CHECKS.fileExists, detail: `${file} ${unusable}` } }] };
   const header = readHeader(file);
   await stageHeader(engine, table.name, header);
   const drift = headerDrift(table, header);
@@ -127,7 +126,11 @@ async function loadTable(engine: Engine, table: TableSpec, file: string): Promis
   } catch (error) {
     await scanning;
     // What store_rejects cannot pin to a row, e.g. line ends that change style mid-file.
-    return { findings: [{ problem: { table: table.name, rule: LOAD_CHECKS.wellFormed, detail: (error as Error).message.split('\n')[0] } }] };
+    const mixed = await firstMixedLineEnd(file);
+    const detail = mixed
+      ? `line ${mixed.line} ends with ${mixed.style}, the lines before it with ${mixed.expected}: line ends change style mid-file`
+      : (error as Error).message.split('\n')[0];
+    return { findings: [{ problem: { table: table.name, rule: LOAD_CHECKS.wellFormed, detail } }] };
   }
   const lines = await scanning;
 
@@ -152,6 +155,19 @@ async function loadTable(engine: Engine, table: TableSpec, file: string): Promis
   }
 
   return { table: table.name, file, sha256: lines.sha256, bytes: lines.bytes, rows: records };
+}
+
+/** Why the table's path cannot be read as its file (missing, a folder, no permission); null when it can. */
+function unusableFile(file: string): string | null {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stat) return 'is missing';
+  if (!stat.isFile()) return 'is a directory or special file, not a CSV file';
+  try {
+    fs.closeSync(fs.openSync(file, 'r'));
+    return null;
+  } catch (error) {
+    return `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+  }
 }
 
 /** read_csv of the file with the header's own columns, all text: no type is guessed. */
@@ -223,6 +239,36 @@ async function scanBytes(file: string): Promise<{ data: number; sha256: string; 
   for (let at = tail.length - 1; at >= 0 && (tail[at] === 10 || tail[at] === 13); at -= 1) if (tail[at] === end) trailingBreaks += 1;
   const nonEmptyLines = breaks - trailingBreaks + 1;
   return { data: Math.max(0, nonEmptyLines - 1), sha256: hash.digest('hex'), bytes };
+}
+
+type LineEnd = 'LF' | 'CRLF' | 'CR';
+
+/** The first line whose end differs in style from the first line's; null when every line ends alike. Only on a file DuckDB could not read. */
+async function firstMixedLineEnd(file: string): Promise<{ line: number; style: LineEnd; expected: LineEnd } | null> {
+  let line = 1;
+  let expected: LineEnd | undefined;
+  let afterCarriageReturn = false;
+  const differs = (style: LineEnd): boolean => {
+    expected ??= style;
+    if (style !== expected) return true;
+    line += 1;
+    return false;
+  };
+  for await (const chunk of fs.createReadStream(file) as AsyncIterable<Buffer>) {
+    for (const byte of chunk) {
+      if (afterCarriageReturn) {
+        afterCarriageReturn = false;
+        if (byte === 10) {
+          if (differs('CRLF')) return { line, style: 'CRLF', expected: expected! };
+          continue;
+        }
+        if (differs('CR')) return { line, style: 'CR', expected: expected! };
+      }
+      if (byte === 13) afterCarriageReturn = true;
+      else if (byte === 10 && differs('LF')) return { line, style: 'LF', expected: expected! };
+    }
+  }
+  return afterCarriageReturn && differs('CR') ? { line, style: 'CR', expected: expected! } : null;
 }
 
 /** One streaming pass over the file's physical lines (LF, CRLF or CR ends); only for a file whose records and lines disagree. */

@@ -1,16 +1,32 @@
 // Read access for people: live tables as they are, and every snapshot table as a view
 // `snapshots.<table>` over the files the manifest names (orphans of a dead run never show).
+//
+// `query` runs a person's SQL, so it is read-only by construction, in three layers:
+// 1. the engine is opened read-only (access_mode READ_ONLY) on a throwaway database in
+//    a private temporary folder that holds only the views: every database it attaches,
+//    the warehouse included, is read-only, an in-memory one cannot be attached, and no
+//    extension is installed or loaded;
+// 2. external access is then switched off with exactly the frozen files (and the
+//    `--out` target) as allowed paths, and the configuration locked, so no SET or RESET
+//    can give any of it back: no other file can be read, written, attached or exported;
+// 3. what it runs is one statement that DuckDB's own parser and binder classify as a
+//    SELECT, which closes the last door the first two leave: COPY … TO onto one of the
+//    allowed snapshot files themselves.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { CONTRACT } from '../contract/tables';
-import { openEngine, quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
-import { InvocationError } from '../errors';
-import { readManifest, snapshotColumnsSql } from '../snapshot';
+import { CONTRACT, type TableSpec } from '../contract/tables';
+import { arrowIpc } from '../engine/arrow';
+import { openEngine, quoteIdent, quoteLiteral, type Engine, type ResultColumn } from '../engine/duckdb';
+import { InvocationError, RefusedError } from '../errors';
+import { readManifest, snapshotColumnsSql, type SnapshotEntry } from '../snapshot';
 import { attachWarehouse } from '../warehouse/catalog';
 import type { WarehouseLayout } from '../warehouse/layout';
+import { refuseLostDatabase } from '../warehouse/recover';
 
 /** An engine with the warehouse attached read-only as `wh`. */
 export async function openReader(layout: WarehouseLayout): Promise<Engine> {
+  refuseLostDatabase(layout);
   if (!fs.existsSync(layout.database)) {
     throw new InvocationError(`no warehouse at ${layout.root}: run \`streamflow ingest\` first (or set --warehouse / WAREHOUSE_DIR)`);
   }
@@ -24,25 +40,133 @@ export async function openReader(layout: WarehouseLayout): Promise<Engine> {
   }
 }
 
-/** A reader whose search path resolves live tables, meta.* and snapshots.<table> views. */
-export async function openQueryEngine(layout: WarehouseLayout): Promise<Engine> {
-  const engine = await openReader(layout);
+/** Where `query --out` writes, and in which format (from the file's extension). */
+export interface OutputTarget {
+  readonly file: string;
+  readonly format: 'csv' | 'json' | 'parquet' | 'arrow';
+}
+
+const OUTPUT_FORMATS: Record<string, OutputTarget['format']> = { '.csv': 'csv', '.json': 'json', '.parquet': 'parquet', '.arrow': 'arrow' };
+
+/** The `--out` file as it will really be written (symlinks resolved); refused inside the warehouse folder. */
+export function resolveOutput(layout: WarehouseLayout, file: string): OutputTarget {
+  const format = OUTPUT_FORMATS[path.extname(file).toLowerCase()];
+  if (!format) throw new InvocationError(`--out ${file}: the extension says the format: .csv, .json, .parquet or .arrow`);
+  const absolute = path.resolve(file);
+  if (!fs.existsSync(path.dirname(absolute))) throw new InvocationError(`--out ${file}: folder ${path.dirname(absolute)} does not exist`);
+  const real = fs.existsSync(absolute) ? fs.realpathSync(absolute) : path.join(fs.realpathSync(path.dirname(absolute)), path.basename(absolute));
+  const warehouse = fs.existsSync(layout.root) ? fs.realpathSync(layout.root) : layout.root;
+  if (real === warehouse || real.startsWith(warehouse + path.sep)) {
+    throw new RefusedError(`--out ${file} resolves to ${real}, inside the warehouse ${warehouse}: query never writes there`);
+  }
+  return { file: real, format };
+}
+
+export interface QueryEngine {
+  /** The result of one SELECT, column by column with the engine's types. */
+  select(sql: string): Promise<ResultColumn[]>;
+  /** Writes the result of one SELECT to the `--out` target the engine was opened with; returns the row count. */
+  export(sql: string): Promise<number>;
+  close(): void;
+}
+
+/** A sealed reader whose search path resolves live tables, meta.* and snapshots.<table> views. */
+export async function openQueryEngine(layout: WarehouseLayout, out?: OutputTarget): Promise<QueryEngine> {
+  const reader = await openReader(layout);
+  const manifest = await readManifest(reader).finally(() => reader.close());
+  const present = manifest.filter((entry) => fs.existsSync(path.join(layout.root, entry.path)));
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamflow-query-'));
+  const viewsDatabase = path.join(workDir, 'views.duckdb');
+  const removeWorkDir = () => fs.rmSync(workDir, { recursive: true, force: true });
+  let engine: Engine | undefined;
   try {
-    await engine.run('CREATE SCHEMA memory.snapshots');
-    const manifest = await readManifest(engine);
-    for (const table of CONTRACT) {
-      const files = manifest.filter((entry) => entry.table_name === table.name).map((entry) => quoteLiteral(path.join(layout.root, entry.path)));
-      const columns = snapshotColumnsSql(table);
-      const source =
-        files.length > 0
-          ? `SELECT ${columns}, "as_of" FROM read_parquet([${files.join(', ')}])`
-          : `SELECT ${columns}, NULL::DATE AS "as_of" FROM wh.main.${quoteIdent(table.name)} WHERE false`;
-      await engine.run(`CREATE VIEW memory.snapshots.${quoteIdent(table.name)} AS ${source}`);
-    }
-    await engine.run("SET search_path = 'wh.main,wh.meta,memory.snapshots'");
-    return engine;
+    await writeViews(viewsDatabase, layout, manifest);
+    engine = await openEngine({ readOnlyDatabase: viewsDatabase });
+    await attachWarehouse(engine, layout, 'read_only');
+    const allowed = [...present.map((entry) => path.join(layout.root, entry.path)), ...(out && out.format !== 'arrow' ? [out.file] : [])];
+    await engine.run(`SET allowed_paths = [${allowed.map(quoteLiteral).join(', ')}]`);
+    await engine.run('SET enable_external_access = false');
+    await engine.run("SET search_path = 'wh.main,wh.meta,views.snapshots'");
+    await engine.run('SET lock_configuration = true');
   } catch (error) {
-    engine.close();
+    engine?.close();
+    removeWorkDir();
     throw error;
   }
+  const sealed = engine;
+  return {
+    select: async (sql) => sealed.columns(await selectOnly(sealed, sql)).catch(explainFailure),
+    export: async (sql) => {
+      if (!out) throw new InvocationError('no --out file to write to');
+      const select = await selectOnly(sealed, sql);
+      if (out.format === 'arrow') {
+        const columns = await sealed.columns(select).catch(explainFailure);
+        fs.writeFileSync(out.file, await arrowIpc(columns));
+        return columns[0]?.values.length ?? 0;
+      }
+      const options = { csv: 'FORMAT csv, HEADER true', json: 'FORMAT json, ARRAY true', parquet: 'FORMAT parquet' }[out.format];
+      // The statement is one SELECT (checked above); line breaks keep a trailing comment inside it.
+      const [{ Count }] = await sealed.rows<{ Count: number }>(`COPY (\n${select}\n) TO ${quoteLiteral(out.file)} (${options}, USE_TMP_FILE false)`).catch(explainFailure);
+      return Number(Count);
+    },
+    close: () => {
+      sealed.close();
+      removeWorkDir();
+    },
+  };
+}
+
+/**
+ * The views, written into their own small database: live tables need no file, and a
+ * snapshot table is read over the files the manifest names. A frozen file that is gone
+ * leaves every other query working; one that reads its partition fails naming it.
+ */
+async function writeViews(database: string, layout: WarehouseLayout, manifest: readonly SnapshotEntry[]): Promise<void> {
+  const engine = await openEngine();
+  try {
+    await engine.run(`ATTACH ${quoteLiteral(database)} AS views`);
+    await engine.run('CREATE SCHEMA views.snapshots');
+    for (const table of CONTRACT) {
+      const entries = manifest.filter((entry) => entry.table_name === table.name);
+      await engine.run(`CREATE VIEW views.snapshots.${quoteIdent(table.name)} AS ${snapshotViewSql(layout, table, entries)}`);
+    }
+    await engine.run('DETACH views');
+  } finally {
+    engine.close();
+  }
+}
+
+function snapshotViewSql(layout: WarehouseLayout, table: TableSpec, entries: readonly SnapshotEntry[]): string {
+  const present = entries.filter((entry) => fs.existsSync(path.join(layout.root, entry.path)));
+  const missing = entries.filter((entry) => !present.includes(entry));
+  const nullRow = (asOf: string) => `SELECT ${table.columns.map((column) => `NULL::${column.type} AS ${quoteIdent(column.name)}`).join(', ')}, ${asOf} AS "as_of"`;
+  const parts = [
+    present.length > 0
+      ? `SELECT ${snapshotColumnsSql(table)}, "as_of" FROM read_parquet([${present.map((entry) => quoteLiteral(path.join(layout.root, entry.path))).join(', ')}])`
+      : `${nullRow('NULL::DATE')} WHERE false`,
+  ];
+  // One row per missing partition, carrying its as_of, whose filter raises the error: a query
+  // that needs that partition fails naming it; one that filters it away never plans the row.
+  for (const entry of missing) {
+    const message = `snapshot file ${entry.path} is missing: run \`streamflow verify\`, then restore it (or \`streamflow rebuild\` if the database is lost too)`;
+    parts.push(`${nullRow(`${quoteLiteral(entry.as_of)}::DATE`)} WHERE error(${quoteLiteral(message)})::BOOLEAN`);
+  }
+  return parts.join(' UNION ALL ');
+}
+
+/** The statement, when it is exactly one that DuckDB classifies as a SELECT. */
+async function selectOnly(engine: Engine, sql: string): Promise<string> {
+  const types = await engine.statementTypes(sql).catch(explainFailure);
+  if (types.length !== 1 || types[0] !== 'SELECT') {
+    throw new InvocationError(
+      `query runs one read-only SELECT statement, not ${types.length === 1 ? `a ${types[0]} statement` : `${types.length} statements (${types.join(', ')})`}; ` +
+        'to write a file, use --out FILE',
+    );
+  }
+  return sql;
+}
+
+function explainFailure(error: Error): never {
+  const hint = /snapshots\//.test(error.message) && !/Permission Error/.test(error.message) ? ' (a snapshot file may be damaged: run `streamflow verify`)' : '';
+  throw new InvocationError(`query failed: ${error.message}${hint}`);
 }

@@ -46,6 +46,8 @@ export interface ValidationDocument {
     readonly run_id: string;
     readonly month: string;
     readonly as_of: string | null;
+    /** `validate` reports are recorded in no database (warehouse/recover.ts tells them apart). */
+    readonly command?: 'ingest' | 'validate';
     readonly validation_time: string;
     readonly tables: readonly LoadedTable[];
     /**

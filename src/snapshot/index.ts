@@ -1,13 +1,13 @@
 // snapshot: freeze each table as of a date into one Parquet file, written under the
-// run's staging folder and published by renaming the partition folder into place. A
+// run's staging folder (published by rename after COMMIT: warehouse/recover.ts). A
 // file holds exactly the contract's columns plus as_of, sorted by key, so the same
 // state gives the same bytes on any machine.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONTRACT, type TableSpec } from '../contract/tables';
 import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
-import { publish, sha256File, syncFile } from '../engine/files';
-import { partitionDir, snapshotFile, type WarehouseLayout } from '../warehouse/layout';
+import { sha256File, syncFile } from '../engine/files';
+import { snapshotFile, type WarehouseLayout } from '../warehouse/layout';
 import { mergedStateSql } from '../upsert';
 import { faultPoint } from '../faults';
 
@@ -97,15 +97,6 @@ export async function writeSnapshots(
     if (entries.length === 1) await faultPoint('snapshot-partial');
   }
   return entries;
-}
-
-/** Renames each staged partition folder into snapshots/; returns the folders published. */
-export function publishSnapshots(layout: WarehouseLayout, stagingRoot: string, entries: readonly SnapshotEntry[]): string[] {
-  return entries.map((entry) => {
-    const dir = partitionDir(entry.table_name, entry.as_of);
-    publish(path.join(stagingRoot, dir), path.join(layout.root, dir));
-    return path.join(layout.root, dir);
-  });
 }
 
 export interface ReplayDifference {

@@ -1,9 +1,10 @@
 // verify: every frozen file re-read and checked against the manifest; every file under
-// snapshots/ that the manifest does not name is reported too.
+// snapshots/ that the manifest does not name (other than the partitions' own manifests)
+// is reported too.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sha256File } from '../engine/files';
-import type { WarehouseLayout } from '../warehouse/layout';
+import { PARTITION_MANIFEST, type WarehouseLayout } from '../warehouse/layout';
 import type { SnapshotEntry } from '.';
 
 export interface VerifyFinding {
@@ -17,7 +18,7 @@ export async function verifySnapshots(layout: WarehouseLayout, manifest: readonl
   const known = new Set(manifest.map((entry) => entry.path));
   for (const file of listFiles(layout.snapshots)) {
     const relative = path.relative(layout.root, file);
-    if (!known.has(relative)) findings.push({ path: relative, problem: 'unexpected', detail: 'not in the manifest' });
+    if (!known.has(relative) && path.basename(file) !== PARTITION_MANIFEST) findings.push({ path: relative, problem: 'unexpected', detail: 'not in the manifest' });
   }
   return findings.sort((a, b) => a.path.localeCompare(b.path));
 }
@@ -28,7 +29,10 @@ export async function checkFrozenFiles(layout: WarehouseLayout, entries: readonl
   for (const entry of entries) {
     const file = path.join(layout.root, entry.path);
     if (!fs.existsSync(file)) {
-      findings.push({ path: entry.path, problem: 'missing', detail: `frozen by run ${entry.run_id}` });
+      // Committed but not yet renamed into place: a run killed between COMMIT and publishing.
+      const staged = fs.existsSync(path.join(layout.staging, entry.run_id, entry.path));
+      const detail = `frozen by run ${entry.run_id}${staged ? `, still staged in .staging/${entry.run_id}: the next ingest publishes it` : ''}`;
+      findings.push({ path: entry.path, problem: 'missing', detail });
       continue;
     }
     const sha256 = await sha256File(file);

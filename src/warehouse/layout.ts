@@ -26,6 +26,12 @@ export function warehouseLayout(root: string): WarehouseLayout {
 }
 
 export const SNAPSHOT_FILE = 'data_0.parquet';
+/**
+ * Each partition's own record of what it holds and which run froze it, so the database
+ * can be rebuilt from the files. The leading underscore keeps it out of `*.parquet`
+ * globs and out of pyarrow's and polars' dataset discovery.
+ */
+export const PARTITION_MANIFEST = '_manifest.json';
 
 /** `snapshots/<table>/as_of=YYYY-MM-DD`, relative to the warehouse root (as the manifest stores it). */
 export function partitionDir(table: string, asOf: string): string {
@@ -34,6 +40,10 @@ export function partitionDir(table: string, asOf: string): string {
 
 export function snapshotFile(table: string, asOf: string): string {
   return path.join(partitionDir(table, asOf), SNAPSHOT_FILE);
+}
+
+export function partitionManifestFile(table: string, asOf: string): string {
+  return path.join(partitionDir(table, asOf), PARTITION_MANIFEST);
 }
 
 export function reportDir(runId: string): string {
