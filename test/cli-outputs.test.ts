@@ -140,6 +140,7 @@ describe.skipIf(!REAL_AVAILABLE)('runs, runs show and snapshots on the real mont
   const warehouse = tempDir();
   const runIds: Record<string, string> = {};
   let januarySummary = '';
+  let brokenMonth = '';
 
   beforeAll(async () => {
     const january = await cli('--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_000', '2024-01-31');
@@ -150,8 +151,16 @@ describe.skipIf(!REAL_AVAILABLE)('runs, runs show and snapshots on the real mont
       expect(result.code, result.stderr).toBe(0);
       runIds[name] = result.json.run_id;
     }
-    const synthetic = await cli('--warehouse', warehouse, 'validate', 'month_002');
-    expect(synthetic.code, synthetic.stderr).toBe(0);
+    // A rejected run is recorded too (validate is not: it changes nothing, issue 10).
+    const brokenSeeds = copyMonths(REAL, ['month_001']);
+    brokenMonth = path.join(brokenSeeds, 'broken');
+    fs.renameSync(path.join(brokenSeeds, 'month_001'), brokenMonth);
+    const payments = path.join(brokenMonth, 'payments_agg_90d.csv');
+    const lines = fs.readFileSync(payments, 'utf8').split('\n');
+    lines[5] = `${lines[5].split(',')[0]},abc`;
+    fs.writeFileSync(payments, lines.join('\n'));
+    const rejected = await cli('--warehouse', warehouse, 'ingest', brokenMonth, '2024-03-31');
+    expect(rejected.code, rejected.stderr).toBe(1);
   });
 
   it('the run summary names the warning (table.column, rule, figure) and ends with the report.html path', () => {
@@ -167,16 +176,16 @@ describe.skipIf(!REAL_AVAILABLE)('runs, runs show and snapshots on the real mont
     const table = await cli('--warehouse', warehouse, 'runs');
     expect(table.stdout).toMatch(/seeds folder/);
     expect(table.stdout).toContain(path.join(REAL, 'month_001'));
-    expect(table.stdout).toContain(path.join(SEEDS, 'month_002').replace(`${process.cwd()}${path.sep}`, ''));
+    expect(table.stdout).toContain(fs.realpathSync(brokenMonth));
     expect(table.stdout).not.toContain(runIds.replay);
     expect(table.stdout).toContain('1 unchanged replay run(s) hidden; --all shows them');
     const all = await cli('--warehouse', warehouse, '--json', 'runs', '--all');
-    expect(all.json.runs.map((run: { status: string }) => run.status)).toEqual(['validated', 'unchanged', 'succeeded', 'succeeded']);
+    expect(all.json.runs.map((run: { status: string }) => run.status)).toEqual(['rejected', 'unchanged', 'succeeded', 'succeeded']);
   });
 
   it('runs --limit, --status and --month filter the history', async () => {
     const runs = async (...flags: string[]) => (await cli('--warehouse', warehouse, '--json', 'runs', ...flags)).json.runs.map((run: { run_id: string; month: string; status: string }) => `${run.month}:${run.status}`);
-    expect(await runs('--limit', '1')).toEqual(['month_002:validated']);
+    expect(await runs('--limit', '1')).toEqual(['broken:rejected']);
     expect(await runs('--status', 'succeeded')).toEqual(['month_001:succeeded', 'month_000:succeeded']);
     expect(await runs('--status', 'unchanged')).toEqual(['month_000:unchanged']);
     expect(await runs('--month', 'month_000', '--all')).toEqual(['month_000:unchanged', 'month_000:succeeded']);

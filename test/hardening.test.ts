@@ -195,13 +195,21 @@ describe.skipIf(!REAL_AVAILABLE)('history that nothing can destroy, on the real 
   });
 
   describe('the same inputs never freeze twice', () => {
-    it('month_000 as 2024-03-31 and month_001 as 2024-04-30 are refused (exit 3), naming the as_of they are frozen under', async () => {
+    it('month_000 as 2024-03-31 and month_001 as 2024-04-30 are refused: by the calendar (exit 2), and as byte-identical copies under other names (exit 3, naming the as_of they are frozen under)', async () => {
       const warehouse = twin();
       const seeds = copyMonths(REAL, ['month_000', 'month_001']);
-      for (const [month, asOf, frozen] of [['month_000', '2024-03-31', '2024-01-31'], ['month_001', '2024-04-30', '2024-02-29']]) {
-        const result = await ingest(warehouse, month, asOf, seeds);
-        expect(result.code).toBe(3);
-        expect(result.stderr).toContain(`already frozen as_of ${frozen}`);
+      const copies = [
+        ['month_000', 'march-export', '2024-03-31', '2024-01-31'],
+        ['month_001', 'april-export', '2024-04-30', '2024-02-29'],
+      ];
+      for (const [month, copy, asOf, frozen] of copies) {
+        const byName = await ingest(warehouse, month, asOf, seeds);
+        expect(byName.code).toBe(2);
+        expect(byName.stderr).toContain(`${month} is the export of as_of ${frozen}`);
+        fs.cpSync(path.join(seeds, month), path.join(seeds, copy), { recursive: true });
+        const byContent = await ingest(warehouse, copy, asOf, seeds);
+        expect(byContent.code).toBe(3);
+        expect(byContent.stderr).toContain(`already frozen as_of ${frozen}`);
       }
       expect(await warehouseState(warehouse)).toEqual(februaryState);
       expect(await verifies(warehouse)).toBe(true);
