@@ -7,6 +7,7 @@ import { openEngine, quoteIdent, quoteLiteral, type Engine } from '../engine/duc
 import { InvocationError } from '../errors';
 import { readManifest, snapshotColumnsSql } from '../snapshot';
 import { attachWarehouse } from '../warehouse/catalog';
+import { bindTablesAsOf } from './time-travel';
 import type { WarehouseLayout } from '../warehouse/layout';
 
 /** An engine with the warehouse attached read-only as `wh`. */
@@ -24,8 +25,11 @@ export async function openReader(layout: WarehouseLayout): Promise<Engine> {
   }
 }
 
-/** A reader whose search path resolves live tables, meta.* and snapshots.<table> views. */
-export async function openQueryEngine(layout: WarehouseLayout): Promise<Engine> {
+/**
+ * A reader whose search path resolves live tables, meta.* and snapshots.<table> views;
+ * with `asOf`, table names resolve to their snapshots at that date instead of live tables.
+ */
+export async function openQueryEngine(layout: WarehouseLayout, { asOf }: { asOf?: string } = {}): Promise<Engine> {
   const engine = await openReader(layout);
   try {
     await engine.run('CREATE SCHEMA memory.snapshots');
@@ -39,7 +43,8 @@ export async function openQueryEngine(layout: WarehouseLayout): Promise<Engine> 
           : `SELECT ${columns}, NULL::DATE AS "as_of" FROM wh.main.${quoteIdent(table.name)} WHERE false`;
       await engine.run(`CREATE VIEW memory.snapshots.${quoteIdent(table.name)} AS ${source}`);
     }
-    await engine.run("SET search_path = 'wh.main,wh.meta,memory.snapshots'");
+    const tables = asOf === undefined ? 'wh.main' : await bindTablesAsOf(engine, layout, manifest, asOf);
+    await engine.run(`SET search_path = '${tables},wh.meta,memory.snapshots'`);
     return engine;
   } catch (error) {
     engine.close();
