@@ -17,7 +17,7 @@ const DEFAULT_VIEWS = FEATURE_VIEWS.filter((view) => view.default);
 const WITHOUT_INTERNET = 1526;
 
 /** Runs one SQL statement in a fresh engine (no warehouse attached) and returns its rows. */
-async function sql<T = Record<string, unknown>>(statement: string): Promise<T[]> {
+async function sql<T extends Record<string, unknown> = Record<string, unknown>>(statement: string): Promise<T[]> {
   const engine = await openEngine();
   try {
     return await engine.rows<T>(statement);
