@@ -213,7 +213,6 @@ export function buildProgram(): Command {
           withSourceAsOf: options.withSourceAsOf,
           out: options.out,
         },
-        { threads: settings.threads, memoryLimit: settings.memoryLimit },
       );
       if (rows) process.stdout.write(formatRows(rows, 'table'));
       if (settings.json) printJson(summary);

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { FEATURE_VIEWS } from '../src/contract/features';
 import { tableSpec } from '../src/contract/tables';
 import { openEngine, quoteIdent, quoteLiteral } from '../src/engine/duckdb';
@@ -143,6 +143,11 @@ describe.skipIf(!REAL_AVAILABLE)('training-set on the real exports', () => {
     );
     expect(user.january).not.toBe(user.february);
     // The February snapshot (2024-02-29) is dated after all but the last row: the row one second before it must not see it.
+    // And a partition planted by hand (February's values dated 2024-02-10, in no manifest) must not be read at all.
+    const planted = path.join(warehouse, 'snapshots', 'usage_agg_30d', 'as_of=2024-02-10');
+    fs.mkdirSync(planted);
+    fs.copyFileSync(path.join(warehouse, 'snapshots', 'usage_agg_30d', 'as_of=2024-02-29', 'data_0.parquet'), path.join(planted, 'data_0.parquet'));
+    onTestFinished(() => fs.rmSync(planted, { recursive: true }));
     const entities = entityFile('entities.csv', [
       'user_id,event_timestamp',
       `${user.user_id},2024-02-15`,

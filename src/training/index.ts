@@ -5,10 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LABEL } from '../contract/features';
 import { queryToArrowIpc } from '../engine/arrow';
-import { openEngine, quoteIdent, quoteLiteral, type Engine, type EngineOptions, type JsonRow } from '../engine/duckdb';
+import { quoteIdent, quoteLiteral, type Engine, type JsonRow } from '../engine/duckdb';
 import { InvocationError } from '../errors';
+import { openReader } from '../query';
 import { readManifest } from '../snapshot';
-import { attachWarehouse } from '../warehouse/catalog';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { loadEntities, type EntitySource } from './entities';
 import { LABEL_AS_OF, pointInTimeParams, pointInTimeSql, type LabelRule, type PointInTimeView } from './point-in-time';
@@ -94,18 +94,6 @@ export async function assertNoLeakage(engine: Engine, table: string, views: read
   }
 }
 
-async function openWarehouseReader(layout: WarehouseLayout, options: EngineOptions): Promise<Engine> {
-  if (!fs.existsSync(layout.database)) throw new InvocationError(`no warehouse at ${layout.root}: run \`streamflow ingest\` first (or set --warehouse / WAREHOUSE_DIR)`);
-  const engine = await openEngine(options);
-  try {
-    await attachWarehouse(engine, layout, 'read_only');
-    return engine;
-  } catch (error) {
-    engine.close();
-    throw error;
-  }
-}
-
 /** Writes `sql`'s rows to `out` through a temporary file in the same folder, renamed into place. */
 async function writeOutput(engine: Engine, sql: string, out: string, format: TrainingFormat): Promise<void> {
   const target = path.resolve(out);
@@ -122,14 +110,15 @@ async function writeOutput(engine: Engine, sql: string, out: string, format: Tra
   }
 }
 
-export async function buildTrainingSet(layout: WarehouseLayout, request: TrainingRequest, engineOptions: EngineOptions = {}): Promise<TrainingResult> {
+export async function buildTrainingSet(layout: WarehouseLayout, request: TrainingRequest): Promise<TrainingResult> {
   const format = request.out === undefined ? undefined : outputFormat(request.out);
   const ttlOverride = request.ttl === undefined ? undefined : parseTtl(request.ttl);
   const views: PointInTimeView[] = selectFeatures(request.features, { fullNames: request.fullNames }).map((selected) => ({
     ...selected,
     ttlSeconds: ttlOverride ?? (selected.view.ttl === null ? null : parseTtl(selected.view.ttl, `feature view ${selected.view.name} ttl`)),
   }));
-  const engine = await openWarehouseReader(layout, engineOptions);
+  // The same read-only opener as `query`: the warehouse attached READ_ONLY, never created.
+  const engine = await openReader(layout);
   try {
     const manifest = await readManifest(engine);
     const entities = await loadEntities(engine, layout, manifest, request.entities);

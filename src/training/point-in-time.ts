@@ -1,7 +1,7 @@
-// The point-in-time join as one SQL statement: each entity row ASOF-joined with every
-// selected view's snapshots (the newest as_of <= its event_timestamp, per user), values
-// kept only when that snapshot is within the view's ttl, and the label taken by the
-// chosen rule. Built from the manifest's files, so a partition no run committed is never read.
+// The point-in-time join as one SQL statement: each entity row picks, per selected view,
+// the newest snapshot of the view's table at or before its event_timestamp (within the
+// view's ttl) and reads the user's row of it; the label is taken by the chosen rule.
+// Built from the manifest's dates and files, so a partition no run committed is never read.
 import * as path from 'node:path';
 import { LABEL } from '../contract/features';
 import { tableSpec, type TableName } from '../contract/tables';
@@ -38,35 +38,56 @@ function snapshotSourceSql(layout: WarehouseLayout, manifest: readonly SnapshotE
   return `(SELECT ${typed.map((column) => column.name).join(', ')}, "as_of" FROM read_parquet([${files.join(', ')}]))`;
 }
 
+/** The as_of dates a table is frozen at, as a one-column relation. */
+function frozenDatesSql(manifest: readonly SnapshotEntry[], table: TableName): string {
+  const dates = manifest.filter((entry) => entry.table_name === table).map((entry) => `DATE ${quoteLiteral(entry.as_of)}`);
+  return `(SELECT unnest([${dates.join(', ')}]::DATE[]) AS "as_of")`;
+}
+
 /**
  * `SELECT entity_row, user_id, event_timestamp, <features…>, <view>__as_of…, churn_label,
- * churn_label__as_of FROM entity_rows …`. A view's values and its as_of are NULL when no
- * snapshot is old enough or the newest one is older than the ttl (parameter `$ttl_<i>`,
- * seconds; see `pointInTimeParams`).
+ * churn_label__as_of FROM entity_rows …`, in two steps. First each row picks, per view, the
+ * newest as_of its table is frozen at that is <= its event_timestamp (an ASOF JOIN with the
+ * dozen frozen dates), and drops it when older than the ttl (parameter `$ttl_<i>`, seconds;
+ * see `pointInTimeParams`). Then an equi-join on (user_id, as_of) reads the user's row of
+ * that snapshot. A snapshot holds a table's whole state at its as_of, so this is "the
+ * newest snapshot at or before t"; it is also far cheaper than an ASOF JOIN over every
+ * snapshot row (a hash table of the entity rows, probed by one scan of the files). A view
+ * with no pick, or a user absent from the picked snapshot, gives NULL features.
  */
 export function pointInTimeSql(layout: WarehouseLayout, manifest: readonly SnapshotEntry[], views: readonly PointInTimeView[], label: LabelRule): string {
-  const select = ['e."entity_row"', 'e."user_id"', 'e."event_timestamp"'];
+  const picks = ['e.*'];
+  const pickJoins: string[] = [];
+  const select = ['p."entity_row"', 'p."user_id"', 'p."event_timestamp"'];
+  const matches: string[] = [];
   const joins: string[] = [];
   views.forEach((selected, index) => {
-    const alias = `v${index}`;
-    const fresh =
-      selected.ttlSeconds === null ? `${alias}."as_of" IS NOT NULL` : `${alias}."as_of" >= e."event_timestamp" - to_seconds($ttl_${index})`;
-    select.push(...selected.features.map((feature) => `CASE WHEN ${fresh} THEN ${alias}.${quoteIdent(feature.column)} END AS ${quoteIdent(feature.output)}`));
-    select.push(`CASE WHEN ${fresh} THEN ${alias}."as_of" END AS ${quoteIdent(sourceAsOfColumn(selected.view))}`);
+    const [dates, alias, pick] = [`d${index}`, `v${index}`, `"pick_${index}"`];
+    const fresh = selected.ttlSeconds === null ? 'true' : `${dates}."as_of" >= e."event_timestamp" - to_seconds($ttl_${index})`;
+    pickJoins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, selected.view.table)} AS ${dates} ON e."event_timestamp" >= ${dates}."as_of"`);
+    picks.push(`CASE WHEN ${fresh} THEN ${dates}."as_of" END AS ${pick}`);
     const source = snapshotSourceSql(layout, manifest, selected.view.table, selected.features.map((feature) => feature.column));
-    joins.push(`ASOF LEFT JOIN ${source} AS ${alias} ON e."user_id" = ${alias}."user_id" AND e."event_timestamp" >= ${alias}."as_of"`);
+    matches.push(`${alias} AS (SELECT p."entity_row", s.* FROM p JOIN ${source} AS s ON s."user_id" = p."user_id" AND s."as_of" = p.${pick})`);
+    joins.push(`LEFT JOIN ${alias} USING ("entity_row")`);
+    select.push(...selected.features.map((feature) => `${alias}.${quoteIdent(feature.column)} AS ${quoteIdent(feature.output)}`));
+    select.push(`${alias}."as_of" AS ${quoteIdent(sourceAsOfColumn(selected.view))}`);
   });
   const labelColumn = quoteIdent(LABEL.column);
   if (label.from === 'entities') {
-    select.push(`e.${labelColumn}`, `NULL::DATE AS ${quoteIdent(LABEL_AS_OF)}`);
+    select.push(`p.${labelColumn}`, `NULL::DATE AS ${quoteIdent(LABEL_AS_OF)}`);
   } else {
     // ASOF with >= finds the newest as_of at or before the row; with < the oldest after it.
     const comparison = label.horizon === 0 ? '>=' : '<';
+    pickJoins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, LABEL.table)} AS dl ON e."event_timestamp" ${comparison} dl."as_of"`);
+    picks.push('dl."as_of" AS "pick_label"');
     const source = snapshotSourceSql(layout, manifest, LABEL.table, [LABEL.column]);
-    joins.push(`ASOF LEFT JOIN ${source} AS l ON e."user_id" = l."user_id" AND e."event_timestamp" ${comparison} l."as_of"`);
+    matches.push(`l AS (SELECT p."entity_row", s.* FROM p JOIN ${source} AS s ON s."user_id" = p."user_id" AND s."as_of" = p."pick_label")`);
+    joins.push('LEFT JOIN l USING ("entity_row")');
     select.push(`l.${labelColumn}`, `l."as_of" AS ${quoteIdent(LABEL_AS_OF)}`);
   }
-  return `SELECT ${select.join(',\n       ')}\nFROM ${ENTITY_TABLE} AS e\n${joins.join('\n')}`;
+  return `WITH p AS MATERIALIZED (SELECT ${picks.join(', ')} FROM ${ENTITY_TABLE} AS e ${pickJoins.join(' ')}),
+${matches.join(',\n')}
+SELECT ${select.join(',\n       ')}\nFROM p\n${joins.join('\n')}`;
 }
 
 /** The bound ttls of `pointInTimeSql`. */
