@@ -61,14 +61,18 @@ export function pointInTimeSql(layout: WarehouseLayout, manifest: readonly Snaps
   const select = ['p."entity_row"', 'p."user_id"', 'p."event_timestamp"'];
   const matches: string[] = [];
   const joins: string[] = [];
+  /** The user's row of the picked snapshot (an inner join: the entity rows are the small, hashed side), then kept per entity row. */
+  const joinPicked = (alias: string, source: string, pick: string) => {
+    matches.push(`${alias} AS (SELECT p."entity_row", s.* FROM p JOIN ${source} AS s ON s."user_id" = p."user_id" AND s."as_of" = p.${pick})`);
+    joins.push(`LEFT JOIN ${alias} USING ("entity_row")`);
+  };
   views.forEach((selected, index) => {
     const [dates, alias, pick] = [`d${index}`, `v${index}`, `"pick_${index}"`];
     const fresh = selected.ttlSeconds === null ? 'true' : `${dates}."as_of" >= e."event_timestamp" - to_seconds($ttl_${index})`;
     pickJoins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, selected.view.table)} AS ${dates} ON e."event_timestamp" >= ${dates}."as_of"`);
     picks.push(`CASE WHEN ${fresh} THEN ${dates}."as_of" END AS ${pick}`);
     const source = snapshotSourceSql(layout, manifest, selected.view.table, selected.features.map((feature) => feature.column));
-    matches.push(`${alias} AS (SELECT p."entity_row", s.* FROM p JOIN ${source} AS s ON s."user_id" = p."user_id" AND s."as_of" = p.${pick})`);
-    joins.push(`LEFT JOIN ${alias} USING ("entity_row")`);
+    joinPicked(alias, source, pick);
     select.push(...selected.features.map((feature) => `${alias}.${quoteIdent(feature.column)} AS ${quoteIdent(feature.output)}`));
     select.push(`${alias}."as_of" AS ${quoteIdent(sourceAsOfColumn(selected.view))}`);
   });
@@ -81,8 +85,7 @@ export function pointInTimeSql(layout: WarehouseLayout, manifest: readonly Snaps
     pickJoins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, LABEL.table)} AS dl ON e."event_timestamp" ${comparison} dl."as_of"`);
     picks.push('dl."as_of" AS "pick_label"');
     const source = snapshotSourceSql(layout, manifest, LABEL.table, [LABEL.column]);
-    matches.push(`l AS (SELECT p."entity_row", s.* FROM p JOIN ${source} AS s ON s."user_id" = p."user_id" AND s."as_of" = p."pick_label")`);
-    joins.push('LEFT JOIN l USING ("entity_row")');
+    joinPicked('l', source, '"pick_label"');
     select.push(`l.${labelColumn}`, `l."as_of" AS ${quoteIdent(LABEL_AS_OF)}`);
   }
   return `WITH p AS MATERIALIZED (SELECT ${picks.join(', ')} FROM ${ENTITY_TABLE} AS e ${pickJoins.join(' ')}),
