@@ -11,7 +11,7 @@ import { openReader } from '../query';
 import { readManifest } from '../snapshot';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { loadEntities, type EntitySource } from './entities';
-import { LABEL_AS_OF, pointInTimeParams, pointInTimeSql, type LabelRule, type PointInTimeView } from './point-in-time';
+import { LABEL_AS_OF, PICKS_TABLE, pickedSnapshotsSql, picksSql, pointInTimeParams, pointInTimeSql, type LabelRule, type PointInTimeView } from './point-in-time';
 import { ENTITY_COLUMNS, selectFeatures, sourceAsOfColumn } from './select';
 import { parseTtl } from './ttl';
 
@@ -123,7 +123,10 @@ export async function buildTrainingSet(layout: WarehouseLayout, request: Trainin
     const manifest = await readManifest(engine);
     const entities = await loadEntities(engine, layout, manifest, request.entities);
     const label = labelRule(request, entities.labelled);
-    await engine.run(`CREATE TABLE training_rows AS ${pointInTimeSql(layout, manifest, views, label)}`, pointInTimeParams(views));
+    await engine.run(`CREATE TABLE ${PICKS_TABLE} AS ${picksSql(manifest, views, label)}`, pointInTimeParams(views));
+    const picked = new Set((await engine.rows<{ table_name: string; as_of: string }>(pickedSnapshotsSql(views, label))).map((row) => `${row.table_name}/${row.as_of}`));
+    const snapshots = manifest.filter((entry) => picked.has(`${entry.table_name}/${entry.as_of}`));
+    await engine.run(`CREATE TABLE training_rows AS ${pointInTimeSql(layout, snapshots, views, label)}`);
     await assertNoLeakage(engine, 'training_rows', views);
 
     const labelColumn = quoteIdent(LABEL.column);

@@ -1,7 +1,8 @@
-// The point-in-time join as one SQL statement: each entity row picks, per selected view,
+// The point-in-time join in two SQL statements: each entity row picks, per selected view,
 // the newest snapshot of the view's table at or before its event_timestamp (within the
-// view's ttl) and reads the user's row of it; the label is taken by the chosen rule.
-// Built from the manifest's dates and files, so a partition no run committed is never read.
+// view's ttl), and the label's snapshot by the chosen rule; then the user's row of each
+// picked snapshot is read. Built from the manifest's dates and files, so a partition no
+// run committed is never read, and only the picked files are.
 import * as path from 'node:path';
 import { LABEL } from '../contract/features';
 import { tableSpec, type TableName } from '../contract/tables';
@@ -44,35 +45,65 @@ function frozenDatesSql(manifest: readonly SnapshotEntry[], table: TableName): s
   return `(SELECT unnest([${dates.join(', ')}]::DATE[]) AS "as_of")`;
 }
 
+/** The table the first step writes: entity rows plus, per view and for the label, the snapshot date picked. */
+export const PICKS_TABLE = 'picks';
+
+const pickColumn = (index: number) => `pick_${index}`;
+const LABEL_PICK = 'pick_label';
+
 /**
- * `SELECT entity_row, user_id, event_timestamp, <features…>, <view>__as_of…, churn_label,
- * churn_label__as_of FROM entity_rows …`, in two steps. First each row picks, per view, the
- * newest as_of its table is frozen at that is <= its event_timestamp (an ASOF JOIN with the
- * dozen frozen dates), and drops it when older than the ttl (parameter `$ttl_<i>`, seconds;
- * see `pointInTimeParams`). Then an equi-join on (user_id, as_of) reads the user's row of
- * that snapshot. A snapshot holds a table's whole state at its as_of, so this is "the
- * newest snapshot at or before t"; it is also far cheaper than an ASOF JOIN over every
- * snapshot row (a hash table of the entity rows, probed by one scan of the files). A view
- * with no pick, or a user absent from the picked snapshot, gives NULL features.
+ * Step one: `SELECT entity_rows.*, pick_<i>…, pick_label`. Each row picks, per view, the
+ * newest as_of the view's table is frozen at that is <= its event_timestamp (an ASOF JOIN
+ * with the frozen dates, a dozen rows), NULL when older than the ttl (parameter
+ * `$ttl_<i>`, seconds; see `pointInTimeParams`); and the label's date by the label rule.
  */
-export function pointInTimeSql(layout: WarehouseLayout, manifest: readonly SnapshotEntry[], views: readonly PointInTimeView[], label: LabelRule): string {
+export function picksSql(manifest: readonly SnapshotEntry[], views: readonly PointInTimeView[], label: LabelRule): string {
   const picks = ['e.*'];
-  const pickJoins: string[] = [];
+  const joins: string[] = [];
+  views.forEach((selected, index) => {
+    const dates = `d${index}`;
+    const fresh = selected.ttlSeconds === null ? 'true' : `${dates}."as_of" >= e."event_timestamp" - to_seconds($ttl_${index})`;
+    joins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, selected.view.table)} AS ${dates} ON e."event_timestamp" >= ${dates}."as_of"`);
+    picks.push(`CASE WHEN ${fresh} THEN ${dates}."as_of" END AS ${quoteIdent(pickColumn(index))}`);
+  });
+  if (label.from === 'snapshot') {
+    // ASOF with >= finds the newest as_of at or before the row; with < the oldest after it.
+    const comparison = label.horizon === 0 ? '>=' : '<';
+    joins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, LABEL.table)} AS dl ON e."event_timestamp" ${comparison} dl."as_of"`);
+    picks.push(`dl."as_of" AS ${quoteIdent(LABEL_PICK)}`);
+  }
+  return `SELECT ${picks.join(', ')} FROM ${ENTITY_TABLE} AS e ${joins.join(' ')}`;
+}
+
+/** `(table_name, as_of)` of every snapshot some row picked: only those files need reading (one of twelve for --as-of). */
+export function pickedSnapshotsSql(views: readonly PointInTimeView[], label: LabelRule): string {
+  const picked = views.map((selected, index) => ({ table: selected.view.table, column: pickColumn(index) }));
+  if (label.from === 'snapshot') picked.push({ table: LABEL.table, column: LABEL_PICK });
+  return picked
+    .map(({ table, column }) => `SELECT ${quoteLiteral(table)} AS table_name, strftime(${quoteIdent(column)}, '%Y-%m-%d') AS as_of FROM ${PICKS_TABLE} WHERE ${quoteIdent(column)} IS NOT NULL`)
+    .join(' UNION ');
+}
+
+/**
+ * Step two: `SELECT entity_row, user_id, event_timestamp, <features…>, <view>__as_of…,
+ * churn_label, churn_label__as_of` from the picks, reading each user's row of the picked
+ * snapshot by an equi-join on (user_id, as_of) over `snapshots` (the picked entries of the
+ * manifest). A snapshot holds a table's whole state at its as_of, so this is "the newest
+ * snapshot at or before t"; it is also far cheaper than an ASOF JOIN over every snapshot
+ * row. No pick, or a user absent from the picked snapshot, gives NULL features.
+ */
+export function pointInTimeSql(layout: WarehouseLayout, snapshots: readonly SnapshotEntry[], views: readonly PointInTimeView[], label: LabelRule): string {
   const select = ['p."entity_row"', 'p."user_id"', 'p."event_timestamp"'];
   const matches: string[] = [];
   const joins: string[] = [];
   /** The user's row of the picked snapshot (an inner join: the entity rows are the small, hashed side), then kept per entity row. */
   const joinPicked = (alias: string, source: string, pick: string) => {
-    matches.push(`${alias} AS (SELECT p."entity_row", s.* FROM p JOIN ${source} AS s ON s."user_id" = p."user_id" AND s."as_of" = p.${pick})`);
+    matches.push(`${alias} AS (SELECT p."entity_row", s.* FROM ${PICKS_TABLE} AS p JOIN ${source} AS s ON s."user_id" = p."user_id" AND s."as_of" = p.${quoteIdent(pick)})`);
     joins.push(`LEFT JOIN ${alias} USING ("entity_row")`);
   };
   views.forEach((selected, index) => {
-    const [dates, alias, pick] = [`d${index}`, `v${index}`, `"pick_${index}"`];
-    const fresh = selected.ttlSeconds === null ? 'true' : `${dates}."as_of" >= e."event_timestamp" - to_seconds($ttl_${index})`;
-    pickJoins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, selected.view.table)} AS ${dates} ON e."event_timestamp" >= ${dates}."as_of"`);
-    picks.push(`CASE WHEN ${fresh} THEN ${dates}."as_of" END AS ${pick}`);
-    const source = snapshotSourceSql(layout, manifest, selected.view.table, selected.features.map((feature) => feature.column));
-    joinPicked(alias, source, pick);
+    const alias = `v${index}`;
+    joinPicked(alias, snapshotSourceSql(layout, snapshots, selected.view.table, selected.features.map((feature) => feature.column)), pickColumn(index));
     select.push(...selected.features.map((feature) => `${alias}.${quoteIdent(feature.column)} AS ${quoteIdent(feature.output)}`));
     select.push(`${alias}."as_of" AS ${quoteIdent(sourceAsOfColumn(selected.view))}`);
   });
@@ -80,17 +111,10 @@ export function pointInTimeSql(layout: WarehouseLayout, manifest: readonly Snaps
   if (label.from === 'entities') {
     select.push(`p.${labelColumn}`, `NULL::DATE AS ${quoteIdent(LABEL_AS_OF)}`);
   } else {
-    // ASOF with >= finds the newest as_of at or before the row; with < the oldest after it.
-    const comparison = label.horizon === 0 ? '>=' : '<';
-    pickJoins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, LABEL.table)} AS dl ON e."event_timestamp" ${comparison} dl."as_of"`);
-    picks.push('dl."as_of" AS "pick_label"');
-    const source = snapshotSourceSql(layout, manifest, LABEL.table, [LABEL.column]);
-    joinPicked('l', source, '"pick_label"');
+    joinPicked('l', snapshotSourceSql(layout, snapshots, LABEL.table, [LABEL.column]), LABEL_PICK);
     select.push(`l.${labelColumn}`, `l."as_of" AS ${quoteIdent(LABEL_AS_OF)}`);
   }
-  return `WITH p AS MATERIALIZED (SELECT ${picks.join(', ')} FROM ${ENTITY_TABLE} AS e ${pickJoins.join(' ')}),
-${matches.join(',\n')}
-SELECT ${select.join(',\n       ')}\nFROM p\n${joins.join('\n')}`;
+  return `WITH ${matches.join(',\n')}\nSELECT ${select.join(',\n       ')}\nFROM ${PICKS_TABLE} AS p\n${joins.join('\n')}`;
 }
 
 /** The bound ttls of `pointInTimeSql`. */
