@@ -16,6 +16,7 @@ import { CONTRACT, exportColumns } from '../src/contract/tables';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
 import { DEFAULT_SEED, generateMonths } from '../src/seeds/generate';
 import { cleanUpMeasuring, measureNode, rssSource } from './measure';
+import { measureTrainingSets, trainingSetReport, type TrainingSetSample } from './training-set';
 import { formatMedianSeconds, formatMiB, formatRatio, formatSeconds, renderTable, stats, type Row } from './table';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -285,6 +286,7 @@ interface Results {
   readonly cli_startup_ms: readonly number[];
   readonly floors: readonly FloorSample[];
   readonly ingests: readonly IngestSample[];
+  readonly training_sets: readonly TrainingSetSample[];
 }
 
 function report(results: Results, options: Options, months: readonly Month[], real: Month | undefined): string {
@@ -369,6 +371,11 @@ function report(results: Results, options: Options, months: readonly Month[], re
       check(`${last.month.name} / month_001 (series)`, beyond(lastSamples).median / second, TARGETS.month12VsMonth2, (x) => x.toFixed(2), [...lastSamples, ...samplesOf('generated', series[1])]);
     }
   }
+  if (results.training_sets.length > 0) {
+    const training = trainingSetReport(results.training_sets, options.months, startup);
+    sections.push(training.table);
+    checks.push(...training.checks);
+  }
   const peak = Math.max(...results.ingests.map((sample) => sample.peak_rss_mib));
   check('peak RSS of any ingest', peak, TARGETS.peakRssMiB, (mib) => `${Math.round(mib)} MiB`);
 
@@ -411,6 +418,15 @@ async function main(): Promise<void> {
   const cliStartup = Array.from({ length: 2 * smallRuns }, () => measureNode([CLI, '--help'], { cwd: ROOT }).wallMs);
   log('floor and ingest (generated months)');
   const generated = await measureRuns(options, months, options.runs, 'generated');
+  log(`training set over the ${months.length} generated months`);
+  const engineSettings = resolveSettings({ threads: options.threads, memoryLimit: options.memoryLimit });
+  const trainingSets = await measureTrainingSets(CLI, path.join(options.out, 'warehouse-generated'), options.out, {
+    rows: options.users,
+    runs: options.runs,
+    engineOptions: { threads: engineSettings.threads, memoryLimit: engineSettings.memoryLimit },
+    engineFlags: engineFlags(options),
+    log,
+  });
   log(real ? 'floor and ingest (real month)' : `${path.join(REAL_SEEDS, REAL_MONTH)} not found: no real-month line`);
   const measuredReal = real ? await measureRuns(options, [real], smallRuns, 'real') : { floors: [], ingests: [] };
 
@@ -429,6 +445,7 @@ async function main(): Promise<void> {
     cli_startup_ms: cliStartup,
     floors: [...generated.floors, ...measuredReal.floors],
     ingests: [...generated.ingests, ...measuredReal.ingests],
+    training_sets: trainingSets,
   };
   const resultsDir = path.join(options.out, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
@@ -436,7 +453,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(resultsDir, `${String(results.meta.date).replace(/[:.]/g, '-')}.json`), json);
   fs.writeFileSync(path.join(resultsDir, 'latest.json'), json);
   process.stdout.write(`${report(results, options, months, real)}\n\nraw measurements: ${path.join(resultsDir, 'latest.json')}\n`);
-  if (results.ingests.some((sample) => !sample.ok)) process.exitCode = 1;
+  if (results.ingests.some((sample) => !sample.ok) || results.training_sets.some((sample) => !sample.ok)) process.exitCode = 1;
 }
 
 main()

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The command line (SPEC §2). Parses arguments, calls the flow or a reader, prints, and
 // maps errors onto exit codes. Summaries go to stdout, logs and errors to stderr.
+import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describeSettings, resolveSettings, type SettingFlags, type Settings } from './config';
 import { backfill } from './flow/backfill';
@@ -16,6 +17,7 @@ import { verifySnapshots } from './snapshot/verify';
 import { listRuns, showRun } from './record/history';
 import { CONTRACT } from './contract/tables';
 import { runPageText, runSummaryText, runsText, snapshotsText } from './views';
+import { buildTrainingSet, type TrainingSummary } from './training';
 import { warehouseLayout } from './warehouse/layout';
 
 function settingsOf(command: Command): Settings {
@@ -184,8 +186,9 @@ export function buildProgram(): Command {
     .description('read-only SQL over live tables (users, …), snapshots.<table> views and meta.* tables')
     .option('--format <format>', 'table | csv | json | arrow (default table; json with --json)')
     .option('--decimals-as-strings', 'json: DECIMAL values as exact strings ("29.85") instead of numbers')
+    .option('--as-of <date>', 'time travel: each table name reads its snapshot at the newest as_of <= date')
     .option('--out <file>', 'write the result to a file instead, format by extension: .csv, .json, .parquet, .arrow (never inside the warehouse)')
-    .action(async (sql: string, options: { format?: string; decimalsAsStrings?: boolean; out?: string }, command: Command) => {
+    .action(async (sql: string, options: { format?: string; decimalsAsStrings?: boolean; out?: string; asOf?: string }, command: Command) => {
       const settings = settingsOf(command);
       const format = (options.format ?? (settings.json ? 'json' : 'table')) as OutputFormat;
       if (!OUTPUT_FORMATS.includes(format)) throw new InvocationError(`--format ${format}: expected ${OUTPUT_FORMATS.join(', ')}`);
@@ -195,7 +198,8 @@ export function buildProgram(): Command {
       }
       const layout = warehouseLayout(settings.warehouseDir);
       const out = options.out === undefined ? undefined : resolveOutput(layout, options.out);
-      const engine = await openQueryEngine(layout, out);
+      const asOf = options.asOf === undefined ? undefined : parseAsOf(options.asOf);
+      const engine = await openQueryEngine(layout, { out, asOf });
       try {
         if (out) {
           const rows = await engine.export(sql);
@@ -218,7 +222,62 @@ export function buildProgram(): Command {
       process.stdout.write(`rebuilt ${summary.database} from ${summary.partitions} snapshot partitions of ${summary.runs.length} runs\n`);
     });
 
+  program
+    .command('training-set')
+    .description('point-in-time join of snapshot features and labels (no value from after a row\'s event_timestamp)')
+    .option('--as-of <date>', 'one row per user of the labels snapshot at that as_of')
+    .option('--entities <file>', 'CSV or Parquet with user_id, event_timestamp (optional churn_label)')
+    .option('--features <list>', 'view.column or view.* items, comma-separated (default: the four default views)')
+    .option('--full-names', 'name feature columns view__column')
+    .option('--ttl <duration>', 'oldest snapshot a value may come from, e.g. 90d, 2w, 12h (default: each view\'s ttl)')
+    .option('--label-horizon <n>', '0: label frozen at the features\' as_of (default); 1: the next frozen month\'s label')
+    .option('--with-source-as-of', 'add <view>__as_of columns: the snapshot each value came from')
+    .option('--out <file>', '.parquet, .csv or .arrow (default: a table on stdout)')
+    .action(async (options: TrainingSetFlags, command: Command) => {
+      const settings = settingsOf(command);
+      if ((options.asOf === undefined) === (options.entities === undefined)) throw new InvocationError('training-set: give exactly one of --as-of DATE or --entities FILE');
+      if (settings.json && options.out === undefined) throw new InvocationError('training-set --json: give --out FILE (stdout carries the summary)');
+      if (options.labelHorizon !== undefined && !/^[0-9]+$/.test(options.labelHorizon)) throw new InvocationError(`--label-horizon ${options.labelHorizon}: expected 0 or 1`);
+      const { summary, rows } = await buildTrainingSet(
+        warehouseLayout(settings.warehouseDir),
+        {
+          entities: options.asOf !== undefined ? { asOf: parseAsOf(options.asOf) } : { file: path.resolve(options.entities!) },
+          features: options.features,
+          fullNames: options.fullNames,
+          ttl: options.ttl,
+          labelHorizon: options.labelHorizon === undefined ? undefined : Number(options.labelHorizon),
+          withSourceAsOf: options.withSourceAsOf,
+          out: options.out,
+        },
+      );
+      if (rows) process.stdout.write(await formatResult(rows, 'table'));
+      if (settings.json) printJson(summary);
+      else process.stderr.write(describeTrainingSet(summary));
+    });
+
   return program;
+}
+
+interface TrainingSetFlags {
+  readonly asOf?: string;
+  readonly entities?: string;
+  readonly features?: string;
+  readonly fullNames?: boolean;
+  readonly ttl?: string;
+  readonly labelHorizon?: string;
+  readonly withSourceAsOf?: boolean;
+  readonly out?: string;
+}
+
+function describeTrainingSet(summary: TrainingSummary): string {
+  const missing = Object.entries(summary.rows_missing_features).map(([view, rows]) => `  ${view.padEnd(22)} ${rows} rows without features`);
+  const labels = { entities: 'from the entity file', same_as_of: 'frozen at the features\' as_of', next_as_of: 'from the next frozen month' }[summary.label];
+  return [
+    `training set: ${summary.rows} rows from ${summary.entities}${summary.out ? ` → ${summary.out}` : ''}`,
+    `  labels ${labels}${summary.labels_left_out > 0 ? `; ${summary.labels_left_out} rows left out (their next month is not frozen)` : ''}${summary.rows_without_label > 0 ? `; ${summary.rows_without_label} rows without a label` : ''}`,
+    `  feature values from snapshots ${summary.source_as_of.min ?? '-'} … ${summary.source_as_of.max ?? '-'}`,
+    ...missing,
+  ].join('\n') + '\n';
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -21,6 +21,7 @@ import { openEngine, quoteIdent, quoteLiteral, type Engine, type ResultColumn } 
 import { InvocationError, RefusedError } from '../errors';
 import { readManifest, snapshotColumnsSql, type SnapshotEntry } from '../snapshot';
 import { attachWarehouse } from '../warehouse/catalog';
+import { partitionsAsOf } from './time-travel';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { refuseLostDatabase } from '../warehouse/recover';
 
@@ -70,23 +71,31 @@ export interface QueryEngine {
   close(): void;
 }
 
-/** A sealed reader whose search path resolves live tables, meta.* and snapshots.<table> views. */
-export async function openQueryEngine(layout: WarehouseLayout, out?: OutputTarget): Promise<QueryEngine> {
+export interface QueryOptions {
+  /** Where `--out` writes; none: results are returned. */
+  readonly out?: OutputTarget;
+  /** Time travel: table names resolve to their snapshots at the newest as_of <= this date instead of live tables. */
+  readonly asOf?: string;
+}
+
+/** A sealed reader whose search path resolves live tables (or their snapshots at `asOf`), meta.* and snapshots.<table> views. */
+export async function openQueryEngine(layout: WarehouseLayout, { out, asOf }: QueryOptions = {}): Promise<QueryEngine> {
   const reader = await openReader(layout);
   const manifest = await readManifest(reader).finally(() => reader.close());
+  const boundAsOf = asOf === undefined ? undefined : partitionsAsOf(manifest, asOf);
   const present = manifest.filter((entry) => fs.existsSync(path.join(layout.root, entry.path)));
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamflow-query-'));
   const viewsDatabase = path.join(workDir, 'views.duckdb');
   const removeWorkDir = () => fs.rmSync(workDir, { recursive: true, force: true });
   let engine: Engine | undefined;
   try {
-    await writeViews(viewsDatabase, layout, manifest);
+    await writeViews(viewsDatabase, layout, manifest, boundAsOf);
     engine = await openEngine({ readOnlyDatabase: viewsDatabase });
     await attachWarehouse(engine, layout, 'read_only');
     const allowed = [...present.map((entry) => path.join(layout.root, entry.path)), ...(out && out.format !== 'arrow' ? [out.file] : [])];
     await engine.run(`SET allowed_paths = [${allowed.map(quoteLiteral).join(', ')}]`);
     await engine.run('SET enable_external_access = false');
-    await engine.run("SET search_path = 'wh.main,wh.meta,views.snapshots'");
+    await engine.run(`SET search_path = '${boundAsOf ? 'views.as_of' : 'wh.main'},wh.meta,views.snapshots'`);
     await engine.run('SET lock_configuration = true');
   } catch (error) {
     engine?.close();
@@ -119,16 +128,26 @@ export async function openQueryEngine(layout: WarehouseLayout, out?: OutputTarge
 /**
  * The views, written into their own small database: live tables need no file, and a
  * snapshot table is read over the files the manifest names. A frozen file that is gone
- * leaves every other query working; one that reads its partition fails naming it.
+ * leaves every other query working; one that reads its partition fails naming it. With
+ * time travel, `as_of.<table>` reads the one partition bound to the table.
  */
-async function writeViews(database: string, layout: WarehouseLayout, manifest: readonly SnapshotEntry[]): Promise<void> {
+async function writeViews(
+  database: string,
+  layout: WarehouseLayout,
+  manifest: readonly SnapshotEntry[],
+  boundAsOf: ReadonlyMap<string, SnapshotEntry> | undefined,
+): Promise<void> {
   const engine = await openEngine();
   try {
     await engine.run(`ATTACH ${quoteLiteral(database)} AS views`);
     await engine.run('CREATE SCHEMA views.snapshots');
+    if (boundAsOf) await engine.run('CREATE SCHEMA views.as_of');
     for (const table of CONTRACT) {
       const entries = manifest.filter((entry) => entry.table_name === table.name);
       await engine.run(`CREATE VIEW views.snapshots.${quoteIdent(table.name)} AS ${snapshotViewSql(layout, table, entries)}`);
+      if (!boundAsOf) continue;
+      const bound = boundAsOf.get(table.name);
+      await engine.run(`CREATE VIEW views.as_of.${quoteIdent(table.name)} AS ${snapshotViewSql(layout, table, bound ? [bound] : [])}`);
     }
     await engine.run('DETACH views');
   } finally {

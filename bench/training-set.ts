@@ -1,0 +1,114 @@
+// The training-set step of the bench (issue 12): `streamflow training-set` for one entity
+// row per user, event times spread over every frozen month, against the DuckDB floor of
+// reading the snapshot columns it needs once (count of every column over every file of the
+// default views' tables and labels, engine open and close included).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FEATURE_VIEWS, LABEL } from '../src/contract/features';
+import type { TableName } from '../src/contract/tables';
+import { openEngine, quoteIdent, quoteLiteral, type EngineOptions } from '../src/engine/duckdb';
+import { measureNode } from './measure';
+import { formatMiB, formatRatio, formatSeconds, renderTable, stats, type Row } from './table';
+
+export const TRAINING_TARGETS = { vsFloor: 3.0, peakRssMiB: 2048 };
+
+export interface TrainingSetSample {
+  readonly run: number;
+  readonly entity_rows: number;
+  readonly floor_ms: number;
+  readonly wall_ms: number;
+  readonly peak_rss_mib: number;
+  readonly ok: boolean;
+  readonly error: string | null;
+}
+
+/** Snapshot files of a table in the warehouse (all committed: the bench's ingests have finished). */
+function snapshotFiles(warehouse: string, table: string): string[] {
+  const dir = path.join(warehouse, 'snapshots', table);
+  return fs.readdirSync(dir).sort().map((partition) => path.join(dir, partition, 'data_0.parquet'));
+}
+
+const fileList = (files: readonly string[]) => `[${files.map(quoteLiteral).join(', ')}]`;
+
+/** The columns a default training set reads, per table. */
+function columnsRead(): Map<TableName, string[]> {
+  const read = new Map<TableName, string[]>([[LABEL.table, [LABEL.column]]]);
+  for (const view of FEATURE_VIEWS.filter((candidate) => candidate.default)) read.set(view.table, [...(read.get(view.table) ?? []), ...view.features]);
+  return read;
+}
+
+/** One entity row per user of the newest users snapshot (at most `rows`), event time a hashed day between the first and last as_of. */
+async function writeEntities(warehouse: string, file: string, rows: number, engineOptions: EngineOptions): Promise<number> {
+  const users = snapshotFiles(warehouse, 'users');
+  const asOf = (partition: string) => path.basename(path.dirname(partition)).replace('as_of=', '');
+  const engine = await openEngine(engineOptions);
+  try {
+    await engine.run(
+      `COPY (SELECT "user_id", DATE '${asOf(users[0])}' + CAST(hash("user_id") % (DATE '${asOf(users.at(-1)!)}' - DATE '${asOf(users[0])}' + 1) AS INTEGER) AS event_timestamp
+             FROM read_parquet(${quoteLiteral(users.at(-1)!)}) ORDER BY hash("user_id"), "user_id" LIMIT ${rows})
+       TO ${quoteLiteral(file)} (FORMAT parquet)`,
+    );
+    const [{ n }] = await engine.rows<{ n: number }>(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(file)})`);
+    return n;
+  } finally {
+    engine.close();
+  }
+}
+
+async function measureFloor(warehouse: string, engineOptions: EngineOptions): Promise<number> {
+  const started = performance.now();
+  const engine = await openEngine(engineOptions);
+  try {
+    for (const [table, columns] of columnsRead()) {
+      const counts = ['user_id', ...columns, 'as_of'].map((column) => `count(${quoteIdent(column)})`);
+      await engine.rows(`SELECT ${counts.join(', ')} FROM read_parquet(${fileList(snapshotFiles(warehouse, table))})`);
+    }
+  } finally {
+    engine.close();
+  }
+  return performance.now() - started;
+}
+
+/** Each run: the floor, then the bin's training-set as a child process (Parquet out). */
+export async function measureTrainingSets(
+  cli: string,
+  warehouse: string,
+  out: string,
+  { rows, runs, engineOptions, engineFlags, log }: { rows: number; runs: number; engineOptions: EngineOptions; engineFlags: readonly string[]; log: (message: string) => void },
+): Promise<TrainingSetSample[]> {
+  const entities = path.join(out, 'training-entities.parquet');
+  const entityRows = await writeEntities(warehouse, entities, rows, engineOptions);
+  const samples: TrainingSetSample[] = [];
+  for (let run = 1; run <= runs; run++) {
+    const floor = await measureFloor(warehouse, engineOptions);
+    const target = path.join(out, 'training-set.parquet');
+    const measured = measureNode([cli, '--json', '--quiet', '--warehouse', warehouse, ...engineFlags, 'training-set', '--entities', entities, '--out', target]);
+    const ok = measured.exitCode === 0;
+    if (!ok) log(`training-set exited ${measured.exitCode}:\n${measured.stderr.trim()}`);
+    log(`  training-set run ${run}: ${entityRows} entity rows, ${(measured.wallMs / 1000).toFixed(3)} s, floor ${(floor / 1000).toFixed(3)} s, ${Math.round(measured.rssMiB)} MiB`);
+    samples.push({ run, entity_rows: entityRows, floor_ms: floor, wall_ms: measured.wallMs, peak_rss_mib: measured.rssMiB, ok, error: ok ? null : measured.stderr.trim().split('\n').slice(-12).join('\n') });
+  }
+  return samples;
+}
+
+/** The section of the report and its target lines; seconds beyond Node start-up, as for ingests. */
+export function trainingSetReport(samples: readonly TrainingSetSample[], months: number, startupMs: number): { table: string; checks: string[] } {
+  const floor = stats(samples.map((sample) => sample.floor_ms));
+  const beyond = stats(samples.map((sample) => sample.wall_ms - startupMs));
+  const rss = stats(samples.map((sample) => sample.peak_rss_mib));
+  const ratio = beyond.median / floor.median;
+  const failed = samples.some((sample) => !sample.ok);
+  const rows: Row[] = [
+    { section: `training set: ${samples[0].entity_rows.toLocaleString('en')} entity rows over ${months} monthly snapshots, default views` },
+    ['floor: read the snapshot columns once', '', formatSeconds(floor), formatRatio(1), ''],
+    ['training-set --entities … --out .parquet', failed ? 'FAILED' : 'ok', formatSeconds(beyond), formatRatio(ratio), formatMiB(rss)],
+  ];
+  const check = (label: string, ok: boolean, text: string) => `  ${failed ? 'MISS' : ok ? 'ok  ' : 'MISS'} ${label}: ${failed ? 'a run failed' : text}`;
+  return {
+    table: renderTable(['step', 'status', 'seconds: median [min–max]', '× floor', 'peak RSS MiB'], rows),
+    checks: [
+      check('training set / floor', ratio <= TRAINING_TARGETS.vsFloor, `${ratio.toFixed(2)} (target ≤ ${TRAINING_TARGETS.vsFloor.toFixed(2)})`),
+      check('training set peak RSS', rss.max < TRAINING_TARGETS.peakRssMiB, `${Math.round(rss.max)} MiB (target < ${TRAINING_TARGETS.peakRssMiB} MiB)`),
+    ],
+  };
+}

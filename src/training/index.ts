@@ -1,0 +1,171 @@
+// training-set: the point-in-time join of snapshot features and labels for a set of entity
+// rows, written to Parquet, CSV or Arrow (or returned for printing), with a leakage check
+// and a summary. Reads the warehouse read-only; writes only its output file, by rename.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LABEL } from '../contract/features';
+import { arrowIpc } from '../engine/arrow';
+import { quoteIdent, quoteLiteral, type Engine, type ResultColumn } from '../engine/duckdb';
+import { InvocationError } from '../errors';
+import { openReader } from '../query';
+import { readManifest } from '../snapshot';
+import type { WarehouseLayout } from '../warehouse/layout';
+import { loadEntities, type EntitySource } from './entities';
+import { LABEL_AS_OF, PICKS_TABLE, pickedSnapshotsSql, picksSql, pointInTimeParams, pointInTimeSql, type LabelRule, type PointInTimeView } from './point-in-time';
+import { ENTITY_COLUMNS, selectFeatures, sourceAsOfColumn } from './select';
+import { parseTtl } from './ttl';
+
+export type TrainingFormat = 'parquet' | 'csv' | 'arrow';
+
+export interface TrainingRequest {
+  readonly entities: EntitySource;
+  /** `view.column,view.*,…`; default: the default views. */
+  readonly features?: string;
+  readonly fullNames?: boolean;
+  /** Overrides every selected view's ttl, e.g. `10d`. */
+  readonly ttl?: string;
+  /** 1: the label of the next frozen month; default 0, the month of the features. */
+  readonly labelHorizon?: number;
+  readonly withSourceAsOf?: boolean;
+  /** .parquet, .csv or .arrow; undefined: the rows are returned. */
+  readonly out?: string;
+}
+
+export interface TrainingSummary {
+  readonly schema_version: '1.0';
+  readonly entities: string;
+  /** Rows in the training set. */
+  readonly rows: number;
+  /** --as-of rows dropped because their label-horizon month is not frozen yet. */
+  readonly labels_left_out: number;
+  /** --entities rows kept with a NULL label (no labels snapshot for them). */
+  readonly rows_without_label: number;
+  /** `entities` (the file's churn_label), `same_as_of` or `next_as_of`. */
+  readonly label: 'entities' | 'same_as_of' | 'next_as_of';
+  /** Per view: rows with no snapshot at or before the row within the ttl (all its features NULL). */
+  readonly rows_missing_features: Record<string, number>;
+  /** Oldest and newest snapshot as_of any feature value came from (null: none). */
+  readonly source_as_of: { readonly min: string | null; readonly max: string | null };
+  readonly columns: readonly string[];
+  readonly out: string | null;
+}
+
+export interface TrainingResult {
+  readonly summary: TrainingSummary;
+  /** The rows, column by column, when no --out file was asked for. */
+  readonly rows?: ResultColumn[];
+}
+
+/** The output format an --out path asks for; its folder must exist (nothing is created). */
+export function outputFormat(out: string): TrainingFormat {
+  const extension = path.extname(out).toLowerCase().slice(1);
+  if (extension !== 'parquet' && extension !== 'csv' && extension !== 'arrow') {
+    throw new InvocationError(`--out ${out}: expected a .parquet, .csv or .arrow file`);
+  }
+  const folder = path.dirname(path.resolve(out));
+  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new InvocationError(`--out ${out}: folder ${folder} does not exist`);
+  return extension;
+}
+
+function labelRule(request: TrainingRequest, labelled: boolean): LabelRule {
+  if (request.labelHorizon !== undefined && request.labelHorizon !== 0 && request.labelHorizon !== 1) {
+    throw new InvocationError(`--label-horizon ${request.labelHorizon}: expected 0 (the features' month) or 1 (the next frozen month)`);
+  }
+  if (labelled && request.labelHorizon !== undefined) {
+    throw new InvocationError(`--label-horizon: the entity file carries its own ${LABEL.column}; drop the column or the flag`);
+  }
+  return labelled ? { from: 'entities' } : { from: 'snapshot', horizon: request.labelHorizon === 1 ? 1 : 0 };
+}
+
+/** Thrown when a feature value comes from a snapshot after its row's event_timestamp: a bug in the join, never a user error. */
+export class LeakageError extends Error {}
+
+/** Fails loudly if any row of `table` holds a view value frozen after the row's event_timestamp. */
+export async function assertNoLeakage(engine: Engine, table: string, views: readonly PointInTimeView[]): Promise<void> {
+  for (const { view } of views) {
+    const asOf = quoteIdent(sourceAsOfColumn(view));
+    const [found] = await engine.rows<{ count: number; sample: string | null }>(
+      `SELECT count(*) AS count, min("user_id" || ' at ' || "event_timestamp"::VARCHAR || ' got ' || ${asOf}::VARCHAR) AS sample
+       FROM ${quoteIdent(table)} WHERE ${asOf} > "event_timestamp"`,
+    );
+    if (found.count > 0) {
+      throw new LeakageError(`leakage: ${found.count} rows of view ${view.name} carry values frozen after their event_timestamp (e.g. ${found.sample}); nothing written`);
+    }
+  }
+}
+
+/** Writes `sql`'s rows to `out` through a temporary file in the same folder, renamed into place. */
+async function writeOutput(engine: Engine, sql: string, out: string, format: TrainingFormat): Promise<void> {
+  const target = path.resolve(out);
+  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+  try {
+    if (format === 'arrow') fs.writeFileSync(temporary, await arrowIpc(await engine.columns(sql)));
+    else {
+      const options = format === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT parquet, COMPRESSION zstd';
+      await engine.run(`COPY (${sql}) TO ${quoteLiteral(temporary)} (${options})`);
+    }
+    fs.renameSync(temporary, target);
+  } finally {
+    fs.rmSync(temporary, { force: true });
+  }
+}
+
+export async function buildTrainingSet(layout: WarehouseLayout, request: TrainingRequest): Promise<TrainingResult> {
+  const format = request.out === undefined ? undefined : outputFormat(request.out);
+  const ttlOverride = request.ttl === undefined ? undefined : parseTtl(request.ttl);
+  const views: PointInTimeView[] = selectFeatures(request.features, { fullNames: request.fullNames }).map((selected) => ({
+    ...selected,
+    ttlSeconds: ttlOverride ?? (selected.view.ttl === null ? null : parseTtl(selected.view.ttl, `feature view ${selected.view.name} ttl`)),
+  }));
+  // The same read-only opener as `query`: the warehouse attached READ_ONLY, never created.
+  const engine = await openReader(layout);
+  try {
+    const manifest = await readManifest(engine);
+    const entities = await loadEntities(engine, layout, manifest, request.entities);
+    const label = labelRule(request, entities.labelled);
+    await engine.run(`CREATE TABLE ${PICKS_TABLE} AS ${picksSql(manifest, views, label)}`, pointInTimeParams(views));
+    const picked = new Set((await engine.rows<{ table_name: string; as_of: string }>(pickedSnapshotsSql(views, label))).map((row) => `${row.table_name}/${row.as_of}`));
+    const snapshots = manifest.filter((entry) => picked.has(`${entry.table_name}/${entry.as_of}`));
+    await engine.run(`CREATE TABLE training_rows AS ${pointInTimeSql(layout, snapshots, views, label)}`);
+    await assertNoLeakage(engine, 'training_rows', views);
+
+    const labelColumn = quoteIdent(LABEL.column);
+    // --as-of rows are the labels snapshot's users: one whose label month is not frozen has no label and is left out.
+    const [{ left_out }] = await engine.rows<{ left_out: number }>(`SELECT count(*) AS left_out FROM training_rows WHERE ${labelColumn} IS NULL`);
+    if ('asOf' in request.entities) await engine.run(`DELETE FROM training_rows WHERE ${labelColumn} IS NULL`);
+
+    const asOfColumns = views.map(({ view }) => quoteIdent(sourceAsOfColumn(view)));
+    const [stats] = await engine.rows<Record<string, number | string | null>>(
+      `SELECT count(*) AS rows,
+              ${views.map(({ view }, index) => `count(*) FILTER (WHERE ${asOfColumns[index]} IS NULL) AS ${quoteIdent(view.name)}`).join(', ')},
+              strftime(min(least(${asOfColumns.join(', ')})), '%Y-%m-%d') AS source_min,
+              strftime(max(greatest(${asOfColumns.join(', ')})), '%Y-%m-%d') AS source_max
+       FROM training_rows`,
+    );
+    const columns = [
+      ...ENTITY_COLUMNS,
+      ...views.flatMap(({ features }) => features.map((feature) => feature.output)),
+      ...(request.withSourceAsOf ? views.map(({ view }) => sourceAsOfColumn(view)) : []),
+      LABEL.column,
+      ...(request.withSourceAsOf && label.from === 'snapshot' ? [LABEL_AS_OF] : []),
+    ];
+    const outputSql = `SELECT ${columns.map(quoteIdent).join(', ')} FROM training_rows ORDER BY "entity_row"`;
+    const summary: TrainingSummary = {
+      schema_version: '1.0',
+      entities: 'asOf' in request.entities ? `labels snapshot as_of ${request.entities.asOf}` : request.entities.file,
+      rows: Number(stats.rows),
+      labels_left_out: 'asOf' in request.entities ? left_out : 0,
+      rows_without_label: 'asOf' in request.entities ? 0 : left_out,
+      label: label.from === 'entities' ? 'entities' : label.horizon === 0 ? 'same_as_of' : 'next_as_of',
+      rows_missing_features: Object.fromEntries(views.map(({ view }) => [view.name, Number(stats[view.name])])),
+      source_as_of: { min: stats.source_min as string | null, max: stats.source_max as string | null },
+      columns,
+      out: request.out === undefined ? null : path.resolve(request.out),
+    };
+    if (request.out === undefined || format === undefined) return { summary, rows: await engine.columns(outputSql) };
+    await writeOutput(engine, outputSql, request.out, format);
+    return { summary };
+  } finally {
+    engine.close();
+  }
+}

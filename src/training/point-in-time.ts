@@ -1,0 +1,127 @@
+// The point-in-time join in two SQL statements: each entity row picks, per selected view,
+// the newest snapshot of the view's table at or before its event_timestamp (within the
+// view's ttl), and the label's snapshot by the chosen rule; then the user's row of each
+// picked snapshot is read. Built from the manifest's dates and files, so a partition no
+// run committed is never read, and only the picked files are.
+import * as path from 'node:path';
+import { LABEL } from '../contract/features';
+import { tableSpec, type TableName } from '../contract/tables';
+import { quoteIdent, quoteLiteral } from '../engine/duckdb';
+import type { SnapshotEntry } from '../snapshot';
+import type { WarehouseLayout } from '../warehouse/layout';
+import { ENTITY_TABLE } from './entities';
+import { sourceAsOfColumn, type SelectedView } from './select';
+
+/**
+ * Where each row's label comes from. `entities`: the entity file's own churn_label.
+ * `snapshot` with horizon 0: the labels snapshot the features are read at (newest as_of <=
+ * event_timestamp); horizon 1: the first labels snapshot after the event_timestamp.
+ */
+export type LabelRule = { readonly from: 'entities' } | { readonly from: 'snapshot'; readonly horizon: 0 | 1 };
+
+export interface PointInTimeView extends SelectedView {
+  /** Seconds; null: any older snapshot will do. */
+  readonly ttlSeconds: number | null;
+}
+
+/** The label's source as_of (null when the label came from the entity file). */
+export const LABEL_AS_OF = `${LABEL.column}__as_of`;
+
+/** A table's snapshots (user_id, `columns`, as_of) as the manifest lists them; an empty typed relation when none is frozen. */
+function snapshotSourceSql(layout: WarehouseLayout, manifest: readonly SnapshotEntry[], table: TableName, columns: readonly string[]): string {
+  const spec = tableSpec(table);
+  const typed = ['user_id', ...columns].map((name) => {
+    const column = spec.columns.find((candidate) => candidate.name === name)!;
+    return { name: quoteIdent(name), type: column.type };
+  });
+  const files = manifest.filter((entry) => entry.table_name === table).map((entry) => quoteLiteral(path.join(layout.root, entry.path)));
+  if (files.length === 0) return `(SELECT ${typed.map((column) => `NULL::${column.type} AS ${column.name}`).join(', ')}, NULL::DATE AS "as_of" WHERE false)`;
+  return `(SELECT ${typed.map((column) => column.name).join(', ')}, "as_of" FROM read_parquet([${files.join(', ')}]))`;
+}
+
+/** The as_of dates a table is frozen at, as a one-column relation. */
+function frozenDatesSql(manifest: readonly SnapshotEntry[], table: TableName): string {
+  const dates = manifest.filter((entry) => entry.table_name === table).map((entry) => `DATE ${quoteLiteral(entry.as_of)}`);
+  return `(SELECT unnest([${dates.join(', ')}]::DATE[]) AS "as_of")`;
+}
+
+/** The table the first step writes: entity rows plus, per view and for the label, the snapshot date picked. */
+export const PICKS_TABLE = 'picks';
+
+const pickColumn = (index: number) => `pick_${index}`;
+const LABEL_PICK = 'pick_label';
+
+/**
+ * Step one: `SELECT entity_rows.*, pick_<i>…, pick_label`. Each row picks, per view, the
+ * newest as_of the view's table is frozen at that is <= its event_timestamp (an ASOF JOIN
+ * with the frozen dates, a dozen rows), NULL when older than the ttl (parameter
+ * `$ttl_<i>`, seconds; see `pointInTimeParams`); and the label's date by the label rule.
+ */
+export function picksSql(manifest: readonly SnapshotEntry[], views: readonly PointInTimeView[], label: LabelRule): string {
+  const picks = ['e.*'];
+  const joins: string[] = [];
+  views.forEach((selected, index) => {
+    const dates = `d${index}`;
+    const fresh = selected.ttlSeconds === null ? 'true' : `${dates}."as_of" >= e."event_timestamp" - to_seconds($ttl_${index})`;
+    joins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, selected.view.table)} AS ${dates} ON e."event_timestamp" >= ${dates}."as_of"`);
+    picks.push(`CASE WHEN ${fresh} THEN ${dates}."as_of" END AS ${quoteIdent(pickColumn(index))}`);
+  });
+  if (label.from === 'snapshot') {
+    // ASOF with >= finds the newest as_of at or before the row; with < the oldest after it.
+    const comparison = label.horizon === 0 ? '>=' : '<';
+    joins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, LABEL.table)} AS dl ON e."event_timestamp" ${comparison} dl."as_of"`);
+    picks.push(`dl."as_of" AS ${quoteIdent(LABEL_PICK)}`);
+  }
+  return `SELECT ${picks.join(', ')} FROM ${ENTITY_TABLE} AS e ${joins.join(' ')}`;
+}
+
+/** `(table_name, as_of)` of every snapshot some row picked: only those files need reading (one of twelve for --as-of). */
+export function pickedSnapshotsSql(views: readonly PointInTimeView[], label: LabelRule): string {
+  const picked = views.map((selected, index) => ({ table: selected.view.table, column: pickColumn(index) }));
+  if (label.from === 'snapshot') picked.push({ table: LABEL.table, column: LABEL_PICK });
+  return picked
+    .map(({ table, column }) => `SELECT ${quoteLiteral(table)} AS table_name, strftime(${quoteIdent(column)}, '%Y-%m-%d') AS as_of FROM ${PICKS_TABLE} WHERE ${quoteIdent(column)} IS NOT NULL`)
+    .join(' UNION ');
+}
+
+/**
+ * Step two: `SELECT entity_row, user_id, event_timestamp, <features…>, <view>__as_of…,
+ * churn_label, churn_label__as_of` from the picks, reading each user's row of the picked
+ * snapshot by an equi-join on (user_id, as_of) over `snapshots` (the picked entries of the
+ * manifest). A snapshot holds a table's whole state at its as_of, so this is "the newest
+ * snapshot at or before t"; it is also far cheaper than an ASOF JOIN over every snapshot
+ * row. No pick, or a user absent from the picked snapshot, gives NULL features.
+ */
+export function pointInTimeSql(layout: WarehouseLayout, snapshots: readonly SnapshotEntry[], views: readonly PointInTimeView[], label: LabelRule): string {
+  const select = ['p."entity_row"', 'p."user_id"', 'p."event_timestamp"'];
+  const matches: string[] = [];
+  const joins: string[] = [];
+  /** The user's row of the picked snapshot (an inner join: the entity rows are the small, hashed side), then kept per entity row. */
+  const joinPicked = (alias: string, source: string, pick: string) => {
+    matches.push(`${alias} AS (SELECT p."entity_row", s.* FROM ${PICKS_TABLE} AS p JOIN ${source} AS s ON s."user_id" = p."user_id" AND s."as_of" = p.${quoteIdent(pick)})`);
+    joins.push(`LEFT JOIN ${alias} USING ("entity_row")`);
+  };
+  views.forEach((selected, index) => {
+    const alias = `v${index}`;
+    joinPicked(alias, snapshotSourceSql(layout, snapshots, selected.view.table, selected.features.map((feature) => feature.column)), pickColumn(index));
+    select.push(...selected.features.map((feature) => `${alias}.${quoteIdent(feature.column)} AS ${quoteIdent(feature.output)}`));
+    select.push(`${alias}."as_of" AS ${quoteIdent(sourceAsOfColumn(selected.view))}`);
+  });
+  const labelColumn = quoteIdent(LABEL.column);
+  if (label.from === 'entities') {
+    select.push(`p.${labelColumn}`, `NULL::DATE AS ${quoteIdent(LABEL_AS_OF)}`);
+  } else {
+    joinPicked('l', snapshotSourceSql(layout, snapshots, LABEL.table, [LABEL.column]), LABEL_PICK);
+    select.push(`l.${labelColumn}`, `l."as_of" AS ${quoteIdent(LABEL_AS_OF)}`);
+  }
+  return `WITH ${matches.join(',\n')}\nSELECT ${select.join(',\n       ')}\nFROM ${PICKS_TABLE} AS p\n${joins.join('\n')}`;
+}
+
+/** The bound ttls of `pointInTimeSql`. */
+export function pointInTimeParams(views: readonly PointInTimeView[]): Record<string, number> {
+  const params: Record<string, number> = {};
+  views.forEach((selected, index) => {
+    if (selected.ttlSeconds !== null) params[`ttl_${index}`] = selected.ttlSeconds;
+  });
+  return params;
+}
