@@ -46,6 +46,17 @@ describe('query output keeps the engine types', () => {
     expect(table.getChild('nothing')!.nullCount).toBe(1);
   });
 
+  it('an empty result keeps its columns in every format', async () => {
+    const empty = "SELECT user_id, monthly_fee FROM subscriptions WHERE user_id = 'nobody'";
+    const run = (format: string) => cli('--warehouse', warehouse, 'query', '--format', format, empty);
+    expect((await run('table')).stdout).toBe('(no rows)\n');
+    expect((await run('csv')).stdout).toBe('user_id,monthly_fee\n');
+    expect(JSON.parse((await run('json')).stdout)).toEqual([]);
+    const table = tableFromIPC((await run('arrow')).stdoutBytes);
+    expect(table.numRows).toBe(0);
+    expect(table.schema.fields.map((field) => `${field.name}:${String(field.type)}`)).toEqual(['user_id:Utf8', 'monthly_fee:Decimal[10e+2]']);
+  });
+
   it('--format arrow over a real table keeps its column types, NULLs included', async () => {
     const result = await cli('--warehouse', warehouse, 'query', '--format', 'arrow', 'SELECT user_id, monthly_fee, plan_stream_tv, as_of FROM snapshots.subscriptions ORDER BY user_id');
     const table = tableFromIPC(result.stdoutBytes);

@@ -109,7 +109,8 @@ function wrap(instance: DuckDBInstance, connection: DuckDBConnection): Engine {
     async columns(sql, params) {
       const reader = await connection.runAndReadAll(sql, params as never);
       const columns = reader.getColumns();
-      return reader.columnNames().map((name, index) => typedColumn(name, reader.columnType(index), columns[index]));
+      // An empty result has no column vectors at all, only names and types.
+      return reader.columnNames().map((name, index) => typedColumn(name, reader.columnType(index), columns[index] ?? []));
     },
     async statementTypes(sql) {
       const statements = await connection.extractStatements(sql);
