@@ -7,7 +7,7 @@ import type { TaskRun } from '../flow/tasks';
 import type { LoadedTable } from '../load';
 import type { SnapshotEntry } from '../snapshot';
 import type { TableChanges } from '../upsert';
-import { FAILURES_TABLE, VALIDATION_SCHEMA_VERSION, type ExpectationResult } from '../validate';
+import { COLUMN_METRICS_TABLE, FAILURES_TABLE, TABLE_METRICS_TABLE, VALIDATION_SCHEMA_VERSION, type ExpectationResult } from '../validate';
 import type { TableProfiles } from './profile';
 import { renderReport } from './report-html';
 
@@ -138,6 +138,12 @@ export async function recordRun(
       `INSERT INTO wh.meta.snapshots VALUES ($table_name, $as_of::DATE, $path, $rows, $bytes, $sha256, $run_id)`,
       { ...entry },
     );
+  }
+  // The month's metrics are kept with the month they describe: only a run that froze it records them.
+  if (snapshots.length > 0) {
+    for (const [target, staged] of [['column_metrics', COLUMN_METRICS_TABLE], ['table_metrics', TABLE_METRICS_TABLE]]) {
+      await engine.run(`INSERT INTO wh.meta.${target} BY NAME SELECT *, $run_id AS run_id FROM ${staged}`, { run_id: run.run_id });
+    }
   }
 }
 

@@ -6,8 +6,10 @@ import { quoteIdent, type Engine } from '../engine/duckdb';
 import type { Problem, SampleValue } from '../errors';
 import { compileExpectation, type CompileContext, type CompiledExpectation } from './compile';
 import { loadCheckId, stageFailures } from './failures';
+import { measureMonth, type MonthMetrics } from './metrics';
 
 export { FAILURES_TABLE } from './failures';
+export { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE, type ColumnMetrics, type MonthMetrics, type TableMetrics } from './metrics';
 export const VALIDATION_SCHEMA_VERSION = '1.0';
 
 export interface UnexpectedIndex {
@@ -32,6 +34,8 @@ export interface ExpectationResult {
 
 export interface ValidationOutcome {
   readonly results: readonly ExpectationResult[];
+  /** The month's metrics and their comparison with the previous frozen month (staged for record). */
+  readonly metrics: MonthMetrics;
   /** Failed expectations of severity error: the run must stop. */
   readonly errors: readonly ExpectationResult[];
   readonly warnings: readonly ExpectationResult[];
@@ -45,6 +49,7 @@ export interface ValidateOptions {
 
 /** Runs every suite on the staged month (after loadMonth, which starts the run's failure list). */
 export async function validateMonth(engine: Engine, options: ValidateOptions): Promise<ValidationOutcome> {
+  const metrics = await measureMonth(engine, options);
   const context: CompileContext = {
     relation: (table) => `staging.${quoteIdent(table)}`,
     liveRelation: (table) => (options.liveAttached ? `wh.main.${quoteIdent(table)}` : undefined),
@@ -72,6 +77,7 @@ export async function validateMonth(engine: Engine, options: ValidateOptions): P
   }
   return {
     results,
+    metrics,
     errors: results.filter((result) => !result.success && result.meta.severity === 'error'),
     warnings: results.filter((result) => !result.success && result.meta.severity === 'warn'),
   };
@@ -114,8 +120,15 @@ function judge(table: string, id: string, config: ExpectationConfig, row: Record
       partial_unexpected_index_list: samples.map((sample) => ({ user_id: sample.user_id ?? null, line: Number(sample.line) })),
       ...(observed === undefined ? {} : { observed_value: observed }),
     },
-    meta: { table, column: columnOf(config), severity: severityOf(config) },
+    meta: { table, column: columnOf(config), severity: success ? severityOf(config) : failedSeverity(config, observed) },
   };
+}
+
+/** A month-over-month figure above its severe bound fails as an error, whatever the expectation's own severity. */
+function failedSeverity(config: ExpectationConfig, observed: unknown): Severity {
+  const severe = 'severe_max_value' in config.kwargs ? config.kwargs.severe_max_value : undefined;
+  const value = (observed as { value?: unknown } | undefined)?.value;
+  return severe !== undefined && typeof value === 'number' && value > severe ? 'error' : severityOf(config);
 }
 
 function within(value: number, kwargs: { min_value?: number | string; max_value?: number | string; strict_min?: boolean; strict_max?: boolean }): boolean {
@@ -148,6 +161,14 @@ function aggregateSucceeds(config: ExpectationConfig, observed: unknown): boolea
       const shares = observed as { staged: number | null; live: number | null };
       if (shares.live === null || shares.staged === null) return true;
       return Number(shares.staged) - Number(shares.live) <= config.kwargs.max_increase + 1e-12;
+    }
+    case 'expect_table_row_count_ratio_to_previous_to_be_less_than':
+    case 'expect_table_key_churn_to_be_less_than':
+    case 'expect_column_psi_to_be_less_than':
+    case 'expect_column_mean_ratio_to_previous_to_be_less_than':
+    case 'expect_column_distinct_values_to_be_in_set': {
+      const { value } = observed as { value: number | null };
+      return value === null || value <= ('max_value' in config.kwargs ? (config.kwargs.max_value ?? 0) : 0) + 1e-12;
     }
     case 'expect_table_row_count_to_be_between':
     case 'expect_column_mean_to_be_between':
@@ -188,6 +209,7 @@ function describeExpectation(config: ExpectationConfig): string | undefined {
     const bound = (value: unknown) => (value === '$as_of' ? 'as_of' : String(value ?? '…'));
     parts.push(`expected between ${bound(kwargs.min_value)} and ${bound(kwargs.max_value)}`);
   }
+  if (typeof kwargs.severe_max_value === 'number') parts.push(`an error above ${kwargs.severe_max_value}`);
   if (Array.isArray(kwargs.value_set)) parts.push(`expected one of ${kwargs.value_set.join(', ')}`);
   if (kwargs.regex) parts.push(`expected to match ${String(kwargs.regex)}`);
   if (kwargs.other_table) parts.push(`expected in ${String(kwargs.other_table)}.${String(kwargs.other_column)} of this month`);
