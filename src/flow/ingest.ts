@@ -16,8 +16,9 @@ import { publish } from '../engine/files';
 import { DataRejectedError, RefusedError, StreamflowError, formatProblems } from '../errors';
 import { faultPoint } from '../faults';
 import { loadMonth, type LoadedTable, type MonthInput } from '../load';
-import { profileStaged, type TableProfiles } from '../record/profile';
+import { profileMonth, type MonthProfile } from '../record/profile';
 import { recordRun, recordTaskRuns, validationDocument, writeReportFiles, type RunRecord, type RunStatus } from '../record';
+import { writeReportIndex } from '../record/history';
 import { compareWithFrozen, publishSnapshots, readManifest, writeSnapshots, type SnapshotEntry } from '../snapshot';
 import { upsertMonth, type TableChanges } from '../upsert';
 import { problemsOf, resultsFromLoadProblems, validateMonth, type ExpectationResult } from '../validate';
@@ -120,7 +121,7 @@ class MonthRun {
   private results: ExpectationResult[] = [];
   /** The earlier run whose results this exact replay reuses (replay.ts). */
   private reused: { runId: string; validationTime: string } | undefined;
-  private profiles: TableProfiles | undefined;
+  private profiles: MonthProfile | undefined;
   private changes: TableChanges[] = [];
   private snapshots: SnapshotEntry[] = [];
   /** The read-only attachment of load, validate and plan is still in place. */
@@ -195,7 +196,7 @@ class MonthRun {
   private async validate(): Promise<void> {
     const outcome = await validateMonth(this.engine, { asOf: this.request.asOf, liveAttached: true });
     this.results = [...outcome.results];
-    this.profiles = await profileStaged(this.engine);
+    this.profiles = await profileMonth(this.engine, outcome.metrics);
     if (outcome.errors.length > 0) throw new DataRejectedError(problemsOf(outcome.errors));
   }
 
@@ -261,7 +262,7 @@ class MonthRun {
         async () => {
           await this.beginWrite();
           record = this.runRecord(status, cause, reportRelative);
-          writeReportFiles(path.join(stagingRoot, reportRelative), this.document(), this.profiles);
+          writeReportFiles(path.join(stagingRoot, reportRelative), this.document(), this.profiles, { status, changes: this.changes, snapshots: this.snapshots });
           await recordRun(this.engine, record, this.results, this.snapshots);
           if (apply) published.push(...publishSnapshots(this.layout, stagingRoot, this.snapshots));
           publish(path.join(stagingRoot, reportRelative), path.join(this.layout.root, reportRelative));
@@ -278,6 +279,8 @@ class MonthRun {
       for (const dir of published) fs.rmSync(dir, { recursive: true, force: true });
       throw error;
     }
+    // Derived from meta.runs, so a failure here loses nothing: the next run rewrites it.
+    await writeReportIndex(this.engine, this.layout).catch((error: Error) => this.logger.warn(`reports/index.html not rewritten: ${error.message}`));
     await faultPoint('committed');
     const summary = this.summary(record as RunRecord);
     if (cause) throw new RunFailed(cause, summary);

@@ -8,7 +8,7 @@ import type { LoadedTable } from '../load';
 import type { SnapshotEntry } from '../snapshot';
 import type { TableChanges } from '../upsert';
 import { COLUMN_METRICS_TABLE, FAILURES_TABLE, TABLE_METRICS_TABLE, VALIDATION_SCHEMA_VERSION, type ExpectationResult } from '../validate';
-import type { TableProfiles } from './profile';
+import type { MonthProfile } from './profile';
 import { renderReport } from './report-html';
 
 export type RunStatus = 'succeeded' | 'unchanged' | 'validated' | 'rejected' | 'refused' | 'failed';
@@ -77,11 +77,18 @@ export function validationDocument(
   };
 }
 
+/** What a run did to the warehouse, for the report's "what changed". */
+export interface RunChanges {
+  readonly status: RunStatus;
+  readonly changes: readonly TableChanges[];
+  readonly snapshots: readonly SnapshotEntry[];
+}
+
 /** Writes validation.json and report.html into `dir` (a staging folder, published later). */
-export function writeReportFiles(dir: string, document: ValidationDocument, columnProfiles: TableProfiles | undefined): void {
+export function writeReportFiles(dir: string, document: ValidationDocument, profile: MonthProfile | undefined, run: RunChanges): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'validation.json'), `${JSON.stringify(document, null, 2)}\n`);
-  fs.writeFileSync(path.join(dir, 'report.html'), renderReport(document, columnProfiles));
+  fs.writeFileSync(path.join(dir, 'report.html'), renderReport(document, profile, run));
 }
 
 /** Inserts the run, its expectation results, its unexpected rows (staged by load and validate) and (for a frozen month) the manifest entries. */

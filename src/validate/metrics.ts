@@ -68,6 +68,8 @@ export interface TableMetrics {
 export interface MonthMetrics {
   readonly columns: readonly ColumnMetrics[];
   readonly tables: readonly TableMetrics[];
+  /** The previous frozen month's column metrics, as recorded (empty for a first month). */
+  readonly previous: readonly ColumnMetrics[];
 }
 
 const NUMERIC_TYPES = new Set(['INTEGER', 'DOUBLE', 'DECIMAL(10,2)', 'DECIMAL(12,2)']);
@@ -236,7 +238,7 @@ export async function measureMonth(engine: Engine, options: { asOf: string; live
     tables.push(await tableMetrics(engine, table, options, previous));
   }
   await stageMetrics(engine, { columns, tables });
-  return { columns, tables };
+  return { columns, tables, previous: previous.columns };
 }
 
 /** Size and key churn against the live table the month would be merged into. */
@@ -283,7 +285,7 @@ const TABLE_METRICS_JSON_SHAPE = JSON.stringify({
 });
 
 /** The figures as staging tables (a few hundred values: they travel as one JSON parameter). */
-async function stageMetrics(engine: Engine, metrics: MonthMetrics): Promise<void> {
+async function stageMetrics(engine: Engine, metrics: Pick<MonthMetrics, 'columns' | 'tables'>): Promise<void> {
   await engine.run(
     `CREATE OR REPLACE TABLE ${COLUMN_METRICS_TABLE} AS
      SELECT metrics.* FROM (SELECT unnest(from_json($rows::JSON, '[${COLUMN_METRICS_JSON_SHAPE}]')) AS metrics)`,
