@@ -1,7 +1,7 @@
 // validate: run every table's expectation suite on the staged month and shape the
 // outcome as a Great Expectations validation result. Writes nothing but staging tables.
 import { CONTRACT, tableSpec, type TableName } from '../contract/tables';
-import { columnOf, severityOf, type ExpectationConfig, type Severity } from '../contract/expectations';
+import { MONTH_COMPARISONS, columnOf, severityOf, type ExpectationConfig, type Severity } from '../contract/expectations';
 import { quoteIdent, type Engine } from '../engine/duckdb';
 import type { Problem, SampleValue } from '../errors';
 import { compileExpectation, type CompileContext, type CompiledExpectation } from './compile';
@@ -205,11 +205,12 @@ function describeExpectation(config: ExpectationConfig): string | undefined {
   const kwargs = config.kwargs as Record<string, unknown>;
   const parts: string[] = [];
   if (kwargs.row_condition) parts.push(`where ${String(kwargs.row_condition)}`);
-  if (kwargs.min_value !== undefined || kwargs.max_value !== undefined) {
+  if (MONTH_COMPARISONS.has(config.type)) {
+    parts.push(`against the previous frozen month: a warning above ${String(kwargs.max_value ?? 0)}, an error above ${String(kwargs.severe_max_value ?? '—')}`);
+  } else if (kwargs.min_value !== undefined || kwargs.max_value !== undefined) {
     const bound = (value: unknown) => (value === '$as_of' ? 'as_of' : String(value ?? '…'));
     parts.push(`expected between ${bound(kwargs.min_value)} and ${bound(kwargs.max_value)}`);
   }
-  if (typeof kwargs.severe_max_value === 'number') parts.push(`an error above ${kwargs.severe_max_value}`);
   if (Array.isArray(kwargs.value_set)) parts.push(`expected one of ${kwargs.value_set.join(', ')}`);
   if (kwargs.regex) parts.push(`expected to match ${String(kwargs.regex)}`);
   if (kwargs.other_table) parts.push(`expected in ${String(kwargs.other_table)}.${String(kwargs.other_column)} of this month`);

@@ -101,7 +101,8 @@ function resultCell(result: ExpectationResult): Html {
 
 function expectationCell(result: ExpectationResult, asOf: string | null): Html {
   const config = result.expectation_config;
-  const severity = config.kwargs.severity === 'warn' ? html` <span class="tag">warn only</span>` : null;
+  // The severity the result was judged with: a comparison past its severe bound fails as an error though its kwargs say warn.
+  const severity = result.meta.severity === 'warn' ? html` <span class="tag">warn only</span>` : null;
   return html`<div class="rule">${describeExpectation(config, asOf)}</div><div class="type mono">${config.type}${severity}</div>`;
 }
 
