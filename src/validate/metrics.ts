@@ -156,9 +156,11 @@ async function readPrevious(engine: Engine, asOf: string): Promise<{ asOf: strin
   };
 }
 
+/** A column's own figures, before the comparison with the previous month. */
+type OwnMetrics = Omit<ColumnMetrics, 'previous_as_of' | 'previous_bin_counts' | 'psi' | 'mean_ratio' | 'median_ratio' | 'null_share_change' | 'new_values'>;
+
 /** The previous month's figures folded into one column's metrics. */
-function compared(current: Omit<ColumnMetrics, 'previous_as_of' | 'previous_bin_counts' | 'psi' | 'mean_ratio' | 'median_ratio' | 'null_share_change' | 'new_values'>,
-  previous: ColumnMetrics | undefined, previousBinCounts: number[] | null): ColumnMetrics {
+function compared(current: OwnMetrics, previous: ColumnMetrics | undefined, previousBinCounts: number[] | null): ColumnMetrics {
   if (!previous) {
     return { ...current, previous_as_of: null, previous_bin_counts: null, psi: null, mean_ratio: null, median_ratio: null, null_share_change: null, new_values: null };
   }

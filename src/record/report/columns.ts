@@ -1,8 +1,7 @@
 // One card per column: its figures (exact distinct count, money to the cent), a chart of
 // this month over the previous one, and the drift figures beside it, coloured by the
 // month-over-month expectation that judged them.
-import type { ExpectationResult } from '../../validate';
-import type { ColumnMetrics } from '../../validate';
+import type { ColumnMetrics, ExpectationResult } from '../../validate';
 import { categoryBars, histogram, type PairedShare } from './charts';
 import { statusOf } from './expectations';
 import { formatCount, formatNumber, formatOfType, formatPercent, formatPoints, formatRatio } from './format';
