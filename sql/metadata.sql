@@ -100,7 +100,7 @@ CREATE TABLE IF NOT EXISTS wh.meta.column_metrics (
   max_value          VARCHAR,
   mean               DOUBLE,            -- booleans: the share of True
   std                DOUBLE,
-  quantiles          DOUBLE[],          -- at 0.05, 0.25, 0.5, 0.75, 0.95 (numeric)
+  quantiles          DOUBLE[],          -- at 0.05, 0.25, 0.5, 0.75, 0.95, nearest rank (numeric)
   bin_edges          DOUBLE[],          -- upper edges of this month's bins: distinct deciles (numeric)
   bin_counts         BIGINT[],          -- non-null rows per bin: <= e1, (e1, e2], …, > ek
   categories         STRUCT("value" VARCHAR, "count" BIGINT)[],  -- categorical: every value, commonest first (at most 100)
@@ -113,15 +113,17 @@ CREATE TABLE IF NOT EXISTS wh.meta.column_metrics (
   new_values         VARCHAR[]          -- categorical values the previous month did not hold
 );
 
--- One row per table of each frozen month: its size and key churn against the live
--- tables it was merged into (users new to the warehouse, known users absent from it).
+-- One row per table of each frozen month: its size, and for users the key churn against
+-- the live table it was merged into (users new to the warehouse, known users absent from
+-- this export). The other tables must hold exactly this month's users (validated), so
+-- their churn is the users': NULL there.
 CREATE TABLE IF NOT EXISTS wh.meta.table_metrics (
   as_of               DATE NOT NULL,
   run_id              VARCHAR NOT NULL,
   table_name          VARCHAR NOT NULL,
   row_count           BIGINT NOT NULL,
-  keys_added          BIGINT NOT NULL,
-  keys_gone           BIGINT NOT NULL,
+  keys_added          BIGINT,
+  keys_gone           BIGINT,
   previous_as_of      DATE,
   previous_row_count  BIGINT
 );

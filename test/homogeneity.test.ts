@@ -64,6 +64,15 @@ describe('month over month on generated months', () => {
       { as_of: JANUARY.asOf, columns: 28, compared: 0 },
       { as_of: FEBRUARY.asOf, columns: 28, compared: 28 },
     ]);
+    // Every non-null value falls in exactly one bin, on this month's edges and on the previous month's.
+    const [bins] = await query<{ own: boolean; previous: boolean; numeric: number }>(
+      warehouse,
+      `SELECT bool_and(list_sum(bin_counts) = row_count - null_count) AS own,
+              bool_and(previous_bin_counts IS NULL OR list_sum(previous_bin_counts) = row_count - null_count) AS previous,
+              count(*)::INTEGER AS numeric
+       FROM column_metrics WHERE kind = 'numeric'`,
+    );
+    expect(bins).toEqual({ own: true, previous: true, numeric: 22 });
     const [users] = await query<{ row_count: number; keys_added: number; keys_gone: number }>(
       warehouse,
       `SELECT row_count, keys_added, keys_gone FROM table_metrics WHERE table_name = 'users' AND as_of = DATE '${FEBRUARY.asOf}'`,

@@ -59,7 +59,7 @@ export function monthOverMonth(profile: MonthProfile, results: readonly Expectat
   const facts = [
     fact('compared with', html`<span class="mono">${previousAsOf}</span>`),
     users && users.previous_row_count !== null
-      ? fact('users', `${formatCount(users.previous_row_count)} → ${formatCount(users.row_count)} (${formatCount(users.keys_added)} new, ${formatCount(users.keys_gone)} gone)`)
+      ? fact('users', `${formatCount(users.previous_row_count)} → ${formatCount(users.row_count)} (${formatCount(users.keys_added ?? 0)} new, ${formatCount(users.keys_gone ?? 0)} gone)`)
       : null,
     label?.mean != null && labelBefore?.mean != null
       ? fact('label rate', html`<span class="label-rate ${labelStatus}">${(100 * labelBefore.mean).toFixed(1)} % → ${(100 * label.mean).toFixed(1)} %</span>`)
