@@ -14,7 +14,11 @@ import { resolveSettings } from '../src/config';
 import { FIRST_AS_OF, monthEndAfter, monthFolderName } from '../src/contract/months';
 import { CONTRACT, exportColumns } from '../src/contract/tables';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
+import { loadMonth } from '../src/load';
 import { DEFAULT_SEED, generateMonths } from '../src/seeds/generate';
+import { measureMonth } from '../src/validate/metrics';
+import { attachWarehouse } from '../src/warehouse/catalog';
+import { warehouseLayout } from '../src/warehouse/layout';
 import { cleanUpMeasuring, measureNode, rssSource } from './measure';
 import { measureTrainingSets, trainingSetReport, type TrainingSetSample } from './training-set';
 import { formatMedianSeconds, formatMiB, formatRatio, formatSeconds, renderTable, stats, type Row } from './table';
@@ -258,6 +262,25 @@ interface Measurements {
 }
 
 /**
+ * The month-over-month metrics alone (issue 14), as the validate task computes them:
+ * measureMonth on the staged month against the previous frozen month's metrics in the
+ * warehouse the ingests left (the month itself is loaded first, outside the time).
+ */
+async function measureMetrics(options: Options, warehouse: string, month: Month): Promise<number> {
+  const settings = resolveSettings({ threads: options.threads, memoryLimit: options.memoryLimit });
+  const engine = await openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit, tempDirectory: path.join(options.out, 'floor', 'spill') });
+  try {
+    await attachWarehouse(engine, warehouseLayout(warehouse), 'read_only');
+    await loadMonth(engine, { name: month.name, dir: path.join(month.seeds, month.name) });
+    const started = performance.now();
+    await measureMonth(engine, { asOf: month.asOf, liveAttached: true });
+    return performance.now() - started;
+  } finally {
+    engine.close();
+  }
+}
+
+/**
  * Each run: the floor of every month, then a fresh warehouse and every step of the plan
  * in order. Floor and ingests of a run follow each other, so both see the same machine load.
  */
@@ -287,6 +310,8 @@ interface Results {
   readonly floors: readonly FloorSample[];
   readonly ingests: readonly IngestSample[];
   readonly training_sets: readonly TrainingSetSample[];
+  /** measureMonth on the second month (or the only one), per run. */
+  readonly metrics_ms: readonly number[];
 }
 
 function report(results: Results, options: Options, months: readonly Month[], real: Month | undefined): string {
@@ -336,6 +361,8 @@ function report(results: Results, options: Options, months: readonly Month[], re
     const samples = ingestRows('generated', step, 'ingest');
     if (ingestsNewMonth(step)) check(`ingest ${step.kind} ${step.month.name} / floor`, ratio(samples, step.month), TARGETS.ingestVsFloor, (x) => x.toFixed(2), samples);
   }
+  const compared = months[Math.min(1, months.length - 1)];
+  rows.push([`metrics of ${compared.name} vs the previous month (inside validate)`, '', formatSeconds(stats(results.metrics_ms)), formatRatio(stats(results.metrics_ms).median / floorMs(compared).median), '']);
 
   if (real) {
     const realSteps = ingestPlan([real]);
@@ -427,6 +454,9 @@ async function main(): Promise<void> {
     engineFlags: engineFlags(options),
     log,
   });
+  log('month-over-month metrics (measureMonth)');
+  const metricsMs: number[] = [];
+  for (let run = 1; run <= options.runs; run++) metricsMs.push(await measureMetrics(options, path.join(options.out, 'warehouse-generated'), months[Math.min(1, months.length - 1)]));
   log(real ? 'floor and ingest (real month)' : `${path.join(REAL_SEEDS, REAL_MONTH)} not found: no real-month line`);
   const measuredReal = real ? await measureRuns(options, [real], smallRuns, 'real') : { floors: [], ingests: [] };
 
@@ -446,6 +476,7 @@ async function main(): Promise<void> {
     floors: [...generated.floors, ...measuredReal.floors],
     ingests: [...generated.ingests, ...measuredReal.ingests],
     training_sets: trainingSets,
+    metrics_ms: metricsMs,
   };
   const resultsDir = path.join(options.out, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });

@@ -79,3 +79,51 @@ CREATE TABLE IF NOT EXISTS wh.meta.task_runs (
   rows         BIGINT,
   error        VARCHAR
 );
+
+-- Schema 3: the month-over-month record. One row per column of each frozen month, from
+-- the staged export, with its comparison to the previous frozen month (NULLs for the
+-- first). Bins are fixed by the month itself, so the next month compares on them
+-- without re-reading this month's snapshot. CREATE IF NOT EXISTS: a schema-2 warehouse
+-- gains the tables in place (its earlier months have no metrics, and say so).
+CREATE TABLE IF NOT EXISTS wh.meta.column_metrics (
+  as_of              DATE NOT NULL,
+  run_id             VARCHAR NOT NULL,
+  table_name         VARCHAR NOT NULL,
+  column_name        VARCHAR NOT NULL,
+  column_type        VARCHAR NOT NULL,
+  kind               VARCHAR NOT NULL,  -- key | numeric | categorical | date
+  row_count          BIGINT NOT NULL,
+  null_count         BIGINT NOT NULL,
+  null_share         DOUBLE,
+  distinct_count     BIGINT NOT NULL,   -- exact: count(DISTINCT)
+  min_value          VARCHAR,
+  max_value          VARCHAR,
+  mean               DOUBLE,            -- booleans: the share of True
+  std                DOUBLE,
+  quantiles          DOUBLE[],          -- at 0.05, 0.25, 0.5, 0.75, 0.95, nearest rank (numeric)
+  bin_edges          DOUBLE[],          -- upper edges of this month's bins: distinct deciles (numeric)
+  bin_counts         BIGINT[],          -- non-null rows per bin: <= e1, (e1, e2], …, > ek
+  categories         STRUCT("value" VARCHAR, "count" BIGINT)[],  -- categorical: every value, commonest first (at most 100)
+  previous_as_of     DATE,              -- the frozen month compared with; NULL for the first
+  previous_bin_counts BIGINT[],         -- this month's rows on the previous month's bins
+  psi                DOUBLE,            -- population stability index against the previous month
+  mean_ratio         DOUBLE,            -- mean now / mean then
+  median_ratio       DOUBLE,
+  null_share_change  DOUBLE,            -- points (fraction) against the previous month
+  new_values         VARCHAR[]          -- categorical values the previous month did not hold
+);
+
+-- One row per table of each frozen month: its size, and for users the key churn against
+-- the live table it was merged into (users new to the warehouse, known users absent from
+-- this export). The other tables must hold exactly this month's users (validated), so
+-- their churn is the users': NULL there.
+CREATE TABLE IF NOT EXISTS wh.meta.table_metrics (
+  as_of               DATE NOT NULL,
+  run_id              VARCHAR NOT NULL,
+  table_name          VARCHAR NOT NULL,
+  row_count           BIGINT NOT NULL,
+  keys_added          BIGINT,
+  keys_gone           BIGINT,
+  previous_as_of      DATE,
+  previous_row_count  BIGINT
+);

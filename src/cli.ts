@@ -14,7 +14,8 @@ import { openQueryEngine, openReader, resolveOutput } from './query';
 import { rebuildWarehouse } from './flow/rebuild';
 import { readManifest } from './snapshot';
 import { verifySnapshots } from './snapshot/verify';
-import { listRuns, showRun } from './record/history';
+import { listRuns, reportOf, showRun } from './record/history';
+import { openInViewer } from './record/open';
 import { CONTRACT } from './contract/tables';
 import { runPageText, runSummaryText, runsText, snapshotsText } from './views';
 import { buildTrainingSet, type TrainingSummary } from './training';
@@ -179,6 +180,21 @@ export function buildProgram(): Command {
       const run = await showRun(warehouseLayout(settings.warehouseDir), runId);
       if (settings.json) return printJson(run);
       process.stdout.write(runPageText(run));
+    });
+
+  program
+    .command('report [run_id]')
+    .description("path of a run's report.html (default: latest); reports/index.html lists every run")
+    .option('--open', 'open it with xdg-open')
+    .action(async (runId: string | undefined, options: { open?: boolean }, command: Command) => {
+      const settings = settingsOf(command);
+      const file = await reportOf(warehouseLayout(settings.warehouseDir), runId ?? 'latest');
+      if (settings.json) printJson({ schema_version: '1.0', report: file });
+      else process.stdout.write(`${file}\n`);
+      if (options.open) {
+        const opened = openInViewer(file);
+        if (opened !== true) process.stderr.write(`cannot open the report: ${opened}\n`);
+      }
     });
 
   program

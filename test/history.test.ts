@@ -77,7 +77,8 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
     expect(states(replay.json)).toEqual({ load: 'completed', validate: 'skipped', plan: 'skipped', upsert: 'skipped', snapshot: 'skipped', record: 'completed' });
     const document = JSON.parse(fs.readFileSync(path.join(replay.json.report_path, 'validation.json'), 'utf8'));
     expect(document.meta.reused_from_run).toBe(freezing.run_id);
-    expect(document.results).toHaveLength(117);
+    // 117 checks of the month itself, 38 comparisons with the previous month (issue 14)
+    expect(document.results).toHaveLength(155);
 
     // --recompute, and a run frozen under another pipeline, take the full path: same verdict.
     const recomputed = await cli('--seeds', REAL, '--warehouse', warehouse, '--json', 'ingest', '--recompute', 'month_001', '2024-02-29');
@@ -92,14 +93,19 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
     expect(await warehouseState(warehouse)).toEqual(februaryState);
   });
 
-  it('a schema-1 warehouse gains the schema-2 column in place, and its runs are recomputed on replay', async () => {
+  it('a schema-1 warehouse gains the schema-2 column and the schema-3 metrics tables in place, and its runs are recomputed on replay', async () => {
     const warehouse = fromJanuary();
-    await alterWarehouse(warehouse, `ALTER TABLE wh.meta.runs DROP COLUMN pipeline_fingerprint; UPDATE wh.meta.schema_info SET value = '1'`);
+    await alterWarehouse(
+      warehouse,
+      `ALTER TABLE wh.meta.runs DROP COLUMN pipeline_fingerprint; DROP TABLE wh.meta.column_metrics; DROP TABLE wh.meta.table_metrics; UPDATE wh.meta.schema_info SET value = '1'`,
+    );
     const replay = await ingest(warehouse, 'month_000', '2024-01-31', REAL, '--json');
     expect(replay.json.status).toBe('unchanged');
     expect(replay.json.tasks.find((task: { task: string }) => task.task === 'validate').state).toBe('completed');
-    expect(await query(warehouse, `SELECT value FROM meta.schema_info WHERE key = 'schema_version'`)).toEqual([{ value: '2' }]);
+    expect(await query(warehouse, `SELECT value FROM meta.schema_info WHERE key = 'schema_version'`)).toEqual([{ value: '3' }]);
     expect((await ingest(warehouse, 'month_001', '2024-02-29')).code).toBe(0);
+    // January was frozen before metrics were kept: February is the first month with some, and compares with nothing.
+    expect(await query(warehouse, `SELECT count(*)::INTEGER AS n, count(previous_as_of)::INTEGER AS compared FROM column_metrics`)).toEqual([{ n: 28, compared: 0 }]);
     expect((await warehouseState(warehouse)).files).toEqual(februaryState.files);
   });
 

@@ -8,6 +8,7 @@ import { loadMonth } from '../src/load';
 import { compareWithFrozen, readManifest, writeSnapshots } from '../src/snapshot';
 import { upsertMonth } from '../src/upsert';
 import { validateMonth } from '../src/validate';
+import { measureMonth } from '../src/validate/metrics';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
 import { publishStaged } from '../src/warehouse/recover';
@@ -101,6 +102,7 @@ describe('stages on the committed seeds', () => {
 
   it('snapshot: byte-identical files from the same state, and a replay comparison that sees one changed row', async () => {
     await loadMonth(engine, month('month_000'));
+    await measureMonth(engine, { asOf: '2024-01-31', liveAttached: true });
     await upsertMonth(engine, { asOf: '2024-01-31', runId: 'run-0' });
     const first = await writeSnapshots(engine, path.join(layout.staging, 'a'), { asOf: '2024-01-31', runId: 'run-0' });
     const second = await writeSnapshots(engine, path.join(layout.staging, 'b'), { asOf: '2024-01-31', runId: 'run-0' });
@@ -114,6 +116,8 @@ describe('stages on the committed seeds', () => {
     const now = new Date().toISOString();
     const run = { run_id: 'run-0', command: 'ingest', month: 'month_000', month_path: '', as_of: '2024-01-31', started_at: now, ended_at: now } as const;
     await recordRun(engine, { ...run, status: 'succeeded', exit_code: 0, input_files: [], table_counts: [], error: null, report_path: null, pipeline_fingerprint: PIPELINE_FINGERPRINT }, [], first);
+    // A run that freezes a month keeps its metrics with it.
+    expect(await engine.rows(`SELECT count(*)::INTEGER AS n FROM wh.meta.column_metrics WHERE as_of = DATE '2024-01-31'`)).toEqual([{ n: 28 }]);
     const manifest = await readManifest(engine);
     expect(await compareWithFrozen(engine, layout, manifest, '2024-01-31')).toEqual([]);
     await engine.run(`UPDATE staging.rows_labels SET churn_label = NOT churn_label WHERE rowid = 0`);

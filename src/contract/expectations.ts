@@ -40,7 +40,37 @@ export interface KwargsByType {
   expect_column_null_fraction_to_not_increase_by_more_than: Column & { readonly max_increase: number };
   /** Foreign key: every value exists in `other_table.other_column` of the staged month. */
   expect_column_values_to_be_in_other_table: Column & { readonly other_table: string; readonly other_column: string };
+  // Month over month: each compares the staged month's metrics with those of the previous
+  // frozen month (meta.column_metrics) and passes when there is none. See MonthComparison.
+  /** The row count as a factor of the previous month's: max(now/then, then/now). */
+  expect_table_row_count_ratio_to_previous_to_be_less_than: MonthComparison;
+  /** Share of the keys the warehouse holds that are missing from this month's export. */
+  expect_table_key_churn_to_be_less_than: MonthComparison;
+  /** Population stability index over bins fixed by the previous month (deciles, or categories). */
+  expect_column_psi_to_be_less_than: Column & MonthComparison;
+  /** The larger of the mean's and the median's factor of change: max(now/then, then/now). */
+  expect_column_mean_ratio_to_previous_to_be_less_than: Column & MonthComparison;
+  /** GE's name; `value_set: "$previous_month"` is the set of values the previous month held. */
+  expect_column_distinct_values_to_be_in_set: Column & { readonly value_set: '$previous_month' };
 }
+
+/**
+ * A figure compared with the previous frozen month: above `max_value` it fails with the
+ * expectation's severity (warn in the suites), above `severe_max_value` as an error.
+ */
+export interface MonthComparison {
+  readonly max_value?: number;
+  readonly severe_max_value?: number;
+}
+
+/** The expectations that compare a month with the previous frozen one. */
+export const MONTH_COMPARISONS: ReadonlySet<ExpectationType> = new Set<ExpectationType>([
+  'expect_table_row_count_ratio_to_previous_to_be_less_than',
+  'expect_table_key_churn_to_be_less_than',
+  'expect_column_psi_to_be_less_than',
+  'expect_column_mean_ratio_to_previous_to_be_less_than',
+  'expect_column_distinct_values_to_be_in_set',
+]);
 
 export type ExpectationType = keyof KwargsByType;
 

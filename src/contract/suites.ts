@@ -78,7 +78,11 @@ export const domainRules: Record<string, ExpectationConfig[]> = {
   subscriptions: [
     expect('expect_column_values_to_be_between', { column: 'months_active', min_value: 0, max_value: 600 }, 'tenure is never negative; 50 years is past any real customer'),
     expect('expect_column_values_to_be_in_set', { column: 'contract_type', value_set: ['Month-to-month', 'One year', 'Two year'] }, 'the three contracts on sale'),
-    expect('expect_column_values_to_be_in_set', { column: 'net_service', value_set: ['DSL', 'Fiber optic', 'No'] }, 'the three internet options'),
+    expect(
+      'expect_column_values_to_be_in_set',
+      { column: 'net_service', value_set: ['DSL', 'Fiber optic', 'No'], severity: 'warn' },
+      'the three internet options today; a new one (satellite, 5G) is a product launch, not a broken export: warned, and named by the month-over-month check',
+    ),
     expect(
       'expect_column_values_to_be_null',
       { column: 'plan_stream_tv', row_condition: "net_service = 'No'" },
@@ -136,3 +140,84 @@ export const domainRules: Record<string, ExpectationConfig[]> = {
     expect('expect_column_mean_to_be_between', { column: 'churn_label', min_value: 0.01, max_value: 0.9 }, 'the churn rate is about 26 %; all-True or all-False labels are a broken export'),
   ],
 };
+
+/** A month-over-month bound: warn above `max_value`, error above `severe_max_value`; `why` is the reason shown in the report. */
+interface ShiftBound {
+  readonly max_value: number;
+  readonly severe_max_value?: number;
+  readonly why: string;
+}
+
+/**
+ * How far a month may move from the previous frozen one. Measured on the real months
+ * (month_000 → month_001): every usage and account figure within ×1.02 except the
+ * rare-event counts (failed payments ×1.18, support tickets ×1.17, rebuffers ×1.13), the
+ * label rate 26.5 % → 24.2 % (×1.10), every PSI below 0.02.
+ */
+const SHIFT = {
+  rowCount: {
+    max_value: 1.1,
+    severe_max_value: 2,
+    why: 'the user base grows about 1 % a month; a tenth more or fewer users is worth a look, half or twice as many is a broken export',
+  },
+  keyChurn: {
+    max_value: 0.005,
+    severe_max_value: 0.05,
+    why: 'every export lists every user, churned ones included (labels say who churned): a known user missing from it is a lost row; 5 % is a truncated export',
+  },
+  psi: {
+    max_value: 0.2,
+    why: 'PSI above 0.2 is the usual line for a significant shift; no error bound, since PSI saturates once the values leave last month\'s bins (1.5× and 3× look alike): the mean ratio sizes the shift',
+  },
+  meanRatio: {
+    max_value: 1.25,
+    severe_max_value: 2,
+    why: 'behaviour moves a few percent a month (rare-event counts up to ×1.18 in the real months); ×1.25 is a shift to look at, a doubling or halving is a unit or join error',
+  },
+  labelRate: {
+    max_value: 1.2,
+    severe_max_value: 1.6,
+    why: 'the label rate moved ×1.10 between the real months (26.5 % → 24.2 %); a fifth more or fewer churners changes what a model learns, ×1.6 is a labelling change',
+  },
+} satisfies Record<string, ShiftBound>;
+
+function shift(bound: ShiftBound): { max_value: number; severe_max_value?: number; severity: 'warn' } {
+  return { max_value: bound.max_value, ...(bound.severe_max_value === undefined ? {} : { severe_max_value: bound.severe_max_value }), severity: 'warn' };
+}
+
+/** Columns whose mean is watched month over month with a bound of their own. */
+const MEAN_BOUNDS: Record<string, ShiftBound> = { churn_label: SHIFT.labelRate };
+
+/**
+ * The comparison with the previous frozen month (meta.column_metrics): row count and key
+ * churn of the users table (every other table must match it), and per column the PSI,
+ * the mean (numbers; the label rate) and new values (text categories). Warn by default.
+ */
+export function monthOverMonthSuite({ table, columns }: SuiteColumns): ExpectationConfig[] {
+  const numeric = (type: ColumnType) => type === 'INTEGER' || type === 'DOUBLE' || type.startsWith('DECIMAL');
+  const compared = columns.filter((column) => column.name !== 'user_id' && column.type !== 'DATE');
+  return [
+    ...(table === 'users'
+      ? [
+          expect('expect_table_row_count_ratio_to_previous_to_be_less_than', shift(SHIFT.rowCount), SHIFT.rowCount.why),
+          expect('expect_table_key_churn_to_be_less_than', shift(SHIFT.keyChurn), SHIFT.keyChurn.why),
+        ]
+      : []),
+    ...compared.flatMap((column) => {
+      const meanBound = numeric(column.type) ? SHIFT.meanRatio : MEAN_BOUNDS[column.name];
+      return [
+        expect('expect_column_psi_to_be_less_than', { column: column.name, ...shift(SHIFT.psi) }, SHIFT.psi.why),
+        ...(meanBound ? [expect('expect_column_mean_ratio_to_previous_to_be_less_than', { column: column.name, ...shift(meanBound) }, meanBound.why)] : []),
+        ...(column.type === 'VARCHAR'
+          ? [
+              expect(
+                'expect_column_distinct_values_to_be_in_set',
+                { column: column.name, value_set: '$previous_month', severity: 'warn' },
+                'a value no user had last month: a new product or a renamed one, to look at before it reaches a model',
+              ),
+            ]
+          : []),
+      ];
+    }),
+  ];
+}

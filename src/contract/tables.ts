@@ -2,7 +2,7 @@
 // lists and types, validate the expectation suites, upsert the key, snapshot the
 // column order. Change a table here and every stage follows.
 import type { ExpectationConfig } from './expectations';
-import { commonSuite, domainRules } from './suites';
+import { commonSuite, domainRules, monthOverMonthSuite } from './suites';
 
 export type ColumnType = 'VARCHAR' | 'DATE' | 'BOOLEAN' | 'INTEGER' | 'DOUBLE' | 'DECIMAL(10,2)' | 'DECIMAL(12,2)';
 
@@ -101,7 +101,7 @@ export const CONTRACT: readonly TableSpec[] = TABLE_NAMES.map((name) => {
     key: ['user_id'],
     parent,
     columns: columnsByTable[name],
-    expectations: [...commonSuite({ table: name, columns: exported, parent }), ...domainRules[name]],
+    expectations: [...commonSuite({ table: name, columns: exported, parent }), ...domainRules[name], ...monthOverMonthSuite({ table: name, columns: exported })],
   };
 });
 

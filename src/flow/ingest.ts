@@ -18,11 +18,12 @@ import { openEngine, type Engine } from '../engine/duckdb';
 import { DataRejectedError, RefusedError, StreamflowError, errorObject, formatProblems, type ErrorObject } from '../errors';
 import { faultPoint } from '../faults';
 import { loadMonth, type LoadedTable, type MonthInput } from '../load';
-import { profileStaged, type TableProfiles } from '../record/profile';
+import { profileMonth, type MonthProfile } from '../record/profile';
 import { recordRun, recordTaskRuns, validationDocument, writeReportFiles, type RunRecord, type RunStatus } from '../record';
 import { compareWithFrozen, readManifest, writeSnapshots, type SnapshotEntry } from '../snapshot';
 import { writePartitionManifests } from '../snapshot/partition-manifest';
 import { checkFrozenFiles } from '../snapshot/verify';
+import { writeReportIndex } from '../record/history';
 import { upsertMonth, type TableChanges } from '../upsert';
 import { findingsOf, problemsOf, resultsFromLoadProblems, validateMonth, type ExpectationResult, type Finding } from '../validate';
 import { startFailures } from '../validate/failures';
@@ -158,7 +159,7 @@ class MonthRun {
   private results: ExpectationResult[] = [];
   /** The earlier run whose results this exact replay reuses (replay.ts). */
   private reused: { runId: string; validationTime: string } | undefined;
-  private profiles: TableProfiles | undefined;
+  private profiles: MonthProfile | undefined;
   private changes: TableChanges[] = [];
   private snapshots: SnapshotEntry[] = [];
   private writing = false;
@@ -206,7 +207,7 @@ class MonthRun {
   private writeValidateReport(status: RunStatus, cause: StreamflowError | null): RunSummary {
     const record = this.runRecord(status, cause, reportDir(this.identity.runId));
     this.tasks.skipPending();
-    writeReportFiles(path.join(this.layout.root, reportDir(this.identity.runId)), this.document(), this.profiles);
+    writeReportFiles(path.join(this.layout.root, reportDir(this.identity.runId)), this.document(), this.profiles, { status, changes: [], snapshots: [] });
     const summary = this.summary(record, cause);
     if (cause) throw new RunFailed(cause, summary);
     return summary;
@@ -249,7 +250,7 @@ class MonthRun {
   private async validate(): Promise<void> {
     const outcome = await validateMonth(this.engine, { asOf: this.request.asOf, liveAttached: this.readOnlyAttached }, this.tasks.progress('validate', 'tables'));
     this.results = [...outcome.results];
-    this.profiles = await profileStaged(this.engine);
+    this.profiles = await profileMonth(this.engine, outcome.metrics);
     if (outcome.errors.length > 0) throw new DataRejectedError(problemsOf(outcome.errors));
   }
 
@@ -352,7 +353,7 @@ class MonthRun {
         async () => {
           await this.beginWrite();
           record = this.runRecord(status, cause, reportRelative);
-          writeReportFiles(path.join(stagingRoot, reportRelative), this.document(), this.profiles);
+          writeReportFiles(path.join(stagingRoot, reportRelative), this.document(), this.profiles, { status, changes: this.changes, snapshots: this.snapshots });
           writePartitionManifests(stagingRoot, this.snapshots, record);
           await recordRun(this.engine, record, this.results, this.snapshots);
           await faultPoint('recorded');
@@ -370,6 +371,8 @@ class MonthRun {
     await faultPoint('committed');
     await publishStaged(this.layout, stagingRoot);
     await faultPoint('published');
+    // Derived from meta.runs, so a failure here loses nothing: the next run rewrites it.
+    await writeReportIndex(this.engine, this.layout).catch((error: Error) => this.logger.warn(`reports/index.html not rewritten: ${error.message}`));
     const summary = this.summary(record as RunRecord, cause);
     if (cause) throw new RunFailed(cause, summary);
     return summary;

@@ -7,8 +7,8 @@ import type { TaskRun } from '../flow/tasks';
 import type { LoadedTable } from '../load';
 import type { SnapshotEntry } from '../snapshot';
 import type { TableChanges } from '../upsert';
-import { FAILURES_TABLE, VALIDATION_SCHEMA_VERSION, type ExpectationResult } from '../validate';
-import type { TableProfiles } from './profile';
+import { COLUMN_METRICS_TABLE, FAILURES_TABLE, TABLE_METRICS_TABLE, VALIDATION_SCHEMA_VERSION, type ExpectationResult } from '../validate';
+import type { MonthProfile } from './profile';
 import { renderReport } from './report-html';
 
 export type RunStatus = 'succeeded' | 'unchanged' | 'validated' | 'rejected' | 'refused' | 'failed';
@@ -79,11 +79,18 @@ export function validationDocument(
   };
 }
 
+/** What a run did to the warehouse, for the report's "what changed". */
+export interface RunChanges {
+  readonly status: RunStatus;
+  readonly changes: readonly TableChanges[];
+  readonly snapshots: readonly SnapshotEntry[];
+}
+
 /** Writes validation.json and report.html into `dir` (a staging folder, published later). */
-export function writeReportFiles(dir: string, document: ValidationDocument, columnProfiles: TableProfiles | undefined): void {
+export function writeReportFiles(dir: string, document: ValidationDocument, profile: MonthProfile | undefined, run: RunChanges): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'validation.json'), `${JSON.stringify(document, null, 2)}\n`);
-  fs.writeFileSync(path.join(dir, 'report.html'), renderReport(document, columnProfiles));
+  fs.writeFileSync(path.join(dir, 'report.html'), renderReport(document, profile, run));
 }
 
 /** Inserts the run, its expectation results, its unexpected rows (staged by load and validate) and (for a frozen month) the manifest entries. */
@@ -140,6 +147,12 @@ export async function recordRun(
       `INSERT INTO wh.meta.snapshots VALUES ($table_name, $as_of::DATE, $path, $rows, $bytes, $sha256, $run_id)`,
       { ...entry },
     );
+  }
+  // The month's metrics are kept with the month they describe: only a run that froze it records them.
+  if (snapshots.length > 0) {
+    for (const [target, staged] of [['column_metrics', COLUMN_METRICS_TABLE], ['table_metrics', TABLE_METRICS_TABLE]]) {
+      await engine.run(`INSERT INTO wh.meta.${target} BY NAME SELECT *, $run_id AS run_id FROM ${staged}`, { run_id: run.run_id });
+    }
   }
 }
 

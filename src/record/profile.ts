@@ -1,71 +1,33 @@
-// Column statistics of the staged month for the report: count, NULLs, distinct values,
-// min/max/mean and the most frequent values — one aggregate scan per table.
-import { CONTRACT, exportColumns, type ColumnSpec } from '../contract/tables';
-import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
+// What the report shows beside the expectations: the month's metrics and their comparison
+// with the previous frozen month (validate/metrics.ts), and the history of every frozen
+// month before it (meta.column_metrics / meta.table_metrics) for the trend lines.
+import type { Engine } from '../engine/duckdb';
+import type { MonthMetrics } from '../validate';
 
-export interface ColumnProfile {
-  readonly column: string;
-  readonly type: string;
-  readonly count: number;
-  readonly nulls: number;
-  readonly distinct: number;
-  /** Counted exactly for columns with a frequency table, estimated (HyperLogLog) for the rest. */
-  readonly distinct_estimated: boolean;
-  readonly min: string | null;
-  readonly max: string | null;
+/** One column of one earlier frozen month: the figures drawn as trends. */
+export interface TrendPoint {
+  readonly as_of: string;
+  readonly table_name: string;
+  readonly column_name: string;
+  readonly row_count: number;
+  readonly null_share: number | null;
   readonly mean: number | null;
-  readonly top_values: readonly { readonly value: string | null; readonly count: number }[];
 }
 
-export type TableProfiles = Record<string, readonly ColumnProfile[]>;
-
-const NUMERIC = new Set(['INTEGER', 'DOUBLE', 'DECIMAL(10,2)', 'DECIMAL(12,2)', 'BOOLEAN']);
-/** Types whose values repeat enough for a frequency table to say something. */
-const CATEGORICAL = new Set(['VARCHAR', 'BOOLEAN', 'INTEGER']);
-const TOP_VALUES = 5;
-
-function profileSql(column: ColumnSpec, categorical: boolean): string {
-  const name = quoteIdent(column.name);
-  const mean = NUMERIC.has(column.type) ? `avg(${name}::DOUBLE)` : 'NULL::DOUBLE';
-  // histogram() counts every distinct value in the same scan; NULLs are counted separately.
-  // Native keys: hashing the typed value is about twice as fast as hashing its text.
-  const histogram = categorical ? `histogram(${name})` : 'NULL';
-  return `{'column': ${quoteLiteral(column.name)}, 'type': ${quoteLiteral(column.type)}, 'count': count(*), 'nulls': count(*) - count(${name}),
-           'distinct': ${categorical ? 'NULL' : `approx_count_distinct(${name})`}, 'min': min(${name})::VARCHAR, 'max': max(${name})::VARCHAR, 'mean': ${mean},
-           'histogram': ${histogram}}`;
+export interface MonthProfile {
+  readonly metrics: MonthMetrics;
+  /** Earlier frozen months (as_of before this one), oldest first; this month is in `metrics`. */
+  readonly history: readonly TrendPoint[];
 }
 
-/** The most frequent values, NULL included, ties broken by value so the report is deterministic. */
-function topValues(histogram: readonly { key: unknown; value: number }[] | null, nulls: number): ColumnProfile['top_values'] {
-  if (histogram === null) return [];
-  const entries: { value: string | null; count: number }[] = histogram.map(({ key, value }) => ({ value: String(key), count: Number(value) }));
-  if (nulls > 0) entries.push({ value: null, count: nulls });
-  return entries
-    .sort((a, b) => b.count - a.count || String(a.value ?? '').localeCompare(String(b.value ?? '')))
-    .slice(0, TOP_VALUES);
-}
-
-export async function profileStaged(engine: Engine): Promise<TableProfiles> {
-  const profiles: TableProfiles = {};
-  for (const table of CONTRACT) {
-    const columns = exportColumns(table);
-    // One struct column per profiled column: their histogram types differ, so no list.
-    const selects = columns.map((column, index) => `${profileSql(column, CATEGORICAL.has(column.type) && !table.key.includes(column.name))} AS c${index}`);
-    const [row] = await engine.rows(`SELECT ${selects.join(', ')} FROM staging.${quoteIdent(table.name)}`);
-    profiles[table.name] = columns.map((_, index) => {
-      const { histogram, ...profile } = row[`c${index}`] as Record<string, unknown>;
-      const nulls = Number(profile.nulls);
-      return {
-        ...(profile as unknown as ColumnProfile),
-        count: Number(profile.count),
-        nulls,
-        // A frequency table counts its distinct values exactly; HyperLogLog only estimates.
-        distinct: histogram === null ? Number(profile.distinct) : (histogram as unknown[]).length,
-        distinct_estimated: histogram === null,
-        mean: profile.mean === null ? null : Number(profile.mean),
-        top_values: topValues(histogram as { key: unknown; value: number }[] | null, nulls),
-      };
-    });
-  }
-  return profiles;
+export async function profileMonth(engine: Engine, metrics: MonthMetrics): Promise<MonthProfile> {
+  const asOf = metrics.columns[0]?.as_of;
+  const history = asOf
+    ? await engine.rows<TrendPoint & Record<string, unknown>>(
+        `SELECT strftime(as_of, '%Y-%m-%d') AS as_of, table_name, column_name, row_count, null_share, mean
+         FROM wh.meta.column_metrics WHERE as_of < $as_of::DATE ORDER BY as_of, table_name, column_name`,
+        { as_of: asOf },
+      )
+    : [];
+  return { metrics, history };
 }

@@ -2,9 +2,10 @@
 // (bounds, sets, patterns) travel as bound parameters; identifiers are quoted.
 // Every query returns the same columns, so running and reporting are generic:
 //   element_count, missing_count, unexpected_count, observed_value, samples
-import type { ExpectationConfig } from '../contract/expectations';
+import { MONTH_COMPARISONS, type ExpectationConfig } from '../contract/expectations';
 import { quoteIdent } from '../engine/duckdb';
 import { HEADERS_TABLE } from '../load/headers';
+import { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE } from './metrics';
 
 export const PARTIAL_LIMIT = 20;
 const MISSING_KEYS_SHOWN = 5;
@@ -67,6 +68,7 @@ export function compileExpectation(table: string, config: ExpectationConfig, con
   if (config.type === 'expect_column_null_fraction_to_not_increase_by_more_than') {
     return compileNullShareIncrease(table, config.kwargs.column, where, context);
   }
+  if (MONTH_COMPARISONS.has(config.type)) return compileMonthComparison(table, config, params);
   const rowRule = compileRowRule(config, params, context);
   if (rowRule) return compileRowExpectation(source, config.kwargs.row_condition, rowRule, params);
 
@@ -142,6 +144,35 @@ function compileNullShareIncrease(table: string, column: string, where: string, 
           FROM ${rows}`,
     unexpectedRowsSql: `SELECT staged."user_id" AS user_id, staged._line AS line, NULL::VARCHAR AS value FROM ${rows} WHERE ${becameNull}`,
     params: {},
+    ignoresNulls: false,
+  };
+}
+
+/** A factor of change either way: ×1.5 up or down both read 1.5; undefined for a non-positive ratio. */
+const symmetricRatio = (ratio: string) => `CASE WHEN ${ratio} > 0 THEN greatest(${ratio}, 1 / ${ratio}) END`;
+
+/**
+ * A figure of the staged month against the previous frozen one, read from the metrics
+ * staged by measureMonth (metrics.ts): observed_value holds `value` (the figure judged,
+ * NULL when there is no previous month) beside what explains it.
+ */
+function compileMonthComparison(table: string, config: ExpectationConfig, params: Params): CompiledExpectation {
+  const tableName = params.bind(table);
+  const column = 'column' in config.kwargs ? params.bind(config.kwargs.column) : undefined;
+  const observed: Partial<Record<ExpectationConfig['type'], string>> = {
+    expect_table_row_count_ratio_to_previous_to_be_less_than: `{'previous_as_of': previous_as_of, 'previous': previous_row_count, 'current': row_count,
+        'value': ${symmetricRatio('row_count / previous_row_count')}}`,
+    expect_table_key_churn_to_be_less_than: `{'previous_as_of': previous_as_of, 'added': keys_added, 'gone': keys_gone,
+        'value': CASE WHEN previous_as_of IS NOT NULL THEN keys_gone / nullif(row_count - keys_added + keys_gone, 0) END}`,
+    expect_column_psi_to_be_less_than: `{'previous_as_of': previous_as_of, 'value': psi}`,
+    expect_column_mean_ratio_to_previous_to_be_less_than: `{'previous_as_of': previous_as_of, 'mean_ratio': mean_ratio, 'median_ratio': median_ratio,
+        'value': greatest(${symmetricRatio('mean_ratio')}, ${symmetricRatio('median_ratio')})}`,
+    expect_column_distinct_values_to_be_in_set: `{'previous_as_of': previous_as_of, 'new_values': new_values, 'value': len(new_values)}`,
+  };
+  const source = column === undefined ? `${TABLE_METRICS_TABLE} WHERE table_name = ${tableName}` : `${COLUMN_METRICS_TABLE} WHERE table_name = ${tableName} AND column_name = ${column}`;
+  return {
+    sql: `SELECT row_count AS element_count, 0 AS missing_count, 0 AS unexpected_count, ${observed[config.type]} AS observed_value, [] AS samples FROM ${source}`,
+    params: params.values,
     ignoresNulls: false,
   };
 }

@@ -1,13 +1,15 @@
 // validate: run every table's expectation suite on the staged month and shape the
 // outcome as a Great Expectations validation result. Writes nothing but staging tables.
 import { CONTRACT, tableSpec, type TableName } from '../contract/tables';
-import { columnOf, severityOf, type ExpectationConfig, type Severity } from '../contract/expectations';
+import { MONTH_COMPARISONS, columnOf, severityOf, type ExpectationConfig, type Severity } from '../contract/expectations';
 import { quoteIdent, type Engine } from '../engine/duckdb';
 import { formatProblem, type Problem, type SampleValue } from '../errors';
 import { compileExpectation, type CompileContext, type CompiledExpectation } from './compile';
 import { loadCheckId, stageFailures } from './failures';
+import { measureMonth, type MonthMetrics } from './metrics';
 
 export { FAILURES_TABLE } from './failures';
+export { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE, type ColumnMetrics, type MonthMetrics, type TableMetrics } from './metrics';
 export const VALIDATION_SCHEMA_VERSION = '1.0';
 
 export interface UnexpectedIndex {
@@ -32,6 +34,8 @@ export interface ExpectationResult {
 
 export interface ValidationOutcome {
   readonly results: readonly ExpectationResult[];
+  /** The month's metrics and their comparison with the previous frozen month (staged for record). */
+  readonly metrics: MonthMetrics;
   /** Failed expectations of severity error: the run must stop. */
   readonly errors: readonly ExpectationResult[];
   readonly warnings: readonly ExpectationResult[];
@@ -49,6 +53,7 @@ export async function validateMonth(
   options: ValidateOptions,
   onProgress: (tablesDone: number, tablesTotal: number, table: string) => void = () => undefined,
 ): Promise<ValidationOutcome> {
+  const metrics = await measureMonth(engine, options);
   const context: CompileContext = {
     relation: (table) => `staging.${quoteIdent(table)}`,
     liveRelation: (table) => (options.liveAttached ? `wh.main.${quoteIdent(table)}` : undefined),
@@ -78,6 +83,7 @@ export async function validateMonth(
   onProgress(CONTRACT.length, CONTRACT.length, '');
   return {
     results,
+    metrics,
     errors: results.filter((result) => !result.success && result.meta.severity === 'error'),
     warnings: results.filter((result) => !result.success && result.meta.severity === 'warn'),
   };
@@ -120,8 +126,15 @@ function judge(table: string, id: string, config: ExpectationConfig, row: Record
       partial_unexpected_index_list: samples.map((sample) => ({ user_id: sample.user_id ?? null, line: Number(sample.line) })),
       ...(observed === undefined ? {} : { observed_value: observed }),
     },
-    meta: { table, column: columnOf(config), severity: severityOf(config) },
+    meta: { table, column: columnOf(config), severity: success ? severityOf(config) : failedSeverity(config, observed) },
   };
+}
+
+/** A month-over-month figure above its severe bound fails as an error, whatever the expectation's own severity. */
+function failedSeverity(config: ExpectationConfig, observed: unknown): Severity {
+  const severe = 'severe_max_value' in config.kwargs ? config.kwargs.severe_max_value : undefined;
+  const value = (observed as { value?: unknown } | undefined)?.value;
+  return severe !== undefined && typeof value === 'number' && value > severe ? 'error' : severityOf(config);
 }
 
 function within(value: number, kwargs: { min_value?: number | string; max_value?: number | string; strict_min?: boolean; strict_max?: boolean }): boolean {
@@ -154,6 +167,14 @@ function aggregateSucceeds(config: ExpectationConfig, observed: unknown): boolea
       const shares = observed as { staged: number | null; live: number | null };
       if (shares.live === null || shares.staged === null) return true;
       return Number(shares.staged) - Number(shares.live) <= config.kwargs.max_increase + 1e-12;
+    }
+    case 'expect_table_row_count_ratio_to_previous_to_be_less_than':
+    case 'expect_table_key_churn_to_be_less_than':
+    case 'expect_column_psi_to_be_less_than':
+    case 'expect_column_mean_ratio_to_previous_to_be_less_than':
+    case 'expect_column_distinct_values_to_be_in_set': {
+      const { value } = observed as { value: number | null };
+      return value === null || value <= ('max_value' in config.kwargs ? (config.kwargs.max_value ?? 0) : 0) + 1e-12;
     }
     case 'expect_table_row_count_to_be_between':
     case 'expect_column_mean_to_be_between':
@@ -213,7 +234,9 @@ function describeExpectation(config: ExpectationConfig): string | undefined {
   const kwargs = config.kwargs as Record<string, unknown>;
   const parts: string[] = [];
   if (kwargs.row_condition) parts.push(`where ${String(kwargs.row_condition)}`);
-  if (kwargs.min_value !== undefined || kwargs.max_value !== undefined) {
+  if (MONTH_COMPARISONS.has(config.type)) {
+    parts.push(`against the previous frozen month: a warning above ${String(kwargs.max_value ?? 0)}, an error above ${String(kwargs.severe_max_value ?? '—')}`);
+  } else if (kwargs.min_value !== undefined || kwargs.max_value !== undefined) {
     const bound = (value: unknown) => (value === '$as_of' ? 'as_of' : String(value ?? '…'));
     parts.push(`expected between ${bound(kwargs.min_value)} and ${bound(kwargs.max_value)}`);
   }

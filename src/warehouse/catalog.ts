@@ -7,7 +7,7 @@ import { withRetry } from '../engine/retry';
 import type { WarehouseLayout } from './layout';
 
 /** Version of the metadata shapes in sql/metadata.sql; an older warehouse is upgraded in place by that same file. */
-export const WAREHOUSE_SCHEMA_VERSION = '2';
+export const WAREHOUSE_SCHEMA_VERSION = '3';
 
 /**
  * A live table: the contract's columns plus audit columns saying which as_of and run

@@ -45,6 +45,15 @@ const ranged =
     return text && `${subject} ${text}`;
   };
 
+const factor = (value: unknown) => (typeof value === 'number' ? `×${value}` : plain(value));
+const share = (value: unknown) => (typeof value === 'number' ? formatPercent(100 * value) : plain(value));
+
+/** A month-over-month bound, with its error bound when it has one. */
+const comparison =
+  (text: (kwargs: Kwargs) => string, bound: (value: unknown) => string): Describer =>
+  (kwargs) =>
+    present(kwargs.max_value) ? `${text(kwargs)}${present(kwargs.severe_max_value) ? ` (an error beyond ${bound(kwargs.severe_max_value)})` : ''}` : undefined;
+
 const DESCRIBE: Record<string, Describer> = {
   expect_table_columns_to_match_set: withKwarg('column_set', (set, k) => `columns ${k.exact_match === false ? 'include' : 'are exactly'} ${plain(set)}`),
   expect_table_columns_to_match_ordered_list: withKwarg('column_list', (list) => `columns in the order ${plain(list)}`),
@@ -66,6 +75,11 @@ const DESCRIBE: Record<string, Describer> = {
     (increase) => `share of NULLs rises at most ${typeof increase === 'number' ? formatPoints(increase) : plain(increase)} over the live table`,
   ),
   expect_column_values_to_be_in_other_table: withKwarg('other_table', (other, k) => `values exist in ${plain(other)}.${plain(k.other_column ?? '')}`),
+  expect_table_row_count_ratio_to_previous_to_be_less_than: comparison((k) => `row count within ${factor(k.max_value)} of the previous month`, factor),
+  expect_table_key_churn_to_be_less_than: comparison((k) => `at most ${share(k.max_value)} of the known users missing`, share),
+  expect_column_psi_to_be_less_than: comparison((k) => `PSI against the previous month at most ${plain(k.max_value)}`, plain),
+  expect_column_mean_ratio_to_previous_to_be_less_than: comparison((k) => `mean and median within ${factor(k.max_value)} of the previous month`, factor),
+  expect_column_distinct_values_to_be_in_set: () => 'no value the previous month did not hold',
 };
 
 /** What a check means when only its type is known: the load stage reports these without kwargs. */
@@ -77,7 +91,7 @@ const BARE: Record<string, string> = {
 };
 
 /** Kwargs that qualify the expectation (shown after its text) or are shown elsewhere. */
-const QUALIFIERS = new Set(['column', 'mostly', 'severity', 'row_condition', 'detail', 'result_format', 'catch_exceptions', 'meta']);
+const QUALIFIERS = new Set(['column', 'mostly', 'severity', 'severe_max_value', 'row_condition', 'detail', 'result_format', 'catch_exceptions', 'meta']);
 
 /** A type this page does not know: its kwargs as "key value" pairs, or its name in words. */
 function generic(type: string, kwargs: Kwargs): string {

@@ -1,8 +1,9 @@
 // One table's expectation results: failed first, then warnings, then passes; each with
 // its readable rule, its reason, what was found and the unexpected samples.
+import { MONTH_COMPARISONS, type ExpectationType } from '../../contract/expectations';
 import type { ExpectationResult } from '../../validate';
 import { describeExpectation, loadDetail } from './describe';
-import { formatCount, formatPercent, plain } from './format';
+import { formatCount, formatPercent, formatRatio, plain } from './format';
 import { Html, badge, dataTable, html, valueHtml, type Row, type Status } from './html';
 
 export function statusOf(result: ExpectationResult): Status {
@@ -30,10 +31,31 @@ export function anchorOf(result: ExpectationResult): string {
 
 const shareText = (fraction: unknown) => (typeof fraction === 'number' ? formatPercent(100 * fraction) : '—');
 
+/** What a month-over-month comparison saw, in words. */
+function comparisonText(type: string, observed: Record<string, unknown>): string {
+  if (observed.previous_as_of === null) return 'no previous month to compare with';
+  const ratio = (value: unknown) => (typeof value === 'number' ? formatRatio(value) : '—');
+  switch (type) {
+    case 'expect_table_row_count_ratio_to_previous_to_be_less_than':
+      return `${plain(observed.previous)} → ${plain(observed.current)} rows`;
+    case 'expect_table_key_churn_to_be_less_than':
+      return `${plain(observed.gone)} gone (${shareText(observed.value)}), ${plain(observed.added)} new`;
+    case 'expect_column_psi_to_be_less_than':
+      return `PSI ${plain(observed.value)}`;
+    case 'expect_column_mean_ratio_to_previous_to_be_less_than':
+      return `mean ${ratio(observed.mean_ratio)}${observed.median_ratio === null ? '' : `, median ${ratio(observed.median_ratio)}`}`;
+    default: {
+      const values = (observed.new_values as string[] | null) ?? [];
+      return values.length === 0 ? 'no new value' : `new: ${values.join(', ')}`;
+    }
+  }
+}
+
 /** What an aggregate expectation saw, in words; undefined for row-level expectations. */
-function observedText(result: ExpectationResult): string | undefined {
+export function observedText(result: ExpectationResult): string | undefined {
   const observed = result.result.observed_value;
   if (observed === undefined || observed === null) return undefined;
+  if (MONTH_COMPARISONS.has(result.expectation_config.type as ExpectationType)) return comparisonText(result.expectation_config.type, observed as Record<string, unknown>);
   const kwargs = result.expectation_config.kwargs as Record<string, unknown>;
   const expected = kwargs.column_set ?? kwargs.column_list;
   if (Array.isArray(observed) && Array.isArray(expected)) {
@@ -79,7 +101,8 @@ function resultCell(result: ExpectationResult): Html {
 
 function expectationCell(result: ExpectationResult, asOf: string | null): Html {
   const config = result.expectation_config;
-  const severity = config.kwargs.severity === 'warn' ? html` <span class="tag">warn only</span>` : null;
+  // The severity the result was judged with: a comparison past its severe bound fails as an error though its kwargs say warn.
+  const severity = result.meta.severity === 'warn' ? html` <span class="tag">warn only</span>` : null;
   return html`<div class="rule">${describeExpectation(config, asOf)}</div><div class="type mono">${config.type}${severity}</div>`;
 }
 
@@ -121,8 +144,22 @@ function resultRows(result: ExpectationResult, asOf: string | null): Row[] {
   return detail ? [main, detail] : [main];
 }
 
+/** Passing expectations, folded: one line each once opened. */
+function passedList(results: readonly ExpectationResult[], asOf: string | null): Html | null {
+  if (results.length === 0) return null;
+  const items = results.map((result) => {
+    const observed = observedText(result);
+    return html`<li id="${anchorOf(result)}" title="${result.expectation_config.meta?.notes ?? ''}">${badge('passed')} <span class="mono">${result.meta.column ?? 'table'}</span> ${describeExpectation(result.expectation_config, asOf)}${
+      observed === undefined ? null : html` <span class="muted">— ${observed}</span>`
+    }</li>`;
+  });
+  return html`<details class="passes"><summary>${formatCount(results.length)} passing expectation${results.length === 1 ? '' : 's'}</summary><ul>${items}</ul></details>`;
+}
+
+/** Failures and warnings in full (rule, finding, reason, samples); passes folded below them. */
 export function expectationsTable(results: readonly ExpectationResult[], asOf: string | null): Html {
   if (results.length === 0) return html`<p class="empty">No expectations were evaluated for this table.</p>`;
-  const rows = worstFirst(results).flatMap((result) => resultRows(result, asOf));
-  return dataTable('expectations', ['Status', 'Column', 'Expectation', 'Result', 'Why'], rows);
+  const open = worstFirst(results).filter((result) => !result.success);
+  const table = open.length === 0 ? null : dataTable('expectations', ['Status', 'Column', 'Expectation', 'Result', 'Why'], open.flatMap((result) => resultRows(result, asOf)));
+  return html`${table}${passedList(results.filter((result) => result.success), asOf)}`;
 }

@@ -69,3 +69,18 @@ export function plain(value: unknown): string {
   }
   return String(value);
 }
+
+/** Money: always two decimals, grouped: 8,684.80. */
+export function formatMoney(value: number): string {
+  return grouped(value.toFixed(2));
+}
+
+/** A factor of change: ×1.18, ×0.91. */
+export function formatRatio(ratio: number): string {
+  return `×${ratio.toFixed(2)}`;
+}
+
+/** A figure of a column in its own terms: money with two decimals, other numbers rounded for reading. */
+export function formatOfType(value: number, type: string): string {
+  return type.startsWith('DECIMAL') ? formatMoney(value) : formatNumber(value);
+}

@@ -1,13 +1,15 @@
-// report.html: the run's verdict and counts, its input files, what needs attention,
-// then one section per table with its expectation results and column statistics.
-import type { ValidationDocument } from '..';
+// report.html: the run's verdict and counts, what needs attention, what the run changed,
+// the month against the previous one and the trends, its input files, then one section
+// per table with its expectation results (passes folded) and a card per column.
+import type { RunChanges, ValidationDocument } from '..';
 import type { ExpectationResult } from '../../validate';
-import type { TableProfiles } from '../profile';
+import type { MonthProfile } from '../profile';
+import { columnCards } from './columns';
 import { describeExpectation, loadDetail } from './describe';
-import { anchorOf, countByStatus, expectationsTable, statusOf, worstFirst } from './expectations';
+import { anchorOf, countByStatus, expectationsTable, observedText, statusOf, worstFirst } from './expectations';
 import { baseName, formatBytes, formatCount, formatPercent, shortHash } from './format';
 import { Html, badge, bar, dataTable, html, type Status } from './html';
-import { profileTable } from './profiles';
+import { monthOverMonth, trends } from './month';
 import { STYLES } from './styles';
 
 type InputFile = ValidationDocument['meta']['tables'][number];
@@ -31,12 +33,12 @@ function stoppedAtLoad(document: ValidationDocument): boolean {
   return document.meta.tables.length === 0 && document.results.length > 0;
 }
 
-/** Tables in the order the run met them: input files, then results, then profiles. */
-function tableNames(document: ValidationDocument, profiles: TableProfiles | undefined): string[] {
+/** Tables in the order the run met them: input files, then results, then metrics. */
+function tableNames(document: ValidationDocument, profile: MonthProfile | undefined): string[] {
   const names = [
     ...document.meta.tables.map((file) => file.table),
     ...document.results.map((result) => result.meta.table || MONTH_SECTION),
-    ...Object.keys(profiles ?? {}),
+    ...(profile?.metrics.columns ?? []).map((column) => column.table_name),
   ];
   return [...new Set(names)];
 }
@@ -121,11 +123,42 @@ function inputFiles(files: readonly InputFile[]): Html {
 function attention(document: ValidationDocument): Html | null {
   const problems = worstFirst(document.results.filter((result) => !result.success));
   if (problems.length === 0) return null;
-  const items = problems.map(
-    (result) =>
-      html`<li>${badge(statusOf(result))} <a href="#${anchorOf(result)}"><span class="mono">${[result.meta.table || MONTH_SECTION, result.meta.column].filter(Boolean).join('.')}</span></a> ${describeExpectation(result.expectation_config, document.meta.as_of)}${unexpectedSuffix(result)}${detailSuffix(result)}</li>`,
-  );
-  return html`<section class="block attention"><h2>Needs attention</h2><ul class="problems">${items}</ul></section>`;
+  const items = problems.map((result) => {
+    const observed = observedText(result);
+    return html`<li class="${statusOf(result)}">${badge(statusOf(result))} <a href="#${anchorOf(result)}"><span class="mono">${[result.meta.table || MONTH_SECTION, result.meta.column].filter(Boolean).join('.')}</span></a> ${describeExpectation(result.expectation_config, document.meta.as_of)}${
+      observed === undefined ? null : html` <span class="muted">— ${observed}</span>`
+    }${unexpectedSuffix(result)}${detailSuffix(result)}</li>`;
+  });
+  const tone = problems.some((result) => statusOf(result) === 'failed') ? 'failed' : 'warning';
+  return html`<section class="block attention ${tone}"><h2>Needs attention</h2><ul class="problems">${items}</ul></section>`;
+}
+
+const CHANGE_NOTE: Partial<Record<RunChanges['status'], string>> = {
+  unchanged: 'Nothing changed: this as_of is already frozen with exactly this content, so its snapshot was reused.',
+  validated: 'Nothing changed: validate checks a month without writing it.',
+  rejected: 'Nothing changed: the month was rejected before any live table or snapshot was touched.',
+  refused: 'Nothing changed: the run was refused, so history stays as it was.',
+};
+
+/** Rows inserted and updated per table, and the snapshot written (or why nothing was). */
+function runChanges(run: RunChanges | undefined): Html | null {
+  if (!run) return null;
+  if (run.status !== 'succeeded') return html`<section class="block changes"><h2>What the run changed</h2><p>${CHANGE_NOTE[run.status] ?? 'Nothing changed.'}</p></section>`;
+  const rows = run.changes.map((table) => {
+    const snapshot = run.snapshots.find((entry) => entry.table_name === table.table);
+    return {
+      cells: [
+        html`<a class="mono" href="#${sectionId(table.table)}">${table.table}</a>`,
+        { content: formatCount(table.rows_in), className: 'num' },
+        { content: formatCount(table.inserted), className: 'num' },
+        { content: formatCount(table.updated), className: 'num' },
+        { content: formatCount(table.unchanged), className: 'num' },
+        snapshot ? html`<span class="mono" title="${snapshot.sha256}">${snapshot.path}</span> <span class="muted">${formatCount(snapshot.rows)} rows</span>` : html`<span class="muted">—</span>`,
+      ],
+    };
+  });
+  const head = ['Table', { content: 'Rows in', className: 'num' }, { content: 'Inserted', className: 'num' }, { content: 'Updated', className: 'num' }, { content: 'Unchanged', className: 'num' }, 'Snapshot written'];
+  return html`<section class="block changes"><h2>What the run changed</h2>${dataTable('changes', head, rows)}</section>`;
 }
 
 function unexpectedSuffix(result: ExpectationResult): Html | null {
@@ -146,11 +179,13 @@ function tableStatus(results: readonly ExpectationResult[]): Html {
   return parts.length > 0 ? html`<span class="table-status">${parts}</span>` : html`<span class="muted">no results</span>`;
 }
 
-function tableSection(table: string, document: ValidationDocument, profiles: TableProfiles | undefined): Html {
+function tableSection(table: string, document: ValidationDocument, profile: MonthProfile | undefined): Html {
   const results = document.results.filter((result) => (result.meta.table || MONTH_SECTION) === table);
   const file = document.meta.tables.find((input) => input.table === table);
   const subtitle = file ? html`<span class="muted">${baseName(file.file)} · ${formatCount(file.rows)} rows</span>` : null;
-  const statistics = table === MONTH_SECTION ? null : html`<h3>Column statistics</h3>${profileTable(profiles?.[table])}`;
+  const columns = (profile?.metrics.columns ?? []).filter((column) => column.table_name === table);
+  const previous = (profile?.metrics.previous ?? []).filter((column) => column.table_name === table);
+  const statistics = table === MONTH_SECTION ? null : html`<h3>Columns <span class="legend"><span class="swatch then"></span>previous month<span class="swatch now"></span>this month</span></h3>${columnCards(columns, previous, results)}`;
   return html`<section class="table-section" id="${sectionId(table)}" data-table="${table}">
 <div class="section-head"><h2 class="mono">${table}</h2>${subtitle}${tableStatus(results)}</div>
 <h3>Expectations</h3>${expectationsTable(results, document.meta.as_of)}
@@ -167,8 +202,8 @@ function tableNav(tables: readonly string[], document: ValidationDocument): Html
   return html`<nav class="toc" aria-label="tables"><ul>${links}</ul></nav>`;
 }
 
-export function renderPage(document: ValidationDocument, profiles: TableProfiles | undefined): string {
-  const tables = tableNames(document, profiles);
+export function renderPage(document: ValidationDocument, profile: MonthProfile | undefined, run?: RunChanges): string {
+  const tables = tableNames(document, profile);
   const title = `${VERDICT[verdictOf(document)].text} · ${document.meta.month} · streamflow ${document.meta.run_id}`;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -176,10 +211,13 @@ export function renderPage(document: ValidationDocument, profiles: TableProfiles
 <body><main class="page">
 ${header(document)}
 ${verdictBanner(document)}
-${tableNav(tables, document)}
 ${attention(document)}
+${runChanges(run)}
+${tableNav(tables, document)}
+${profile && monthOverMonth(profile, document.results)}
+${profile && trends(profile, document.results)}
 ${inputFiles(document.meta.tables)}
-${tables.map((table) => tableSection(table, document, profiles))}
+${tables.map((table) => tableSection(table, document, profile))}
 <footer class="page-foot">Report of run <span class="mono">${document.meta.run_id}</span> · validation schema ${document.schema_version}</footer>
 </main></body></html>
 `.value;

@@ -55,7 +55,8 @@ h3 { font-size: 12px; margin: 20px 0 8px; color: var(--muted); text-transform: u
 .chip.warning .dot { background: #d4a72c; }
 
 .block, .table-section { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 20px 24px; margin: 16px 0; }
-.attention { border-color: var(--fail); }
+.attention.failed { border-color: var(--fail); }
+.attention.warning { border-color: #d4a72c; background: #fffdf2; }
 .problems { list-style: none; padding: 0; margin: 0; }
 .problems li { padding: 6px 0; border-top: 1px solid var(--soft-line); }
 .problems li:first-child { border-top: 0; }
@@ -115,6 +116,53 @@ svg.bar .warning { fill: #d4a72c; }
 svg.bar .failed { fill: var(--fail); }
 svg.bar .nulls { fill: var(--nulls); }
 svg.bar .share { fill: var(--accent); }
+
+details.passes { margin: 8px 0 0; }
+details.passes summary { cursor: pointer; color: var(--pass); font-weight: 600; padding: 4px 0; }
+details.passes ul { list-style: none; margin: 4px 0 0; padding: 0; }
+details.passes li { padding: 3px 0; border-top: 1px solid var(--soft-line); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+
+.column-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(350px, 1fr)); gap: 12px; }
+.column-card { border: 1px solid var(--soft-line); border-radius: 8px; padding: 10px 14px; }
+.column-card.warning { border-color: #d4a72c; box-shadow: inset 4px 0 0 #d4a72c; }
+.column-card.failed { border-color: var(--fail); box-shadow: inset 4px 0 0 var(--fail); }
+.column-card header { margin-bottom: 6px; }
+.column-card .col-name { font-weight: 650; }
+.col-stats { display: grid; grid-template-columns: repeat(4, auto); gap: 2px 12px; margin: 0 0 8px; font-size: 12px; }
+.col-stats dt { color: var(--muted); font-size: 11px; }
+.col-stats dd { margin: 0; font-variant-numeric: tabular-nums; }
+.chart-box { margin: 4px 0; }
+svg.chart { display: block; overflow: visible; }
+svg.chart .then { fill: #c8d1da; }
+svg.chart .now { fill: var(--accent); }
+svg.chart .axis, svg.chart .tick { stroke: var(--line); }
+svg.chart text { font: 10px system-ui, sans-serif; fill: var(--muted); }
+svg.chart .cat-label { fill: var(--text); font-size: 11px; }
+svg.chart .cat-share { fill: var(--text); }
+svg.chart .trend-line { fill: none; stroke: var(--accent); stroke-width: 2; }
+svg.chart.flagged .trend-line { stroke: #d4a72c; }
+svg.chart circle.point { fill: var(--card); stroke: var(--accent); stroke-width: 2; }
+svg.chart circle.current { fill: var(--accent); }
+svg.chart .trend-value { fill: var(--text); font-size: 11px; font-weight: 600; }
+.drift { list-style: none; margin: 6px 0 0; padding: 0; font-size: 12px; display: flex; flex-wrap: wrap; gap: 2px 14px; }
+.drift li.warning { color: var(--warn); font-weight: 600; }
+.drift li.failed { color: var(--fail); font-weight: 600; }
+.drift-label { color: var(--muted); }
+.legend { font-size: 12px; color: var(--muted); }
+.legend .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; vertical-align: middle; margin: 0 4px 0 10px; }
+.swatch.then { background: #c8d1da; }
+.swatch.now { background: var(--accent); }
+.shifts { list-style: none; padding: 0; margin: 0; }
+.shifts li { padding: 4px 0; border-top: 1px solid var(--soft-line); }
+.label-rate { font-weight: 650; }
+.label-rate.warning { color: var(--warn); }
+.label-rate.failed { color: var(--fail); }
+.first-month { margin: 0; }
+.trend-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 12px; }
+.trend-card { margin: 0; border: 1px solid var(--soft-line); border-radius: 8px; padding: 8px 10px; }
+.trend-card.warning { border-color: #d4a72c; }
+.trend-card.failed { border-color: var(--fail); }
+.trend-card figcaption { font-size: 12px; margin-bottom: 4px; }
 
 .page-foot { margin-top: 24px; color: var(--muted); font-size: 12px; text-align: center; }
 @media print { html { background: #fff; } .block, .table-section, .verdict { break-inside: avoid-page; } }

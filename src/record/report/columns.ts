@@ -1,0 +1,128 @@
+// One card per column: its figures (exact distinct count, money to the cent), a chart of
+// this month over the previous one, and the drift figures beside it, coloured by the
+// month-over-month expectation that judged them.
+import type { ColumnMetrics, ExpectationResult } from '../../validate';
+import { categoryBars, histogram, type PairedShare } from './charts';
+import { statusOf } from './expectations';
+import { formatCount, formatNumber, formatOfType, formatPercent, formatPoints, formatRatio } from './format';
+import { Html, html, valueHtml, type Status } from './html';
+
+/** Categories drawn per column: the contract's have at most three; more would crowd the card. */
+const CATEGORIES_SHOWN = 8;
+
+const share = (count: number, total: number) => (total > 0 ? count / total : 0);
+
+function numericFigure(value: string | null, type: string): Html {
+  if (value === null) return html`<span class="muted">—</span>`;
+  const number = Number(value);
+  if (type === 'DATE' || type === 'VARCHAR' || type === 'BOOLEAN' || !Number.isFinite(number)) return valueHtml(value, 24);
+  return html`<span title="${value}">${formatOfType(number, type)}</span>`;
+}
+
+function stat(label: string, value: Html | string): Html {
+  return html`<div><dt>${label}</dt><dd>${value}</dd></div>`;
+}
+
+function figures(column: ColumnMetrics): Html {
+  const type = column.column_type;
+  const quantiles = column.quantiles;
+  return html`<dl class="col-stats">${[
+    stat('rows', formatCount(column.row_count)),
+    stat('NULLs', html`${formatCount(column.null_count)} <span class="pct">${formatPercent(100 * (column.null_share ?? 0))}</span>`),
+    stat('distinct', formatCount(column.distinct_count)),
+    type === 'BOOLEAN' ? null : stat('min', numericFigure(column.min_value, type)),
+    type === 'BOOLEAN' ? null : stat('max', numericFigure(column.max_value, type)),
+    column.mean === null ? null : stat(type === 'BOOLEAN' ? 'share True' : 'mean', type === 'BOOLEAN' ? formatPercent(100 * column.mean) : formatOfType(column.mean, type)),
+    column.std === null || type === 'BOOLEAN' ? null : stat('std', formatOfType(column.std, type)),
+    quantiles ? stat('p5 · p50 · p95', [quantiles[0], quantiles[2], quantiles[4]].map((value) => formatOfType(value, type)).join(' · ')) : null,
+  ]}</dl>`;
+}
+
+/** The bins of the chart: on the previous month's edges when there is one, else on this month's own. */
+function numericChart(column: ColumnMetrics, previous: ColumnMetrics | undefined): Html | null {
+  const compared = previous?.bin_edges && previous.bin_counts && column.previous_bin_counts;
+  const edges = compared ? previous.bin_edges : column.bin_edges;
+  const nowCounts = compared ? column.previous_bin_counts : column.bin_counts;
+  if (!edges || edges.length === 0 || !nowCounts) return null;
+  const thenCounts = compared ? previous.bin_counts : null;
+  const total = (counts: readonly number[]) => counts.reduce((sum, count) => sum + count, 0);
+  const label = (value: number) => formatOfType(value, column.column_type);
+  const bins: PairedShare[] = nowCounts.map((count, index) => ({
+    label: index === 0 ? `≤ ${label(edges[0])}` : index === edges.length ? `> ${label(edges[index - 1])}` : `${label(edges[index - 1])} – ${label(edges[index])}`,
+    then: thenCounts ? share(thenCounts[index], total(thenCounts)) : null,
+    now: share(count, total(nowCounts)),
+  }));
+  const caption = `${column.column_name}: share of rows per bin${compared ? `, bins fixed by ${previous.as_of}` : ''}`;
+  return histogram(bins, edges.map(label), caption);
+}
+
+function categoricalChart(column: ColumnMetrics, previous: ColumnMetrics | undefined): Html | null {
+  if (!column.categories) return null;
+  const values = [...new Set([...column.categories, ...(previous?.categories ?? [])].map((category) => category.value))].slice(0, CATEGORIES_SHOWN);
+  const countIn = (metrics: ColumnMetrics, value: string) => metrics.categories?.find((category) => category.value === value)?.count ?? 0;
+  const rows: PairedShare[] = values.map((value) => ({
+    label: value,
+    then: previous ? share(countIn(previous, value), previous.row_count) : null,
+    now: share(countIn(column, value), column.row_count),
+  }));
+  if (column.null_count > 0 || (previous?.null_count ?? 0) > 0) {
+    rows.push({ label: 'NULL', then: previous ? share(previous.null_count, previous.row_count) : null, now: share(column.null_count, column.row_count) });
+  }
+  return categoryBars(rows, `${column.column_name}: share of rows per value${previous ? ` against ${previous.as_of}` : ''}`);
+}
+
+/** The status of the month-over-month expectation of `type` on this column; passed when none judged it. */
+function judged(results: readonly ExpectationResult[], type: string): Status {
+  const result = results.find((candidate) => candidate.expectation_config.type === type);
+  return result ? statusOf(result) : 'passed';
+}
+
+function driftFigures(column: ColumnMetrics, previous: ColumnMetrics | undefined, results: readonly ExpectationResult[]): Html {
+  if (!column.previous_as_of || !previous) return html`<p class="drift muted">No previous month to compare with.</p>`;
+  const type = column.column_type;
+  const item = (status: Status, label: string, value: Html | string) => html`<li class="${status}"><span class="drift-label">${label}</span> ${value}</li>`;
+  const items = [
+    column.psi === null ? null : item(judged(results, 'expect_column_psi_to_be_less_than'), 'PSI', formatNumber(column.psi)),
+    column.mean === null || previous.mean === null
+      ? null
+      : item(
+          judged(results, 'expect_column_mean_ratio_to_previous_to_be_less_than'),
+          type === 'BOOLEAN' ? 'share True' : 'mean',
+          `${type === 'BOOLEAN' ? formatPercent(100 * previous.mean) : formatOfType(previous.mean, type)} → ${type === 'BOOLEAN' ? formatPercent(100 * column.mean) : formatOfType(column.mean, type)}${column.mean_ratio === null ? '' : ` (${formatRatio(column.mean_ratio)})`}`,
+        ),
+    column.median_ratio === null || !column.quantiles || !previous.quantiles
+      ? null
+      : item(
+          judged(results, 'expect_column_mean_ratio_to_previous_to_be_less_than'),
+          'median',
+          `${formatOfType(previous.quantiles[2], type)} → ${formatOfType(column.quantiles[2], type)} (${formatRatio(column.median_ratio)})`,
+        ),
+    column.null_share_change === null || column.null_share_change === 0 ? null : item('passed', 'NULL share', `${column.null_share_change > 0 ? '+' : ''}${formatPoints(column.null_share_change)}`),
+    column.new_values && column.new_values.length > 0
+      ? item(judged(results, 'expect_column_distinct_values_to_be_in_set'), 'new values', column.new_values.join(', '))
+      : null,
+  ];
+  return html`<ul class="drift">${items}</ul>`;
+}
+
+function columnCard(column: ColumnMetrics, previous: ColumnMetrics | undefined, results: readonly ExpectationResult[]): Html {
+  const chart = column.kind === 'numeric' ? numericChart(column, previous) : column.kind === 'categorical' ? categoricalChart(column, previous) : null;
+  const worst = results.some((result) => statusOf(result) === 'failed') ? 'failed' : results.some((result) => statusOf(result) === 'warning') ? 'warning' : 'passed';
+  return html`<article class="column-card ${worst}" data-column="${column.column_name}">
+<header><span class="mono col-name">${column.column_name}</span> <span class="type mono">${column.column_type}</span></header>
+${figures(column)}${chart && html`<div class="chart-box">${chart}</div>`}${column.kind === 'key' || column.kind === 'date' ? null : driftFigures(column, previous, results)}
+</article>`;
+}
+
+/** The cards of one table's columns. */
+export function columnCards(columns: readonly ColumnMetrics[], previous: readonly ColumnMetrics[], results: readonly ExpectationResult[]): Html {
+  if (columns.length === 0) return html`<p class="empty">No column statistics: the table was not loaded in this run.</p>`;
+  const cards = columns.map((column) =>
+    columnCard(
+      column,
+      previous.find((candidate) => candidate.column_name === column.column_name),
+      results.filter((result) => result.meta.column === column.column_name),
+    ),
+  );
+  return html`<div class="column-grid">${cards}</div>`;
+}

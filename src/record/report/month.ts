@@ -1,0 +1,119 @@
+// The month against the previous frozen one (headline figures and the largest shifts,
+// flagged or not) and the trends across every frozen month.
+import type { ColumnMetrics, ExpectationResult } from '../../validate';
+import { MONTH_COMPARISONS, type ExpectationType } from '../../contract/expectations';
+import type { MonthProfile, TrendPoint } from '../profile';
+import { trendLine, type TrendPointValue } from './charts';
+import { statusOf } from './expectations';
+import { formatCount, formatNumber, formatOfType, formatPercent, formatRatio } from './format';
+import { Html, badge, html, type Status } from './html';
+
+const LABEL = { table: 'labels', column: 'churn_label' } as const;
+const SHIFTS_SHOWN = 6;
+
+const isComparison = (result: ExpectationResult) => MONTH_COMPARISONS.has(result.expectation_config.type as ExpectationType);
+
+function worst(results: readonly ExpectationResult[]): Status {
+  const statuses = results.map(statusOf);
+  return statuses.includes('failed') ? 'failed' : statuses.includes('warning') ? 'warning' : 'passed';
+}
+
+const ofColumn = (results: readonly ExpectationResult[], table: string, column: string) =>
+  results.filter((result) => isComparison(result) && result.meta.table === table && result.meta.column === column);
+
+function fact(label: string, value: Html | string): Html {
+  return html`<div class="fact"><dt>${label}</dt><dd>${value}</dd></div>`;
+}
+
+/** Columns whose mean moved, largest factor first: the shifts a reader should know of, flagged or not. */
+function largestShifts(columns: readonly ColumnMetrics[], previous: readonly ColumnMetrics[], results: readonly ExpectationResult[]): Html {
+  const moved = columns
+    .filter((column) => column.mean_ratio !== null && column.mean_ratio > 0 && column.mean_ratio !== 1)
+    .sort((a, b) => Math.abs(Math.log(b.mean_ratio!)) - Math.abs(Math.log(a.mean_ratio!)) || a.table_name.localeCompare(b.table_name))
+    .slice(0, SHIFTS_SHOWN);
+  if (moved.length === 0) return html`<p class="muted">No column's mean moved.</p>`;
+  const items = moved.map((column) => {
+    const before = previous.find((candidate) => candidate.table_name === column.table_name && candidate.column_name === column.column_name);
+    const value = (mean: number) => (column.column_type === 'BOOLEAN' ? formatPercent(100 * mean) : formatOfType(mean, column.column_type));
+    const status = worst(ofColumn(results, column.table_name, column.column_name));
+    return html`<li class="${status}">${badge(status, status === 'passed' ? 'INFO' : undefined)} <span class="mono">${column.table_name}.${column.column_name}</span> ${
+      column.column_type === 'BOOLEAN' ? 'share True' : 'mean'
+    } ${before?.mean === null || before === undefined ? '—' : value(before.mean)} → ${value(column.mean!)} <strong>${formatRatio(column.mean_ratio!)}</strong>${
+      column.psi === null ? null : html` <span class="muted">· PSI ${formatNumber(column.psi)}</span>`
+    }</li>`;
+  });
+  return html`<ul class="shifts">${items}</ul>`;
+}
+
+export function monthOverMonth(profile: MonthProfile, results: readonly ExpectationResult[]): Html {
+  const { columns, tables, previous } = profile.metrics;
+  const previousAsOf = columns.find((column) => column.previous_as_of !== null)?.previous_as_of ?? null;
+  if (previousAsOf === null) {
+    return html`<section class="block month" id="month-over-month"><h2>Month over month</h2>
+<p class="first-month">No previous month to compare with: no month before this one was frozen with its metrics (a warehouse's first month, or months frozen before schema 3). Once this month is frozen, the next one is compared with it.</p></section>`;
+  }
+  const users = tables.find((table) => table.table_name === 'users');
+  const label = columns.find((column) => column.table_name === LABEL.table && column.column_name === LABEL.column);
+  const labelBefore = previous.find((column) => column.table_name === LABEL.table && column.column_name === LABEL.column);
+  const labelStatus = worst(ofColumn(results, LABEL.table, LABEL.column));
+  const facts = [
+    fact('compared with', html`<span class="mono">${previousAsOf}</span>`),
+    users && users.previous_row_count !== null
+      ? fact('users', `${formatCount(users.previous_row_count)} → ${formatCount(users.row_count)} (${formatCount(users.keys_added ?? 0)} new, ${formatCount(users.keys_gone ?? 0)} gone)`)
+      : null,
+    label?.mean != null && labelBefore?.mean != null
+      ? fact('label rate', html`<span class="label-rate ${labelStatus}">${(100 * labelBefore.mean).toFixed(1)} % → ${(100 * label.mean).toFixed(1)} %</span>`)
+      : null,
+  ];
+  return html`<section class="block month" id="month-over-month"><h2>Month over month</h2>
+<dl class="facts">${facts}</dl>
+<h3>Largest shifts of a mean</h3>${largestShifts(columns, previous, results)}</section>`;
+}
+
+/** One series: the earlier frozen months' figure, then this month's. */
+function series(history: readonly TrendPoint[], current: ColumnMetrics, pick: (point: Pick<TrendPoint, 'row_count' | 'null_share' | 'mean'>) => number | null): TrendPointValue[] {
+  const earlier = history
+    .filter((point) => point.table_name === current.table_name && point.column_name === current.column_name)
+    .flatMap((point) => {
+      const value = pick(point);
+      return value === null ? [] : [{ as_of: point.as_of, value }];
+    });
+  const now = pick(current);
+  return now === null ? earlier : [...earlier, { as_of: current.as_of, value: now }];
+}
+
+function trendCard(title: string, subtitle: string, chart: Html, status: Status = 'passed'): Html {
+  return html`<figure class="trend-card ${status}"><figcaption><span class="mono">${title}</span> <span class="muted">${subtitle}</span></figcaption>${chart}</figure>`;
+}
+
+/**
+ * Row counts, the label rate, NULL shares and the mean of every column a comparison
+ * flagged, across the frozen months and this one (the last point).
+ */
+export function trends(profile: MonthProfile, results: readonly ExpectationResult[]): Html {
+  const { columns } = profile.metrics;
+  const key = columns.find((column) => column.table_name === 'users' && column.kind === 'key');
+  const label = columns.find((column) => column.table_name === LABEL.table && column.column_name === LABEL.column);
+  const nullable = columns.filter(
+    (column) => (column.null_share ?? 0) > 0 || profile.history.some((point) => point.table_name === column.table_name && point.column_name === column.column_name && (point.null_share ?? 0) > 0),
+  );
+  const flagged = columns.filter((column) => column.mean !== null && column !== label && worst(ofColumn(results, column.table_name, column.column_name)) !== 'passed');
+  const percent = (value: number) => formatPercent(100 * value);
+  const cards = [
+    key && trendCard('users', 'rows', trendLine(series(profile.history, key, (point) => point.row_count), formatCount, 'users: rows per month')),
+    label && trendCard('labels.churn_label', 'label rate', trendLine(series(profile.history, label, (point) => point.mean), percent, 'label rate per month'), worst(ofColumn(results, LABEL.table, LABEL.column))),
+    ...nullable.map((column) =>
+      trendCard(`${column.table_name}.${column.column_name}`, 'NULL share', trendLine(series(profile.history, column, (point) => point.null_share), percent, `${column.column_name}: NULL share per month`)),
+    ),
+    ...flagged.map((column) =>
+      trendCard(
+        `${column.table_name}.${column.column_name}`,
+        'mean (flagged)',
+        trendLine(series(profile.history, column, (point) => point.mean), (value) => formatOfType(value, column.column_type), `${column.column_name}: mean per month`, 'flagged'),
+        worst(ofColumn(results, column.table_name, column.column_name)),
+      ),
+    ),
+  ];
+  const months = new Set([...profile.history.map((point) => point.as_of), columns[0]?.as_of]).size;
+  return html`<section class="block trends" id="trends"><h2>Trends <span class="muted">${formatCount(months)} month${months === 1 ? '' : 's'}, this one last</span></h2><div class="trend-grid">${cards}</div></section>`;
+}
