@@ -12,7 +12,7 @@ import { measureMonth } from '../src/validate/metrics';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
 import { publishStaged } from '../src/warehouse/recover';
-import { recordRun } from '../src/record';
+import { recordMonthMetrics, recordRun } from '../src/record';
 import { PIPELINE_FINGERPRINT } from '../src/flow/replay';
 import { SEEDS, tempDir } from './helpers';
 
@@ -116,6 +116,7 @@ describe('stages on the committed seeds', () => {
     const now = new Date().toISOString();
     const run = { run_id: 'run-0', command: 'ingest', month: 'month_000', month_path: '', as_of: '2024-01-31', started_at: now, ended_at: now } as const;
     await recordRun(engine, { ...run, status: 'succeeded', exit_code: 0, input_files: [], table_counts: [], error: null, report_path: null, pipeline_fingerprint: PIPELINE_FINGERPRINT }, [], first);
+    await recordMonthMetrics(engine, run.run_id);
     // A run that freezes a month keeps its metrics with it.
     expect(await engine.rows(`SELECT count(*)::INTEGER AS n FROM wh.meta.column_metrics WHERE as_of = DATE '2024-01-31'`)).toEqual([{ n: 28 }]);
     const manifest = await readManifest(engine);

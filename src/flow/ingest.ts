@@ -19,7 +19,7 @@ import { DataRejectedError, RefusedError, StreamflowError, errorObject, formatPr
 import { faultPoint } from '../faults';
 import { loadMonth, type LoadedTable, type MonthInput } from '../load';
 import { profileMonth, type MonthProfile } from '../record/profile';
-import { recordRun, recordTaskRuns, validationDocument, writeReportFiles, type RunRecord, type RunStatus } from '../record';
+import { recordMonthMetrics, recordRun, recordTaskRuns, validationDocument, writeReportFiles, type RunRecord, type RunStatus } from '../record';
 import { compareWithFrozen, readManifest, writeSnapshots, type SnapshotEntry } from '../snapshot';
 import { writePartitionManifests } from '../snapshot/partition-manifest';
 import { checkFrozenFiles } from '../snapshot/verify';
@@ -250,7 +250,7 @@ class MonthRun {
   private async validate(): Promise<void> {
     const outcome = await validateMonth(this.engine, { asOf: this.request.asOf, liveAttached: this.readOnlyAttached }, this.tasks.progress('validate', 'tables'));
     this.results = [...outcome.results];
-    this.profiles = await profileMonth(this.engine, outcome.metrics);
+    this.profiles = await profileMonth(this.engine, outcome.metrics, this.readOnlyAttached);
     if (outcome.errors.length > 0) throw new DataRejectedError(problemsOf(outcome.errors));
   }
 
@@ -356,6 +356,7 @@ class MonthRun {
           writeReportFiles(path.join(stagingRoot, reportRelative), this.document(), this.profiles, { status, changes: this.changes, snapshots: this.snapshots });
           writePartitionManifests(stagingRoot, this.snapshots, record);
           await recordRun(this.engine, record, this.results, this.snapshots);
+          if (apply) await recordMonthMetrics(this.engine, record.run_id);
           await faultPoint('recorded');
           return { value: undefined };
         },

@@ -148,11 +148,16 @@ export async function recordRun(
       { ...entry },
     );
   }
-  // The month's metrics are kept with the month they describe: only a run that froze it records them.
-  if (snapshots.length > 0) {
-    for (const [target, staged] of [['column_metrics', COLUMN_METRICS_TABLE], ['table_metrics', TABLE_METRICS_TABLE]]) {
-      await engine.run(`INSERT INTO wh.meta.${target} BY NAME SELECT *, $run_id AS run_id FROM ${staged}`, { run_id: run.run_id });
-    }
+}
+
+/**
+ * The month's metrics (staged by validate), kept with the month they describe: only a run
+ * that froze it records them. `rebuild` has none to record: the metrics of the months it
+ * restores are not in the snapshot files.
+ */
+export async function recordMonthMetrics(engine: Engine, runId: string): Promise<void> {
+  for (const [target, staged] of [['column_metrics', COLUMN_METRICS_TABLE], ['table_metrics', TABLE_METRICS_TABLE]]) {
+    await engine.run(`INSERT INTO wh.meta.${target} BY NAME SELECT *, $run_id AS run_id FROM ${staged}`, { run_id: runId });
   }
 }
 

@@ -20,9 +20,10 @@ export interface MonthProfile {
   readonly history: readonly TrendPoint[];
 }
 
-export async function profileMonth(engine: Engine, metrics: MonthMetrics): Promise<MonthProfile> {
+/** `liveAttached`: whether the warehouse is attached as `wh` (a `validate` over a fresh folder has none, so no history). */
+export async function profileMonth(engine: Engine, metrics: MonthMetrics, liveAttached: boolean): Promise<MonthProfile> {
   const asOf = metrics.columns[0]?.as_of;
-  const history = asOf
+  const history = asOf && liveAttached
     ? await engine.rows<TrendPoint & Record<string, unknown>>(
         `SELECT strftime(as_of, '%Y-%m-%d') AS as_of, table_name, column_name, row_count, null_share, mean
          FROM wh.meta.column_metrics WHERE as_of < $as_of::DATE ORDER BY as_of, table_name, column_name`,
