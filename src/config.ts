@@ -22,6 +22,10 @@ export interface Settings {
   readonly firstAsOf: string;
   /** PostgreSQL for the sync stage; a secret (masked by `config`). */
   readonly databaseUrl?: string;
+  /** PostgreSQL schema the sync mirrors into. */
+  readonly postgresSchema: string;
+  /** ingest ends with the sync task. */
+  readonly syncPostgres: boolean;
 }
 
 export interface SettingFlags {
@@ -36,6 +40,8 @@ export interface SettingFlags {
   readonly lockTimeout?: string;
   readonly firstAsOf?: string;
   readonly url?: string;
+  readonly schema?: string;
+  readonly syncPostgres?: boolean;
 }
 
 export type SettingSource = 'flag' | 'env' | '.env' | 'default';
@@ -57,6 +63,8 @@ const DEFINITIONS: readonly Definition[] = [
   { key: 'lockTimeoutMs', flag: 'lockTimeout', env: 'STREAMFLOW_LOCK_TIMEOUT_MS', fallback: '10000' },
   { key: 'firstAsOf', flag: 'firstAsOf', env: 'STREAMFLOW_FIRST_AS_OF', fallback: FIRST_AS_OF },
   { key: 'databaseUrl', flag: 'url', env: 'DATABASE_URL', secret: true },
+  { key: 'postgresSchema', flag: 'schema', env: 'STREAMFLOW_PG_SCHEMA', fallback: 'public' },
+  { key: 'syncPostgres', flag: 'syncPostgres', env: 'STREAMFLOW_SYNC_POSTGRES', fallback: 'false' },
 ];
 
 export interface ResolvedSetting {
@@ -105,6 +113,8 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
     lockTimeoutMs: positiveInteger('lock timeout', raw.lockTimeoutMs!),
     firstAsOf: raw.firstAsOf!,
     databaseUrl: raw.databaseUrl ?? undefined,
+    postgresSchema: raw.postgresSchema!,
+    syncPostgres: flags.syncPostgres === true || /^(1|true|yes)$/i.test(raw.syncPostgres!),
   };
 }
 

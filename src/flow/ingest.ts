@@ -18,6 +18,7 @@ import { faultPoint } from '../faults';
 import { loadMonth, type LoadedTable, type MonthInput } from '../load';
 import { profileStaged, type TableProfiles } from '../record/profile';
 import { recordRun, recordTaskRuns, validationDocument, writeReportFiles, type RunRecord, type RunStatus } from '../record';
+import { SyncError, type SyncResult } from '../sync';
 import { compareWithFrozen, publishSnapshots, readManifest, writeSnapshots, type SnapshotEntry } from '../snapshot';
 import { upsertMonth, type TableChanges } from '../upsert';
 import { problemsOf, resultsFromLoadProblems, validateMonth, type ExpectationResult } from '../validate';
@@ -28,6 +29,7 @@ import { recoverWarehouse } from '../warehouse/recover';
 import { acquireRunLock } from './lock';
 import { defaultLogger, type Logger } from './log';
 import { checkIdenticalReplay, PIPELINE_FINGERPRINT } from './replay';
+import { syncAfterRun, syncTarget } from './sync';
 import { FlowTasks, type TaskPolicy, type TaskRun } from './tasks';
 
 export const SUMMARY_SCHEMA_VERSION = '1.0';
@@ -51,6 +53,8 @@ export interface RunSummary {
   readonly warnings: number;
   readonly report_path: string | null;
   readonly error: string | null;
+  /** What `ingest --sync-postgres` wrote to PostgreSQL. */
+  readonly sync?: SyncResult;
 }
 
 export interface RunRequest {
@@ -92,6 +96,7 @@ export function newRunId(now: Date = new Date()): string {
 
 export async function runMonth(settings: Settings, request: RunRequest, logger: Logger = defaultLogger()): Promise<RunSummary> {
   const layout = warehouseLayout(settings.warehouseDir);
+  if (settings.syncPostgres && request.command === 'ingest') syncTarget(settings); // no URL: refused before the run, not after
   const runId = newRunId();
   const startedAt = new Date();
   const release = await acquireRunLock(layout, settings.lockTimeoutMs);
@@ -100,8 +105,17 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
   try {
     await attachWarehouseCreatingIt(engine, layout);
     await recoverWarehouse(engine, layout);
-    const run = new MonthRun(engine, layout, request, { runId, startedAt, stagingRoot }, new FlowTasks(INGEST_TASKS, logger), logger);
-    return await run.execute();
+    const tasks = new FlowTasks(INGEST_TASKS, logger);
+    const summary = await new MonthRun(engine, layout, request, { runId, startedAt, stagingRoot }, tasks, logger).execute();
+    if (!settings.syncPostgres || request.command !== 'ingest') return summary;
+    try {
+      return { ...summary, sync: await syncAfterRun(engine, settings, tasks, runId, logger) };
+    } catch (error) {
+      // The run is committed and stays so; only the exit code and the sync task say the mirror is behind.
+      if (!(error instanceof StreamflowError)) throw error;
+      const reason = error instanceof SyncError ? error : new SyncError(error.message, false);
+      throw new RunFailed(reason, { ...summary, exit_code: reason.exitCode });
+    }
   } finally {
     fs.rmSync(stagingRoot, { recursive: true, force: true });
     engine.close();
