@@ -13,7 +13,7 @@ import { openQueryEngine, openReader } from './query';
 import { readManifest } from './snapshot';
 import { verifySnapshots } from './snapshot/verify';
 import { listRuns, showRun } from './record/history';
-import { verifyMirror } from './sync';
+import { describeChecksum, verifyMirror } from './sync';
 import { syncTarget, syncWarehouse } from './flow/sync';
 import { warehouseLayout } from './warehouse/layout';
 
@@ -64,8 +64,7 @@ async function verifyPostgres(settings: Settings): Promise<void> {
     const { server, compared, findings } = await verifyMirror(engine, layout, await readManifest(engine), target);
     if (settings.json) printJson({ schema_version: '1.0', server, schema: target.schema, compared, ok: findings.length === 0, findings });
     else if (findings.length === 0) process.stdout.write(`verified ${compared} tables and partitions in PostgreSQL at ${server}: all match the warehouse\n`);
-    const side = (checksum: { rows: number; checksum: string } | null) => (checksum ? `${checksum.rows} rows, checksum ${checksum.checksum}` : 'absent');
-    if (!settings.json) for (const finding of findings) process.stderr.write(`${finding.problem}: ${finding.table} as_of ${finding.as_of} (warehouse ${side(finding.warehouse)}; PostgreSQL ${side(finding.postgres)})\n`);
+    if (!settings.json) for (const finding of findings) process.stderr.write(`${finding.problem}: ${finding.table} as_of ${finding.as_of} (warehouse ${describeChecksum(finding.warehouse)}; PostgreSQL ${describeChecksum(finding.postgres)})\n`);
     if (findings.length > 0) process.exitCode = 1;
   } finally {
     engine.close();

@@ -16,6 +16,11 @@ export interface PartitionChecksum {
 
 const NULL_TEXT = '\\N';
 
+/** `7043 rows, checksum 4055…`, or `absent`. */
+export function describeChecksum(checksum: PartitionChecksum | null | undefined): string {
+  return checksum ? `${checksum.rows} rows, checksum ${checksum.checksum}` : 'absent';
+}
+
 /**
  * A finite DOUBLE as a plain decimal (no exponent, no trailing `.0`, -0 as 0), built
  * from the engine's shortest round-trip text, which both engines print, in different

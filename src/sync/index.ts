@@ -13,10 +13,11 @@ import { RefusedError } from '../errors';
 import { faultPoint } from '../faults';
 import { snapshotColumnsSql, type SnapshotEntry } from '../snapshot';
 import type { WarehouseLayout } from '../warehouse/layout';
-import { checksumSelect, type PartitionChecksum } from './checksum';
+import { checksumSelect, describeChecksum, type PartitionChecksum } from './checksum';
 import { connectPostgres, type Postgres } from './postgres';
 import { mirrorDdl, qualified, snapshotTableName, SYNC_LEDGER } from './schema';
 
+export { describeChecksum } from './checksum';
 export { SyncError } from './postgres';
 
 export interface SyncTarget {
@@ -96,10 +97,6 @@ async function postgresChecksums(pg: Postgres, schema: string, liveAsOf: string 
     checksums.set(partitionKey(table.name, liveAsOf), { rows: Number(live.rows), checksum: live.checksum });
   }
   return checksums;
-}
-
-function describe(checksum: PartitionChecksum | undefined): string {
-  return checksum ? `${checksum.rows} rows, checksum ${checksum.checksum}` : 'absent';
 }
 
 /** Writes the partition's rows as a headerless CSV (NULL unquoted-empty, '' quoted), the form COPY … (FORMAT csv) reads back exactly. */
@@ -234,7 +231,7 @@ export async function syncToPostgres(
     if (conflicts.length > 0) {
       const lines = conflicts.map((partition) => {
         const key = partitionKey(partition.target, partition.as_of);
-        return `  ${partition.target} as_of ${partition.as_of}: PostgreSQL holds ${describe(remote.get(key))}, the warehouse froze ${describe(local.get(key))}`;
+        return `  ${partition.target} as_of ${partition.as_of}: PostgreSQL holds ${describeChecksum(remote.get(key))}, the warehouse froze ${describeChecksum(local.get(key))}`;
       });
       throw new RefusedError(
         `PostgreSQL at ${pg.where} holds snapshot partitions whose content differs from the warehouse's; refusing to overwrite history:\n${lines.join('\n')}`,

@@ -42,11 +42,6 @@ export interface Postgres {
   close(): Promise<void>;
 }
 
-export function describeServer(url: string): string {
-  const client = new Client({ connectionString: url });
-  return `${client.host}:${client.port}/${client.database}`;
-}
-
 /** Rewraps any error from the server or the socket as a SyncError naming only where. */
 export function postgresError(where: string, error: unknown): SyncError {
   if (error instanceof SyncError) return error;
