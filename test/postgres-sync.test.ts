@@ -260,12 +260,12 @@ describe.skipIf(unavailable !== null)('the content checksum', () => {
     const csv = path.join(dir, 'values.csv');
     const engine = await openEngine();
     try {
-      const doubles = ['0.1 + 0.2', '-0.0', '1e15', '1.5e15', '9999999999999998.0', '1e16', '1e-5', '0.0001', '123456.789', '5e-324', '1.7976931348623157e308', `'nan'::DOUBLE`, `'inf'::DOUBLE`, `'-inf'::DOUBLE`, '-2.5e-7', '12.0', 'NULL'];
+      const doubles = ['0.1 + 0.2', '-0.0', '1e15', '1.5e15', '9999999999999998.0', '1e16', '1e-5', '0.0001', '123456.789', '5e-324', '1.7976931348623157e308', `'nan'::DOUBLE`, `'inf'::DOUBLE`, `'-inf'::DOUBLE`, '-2.5e-7', '12.0', '4.2558776407750416e16', '2.225073858507201e-308', 'NULL'];
       await engine.run(
         `CREATE TABLE v AS SELECT 'u' || i AS user_id, DATE '2024-01-31' + i AS d, i % 2 = 0 AS b, i - 8 AS i, x, CAST(i * -12.5 AS DECIMAL(12,2)) AS m
          FROM (VALUES ${doubles.map((value, index) => `(${index}, ${value}::DOUBLE)`).join(', ')}) AS t(i, x)
          UNION ALL SELECT '', NULL, NULL, NULL, random() * 1e6, NULL FROM range(2000)
-         UNION ALL SELECT NULL, DATE '1970-01-01', false, 0, exp(random() * 1400 - 700), 0.05 FROM range(2000)`,
+         UNION ALL SELECT NULL, DATE '1970-01-01', false, 0, exp(random() * 1400 - 700), 0.05 FROM range(20000)`,
       );
       await engine.run(`COPY v TO ${quoteLiteral(csv)} (FORMAT csv, HEADER false)`);
       const duck = async () => (await engine.rows(`SELECT ${checksumSelect('duckdb', table, 'r')} FROM v AS r`))[0];
@@ -277,7 +277,7 @@ describe.skipIf(unavailable !== null)('the content checksum', () => {
         const remote = async () => (await client.query(`SELECT ${checksumSelect('postgres', table, 'r')} FROM v AS r`)).rows[0];
         expect({ rows: Number((await remote()).rows), checksum: (await remote()).checksum }).toEqual({ rows: Number(local.rows), checksum: local.checksum });
         // NULL and '' stayed apart through CSV.
-        expect((await client.query(`SELECT count(*) FILTER (WHERE user_id = '')::int AS empty, count(*) FILTER (WHERE user_id IS NULL)::int AS nulls FROM v`)).rows[0]).toEqual({ empty: 2000, nulls: 2000 });
+        expect((await client.query(`SELECT count(*) FILTER (WHERE user_id = '')::int AS empty, count(*) FILTER (WHERE user_id IS NULL)::int AS nulls FROM v`)).rows[0]).toEqual({ empty: 2000, nulls: 20000 });
         await client.query(`UPDATE v SET x = 0.30000000000000004 WHERE user_id = 'u0'`);
         expect((await remote()).checksum).toBe(local.checksum); // 0.1 + 0.2 is that double
         await client.query(`UPDATE v SET x = 0.3 WHERE user_id = 'u0'`);

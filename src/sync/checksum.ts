@@ -22,26 +22,33 @@ export function describeChecksum(checksum: PartitionChecksum | null | undefined)
 }
 
 /**
- * A finite DOUBLE as a plain decimal (no exponent, no trailing `.0`, -0 as 0), built
- * from the engine's shortest round-trip text, which both engines print, in different
- * notations: DuckDB `12.0`, `1000000000000000.0`, `1e-07`; PostgreSQL `12`, `1e+15`,
- * `1e-07`. The digits are the same, so expanding the exponent gives the same text.
+ * A DOUBLE as its exact binary value, `<sign><m>p<e>` with x = m · 2^(e−52) and m an
+ * integer in [2^52, 2^53). Decimal text will not do: both engines print a shortest
+ * round-trip form, but where several exist they pick different ones (DuckDB
+ * 4.255877640775042e+16, PostgreSQL 4.2558776407750416e+16, the same double). Scaling by
+ * powers of two is exact in both, so this form is the same wherever the value is.
  */
 function doubleText(dialect: Dialect, value: string): string {
-  const text = `CAST(${value} AS ${dialect === 'duckdb' ? 'VARCHAR' : 'TEXT'})`;
-  const magnitude = `CAST(abs(${value}) AS ${dialect === 'duckdb' ? 'VARCHAR' : 'TEXT'})`;
-  const digits = `replace(split_part(${magnitude}, 'e', 1), '.', '')`;
-  // The mantissa of the exponent notation has one digit before the point in both engines.
-  const point = `(1 + CAST(split_part(${magnitude}, 'e', 2) AS INTEGER))`;
-  const expanded = `CASE WHEN ${point} <= 0 THEN '0.' || repeat('0', -${point}) || ${digits}
-    WHEN ${point} >= length(${digits}) THEN ${digits} || repeat('0', ${point} - length(${digits}))
-    ELSE substr(${digits}, 1, ${point}) || '.' || substr(${digits}, ${point} + 1) END`;
+  const textType = dialect === 'duckdb' ? 'VARCHAR' : 'TEXT';
+  // Every operand a double: PostgreSQL would otherwise compute in NUMERIC, which rounds.
+  const double = (expression: string) => `CAST(${expression} AS ${dialect === 'duckdb' ? 'DOUBLE' : 'DOUBLE PRECISION'})`;
+  const text = `CAST(${value} AS ${textType})`;
+  const magnitude = `abs(${value})`;
+  const two = double('2');
+  // In two factors, so that neither over- nor underflows, even for subnormals.
+  const scaled = (exponent: string) => {
+    const half = double(`floor((52 - ${exponent}) / 2.0)`);
+    return `(${magnitude} * power(${two}, ${half}) * power(${two}, ${double(`52 - ${exponent}`)} - ${half}))`;
+  };
+  // log2 may land one off near a power of two; the scaled value shows which way.
+  const estimate = `CAST(floor(ln(${magnitude}) / ln(${two})) AS INTEGER)`;
+  const exponent = `(CASE WHEN ${scaled(estimate)} >= ${double('9007199254740992')} THEN ${estimate} + 1
+    WHEN ${scaled(estimate)} < ${double('4503599627370496')} THEN ${estimate} - 1 ELSE ${estimate} END)`;
   return `CASE WHEN lower(${text}) = 'nan' THEN 'NaN'
     WHEN lower(${text}) IN ('inf', 'infinity') THEN 'Infinity'
     WHEN lower(${text}) IN ('-inf', '-infinity') THEN '-Infinity'
     WHEN ${value} = 0 THEN '0'
-    ELSE (CASE WHEN ${value} < 0 THEN '-' ELSE '' END)
-      || (CASE WHEN strpos(${magnitude}, 'e') = 0 THEN regexp_replace(${magnitude}, '\\.0$', '') ELSE ${expanded} END) END`;
+    ELSE (CASE WHEN ${value} < 0 THEN '-' ELSE '' END) || CAST(CAST(${scaled(exponent)} AS BIGINT) AS ${textType}) || 'p' || CAST(${exponent} AS ${textType}) END`;
 }
 
 /** The canonical text of one column value (NULL stays NULL here). */

@@ -1,9 +1,15 @@
 // sync: the warehouse mirrored into PostgreSQL in one transaction. Snapshot partitions
-// PostgreSQL lacks are sent whole (COPY); a partition it holds with other content is
-// refused, never overwritten. Live tables whose content changed since the last sync go
-// through a temporary table and INSERT … ON CONFLICT … WHERE a value differs, so rows
-// that did not change are not rewritten, and rows gone from the warehouse are deleted.
-// Rows travel DuckDB → CSV file → COPY FROM STDIN; JavaScript never sees a row.
+// PostgreSQL lacks are sent whole (DuckDB → CSV file → COPY FROM STDIN: JavaScript never
+// sees a row); a partition it holds with other content is refused, never overwritten.
+// Live tables equal the newest partition of their table (each run freezes the live
+// state it committed), so once that partition is in PostgreSQL a live table is brought
+// to it there, with INSERT … ON CONFLICT … WHERE a value differs (unchanged rows are not
+// rewritten) and a DELETE of rows gone: each row crosses the wire once.
+//
+// What PostgreSQL holds is known from the ledger (streamflow_sync), except where the
+// triggers noted a change by someone else (streamflow_sync_changes): only those tables
+// are re-read. What the warehouse holds is known from the ledger too where the Parquet
+// file's sha256 is the one recorded. So an unchanged sync reads two small tables.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,7 +21,7 @@ import { snapshotColumnsSql, type SnapshotEntry } from '../snapshot';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { checksumSelect, describeChecksum, type PartitionChecksum } from './checksum';
 import { connectPostgres, type Postgres } from './postgres';
-import { mirrorDdl, qualified, snapshotTableName, SYNC_LEDGER } from './schema';
+import { CHANGE_LOG, changeTriggers, mirrorDdl, qualified, snapshotTableName, SYNC_LEDGER, SYNCING_SETTING } from './schema';
 
 export { describeChecksum } from './checksum';
 export { SyncError } from './postgres';
@@ -25,7 +31,7 @@ export interface SyncTarget {
   readonly schema: string;
 }
 
-/** One thing the sync wrote: a snapshot partition, or a live table brought up to date. */
+/** One thing the sync wrote: a snapshot partition, or a live table brought to an as_of. */
 export interface SyncedTable {
   readonly table: string;
   readonly as_of: string;
@@ -43,72 +49,65 @@ export interface SyncResult {
   readonly rows_written: number;
 }
 
-/** A (PostgreSQL table, as_of) whose content the warehouse and the mirror hold. */
+/** A frozen partition of the warehouse and where it goes. */
 interface Partition {
   readonly table: TableSpec;
-  /** The PostgreSQL table: `<table>_snapshots` for a snapshot partition, `<table>` for the live table. */
+  /** `<table>_snapshots`. */
   readonly target: string;
-  readonly as_of: string;
-  readonly run_id: string;
+  readonly entry: SnapshotEntry;
   /** DuckDB FROM item with the partition's rows. */
   readonly source: string;
-  readonly live: boolean;
 }
 
-/** Every snapshot partition of the manifest, and each live table as of the newest as_of. */
-function warehousePartitions(layout: WarehouseLayout, manifest: readonly SnapshotEntry[]): Partition[] {
-  const newest = manifest.reduce<SnapshotEntry | undefined>((latest, entry) => (latest && latest.as_of >= entry.as_of ? latest : entry), undefined);
-  const snapshots = manifest.map((entry) => {
-    const table = CONTRACT.find((candidate) => candidate.name === entry.table_name)!;
-    return {
-      table,
-      target: snapshotTableName(table),
-      as_of: entry.as_of,
-      run_id: entry.run_id,
-      source: `read_parquet(${quoteLiteral(path.join(layout.root, entry.path))})`,
-      live: false,
-    };
-  });
-  if (!newest) return snapshots;
-  const live = CONTRACT.map((table) => ({ table, target: table.name, as_of: newest.as_of, run_id: newest.run_id, source: `wh.main.${quoteIdent(table.name)}`, live: true }));
-  return [...snapshots, ...live];
+interface LedgerEntry extends PartitionChecksum {
+  readonly source_sha256: string;
+}
+
+/** In contract order (users first: the live tables' foreign keys need it), then by as_of. */
+function partitionsOf(layout: WarehouseLayout, manifest: readonly SnapshotEntry[]): Partition[] {
+  return CONTRACT.flatMap((table) =>
+    manifest
+      .filter((entry) => entry.table_name === table.name)
+      .map((entry) => ({ table, target: snapshotTableName(table), entry, source: `read_parquet(${quoteLiteral(path.join(layout.root, entry.path))})` })),
+  );
 }
 
 function partitionKey(target: string, asOf: string): string {
   return `${target}@${asOf}`;
 }
 
-async function duckdbChecksum(engine: Engine, partition: Partition): Promise<PartitionChecksum> {
-  const [row] = await engine.rows<{ rows: number; checksum: string }>(`SELECT ${checksumSelect('duckdb', partition.table, 'r')} FROM ${partition.source} AS r`);
+async function duckdbChecksum(engine: Engine, source: string, table: TableSpec): Promise<PartitionChecksum> {
+  const [row] = await engine.rows<{ rows: number; checksum: string }>(`SELECT ${checksumSelect('duckdb', table, 'r')} FROM ${source} AS r`);
   return { rows: Number(row.rows), checksum: row.checksum };
 }
 
-/** The mirror's checksums: per as_of for snapshot tables, the whole table for live ones (keyed as the live partition). */
-async function postgresChecksums(pg: Postgres, schema: string, liveAsOf: string | undefined): Promise<Map<string, PartitionChecksum>> {
-  const checksums = new Map<string, PartitionChecksum>();
-  for (const table of CONTRACT) {
-    const snapshots = await pg.query<{ as_of: string; rows: string; checksum: string }>(
-      `SELECT to_char(r.as_of, 'YYYY-MM-DD') AS as_of, ${checksumSelect('postgres', table, 'r')}
-       FROM ${qualified(schema, snapshotTableName(table))} AS r GROUP BY r.as_of`,
-    );
-    for (const row of snapshots) checksums.set(partitionKey(snapshotTableName(table), row.as_of), { rows: Number(row.rows), checksum: row.checksum });
-    if (liveAsOf === undefined) continue;
-    const [live] = await pg.query<{ rows: string; checksum: string }>(`SELECT ${checksumSelect('postgres', table, 'r')} FROM ${qualified(schema, table.name)} AS r`);
-    checksums.set(partitionKey(table.name, liveAsOf), { rows: Number(live.rows), checksum: live.checksum });
-  }
-  return checksums;
+/** Per as_of checksums of one snapshot table in PostgreSQL. */
+async function postgresPartitionChecksums(pg: Postgres, schema: string, table: TableSpec): Promise<Map<string, PartitionChecksum>> {
+  const rows = await pg.query<{ as_of: string; rows: string; checksum: string }>(
+    `SELECT to_char(r.as_of, 'YYYY-MM-DD') AS as_of, ${checksumSelect('postgres', table, 'r')}
+     FROM ${qualified(schema, snapshotTableName(table))} AS r GROUP BY r.as_of`,
+  );
+  return new Map(rows.map((row) => [partitionKey(snapshotTableName(table), row.as_of), { rows: Number(row.rows), checksum: row.checksum }]));
+}
+
+function sameContent(a: PartitionChecksum, b: PartitionChecksum): boolean {
+  return a.rows === b.rows && a.checksum === b.checksum;
 }
 
 /** Writes the partition's rows as a headerless CSV (NULL unquoted-empty, '' quoted), the form COPY … (FORMAT csv) reads back exactly. */
 async function exportCsv(engine: Engine, partition: Partition, file: string): Promise<void> {
-  const asOf = partition.live ? '' : `, "as_of"`;
-  await engine.run(`COPY (SELECT ${snapshotColumnsSql(partition.table)}${asOf} FROM ${partition.source}) TO ${quoteLiteral(file)} (FORMAT csv, HEADER false)`);
+  await engine.run(`COPY (SELECT ${snapshotColumnsSql(partition.table)}, "as_of" FROM ${partition.source}) TO ${quoteLiteral(file)} (FORMAT csv, HEADER false)`);
 }
 
-class MirrorWriter {
-  private readonly written: SyncedTable[] = [];
-  private readonly incoming = new Map<string, string>();
-  private files = 0;
+/** One sync's transaction: what PostgreSQL holds, what the warehouse holds, and the writes that make them equal. */
+class MirrorSync {
+  private ledger = new Map<string, LedgerEntry>();
+  /** PostgreSQL's content of the partitions of tables someone else changed; absent: the partition is not there. */
+  private reread = new Map<string, PartitionChecksum>();
+  private rereadTables = new Set<string>();
+  private liveChanged = new Set<string>();
+  private readonly local = new Map<string, PartitionChecksum>();
+  readonly written: SyncedTable[] = [];
 
   constructor(
     private readonly engine: Engine,
@@ -117,78 +116,157 @@ class MirrorWriter {
     private readonly scratch: string,
   ) {}
 
-  get result(): SyncedTable[] {
-    return this.written;
+  private get ledgerTable(): string {
+    return qualified(this.schema, SYNC_LEDGER);
   }
 
-  private async toCsv(partition: Partition): Promise<string> {
-    const file = path.join(this.scratch, `${this.files++}-${partition.target}.csv`);
+  /** Creates what is missing and reads the ledger and the changes noted since the last sync. */
+  async prepare(): Promise<void> {
+    for (const statement of mirrorDdl(this.schema)) await this.pg.query(statement);
+    const present = new Set(
+      (await this.pg.query<{ name: string }>(
+        `SELECT c.relname || '/' || t.tgname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1`,
+        [this.schema],
+      )).map((row) => row.name),
+    );
+    for (const trigger of changeTriggers(this.schema)) if (!present.has(`${trigger.table}/${trigger.name}`)) await this.pg.query(trigger.ddl);
+    // Changes by others wait for this sync to end, so none is noted after it was read and then cleared.
+    await this.pg.query(`LOCK TABLE ${qualified(this.schema, CHANGE_LOG)} IN EXCLUSIVE MODE`);
+    const ledger = await this.pg.query<{ table_name: string; as_of: string; rows: string; checksum: string; source_sha256: string }>(
+      `SELECT table_name, to_char(as_of, 'YYYY-MM-DD') AS as_of, rows, checksum, source_sha256 FROM ${this.ledgerTable}`,
+    );
+    this.ledger = new Map(ledger.map((row) => [partitionKey(row.table_name, row.as_of), { rows: Number(row.rows), checksum: row.checksum, source_sha256: row.source_sha256 }]));
+    const changed = await this.pg.query<{ table_name: string }>(`SELECT DISTINCT table_name FROM ${qualified(this.schema, CHANGE_LOG)}`);
+    for (const { table_name: name } of changed) {
+      const table = CONTRACT.find((candidate) => snapshotTableName(candidate) === name);
+      if (table) {
+        this.rereadTables.add(name);
+        for (const [key, checksum] of await postgresPartitionChecksums(this.pg, this.schema, table)) this.reread.set(key, checksum);
+      } else this.liveChanged.add(name);
+    }
+  }
+
+  /** What PostgreSQL holds for the partition: re-read where changed by others, else as the ledger says. */
+  private remote(partition: Partition): PartitionChecksum | undefined {
+    const key = partitionKey(partition.target, partition.entry.as_of);
+    return this.rereadTables.has(partition.target) ? this.reread.get(key) : this.ledger.get(key);
+  }
+
+  /** The warehouse's content of the partition: from the ledger when it recorded these very file bytes. */
+  private async localContent(partition: Partition): Promise<PartitionChecksum> {
+    const key = partitionKey(partition.target, partition.entry.as_of);
+    const known = this.local.get(key);
+    if (known) return known;
+    const recorded = this.ledger.get(key);
+    const content = recorded && recorded.source_sha256 === partition.entry.sha256 ? recorded : await duckdbChecksum(this.engine, partition.source, partition.table);
+    this.local.set(key, content);
+    return content;
+  }
+
+  /** Partitions PostgreSQL lacks; throws RefusedError when one it holds differs. */
+  async partitionsToSend(partitions: readonly Partition[]): Promise<Partition[]> {
+    const missing: Partition[] = [];
+    const conflicts: string[] = [];
+    for (const partition of partitions) {
+      const remote = this.remote(partition);
+      if (remote === undefined) {
+        missing.push(partition);
+        continue;
+      }
+      const local = await this.localContent(partition);
+      if (!sameContent(remote, local)) {
+        conflicts.push(`  ${partition.target} as_of ${partition.entry.as_of}: PostgreSQL holds ${describeChecksum(remote)}, the warehouse froze ${describeChecksum(local)}`);
+      } else if (this.ledger.get(partitionKey(partition.target, partition.entry.as_of))?.source_sha256 !== partition.entry.sha256) {
+        await this.record(partition.target, partition.entry, local);
+      }
+    }
+    if (conflicts.length > 0) {
+      throw new RefusedError(
+        `PostgreSQL at ${this.pg.where} holds snapshot partitions whose content differs from the warehouse's; refusing to overwrite history:\n${conflicts.join('\n')}`,
+      );
+    }
+    return missing;
+  }
+
+  /** COPYs the partition in while DuckDB computes its checksum for the ledger. */
+  async send(partition: Partition): Promise<void> {
+    const file = path.join(this.scratch, `${partition.target}-${partition.entry.as_of}.csv`);
     await exportCsv(this.engine, partition, file);
-    return file;
+    const columns = [...partition.table.columns.map((column) => quoteIdent(column.name)), '"as_of"'].join(', ');
+    const [rows, local] = await Promise.all([this.pg.copyCsv(`${qualified(this.schema, partition.target)} (${columns})`, file), this.localContent(partition)]);
+    fs.rmSync(file);
+    await this.record(partition.target, partition.entry, local);
+    this.written.push({ table: partition.target, as_of: partition.entry.as_of, inserted: rows, updated: 0, deleted: 0 });
   }
 
-  private columnList(partition: Partition): string {
-    return [...partition.table.columns.map((column) => quoteIdent(column.name)), ...(partition.live ? [] : ['"as_of"'])].join(', ');
+  /** Brings each live table not yet at its newest partition (or changed by others since) to it. */
+  async bringLiveTables(newest: readonly Partition[]): Promise<void> {
+    const stale = newest.filter((partition) => {
+      const sent = this.ledger.get(partitionKey(partition.table.name, partition.entry.as_of));
+      return sent?.source_sha256 !== partition.entry.sha256 || this.liveChanged.has(partition.table.name);
+    });
+    for (const partition of stale) await this.upsertLive(partition);
+    // Deletes children before their users.
+    for (const partition of [...stale].reverse()) await this.deleteGone(partition);
+    for (const partition of stale) await this.record(partition.table.name, partition.entry, await this.localContent(partition));
   }
 
-  async sendSnapshot(partition: Partition): Promise<void> {
-    const rows = await this.pg.copyCsv(`${qualified(this.schema, partition.target)} (${this.columnList(partition)})`, await this.toCsv(partition));
-    this.written.push({ table: partition.target, as_of: partition.as_of, inserted: rows, updated: 0, deleted: 0 });
+  /** The partition's rows in PostgreSQL, as_of bound as $1. */
+  private newestRows(partition: Partition): string {
+    return `SELECT * FROM ${qualified(this.schema, partition.target)} WHERE "as_of" = $1::date`;
   }
 
-  /** Brings a live table to the warehouse's rows; deletions wait for deleteGone (children before parents). */
-  async upsertLive(partition: Partition): Promise<void> {
-    const target = qualified(this.schema, partition.target);
-    const file = await this.toCsv(partition);
+  private async upsertLive(partition: Partition): Promise<void> {
+    const { table } = partition;
+    const target = qualified(this.schema, table.name);
+    const columns = table.columns.map((column) => quoteIdent(column.name)).join(', ');
+    const newest = `SELECT ${columns} FROM (${this.newestRows(partition)}) AS newest`;
     const [{ empty }] = await this.pg.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM ${target}) AS empty`);
     if (empty) {
-      // Nothing to compare with: straight in.
-      const rows = await this.pg.copyCsv(`${target} (${this.columnList(partition)})`, file);
-      this.written.push({ table: partition.target, as_of: partition.as_of, inserted: rows, updated: 0, deleted: 0 });
+      // Nothing to compare with or conflict on: a plain INSERT, much cheaper than ON CONFLICT.
+      const inserted = await this.pg.execute(`INSERT INTO ${target} (${columns}) ${newest}`, [partition.entry.as_of]);
+      this.written.push({ table: table.name, as_of: partition.entry.as_of, inserted, updated: 0, deleted: 0 });
       return;
     }
-    const incoming = quoteIdent(`incoming_${partition.table.name}`);
-    this.incoming.set(partition.table.name, incoming);
-    await this.pg.query(`CREATE TEMPORARY TABLE ${incoming} (LIKE ${target}) ON COMMIT DROP`);
-    await this.pg.copyCsv(`${incoming} (${this.columnList(partition)})`, file);
-    const key = partition.table.key.map(quoteIdent).join(', ');
-    const values = partition.table.columns.filter((column) => !partition.table.key.includes(column.name)).map((column) => quoteIdent(column.name));
+    const key = table.key.map(quoteIdent).join(', ');
+    const values = table.columns.filter((column) => !table.key.includes(column.name)).map((column) => quoteIdent(column.name));
     const [counts] = await this.pg.query<{ inserted: string; updated: string }>(
       `WITH changed AS (
-         INSERT INTO ${target} AS t (${this.columnList(partition)}) SELECT ${this.columnList(partition)} FROM ${incoming}
+         INSERT INTO ${target} AS t (${columns}) ${newest}
          ON CONFLICT (${key}) DO UPDATE SET ${values.map((column) => `${column} = EXCLUDED.${column}`).join(', ')}
          WHERE ROW(${values.map((column) => `t.${column}`).join(', ')}) IS DISTINCT FROM ROW(${values.map((column) => `EXCLUDED.${column}`).join(', ')})
          RETURNING (t.xmax = 0) AS inserted)
        SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM changed`,
+      [partition.entry.as_of],
     );
-    this.written.push({ table: partition.target, as_of: partition.as_of, inserted: Number(counts.inserted), updated: Number(counts.updated), deleted: 0 });
+    this.written.push({ table: table.name, as_of: partition.entry.as_of, inserted: Number(counts.inserted), updated: Number(counts.updated), deleted: 0 });
   }
 
-  /** Deletes the live rows the warehouse no longer has, children before users. */
-  async deleteGone(): Promise<void> {
-    for (const table of [...CONTRACT].reverse()) {
-      const incoming = this.incoming.get(table.name);
-      if (!incoming) continue;
-      const key = table.key.map(quoteIdent);
-      const rows = await this.pg.query(
-        `WITH gone AS (DELETE FROM ${qualified(this.schema, table.name)} AS t WHERE NOT EXISTS (
-           SELECT 1 FROM ${incoming} AS i WHERE ${key.map((column) => `i.${column} = t.${column}`).join(' AND ')}) RETURNING 1)
-         SELECT count(*) AS deleted FROM gone`,
-      );
-      const entry = this.written.find((written) => written.table === table.name)!;
-      this.written[this.written.indexOf(entry)] = { ...entry, deleted: Number(rows[0].deleted) };
-    }
+  private async deleteGone(partition: Partition): Promise<void> {
+    const { table } = partition;
+    const matches = table.key.map((column) => `newest.${quoteIdent(column)} = t.${quoteIdent(column)}`).join(' AND ');
+    const deleted = await this.pg.execute(
+      `DELETE FROM ${qualified(this.schema, table.name)} AS t WHERE NOT EXISTS (SELECT 1 FROM (${this.newestRows(partition)}) AS newest WHERE ${matches})`,
+      [partition.entry.as_of],
+    );
+    const index = this.written.findIndex((written) => written.table === table.name);
+    this.written[index] = { ...this.written[index], deleted };
   }
 
-  async recordSent(partition: Partition, checksum: PartitionChecksum): Promise<void> {
-    const ledger = qualified(this.schema, SYNC_LEDGER);
+  private async record(target: string, entry: SnapshotEntry, content: PartitionChecksum): Promise<void> {
     // A live table has one entry, for the as_of it was last brought to.
-    if (partition.live) await this.pg.query(`DELETE FROM ${ledger} WHERE table_name = $1`, [partition.target]);
+    if (!target.endsWith('_snapshots')) await this.pg.query(`DELETE FROM ${this.ledgerTable} WHERE table_name = $1`, [target]);
     await this.pg.query(
-      `INSERT INTO ${ledger} (table_name, as_of, rows, checksum, run_id, synced_at) VALUES ($1, $2, $3, $4, $5, now())
-       ON CONFLICT (table_name, as_of) DO UPDATE SET rows = EXCLUDED.rows, checksum = EXCLUDED.checksum, run_id = EXCLUDED.run_id, synced_at = EXCLUDED.synced_at`,
-      [partition.target, partition.as_of, checksum.rows, checksum.checksum, partition.run_id],
+      `INSERT INTO ${this.ledgerTable} (table_name, as_of, rows, checksum, run_id, synced_at, source_sha256) VALUES ($1, $2, $3, $4, $5, now(), $6)
+       ON CONFLICT (table_name, as_of) DO UPDATE SET rows = EXCLUDED.rows, checksum = EXCLUDED.checksum, run_id = EXCLUDED.run_id,
+         synced_at = EXCLUDED.synced_at, source_sha256 = EXCLUDED.source_sha256`,
+      [target, entry.as_of, content.rows, content.checksum, entry.run_id, entry.sha256],
     );
+  }
+
+  /** The noted changes are accounted for: re-read and found equal, or replaced. */
+  async clearNotedChanges(): Promise<void> {
+    await this.pg.query(`DELETE FROM ${qualified(this.schema, CHANGE_LOG)}`);
   }
 }
 
@@ -196,8 +274,8 @@ class MirrorWriter {
 const SYNC_LOCK_KEY = 0x5f10;
 
 /**
- * Mirrors the warehouse (attached to `engine` as `wh`) into PostgreSQL, all in one
- * transaction: either PostgreSQL holds everything below or nothing changed.
+ * Mirrors the warehouse (attached to `engine` as `wh`, `manifest` its snapshots) into
+ * PostgreSQL in one transaction: PostgreSQL holds everything below or nothing changed.
  */
 export async function syncToPostgres(
   engine: Engine,
@@ -206,67 +284,29 @@ export async function syncToPostgres(
   target: SyncTarget,
   onProgress: (message: string) => void = () => undefined,
 ): Promise<SyncResult> {
-  const partitions = warehousePartitions(layout, manifest);
-  const local = new Map<string, PartitionChecksum>();
-  for (const partition of partitions) local.set(partitionKey(partition.target, partition.as_of), await duckdbChecksum(engine, partition));
-
   const pg = await connectPostgres(target.url);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'streamflow-sync-'));
   try {
     await pg.query('BEGIN');
-    await pg.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK_KEY]);
-    for (const statement of mirrorDdl(target.schema)) await pg.query(statement);
-    const ledger = new Map(
-      (await pg.query<{ table_name: string; as_of: string; rows: string; checksum: string }>(
-        `SELECT table_name, to_char(as_of, 'YYYY-MM-DD') AS as_of, rows, checksum FROM ${qualified(target.schema, SYNC_LEDGER)}`,
-      )).map((row) => [partitionKey(row.table_name, row.as_of), { rows: Number(row.rows), checksum: row.checksum }]),
-    );
-    const remote = await postgresChecksums(pg, target.schema, undefined);
-
-    const snapshots = partitions.filter((partition) => !partition.live);
-    const conflicts = snapshots.filter((partition) => {
-      const there = remote.get(partitionKey(partition.target, partition.as_of));
-      return there !== undefined && !sameContent(there, local.get(partitionKey(partition.target, partition.as_of))!);
-    });
-    if (conflicts.length > 0) {
-      const lines = conflicts.map((partition) => {
-        const key = partitionKey(partition.target, partition.as_of);
-        return `  ${partition.target} as_of ${partition.as_of}: PostgreSQL holds ${describeChecksum(remote.get(key))}, the warehouse froze ${describeChecksum(local.get(key))}`;
-      });
-      throw new RefusedError(
-        `PostgreSQL at ${pg.where} holds snapshot partitions whose content differs from the warehouse's; refusing to overwrite history:\n${lines.join('\n')}`,
-      );
-    }
-
-    const writer = new MirrorWriter(engine, pg, target.schema, scratch);
-    for (const partition of snapshots) {
-      const key = partitionKey(partition.target, partition.as_of);
-      if (!remote.has(key)) {
-        onProgress(`sending ${partition.target} as_of ${partition.as_of}`);
-        await writer.sendSnapshot(partition);
-      }
-      // Also adopts a partition that was already there with the same content but unrecorded.
-      if (!ledger.has(key) || !sameContent(ledger.get(key)!, local.get(key)!)) await writer.recordSent(partition, local.get(key)!);
+    await pg.query(`SELECT set_config('${SYNCING_SETTING}', 'on', true), pg_advisory_xact_lock($1)`, [SYNC_LOCK_KEY]);
+    const sync = new MirrorSync(engine, pg, target.schema, scratch);
+    await sync.prepare();
+    const partitions = partitionsOf(layout, manifest);
+    for (const partition of await sync.partitionsToSend(partitions)) {
+      onProgress(`sending ${partition.target} as_of ${partition.entry.as_of}`);
+      await sync.send(partition);
     }
     await faultPoint('sync-snapshots-sent');
-
-    for (const partition of partitions.filter((candidate) => candidate.live)) {
-      const key = partitionKey(partition.target, partition.as_of);
-      const sent = ledger.get(key);
-      if (sent && sameContent(sent, local.get(key)!)) continue;
-      onProgress(`bringing live ${partition.target} up to as_of ${partition.as_of}`);
-      await writer.upsertLive(partition);
-      await writer.recordSent(partition, local.get(key)!);
-    }
-    await writer.deleteGone();
+    const newestAsOf = manifest.map((entry) => entry.as_of).sort().at(-1);
+    await sync.bringLiveTables(partitions.filter((partition) => partition.entry.as_of === newestAsOf));
+    await sync.clearNotedChanges();
     await faultPoint('sync-before-commit');
     await pg.query('COMMIT');
-    const written = writer.result;
     return {
       server: pg.where,
       schema: target.schema,
-      written,
-      rows_written: written.reduce((sum, table) => sum + table.inserted + table.updated + table.deleted, 0),
+      written: sync.written,
+      rows_written: sync.written.reduce((sum, table) => sum + table.inserted + table.updated + table.deleted, 0),
     };
   } catch (error) {
     await pg.query('ROLLBACK').catch(() => undefined);
@@ -277,12 +317,9 @@ export async function syncToPostgres(
   }
 }
 
-function sameContent(a: PartitionChecksum, b: PartitionChecksum): boolean {
-  return a.rows === b.rows && a.checksum === b.checksum;
-}
-
 export interface MirrorFinding {
   readonly table: string;
+  /** The partition's as_of; for a live table, the newest as_of, which it should equal. */
   readonly as_of: string;
   readonly problem: 'missing' | 'differs' | 'unexpected';
   readonly warehouse: PartitionChecksum | null;
@@ -290,9 +327,9 @@ export interface MirrorFinding {
 }
 
 /**
- * Compares every snapshot partition and live table of the warehouse with the mirror's,
- * by row count and checksum computed in each engine; names what differs, what the mirror
- * lacks, and the partitions only the mirror holds.
+ * Recomputes, in each engine, the row count and checksum of every snapshot partition
+ * and live table, and names what differs, what the mirror lacks, and the partitions
+ * only the mirror holds. Reads everything (the sync trusts its ledger; this does not).
  */
 export async function verifyMirror(
   engine: Engine,
@@ -300,31 +337,38 @@ export async function verifyMirror(
   manifest: readonly SnapshotEntry[],
   target: SyncTarget,
 ): Promise<{ server: string; compared: number; findings: MirrorFinding[] }> {
-  const partitions = warehousePartitions(layout, manifest);
+  const newestAsOf = manifest.map((entry) => entry.as_of).sort().at(-1);
   const pg = await connectPostgres(target.url);
   try {
     const [{ present }] = await pg.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [qualified(target.schema, SYNC_LEDGER)]);
-    await pg.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const remote = present ? await postgresChecksums(pg, target.schema, partitions.find((partition) => partition.live)?.as_of) : new Map<string, PartitionChecksum>();
-    await pg.query('COMMIT');
-    const findings: MirrorFinding[] = [];
-    for (const partition of partitions) {
-      const key = partitionKey(partition.target, partition.as_of);
-      const warehouse = await duckdbChecksum(engine, partition);
-      const postgres = remote.get(key);
-      remote.delete(key);
-      // An empty live table in the mirror reads as 0 rows: absent when the warehouse has rows there.
-      if (postgres === undefined || (partition.live && postgres.rows === 0 && warehouse.rows > 0)) {
-        findings.push({ table: partition.target, as_of: partition.as_of, problem: 'missing', warehouse, postgres: null });
-      } else if (!sameContent(warehouse, postgres)) {
-        findings.push({ table: partition.target, as_of: partition.as_of, problem: 'differs', warehouse, postgres });
+    const remote = new Map<string, PartitionChecksum>();
+    if (present) {
+      await pg.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      for (const table of CONTRACT) {
+        for (const [key, checksum] of await postgresPartitionChecksums(pg, target.schema, table)) remote.set(key, checksum);
+        const [live] = await pg.query<{ rows: string; checksum: string }>(`SELECT ${checksumSelect('postgres', table, 'r')} FROM ${qualified(target.schema, table.name)} AS r`);
+        if (newestAsOf !== undefined || Number(live.rows) > 0) remote.set(partitionKey(table.name, newestAsOf ?? ''), { rows: Number(live.rows), checksum: live.checksum });
       }
+      await pg.query('COMMIT');
+    }
+    const compared: { key: string; table: string; as_of: string; source: string; spec: TableSpec }[] = [
+      ...partitionsOf(layout, manifest).map((partition) => ({ ...partition, spec: partition.table, table: partition.target, as_of: partition.entry.as_of, key: partitionKey(partition.target, partition.entry.as_of) })),
+      ...(newestAsOf === undefined ? [] : CONTRACT.map((table) => ({ spec: table, table: table.name, as_of: newestAsOf, source: `wh.main.${quoteIdent(table.name)}`, key: partitionKey(table.name, newestAsOf) }))),
+    ];
+    const findings: MirrorFinding[] = [];
+    for (const item of compared) {
+      const warehouse = await duckdbChecksum(engine, item.source, item.spec);
+      const postgres = remote.get(item.key);
+      remote.delete(item.key);
+      // An empty live table reads as 0 rows: the mirror lacks it.
+      if (postgres === undefined || (postgres.rows === 0 && warehouse.rows > 0)) findings.push({ table: item.table, as_of: item.as_of, problem: 'missing', warehouse, postgres: null });
+      else if (!sameContent(warehouse, postgres)) findings.push({ table: item.table, as_of: item.as_of, problem: 'differs', warehouse, postgres });
     }
     for (const [key, postgres] of remote) {
       const [table, asOf] = key.split('@');
       if (postgres.rows > 0) findings.push({ table, as_of: asOf, problem: 'unexpected', warehouse: null, postgres });
     }
-    return { server: pg.where, compared: partitions.length, findings };
+    return { server: pg.where, compared: compared.length, findings };
   } finally {
     await pg.close();
   }

@@ -37,6 +37,8 @@ export interface Postgres {
   /** `host:port/database`, safe to print. */
   readonly where: string;
   query<T extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs a statement; returns the rows it affected. */
+  execute(sql: string, params?: readonly unknown[]): Promise<number>;
   /** Streams a CSV file (no header) into `COPY <target> FROM STDIN`; returns the rows copied. */
   copyCsv(target: string, file: string): Promise<number>;
   close(): Promise<void>;
@@ -67,6 +69,13 @@ export async function connectPostgres(url: string): Promise<Postgres> {
     async query(sql, params) {
       try {
         return (await client.query(sql, params as unknown[])).rows;
+      } catch (error) {
+        throw postgresError(where, error);
+      }
+    },
+    async execute(sql, params) {
+      try {
+        return (await client.query(sql, params as unknown[])).rowCount ?? 0;
       } catch (error) {
         throw postgresError(where, error);
       }
