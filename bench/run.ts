@@ -21,6 +21,7 @@ import { attachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
 import { cleanUpMeasuring, measureNode, rssSource } from './measure';
 import { measureTrainingSets, trainingSetReport, type TrainingSetSample } from './training-set';
+import { measureSync, syncReport, type SyncSample } from './sync';
 import { formatMedianSeconds, formatMiB, formatRatio, formatSeconds, renderTable, stats, type Row } from './table';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -41,6 +42,8 @@ interface Options {
   readonly threads?: string;
   readonly memoryLimit?: string;
   readonly out: string;
+  /** PostgreSQL server (a role that may create databases) for the sync step; none: no sync step. */
+  readonly postgres?: string;
 }
 
 interface Month {
@@ -103,13 +106,15 @@ function parseOptions(argv: readonly string[]): Options {
     .option('--threads <n>', 'DuckDB threads, for the floor and every ingest')
     .option('--memory-limit <size>', 'DuckDB memory_limit, e.g. 3GB')
     .option('--out <dir>', 'generated months, warehouses and results (default under the OS temp dir)')
+    .option('--postgres <url>', 'PostgreSQL for the sync step (env STREAMFLOW_BENCH_PG_URL); without it the step is left out')
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
   program.parse(argv as string[], { from: 'user' });
-  const flags = program.opts<{ users: number; months?: number; series?: boolean; runs: number; threads?: string; memoryLimit?: string; out?: string }>();
+  const flags = program.opts<{ users: number; months?: number; series?: boolean; runs: number; threads?: string; memoryLimit?: string; out?: string; postgres?: string }>();
   const series = Boolean(flags.series) || (flags.months ?? 0) >= SERIES_MONTHS;
   const months = Math.max(flags.months ?? 3, flags.series ? SERIES_MONTHS : 1);
   const out = path.resolve(flags.out ?? path.join(os.tmpdir(), 'streamflow-bench', `users-${flags.users}`));
-  return { users: flags.users, months, runs: flags.runs, series, threads: flags.threads, memoryLimit: flags.memoryLimit, out };
+  const postgres = flags.postgres ?? process.env.STREAMFLOW_BENCH_PG_URL;
+  return { users: flags.users, months, runs: flags.runs, series, threads: flags.threads, memoryLimit: flags.memoryLimit, out, postgres };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -312,6 +317,7 @@ interface Results {
   readonly training_sets: readonly TrainingSetSample[];
   /** measureMonth on the second month (or the only one), per run. */
   readonly metrics_ms: readonly number[];
+  readonly sync: readonly SyncSample[];
 }
 
 function report(results: Results, options: Options, months: readonly Month[], real: Month | undefined): string {
@@ -459,6 +465,8 @@ async function main(): Promise<void> {
   for (let run = 1; run <= options.runs; run++) metricsMs.push(await measureMetrics(options, path.join(options.out, 'warehouse-generated'), months[Math.min(1, months.length - 1)]));
   log(real ? 'floor and ingest (real month)' : `${path.join(REAL_SEEDS, REAL_MONTH)} not found: no real-month line`);
   const measuredReal = real ? await measureRuns(options, [real], smallRuns, 'real') : { floors: [], ingests: [] };
+  log(options.postgres ? 'PostgreSQL sync of month_000' : 'no --postgres (or STREAMFLOW_BENCH_PG_URL): no sync step');
+  const sync = options.postgres ? await measureSync({ out: options.out, server: options.postgres, cli: CLI, root: ROOT, runs: options.runs }, months[0], log) : [];
 
   const results: Results = {
     meta: {
@@ -477,14 +485,17 @@ async function main(): Promise<void> {
     ingests: [...generated.ingests, ...measuredReal.ingests],
     training_sets: trainingSets,
     metrics_ms: metricsMs,
+    sync,
   };
   const resultsDir = path.join(options.out, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const json = `${JSON.stringify(results, null, 2)}\n`;
   fs.writeFileSync(path.join(resultsDir, `${String(results.meta.date).replace(/[:.]/g, '-')}.json`), json);
   fs.writeFileSync(path.join(resultsDir, 'latest.json'), json);
-  process.stdout.write(`${report(results, options, months, real)}\n\nraw measurements: ${path.join(resultsDir, 'latest.json')}\n`);
-  if (results.ingests.some((sample) => !sample.ok) || results.training_sets.some((sample) => !sample.ok)) process.exitCode = 1;
+  const syncSection = sync.length > 0 ? syncReport(sync, months[0]) : undefined;
+  const syncText = syncSection ? `\n\n${renderTable(['step', 'status', 'seconds: median [min–max]', '× psql \\copy', ''], syncSection.rows)}\n\nsync targets\n${syncSection.checks.join('\n')}` : '';
+  process.stdout.write(`${report(results, options, months, real)}${syncText}\n\nraw measurements: ${path.join(resultsDir, 'latest.json')}\n`);
+  if ([...results.ingests, ...results.training_sets, ...sync].some((sample) => !sample.ok)) process.exitCode = 1;
 }
 
 main()

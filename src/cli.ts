@@ -19,6 +19,8 @@ import { openInViewer } from './record/open';
 import { CONTRACT } from './contract/tables';
 import { runPageText, runSummaryText, runsText, snapshotsText } from './views';
 import { buildTrainingSet, type TrainingSummary } from './training';
+import { describeChecksum, verifyMirror } from './sync';
+import { syncTarget, syncWarehouse } from './flow/sync';
 import { warehouseLayout } from './warehouse/layout';
 
 function settingsOf(command: Command): Settings {
@@ -58,6 +60,21 @@ async function runCommand(command: Command, month: string, asOfText: string | un
 
 const FIRST_AS_OF_HELP = 'as_of of month_000 in the month calendar: month_NNN is the month end NNN months later (env STREAMFLOW_FIRST_AS_OF, default 2024-01-31)';
 
+async function verifyPostgres(settings: Settings): Promise<void> {
+  const target = syncTarget(settings);
+  const layout = warehouseLayout(settings.warehouseDir);
+  const engine = await openReader(layout);
+  try {
+    const { server, compared, findings } = await verifyMirror(engine, layout, await readManifest(engine), target);
+    if (settings.json) printJson({ schema_version: '1.0', server, schema: target.schema, compared, ok: findings.length === 0, findings });
+    else if (findings.length === 0) process.stdout.write(`verified ${compared} tables and partitions in PostgreSQL at ${server}: all match the warehouse\n`);
+    if (!settings.json) for (const finding of findings) process.stderr.write(`${finding.problem}: ${finding.table} as_of ${finding.as_of} (warehouse ${describeChecksum(finding.warehouse)}; PostgreSQL ${describeChecksum(finding.postgres)})\n`);
+    if (findings.length > 0) process.exitCode = 1;
+  } finally {
+    engine.close();
+  }
+}
+
 export function buildProgram(): Command {
   const program = new Command('streamflow')
     .description('Monthly CSV exports → validated, time-travelling DuckDB warehouse')
@@ -79,6 +96,8 @@ export function buildProgram(): Command {
     .description('load, validate, upsert, snapshot and record one month')
     .option('--recompute', 'recompute a frozen as_of and compare, even when its inputs are byte-identical to the run that froze it')
     .option('--first-as-of <date>', FIRST_AS_OF_HELP)
+    .option('--sync-postgres', 'end with the sync task: mirror the warehouse to PostgreSQL (env STREAMFLOW_SYNC_POSTGRES=1)')
+    .option('--schema <name>', 'PostgreSQL schema for --sync-postgres (env STREAMFLOW_PG_SCHEMA, default public)')
     .action((month: string, asOf: string, options: { recompute?: boolean }, command: Command) =>
       runCommand(command, month, asOf, 'ingest', options.recompute === true),
     );
@@ -143,10 +162,25 @@ export function buildProgram(): Command {
     });
 
   program
-    .command('verify')
-    .description('re-read every snapshot file and check it against the manifest')
+    .command('sync-postgres')
+    .description('mirror live and snapshot tables to PostgreSQL (--url or DATABASE_URL), incremental, in one transaction')
+    .option('--schema <name>', 'PostgreSQL schema (env STREAMFLOW_PG_SCHEMA, default public)')
     .action(async (_options, command: Command) => {
       const settings = settingsOf(command);
+      const summary = await syncWarehouse(settings, loggerOf(settings));
+      if (settings.json) return printJson(summary);
+      const lines = summary.written.map((table) => `  ${table.table.padEnd(26)} as_of ${table.as_of}  ${String(table.inserted).padStart(8)} inserted  ${String(table.updated).padStart(8)} updated  ${String(table.deleted).padStart(8)} deleted`);
+      process.stdout.write(`sync to PostgreSQL at ${summary.server}, schema ${summary.schema}: ${summary.rows_written} rows written${summary.rows_written === 0 ? ' (already up to date)' : ''}\n${lines.map((line) => `${line}\n`).join('')}`);
+    });
+
+  program
+    .command('verify')
+    .description('re-read every snapshot file and check it against the manifest')
+    .option('--postgres', 'instead compare the PostgreSQL mirror (--url or DATABASE_URL) with the warehouse: rows and checksum per table and as_of')
+    .option('--schema <name>', 'PostgreSQL schema for --postgres (env STREAMFLOW_PG_SCHEMA, default public)')
+    .action(async (options: { postgres?: boolean }, command: Command) => {
+      const settings = settingsOf(command);
+      if (options.postgres) return verifyPostgres(settings);
       const layout = warehouseLayout(settings.warehouseDir);
       const engine = await openReader(layout);
       const manifest = await readManifest(engine).finally(() => engine.close());

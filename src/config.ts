@@ -24,6 +24,10 @@ export interface Settings {
   readonly databaseUrl?: string;
   /** A progress bar appears for a task still running after this long (terminal only). */
   readonly progressDelayMs: number;
+  /** PostgreSQL schema the sync mirrors into. */
+  readonly postgresSchema: string;
+  /** ingest ends with the sync task. */
+  readonly syncPostgres: boolean;
 }
 
 export interface SettingFlags {
@@ -39,6 +43,8 @@ export interface SettingFlags {
   readonly firstAsOf?: string;
   readonly url?: string;
   readonly progressDelay?: string;
+  readonly schema?: string;
+  readonly syncPostgres?: boolean;
 }
 
 export type SettingSource = 'flag' | 'env' | '.env' | 'default';
@@ -61,6 +67,8 @@ const DEFINITIONS: readonly Definition[] = [
   { key: 'firstAsOf', flag: 'firstAsOf', env: 'STREAMFLOW_FIRST_AS_OF', fallback: FIRST_AS_OF },
   { key: 'databaseUrl', flag: 'url', env: 'DATABASE_URL', secret: true },
   { key: 'progressDelayMs', flag: 'progressDelay', env: 'STREAMFLOW_PROGRESS_DELAY_MS', fallback: '1000' },
+  { key: 'postgresSchema', flag: 'schema', env: 'STREAMFLOW_PG_SCHEMA', fallback: 'public' },
+  { key: 'syncPostgres', flag: 'syncPostgres', env: 'STREAMFLOW_SYNC_POSTGRES', fallback: 'false' },
 ];
 
 export interface ResolvedSetting {
@@ -126,6 +134,8 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
     firstAsOf: raw.firstAsOf!,
     databaseUrl: raw.databaseUrl ?? undefined,
     progressDelayMs: positiveInteger('progress delay', raw.progressDelayMs!),
+    postgresSchema: raw.postgresSchema!,
+    syncPostgres: flags.syncPostgres === true || /^(1|true|yes)$/i.test(raw.syncPostgres!),
   };
 }
 

@@ -13,12 +13,17 @@ export const FAULT_POINTS = [
   'committed',
   'publish-partial',
   'published',
+  'sync-mid-copy',
+  'sync-snapshots-sent',
+  'sync-before-commit',
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 
 export async function faultPoint(point: FaultPoint): Promise<void> {
   if (process.env.STREAMFLOW_FAULT_AT !== point) return;
   process.stderr.write(`fault point reached: ${point}\n`);
+  const holdMs = process.env.STREAMFLOW_FAULT_HOLD_MS;
+  if (holdMs !== undefined) return new Promise((resolve) => setTimeout(resolve, Number(holdMs)));
   setInterval(() => undefined, 60_000);
   await new Promise<never>(() => undefined);
 }

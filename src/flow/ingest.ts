@@ -24,6 +24,7 @@ import { compareWithFrozen, readManifest, writeSnapshots, type SnapshotEntry } f
 import { writePartitionManifests } from '../snapshot/partition-manifest';
 import { checkFrozenFiles } from '../snapshot/verify';
 import { writeReportIndex } from '../record/history';
+import { SyncError, type SyncResult } from '../sync';
 import { upsertMonth, type TableChanges } from '../upsert';
 import { findingsOf, problemsOf, resultsFromLoadProblems, validateMonth, type ExpectationResult, type Finding } from '../validate';
 import { startFailures } from '../validate/failures';
@@ -33,6 +34,7 @@ import { publishStaged, recoverWarehouse, refuseForeignHistory, refuseLostDataba
 import { acquireRunLock } from './lock';
 import { defaultLogger, type Logger } from './log';
 import { checkIdenticalReplay, PIPELINE_FINGERPRINT } from './replay';
+import { syncAfterRun, syncTarget } from './sync';
 import { FlowTasks, type TaskPolicy, type TaskRun } from './tasks';
 
 /** The version of every `--json` object's shape (2.0: snake_case keys throughout, errors as {kind, message, exit_code}, findings). */
@@ -59,6 +61,8 @@ export interface RunSummary {
   readonly findings: readonly Finding[];
   readonly report_path: string | null;
   readonly error: ErrorObject | null;
+  /** What `ingest --sync-postgres` wrote to PostgreSQL. */
+  readonly sync?: SyncResult;
 }
 
 export interface RunRequest {
@@ -101,6 +105,7 @@ export function newRunId(now: Date = new Date()): string {
 export async function runMonth(settings: Settings, request: RunRequest, logger: Logger = defaultLogger()): Promise<RunSummary> {
   if (request.command === 'validate') return validateOnly(settings, request, logger);
   const layout = warehouseLayout(settings.warehouseDir);
+  if (settings.syncPostgres && request.command === 'ingest') syncTarget(settings); // no URL: refused before the run, not after
   const runId = newRunId();
   const startedAt = new Date();
   const release = await acquireRunLock(layout, settings.lockTimeoutMs);
@@ -115,8 +120,18 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
       const recovered = await recoverWarehouse(engine, layout);
       for (const dir of recovered.rolledBack) logger.info(`recovery: removed ${dir}, staged by a run that never committed`);
       for (const dir of recovered.rolledForward) logger.info(`recovery: published ${dir}, committed by a run that died before publishing it`);
-      run = new MonthRun(engine, layout, request, { runId, startedAt, stagingRoot }, new FlowTasks(INGEST_TASKS, logger), logger);
-      return await run.execute();
+      const tasks = new FlowTasks(INGEST_TASKS, logger);
+      run = new MonthRun(engine, layout, request, { runId, startedAt, stagingRoot }, tasks, logger);
+      const summary = await run.execute();
+      if (!settings.syncPostgres) return summary;
+      try {
+        return { ...summary, sync: await syncAfterRun(engine, settings, tasks, runId, logger) };
+      } catch (error) {
+        // The run is committed and stays so; only the exit code and the sync task say the mirror is behind.
+        if (!(error instanceof StreamflowError)) throw error;
+        const reason = error instanceof SyncError ? error : new SyncError(error.message, false);
+        throw new RunFailed(reason, { ...summary, exit_code: reason.exitCode });
+      }
     } finally {
       engine.close();
     }

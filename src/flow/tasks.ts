@@ -43,6 +43,12 @@ export class FlowTasks {
     this.runs = names.map((task) => ({ task, state: 'pending', attempts: 0, started_at: null, ended_at: null, duration_ms: null, rows: null, error: null }));
   }
 
+  /** Adds a task after the others (one the flow decides to run late, like sync); returns its position. */
+  append(name: string): number {
+    this.runs.push({ task: name, state: 'pending', attempts: 0, started_at: null, ended_at: null, duration_ms: null, rows: null, error: null });
+    return this.runs.length - 1;
+  }
+
   private get(name: string): TaskRun {
     const run = this.runs.find((candidate) => candidate.task === name);
     if (!run) throw new Error(`task ${name} is not part of this flow`);

@@ -161,9 +161,10 @@ export async function recordMonthMetrics(engine: Engine, runId: string): Promise
   }
 }
 
-/** The flow's tasks with their states, attempts and timings, in flow order. */
-export async function recordTaskRuns(engine: Engine, runId: string, tasks: readonly TaskRun[]): Promise<void> {
-  for (const [position, task] of tasks.entries()) {
+/** The flow's tasks with their states, attempts and timings, in flow order (the first at position `first`). */
+export async function recordTaskRuns(engine: Engine, runId: string, tasks: readonly TaskRun[], first = 0): Promise<void> {
+  for (const [index, task] of tasks.entries()) {
+    const position = first + index;
     await engine.run(
       `INSERT INTO wh.meta.task_runs VALUES ($run_id, $task, $position, $state, $attempts, $started_at::TIMESTAMPTZ,
          $ended_at::TIMESTAMPTZ, $duration_ms, $rows, $error)`,

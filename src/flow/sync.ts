@@ -1,0 +1,83 @@
+// The sync task: the warehouse mirrored into PostgreSQL, on its own (`sync-postgres`)
+// or as the last task of an ingest. A transient fault (server down, restarting, a
+// dropped connection) is retried from the start, which is safe because each attempt is
+// one PostgreSQL transaction; a refused login or a conflict fails at once.
+import type { Settings } from '../config';
+import type { Engine } from '../engine/duckdb';
+import { InvocationError } from '../errors';
+import { openReader } from '../query';
+import { recordTaskRuns } from '../record';
+import { readManifest } from '../snapshot';
+import { SyncError, syncToPostgres, type SyncResult, type SyncTarget } from '../sync';
+import { attachWarehouse, detachWarehouse } from '../warehouse/catalog';
+import { warehouseLayout, type WarehouseLayout } from '../warehouse/layout';
+import { acquireRunLock } from './lock';
+import type { Logger } from './log';
+import { FlowTasks, type TaskPolicy, type TaskRun } from './tasks';
+
+const SYNC_POLICY: TaskPolicy = { attempts: 6, isTransient: (error) => error instanceof SyncError && error.transient, startingDelayMs: 250 };
+
+export interface SyncSummary extends SyncResult {
+  readonly schema_version: string;
+  readonly tasks: readonly TaskRun[];
+}
+
+export function syncTarget(settings: Settings): SyncTarget {
+  if (!settings.databaseUrl) throw new InvocationError('no PostgreSQL to sync to: pass --url postgres://… or set DATABASE_URL');
+  return { url: settings.databaseUrl, schema: settings.postgresSchema };
+}
+
+/** Runs the sync as the task `sync` of `tasks`, over a warehouse attached to `engine`. */
+async function runSyncTask(engine: Engine, layout: WarehouseLayout, target: SyncTarget, tasks: FlowTasks, logger: Logger): Promise<SyncResult> {
+  return tasks.run(
+    'sync',
+    async () => {
+      const result = await syncToPostgres(engine, layout, await readManifest(engine), target, (message) => logger.info(`sync: ${message}`));
+      logger.info(
+        result.rows_written === 0
+          ? `sync: PostgreSQL at ${result.server} (schema ${result.schema}) was already up to date: 0 rows written`
+          : `sync: ${result.rows_written} rows written to PostgreSQL at ${result.server} (schema ${result.schema})`,
+      );
+      return { value: result, rows: result.rows_written };
+    },
+    SYNC_POLICY,
+  );
+}
+
+/** `streamflow sync-postgres`: under the run lock, so the warehouse does not move during the sync. */
+export async function syncWarehouse(settings: Settings, logger: Logger): Promise<SyncSummary> {
+  const target = syncTarget(settings);
+  const layout = warehouseLayout(settings.warehouseDir);
+  const engine = await openReader(layout);
+  let release: (() => Promise<void>) | undefined;
+  try {
+    release = await acquireRunLock(layout, settings.lockTimeoutMs);
+    const tasks = new FlowTasks(['sync'], logger);
+    const result = await runSyncTask(engine, layout, target, tasks, logger);
+    return { schema_version: '1.0', ...result, tasks: tasks.runs };
+  } finally {
+    engine.close();
+    await release?.();
+  }
+}
+
+/**
+ * The sync as the last task of a committed run (still holding its lock and engine); the
+ * task's outcome is added to the run's recorded tasks. Throws the sync's error after
+ * recording it: the run itself stays committed.
+ */
+export async function syncAfterRun(engine: Engine, settings: Settings, tasks: FlowTasks, runId: string, logger: Logger): Promise<SyncResult> {
+  const target = syncTarget(settings);
+  const layout = warehouseLayout(settings.warehouseDir);
+  const position = tasks.append('sync');
+  // Read-only while PostgreSQL works, so readers of the warehouse are not shut out meanwhile.
+  await detachWarehouse(engine);
+  await attachWarehouse(engine, layout, 'read_only');
+  try {
+    return await runSyncTask(engine, layout, target, tasks, logger);
+  } finally {
+    await detachWarehouse(engine);
+    await attachWarehouse(engine, layout, 'read_write');
+    await engine.transaction(() => recordTaskRuns(engine, runId, tasks.runs.slice(position), position));
+  }
+}

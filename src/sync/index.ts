@@ -1,0 +1,375 @@
+// sync: the warehouse mirrored into PostgreSQL in one transaction. Snapshot partitions
+// PostgreSQL lacks are sent whole (DuckDB → CSV file → COPY FROM STDIN: JavaScript never
+// sees a row); a partition it holds with other content is refused, never overwritten.
+// Live tables equal the newest partition of their table (each run freezes the live
+// state it committed), so once that partition is in PostgreSQL a live table is brought
+// to it there, with INSERT … ON CONFLICT … WHERE a value differs (unchanged rows are not
+// rewritten) and a DELETE of rows gone: each row crosses the wire once.
+//
+// What PostgreSQL holds is known from the ledger (streamflow_sync), except where the
+// triggers noted a change by someone else (streamflow_sync_changes): only those tables
+// are re-read. What the warehouse holds is known from the ledger too where the Parquet
+// file's sha256 is the one recorded. So an unchanged sync reads two small tables.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CONTRACT, type TableSpec } from '../contract/tables';
+import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
+import { RefusedError } from '../errors';
+import { faultPoint } from '../faults';
+import { snapshotColumnsSql, type SnapshotEntry } from '../snapshot';
+import type { WarehouseLayout } from '../warehouse/layout';
+import { checksumSelect, describeChecksum, type PartitionChecksum } from './checksum';
+import { connectPostgres, type Postgres } from './postgres';
+import { CHANGE_LOG, changeTriggers, mirrorDdl, qualified, snapshotTableName, SYNC_LEDGER, SYNCING_SETTING } from './schema';
+
+export { describeChecksum } from './checksum';
+export { SyncError } from './postgres';
+
+export interface SyncTarget {
+  readonly url: string;
+  readonly schema: string;
+}
+
+/** One thing the sync wrote: a snapshot partition, or a live table brought to an as_of. */
+export interface SyncedTable {
+  readonly table: string;
+  readonly as_of: string;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly deleted: number;
+}
+
+export interface SyncResult {
+  /** host:port/database. */
+  readonly server: string;
+  readonly schema: string;
+  readonly written: readonly SyncedTable[];
+  /** Rows inserted, updated and deleted in all; 0 when PostgreSQL was already up to date. */
+  readonly rows_written: number;
+}
+
+/** A frozen partition of the warehouse and where it goes. */
+interface Partition {
+  readonly table: TableSpec;
+  /** `<table>_snapshots`. */
+  readonly target: string;
+  readonly entry: SnapshotEntry;
+  /** DuckDB FROM item with the partition's rows. */
+  readonly source: string;
+}
+
+interface LedgerEntry extends PartitionChecksum {
+  readonly source_sha256: string;
+}
+
+/** In contract order (users first: the live tables' foreign keys need it), then by as_of. */
+function partitionsOf(layout: WarehouseLayout, manifest: readonly SnapshotEntry[]): Partition[] {
+  return CONTRACT.flatMap((table) =>
+    manifest
+      .filter((entry) => entry.table_name === table.name)
+      .map((entry) => ({ table, target: snapshotTableName(table), entry, source: `read_parquet(${quoteLiteral(path.join(layout.root, entry.path))})` })),
+  );
+}
+
+function partitionKey(target: string, asOf: string): string {
+  return `${target}@${asOf}`;
+}
+
+async function duckdbChecksum(engine: Engine, source: string, table: TableSpec): Promise<PartitionChecksum> {
+  const [row] = await engine.rows<{ rows: number; checksum: string }>(`SELECT ${checksumSelect('duckdb', table, 'r')} FROM ${source} AS r`);
+  return { rows: Number(row.rows), checksum: row.checksum };
+}
+
+/** Per as_of checksums of one snapshot table in PostgreSQL. */
+async function postgresPartitionChecksums(pg: Postgres, schema: string, table: TableSpec): Promise<Map<string, PartitionChecksum>> {
+  const rows = await pg.query<{ as_of: string; rows: string; checksum: string }>(
+    `SELECT to_char(r.as_of, 'YYYY-MM-DD') AS as_of, ${checksumSelect('postgres', table, 'r')}
+     FROM ${qualified(schema, snapshotTableName(table))} AS r GROUP BY r.as_of`,
+  );
+  return new Map(rows.map((row) => [partitionKey(snapshotTableName(table), row.as_of), { rows: Number(row.rows), checksum: row.checksum }]));
+}
+
+function sameContent(a: PartitionChecksum, b: PartitionChecksum): boolean {
+  return a.rows === b.rows && a.checksum === b.checksum;
+}
+
+/** Writes the partition's rows as a headerless CSV (NULL unquoted-empty, '' quoted), the form COPY … (FORMAT csv) reads back exactly. */
+async function exportCsv(engine: Engine, partition: Partition, file: string): Promise<void> {
+  await engine.run(`COPY (SELECT ${snapshotColumnsSql(partition.table)}, "as_of" FROM ${partition.source}) TO ${quoteLiteral(file)} (FORMAT csv, HEADER false)`);
+}
+
+/** One sync's transaction: what PostgreSQL holds, what the warehouse holds, and the writes that make them equal. */
+class MirrorSync {
+  private ledger = new Map<string, LedgerEntry>();
+  /** PostgreSQL's content of the partitions of tables someone else changed; absent: the partition is not there. */
+  private reread = new Map<string, PartitionChecksum>();
+  private rereadTables = new Set<string>();
+  private liveChanged = new Set<string>();
+  private readonly local = new Map<string, PartitionChecksum>();
+  readonly written: SyncedTable[] = [];
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly pg: Postgres,
+    private readonly schema: string,
+    private readonly scratch: string,
+  ) {}
+
+  private get ledgerTable(): string {
+    return qualified(this.schema, SYNC_LEDGER);
+  }
+
+  /** Creates what is missing and reads the ledger and the changes noted since the last sync. */
+  async prepare(): Promise<void> {
+    for (const statement of mirrorDdl(this.schema)) await this.pg.query(statement);
+    const present = new Set(
+      (await this.pg.query<{ name: string }>(
+        `SELECT c.relname || '/' || t.tgname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1`,
+        [this.schema],
+      )).map((row) => row.name),
+    );
+    for (const trigger of changeTriggers(this.schema)) if (!present.has(`${trigger.table}/${trigger.name}`)) await this.pg.query(trigger.ddl);
+    // Changes by others wait for this sync to end, so none is noted after it was read and then cleared.
+    await this.pg.query(`LOCK TABLE ${qualified(this.schema, CHANGE_LOG)} IN EXCLUSIVE MODE`);
+    const ledger = await this.pg.query<{ table_name: string; as_of: string; rows: string; checksum: string; source_sha256: string }>(
+      `SELECT table_name, to_char(as_of, 'YYYY-MM-DD') AS as_of, rows, checksum, source_sha256 FROM ${this.ledgerTable}`,
+    );
+    this.ledger = new Map(ledger.map((row) => [partitionKey(row.table_name, row.as_of), { rows: Number(row.rows), checksum: row.checksum, source_sha256: row.source_sha256 }]));
+    const changed = await this.pg.query<{ table_name: string }>(`SELECT DISTINCT table_name FROM ${qualified(this.schema, CHANGE_LOG)}`);
+    for (const { table_name: name } of changed) {
+      const table = CONTRACT.find((candidate) => snapshotTableName(candidate) === name);
+      if (table) {
+        this.rereadTables.add(name);
+        for (const [key, checksum] of await postgresPartitionChecksums(this.pg, this.schema, table)) this.reread.set(key, checksum);
+      } else this.liveChanged.add(name);
+    }
+  }
+
+  /** What PostgreSQL holds for the partition: re-read where changed by others, else as the ledger says. */
+  private remote(partition: Partition): PartitionChecksum | undefined {
+    const key = partitionKey(partition.target, partition.entry.as_of);
+    return this.rereadTables.has(partition.target) ? this.reread.get(key) : this.ledger.get(key);
+  }
+
+  /** The warehouse's content of the partition: from the ledger when it recorded these very file bytes. */
+  private async localContent(partition: Partition): Promise<PartitionChecksum> {
+    const key = partitionKey(partition.target, partition.entry.as_of);
+    const known = this.local.get(key);
+    if (known) return known;
+    const recorded = this.ledger.get(key);
+    const content = recorded && recorded.source_sha256 === partition.entry.sha256 ? recorded : await duckdbChecksum(this.engine, partition.source, partition.table);
+    this.local.set(key, content);
+    return content;
+  }
+
+  /** Partitions PostgreSQL lacks; throws RefusedError when one it holds differs. */
+  async partitionsToSend(partitions: readonly Partition[]): Promise<Partition[]> {
+    const missing: Partition[] = [];
+    const conflicts: string[] = [];
+    for (const partition of partitions) {
+      const remote = this.remote(partition);
+      if (remote === undefined) {
+        missing.push(partition);
+        continue;
+      }
+      const local = await this.localContent(partition);
+      if (!sameContent(remote, local)) {
+        conflicts.push(`  ${partition.target} as_of ${partition.entry.as_of}: PostgreSQL holds ${describeChecksum(remote)}, the warehouse froze ${describeChecksum(local)}`);
+      } else if (this.ledger.get(partitionKey(partition.target, partition.entry.as_of))?.source_sha256 !== partition.entry.sha256) {
+        await this.record(partition.target, partition.entry, local);
+      }
+    }
+    if (conflicts.length > 0) {
+      throw new RefusedError(
+        `PostgreSQL at ${this.pg.where} holds snapshot partitions whose content differs from the warehouse's; refusing to overwrite history:\n${conflicts.join('\n')}`,
+      );
+    }
+    return missing;
+  }
+
+  /** COPYs the partition in while DuckDB computes its checksum for the ledger. */
+  async send(partition: Partition): Promise<void> {
+    const file = path.join(this.scratch, `${partition.target}-${partition.entry.as_of}.csv`);
+    await exportCsv(this.engine, partition, file);
+    const columns = [...partition.table.columns.map((column) => quoteIdent(column.name)), '"as_of"'].join(', ');
+    const [rows, local] = await Promise.all([this.pg.copyCsv(`${qualified(this.schema, partition.target)} (${columns})`, file), this.localContent(partition)]);
+    fs.rmSync(file);
+    await this.record(partition.target, partition.entry, local);
+    this.written.push({ table: partition.target, as_of: partition.entry.as_of, inserted: rows, updated: 0, deleted: 0 });
+  }
+
+  /** Brings each live table not yet at its newest partition (or changed by others since) to it. */
+  async bringLiveTables(newest: readonly Partition[]): Promise<void> {
+    const stale = newest.filter((partition) => {
+      const sent = this.ledger.get(partitionKey(partition.table.name, partition.entry.as_of));
+      return sent?.source_sha256 !== partition.entry.sha256 || this.liveChanged.has(partition.table.name);
+    });
+    for (const partition of stale) await this.upsertLive(partition);
+    // Deletes children before their users.
+    for (const partition of [...stale].reverse()) await this.deleteGone(partition);
+    for (const partition of stale) await this.record(partition.table.name, partition.entry, await this.localContent(partition));
+  }
+
+  /** The partition's rows in PostgreSQL, as_of bound as $1. */
+  private newestRows(partition: Partition): string {
+    return `SELECT * FROM ${qualified(this.schema, partition.target)} WHERE "as_of" = $1::date`;
+  }
+
+  private async upsertLive(partition: Partition): Promise<void> {
+    const { table } = partition;
+    const target = qualified(this.schema, table.name);
+    const columns = table.columns.map((column) => quoteIdent(column.name)).join(', ');
+    const newest = `SELECT ${columns} FROM (${this.newestRows(partition)}) AS newest`;
+    const [{ empty }] = await this.pg.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM ${target}) AS empty`);
+    if (empty) {
+      // Nothing to compare with or conflict on: a plain INSERT, much cheaper than ON CONFLICT.
+      const inserted = await this.pg.execute(`INSERT INTO ${target} (${columns}) ${newest}`, [partition.entry.as_of]);
+      this.written.push({ table: table.name, as_of: partition.entry.as_of, inserted, updated: 0, deleted: 0 });
+      return;
+    }
+    const key = table.key.map(quoteIdent).join(', ');
+    const values = table.columns.filter((column) => !table.key.includes(column.name)).map((column) => quoteIdent(column.name));
+    const [counts] = await this.pg.query<{ inserted: string; updated: string }>(
+      `WITH changed AS (
+         INSERT INTO ${target} AS t (${columns}) ${newest}
+         ON CONFLICT (${key}) DO UPDATE SET ${values.map((column) => `${column} = EXCLUDED.${column}`).join(', ')}
+         WHERE ROW(${values.map((column) => `t.${column}`).join(', ')}) IS DISTINCT FROM ROW(${values.map((column) => `EXCLUDED.${column}`).join(', ')})
+         RETURNING (t.xmax = 0) AS inserted)
+       SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM changed`,
+      [partition.entry.as_of],
+    );
+    this.written.push({ table: table.name, as_of: partition.entry.as_of, inserted: Number(counts.inserted), updated: Number(counts.updated), deleted: 0 });
+  }
+
+  private async deleteGone(partition: Partition): Promise<void> {
+    const { table } = partition;
+    const matches = table.key.map((column) => `newest.${quoteIdent(column)} = t.${quoteIdent(column)}`).join(' AND ');
+    const deleted = await this.pg.execute(
+      `DELETE FROM ${qualified(this.schema, table.name)} AS t WHERE NOT EXISTS (SELECT 1 FROM (${this.newestRows(partition)}) AS newest WHERE ${matches})`,
+      [partition.entry.as_of],
+    );
+    const index = this.written.findIndex((written) => written.table === table.name);
+    this.written[index] = { ...this.written[index], deleted };
+  }
+
+  private async record(target: string, entry: SnapshotEntry, content: PartitionChecksum): Promise<void> {
+    // A live table has one entry, for the as_of it was last brought to.
+    if (!target.endsWith('_snapshots')) await this.pg.query(`DELETE FROM ${this.ledgerTable} WHERE table_name = $1`, [target]);
+    await this.pg.query(
+      `INSERT INTO ${this.ledgerTable} (table_name, as_of, rows, checksum, run_id, synced_at, source_sha256) VALUES ($1, $2, $3, $4, $5, now(), $6)
+       ON CONFLICT (table_name, as_of) DO UPDATE SET rows = EXCLUDED.rows, checksum = EXCLUDED.checksum, run_id = EXCLUDED.run_id,
+         synced_at = EXCLUDED.synced_at, source_sha256 = EXCLUDED.source_sha256`,
+      [target, entry.as_of, content.rows, content.checksum, entry.run_id, entry.sha256],
+    );
+  }
+
+  /** The noted changes are accounted for: re-read and found equal, or replaced. */
+  async clearNotedChanges(): Promise<void> {
+    await this.pg.query(`DELETE FROM ${qualified(this.schema, CHANGE_LOG)}`);
+  }
+}
+
+// Two syncs into one database queue on this lock instead of interleaving their COPYs.
+const SYNC_LOCK_KEY = 0x5f10;
+
+/**
+ * Mirrors the warehouse (attached to `engine` as `wh`, `manifest` its snapshots) into
+ * PostgreSQL in one transaction: PostgreSQL holds everything below or nothing changed.
+ */
+export async function syncToPostgres(
+  engine: Engine,
+  layout: WarehouseLayout,
+  manifest: readonly SnapshotEntry[],
+  target: SyncTarget,
+  onProgress: (message: string) => void = () => undefined,
+): Promise<SyncResult> {
+  const pg = await connectPostgres(target.url);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'streamflow-sync-'));
+  try {
+    await pg.query('BEGIN');
+    await pg.query(`SELECT set_config('${SYNCING_SETTING}', 'on', true), pg_advisory_xact_lock($1)`, [SYNC_LOCK_KEY]);
+    const sync = new MirrorSync(engine, pg, target.schema, scratch);
+    await sync.prepare();
+    const partitions = partitionsOf(layout, manifest);
+    for (const partition of await sync.partitionsToSend(partitions)) {
+      onProgress(`sending ${partition.target} as_of ${partition.entry.as_of}`);
+      await sync.send(partition);
+    }
+    await faultPoint('sync-snapshots-sent');
+    const newestAsOf = manifest.map((entry) => entry.as_of).sort().at(-1);
+    await sync.bringLiveTables(partitions.filter((partition) => partition.entry.as_of === newestAsOf));
+    await sync.clearNotedChanges();
+    await faultPoint('sync-before-commit');
+    await pg.query('COMMIT');
+    return {
+      server: pg.where,
+      schema: target.schema,
+      written: sync.written,
+      rows_written: sync.written.reduce((sum, table) => sum + table.inserted + table.updated + table.deleted, 0),
+    };
+  } catch (error) {
+    await pg.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    await pg.close();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+export interface MirrorFinding {
+  readonly table: string;
+  /** The partition's as_of; for a live table, the newest as_of, which it should equal. */
+  readonly as_of: string;
+  readonly problem: 'missing' | 'differs' | 'unexpected';
+  readonly warehouse: PartitionChecksum | null;
+  readonly postgres: PartitionChecksum | null;
+}
+
+/**
+ * Recomputes, in each engine, the row count and checksum of every snapshot partition
+ * and live table, and names what differs, what the mirror lacks, and the partitions
+ * only the mirror holds. Reads everything (the sync trusts its ledger; this does not).
+ */
+export async function verifyMirror(
+  engine: Engine,
+  layout: WarehouseLayout,
+  manifest: readonly SnapshotEntry[],
+  target: SyncTarget,
+): Promise<{ server: string; compared: number; findings: MirrorFinding[] }> {
+  const newestAsOf = manifest.map((entry) => entry.as_of).sort().at(-1);
+  const pg = await connectPostgres(target.url);
+  try {
+    const [{ present }] = await pg.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [qualified(target.schema, SYNC_LEDGER)]);
+    const remote = new Map<string, PartitionChecksum>();
+    if (present) {
+      await pg.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      for (const table of CONTRACT) {
+        for (const [key, checksum] of await postgresPartitionChecksums(pg, target.schema, table)) remote.set(key, checksum);
+        const [live] = await pg.query<{ rows: string; checksum: string }>(`SELECT ${checksumSelect('postgres', table, 'r')} FROM ${qualified(target.schema, table.name)} AS r`);
+        if (newestAsOf !== undefined || Number(live.rows) > 0) remote.set(partitionKey(table.name, newestAsOf ?? ''), { rows: Number(live.rows), checksum: live.checksum });
+      }
+      await pg.query('COMMIT');
+    }
+    const compared: { key: string; table: string; as_of: string; source: string; spec: TableSpec }[] = [
+      ...partitionsOf(layout, manifest).map((partition) => ({ ...partition, spec: partition.table, table: partition.target, as_of: partition.entry.as_of, key: partitionKey(partition.target, partition.entry.as_of) })),
+      ...(newestAsOf === undefined ? [] : CONTRACT.map((table) => ({ spec: table, table: table.name, as_of: newestAsOf, source: `wh.main.${quoteIdent(table.name)}`, key: partitionKey(table.name, newestAsOf) }))),
+    ];
+    const findings: MirrorFinding[] = [];
+    for (const item of compared) {
+      const warehouse = await duckdbChecksum(engine, item.source, item.spec);
+      const postgres = remote.get(item.key);
+      remote.delete(item.key);
+      // An empty live table reads as 0 rows: the mirror lacks it.
+      if (postgres === undefined || (postgres.rows === 0 && warehouse.rows > 0)) findings.push({ table: item.table, as_of: item.as_of, problem: 'missing', warehouse, postgres: null });
+      else if (!sameContent(warehouse, postgres)) findings.push({ table: item.table, as_of: item.as_of, problem: 'differs', warehouse, postgres });
+    }
+    for (const [key, postgres] of remote) {
+      const [table, asOf] = key.split('@');
+      if (postgres.rows > 0) findings.push({ table, as_of: asOf, problem: 'unexpected', warehouse: null, postgres });
+    }
+    return { server: pg.where, compared: compared.length, findings };
+  } finally {
+    await pg.close();
+  }
+}

@@ -1,0 +1,120 @@
+// PostgreSQL tables of the mirror, generated from the contract: the six live tables
+// (primary key user_id, foreign keys to users), `<table>_snapshots` keyed by
+// (user_id, as_of), the feature-store views, streamflow_sync, the ledger of what was
+// sent, and streamflow_sync_changes, where triggers note every change made to the
+// mirrored tables by anything but a sync, so the next sync re-checks exactly those
+// instead of re-reading everything. Everything is created only when missing.
+import { CONTRACT, type ColumnType, type TableSpec } from '../contract/tables';
+import { quoteIdent } from '../engine/duckdb';
+import { FEATURE_SOURCES, type FeatureSource } from './feature-store';
+
+const POSTGRES_TYPES: Record<ColumnType, string> = {
+  VARCHAR: 'TEXT',
+  DATE: 'DATE',
+  BOOLEAN: 'BOOLEAN',
+  INTEGER: 'INTEGER',
+  DOUBLE: 'DOUBLE PRECISION',
+  'DECIMAL(10,2)': 'NUMERIC(10,2)',
+  'DECIMAL(12,2)': 'NUMERIC(12,2)',
+};
+
+export const SYNC_LEDGER = 'streamflow_sync';
+export const CHANGE_LOG = 'streamflow_sync_changes';
+/** Set (transaction-local) by a sync, so the triggers let its own writes pass unnoted. */
+export const SYNCING_SETTING = 'streamflow.syncing';
+const NOTE_CHANGE = 'streamflow_note_change';
+
+export function snapshotTableName(table: TableSpec): string {
+  return `${table.name}_snapshots`;
+}
+
+/** A table name qualified by the mirror's schema. */
+export function qualified(schema: string, name: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+
+function columnDefinitions(table: TableSpec): string[] {
+  return table.columns.map((column) => `${quoteIdent(column.name)} ${POSTGRES_TYPES[column.type]}${column.nullable ? '' : ' NOT NULL'}`);
+}
+
+function liveTableDdl(schema: string, table: TableSpec): string {
+  const key = table.key.map(quoteIdent).join(', ');
+  const parent = table.parent ? `, FOREIGN KEY (${key}) REFERENCES ${qualified(schema, table.parent)} (${key})` : '';
+  return `CREATE TABLE IF NOT EXISTS ${qualified(schema, table.name)} (${columnDefinitions(table).join(', ')}, PRIMARY KEY (${key})${parent})`;
+}
+
+function snapshotTableDdl(schema: string, table: TableSpec): string {
+  const key = [...table.key, 'as_of'].map(quoteIdent).join(', ');
+  return `CREATE TABLE IF NOT EXISTS ${qualified(schema, snapshotTableName(table))} (${[...columnDefinitions(table), '"as_of" DATE NOT NULL'].join(', ')}, PRIMARY KEY (${key}))`;
+}
+
+function featureViewDdl(schema: string, source: FeatureSource): string | null {
+  const table = CONTRACT.find((candidate) => candidate.name === source.table)!;
+  if (source.name === snapshotTableName(table) && source.columns === undefined) return null; // the snapshot table itself
+  const columns = ['user_id', 'as_of', ...(source.columns ?? table.columns.filter((column) => column.name !== 'user_id').map((column) => column.name))];
+  return `CREATE OR REPLACE VIEW ${qualified(schema, source.name)} AS SELECT ${columns.map(quoteIdent).join(', ')} FROM ${qualified(schema, snapshotTableName(table))}`;
+}
+
+function ledgerDdl(schema: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${qualified(schema, SYNC_LEDGER)} (
+    table_name TEXT NOT NULL,
+    as_of DATE NOT NULL,
+    rows BIGINT NOT NULL,
+    checksum TEXT NOT NULL,
+    run_id TEXT,
+    synced_at TIMESTAMPTZ NOT NULL,
+    source_sha256 TEXT NOT NULL,
+    PRIMARY KEY (table_name, as_of))`;
+}
+
+/**
+ * Notes which partitions a statement touched: as_of values for updates and deletes of
+ * snapshot rows (from the transition tables), the whole table (as_of NULL) for inserts,
+ * truncates and any change to a live table. Statement-level, and without transition
+ * tables on INSERT, so the sync's bulk COPY costs nothing extra.
+ */
+function changeLogDdl(schema: string): string[] {
+  const log = qualified(schema, CHANGE_LOG);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${log} (table_name TEXT NOT NULL, as_of DATE)`,
+    `CREATE OR REPLACE FUNCTION ${qualified(schema, NOTE_CHANGE)}() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       IF coalesce(current_setting('${SYNCING_SETTING}', true), '') = 'on' THEN RETURN NULL; END IF;
+       IF TG_OP IN ('INSERT', 'TRUNCATE') OR TG_ARGV[0] = 'live' THEN
+         INSERT INTO ${log} VALUES (TG_TABLE_NAME, NULL);
+       ELSIF TG_OP = 'DELETE' THEN
+         INSERT INTO ${log} SELECT DISTINCT TG_TABLE_NAME, as_of FROM old_rows;
+       ELSE
+         INSERT INTO ${log} SELECT TG_TABLE_NAME, as_of FROM old_rows UNION SELECT TG_TABLE_NAME, as_of FROM new_rows;
+       END IF;
+       RETURN NULL;
+     END $$`,
+  ];
+}
+
+/** Trigger name → its definition, per mirrored table; created when pg_trigger lacks the name. */
+export function changeTriggers(schema: string): { table: string; name: string; ddl: string }[] {
+  const note = qualified(schema, NOTE_CHANGE);
+  return CONTRACT.flatMap((table) => {
+    const live = qualified(schema, table.name);
+    const snapshots = qualified(schema, snapshotTableName(table));
+    return [
+      { table: table.name, name: 'streamflow_note_live_change', ddl: `CREATE TRIGGER streamflow_note_live_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${live} FOR EACH STATEMENT EXECUTE FUNCTION ${note}('live')` },
+      { table: snapshotTableName(table), name: 'streamflow_note_insert', ddl: `CREATE TRIGGER streamflow_note_insert AFTER INSERT OR TRUNCATE ON ${snapshots} FOR EACH STATEMENT EXECUTE FUNCTION ${note}()` },
+      { table: snapshotTableName(table), name: 'streamflow_note_update', ddl: `CREATE TRIGGER streamflow_note_update AFTER UPDATE ON ${snapshots} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${note}()` },
+      { table: snapshotTableName(table), name: 'streamflow_note_delete', ddl: `CREATE TRIGGER streamflow_note_delete AFTER DELETE ON ${snapshots} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${note}()` },
+    ];
+  });
+}
+
+/** Every statement that makes the mirror's schema whole, parents before children. */
+export function mirrorDdl(schema: string): string[] {
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`,
+    ...CONTRACT.map((table) => liveTableDdl(schema, table)),
+    ...CONTRACT.map((table) => snapshotTableDdl(schema, table)),
+    ...FEATURE_SOURCES.map((source) => featureViewDdl(schema, source)).filter((ddl): ddl is string => ddl !== null),
+    ledgerDdl(schema),
+    ...changeLogDdl(schema),
+  ];
+}
