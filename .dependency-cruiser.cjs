@@ -4,8 +4,10 @@
 // consumers of what the stages froze, then the flow that strings them together and the
 // command line on top.
 const LAYERS = [
-  { name: 'base', path: '^src/(errors|faults|package-root|artifacts)\\.ts$' },
+  { name: 'base', path: '^src/(errors|faults|package-root)\\.ts$' },
   { name: 'contract', path: '^src/contract/' },
+  // The shapes written for other tools carry expectation configs, so they sit over the contract.
+  { name: 'artifacts', path: '^src/artifacts\\.ts$' },
   { name: 'config', path: '^src/config\\.ts$' },
   { name: 'engine', path: '^src/engine/' },
   { name: 'warehouse', path: '^src/warehouse/' },
@@ -19,7 +21,7 @@ const LAYERS = [
   { name: 'training', path: '^src/training/' },
   { name: 'report', path: '^src/report/' },
   { name: 'flow', path: '^src/flow/' },
-  { name: 'cli', path: '^src/cli\\.ts$' },
+  { name: 'cli', path: '^src/cli(\\.ts$|/)' },
 ];
 
 const upwardImports = LAYERS.slice(0, -1).map((layer, index) => ({

@@ -15,7 +15,7 @@ import { FIRST_AS_OF, monthEndAfter, monthFolderName } from '../src/contract/mon
 import { CONTRACT, exportColumns } from '../src/contract/tables';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
 import { loadMonth } from '../src/load';
-import { DEFAULT_SEED, generateMonths } from '../src/seeds/generate';
+import { DEFAULT_SEED, generateMonths } from '../tools/seeds/generate';
 import { measureMonth } from '../src/validate/metrics';
 import { attachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
@@ -141,7 +141,7 @@ interface DataMarker {
   readonly users: number;
   readonly months: number;
   readonly seed: number;
-  /** sha256 of src/seeds/generate.ts: a changed generator may write different months. */
+  /** sha256 of tools/seeds/generate.ts: a changed generator may write different months. */
   readonly generator: string;
 }
 
@@ -153,7 +153,7 @@ async function ensureMonths(options: Options): Promise<Month[]> {
     users: options.users,
     months: options.months,
     seed: DEFAULT_SEED,
-    generator: createHash('sha256').update(fs.readFileSync(path.join(ROOT, 'src', 'seeds', 'generate.ts'))).digest('hex'),
+    generator: createHash('sha256').update(fs.readFileSync(path.join(ROOT, 'tools', 'seeds', 'generate.ts'))).digest('hex'),
   };
   const marker: DataMarker | undefined = fs.existsSync(markerFile) ? JSON.parse(fs.readFileSync(markerFile, 'utf8')) : undefined;
   const reusable = marker && marker.users === wanted.users && marker.seed === wanted.seed && marker.generator === wanted.generator && marker.months >= wanted.months;

@@ -2,22 +2,24 @@
 // The command line (SPEC §2). Parses arguments, calls the flow or a reader, prints, and
 // maps errors onto exit codes. Summaries go to stdout, logs and errors to stderr.
 import * as path from 'node:path';
+import { RUN_SUMMARY_VERSION, REPORT_PATH_VERSION, SYNC_VERIFY_VERSION } from './artifacts';
 import { Command, CommanderError } from 'commander';
 import { describeSettings, resolveSettings, type SettingFlags, type Settings } from './config';
 import { backfill } from './flow/backfill';
 import { createLogger, type Logger } from './flow/log';
 import { InvocationError, StreamflowError, errorObject, exitCodeOf } from './errors';
 import { calendarAsOf, checkCalendar, parseAsOf, resolveMonth } from './flow/invocation';
-import { RunFailed, SUMMARY_SCHEMA_VERSION, runMonth, type RunSummary } from './flow/ingest';
+import { RunFailed, runMonth, type RunSummary } from './flow/ingest';
 import { OUTPUT_FORMATS, formatRecords, formatResult, type OutputFormat } from './query/format';
-import { openQueryEngine, openReader, resolveOutput } from './query';
+import { openQueryEngine, resolveOutput } from './query';
+import { openReader } from './warehouse/reader';
 import { rebuildWarehouse } from './flow/rebuild';
 import { readManifest } from './snapshot';
 import { verifySnapshots } from './snapshot/verify';
 import { listRuns, reportOf, showRun } from './record/history';
 import { openInViewer } from './record/open';
 import { CONTRACT } from './contract/tables';
-import { runPageText, runSummaryText, runsText, snapshotsText } from './views';
+import { runPageText, runSummaryText, runsText, snapshotsText } from './cli/views';
 import { buildTrainingSet, type TrainingSummary } from './training';
 import { describeChecksum, verifyMirror } from './sync';
 import { syncTarget, syncWarehouse } from './flow/sync';
@@ -34,12 +36,12 @@ function loggerOf(settings: Settings): Logger {
 
 /** One `--json` object on stdout, stamped with the version of the shapes. */
 function printJson(value: object): void {
-  process.stdout.write(`${JSON.stringify({ schema_version: SUMMARY_SCHEMA_VERSION, ...value }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ schema_version: RUN_SUMMARY_VERSION, ...value }, null, 2)}\n`);
 }
 
 function printSummary(settings: Settings, summary: RunSummary): void {
-  if (settings.json) return printJson(summary);
-  process.stdout.write(runSummaryText(summary));
+  if (settings.json) printJson(summary);
+  else process.stdout.write(runSummaryText(summary));
 }
 
 /** `asOfText` undefined: validate without --as-of, checked against the month's calendar date or else today. */
@@ -66,7 +68,7 @@ async function verifyPostgres(settings: Settings): Promise<void> {
   const engine = await openReader(layout);
   try {
     const { server, compared, findings } = await verifyMirror(engine, layout, await readManifest(engine), target);
-    if (settings.json) printJson({ schema_version: '1.0', server, schema: target.schema, compared, ok: findings.length === 0, findings });
+    if (settings.json) printJson({ schema_version: SYNC_VERIFY_VERSION, server, schema: target.schema, compared, ok: findings.length === 0, findings });
     else if (findings.length === 0) process.stdout.write(`verified ${compared} tables and partitions in PostgreSQL at ${server}: all match the warehouse\n`);
     if (!settings.json) for (const finding of findings) process.stderr.write(`${finding.problem}: ${finding.table} as_of ${finding.as_of} (warehouse ${describeChecksum(finding.warehouse)}; PostgreSQL ${describeChecksum(finding.postgres)})\n`);
     if (findings.length > 0) process.exitCode = 1;
@@ -223,7 +225,7 @@ export function buildProgram(): Command {
     .action(async (runId: string | undefined, options: { open?: boolean }, command: Command) => {
       const settings = settingsOf(command);
       const file = await reportOf(warehouseLayout(settings.warehouseDir), runId ?? 'latest');
-      if (settings.json) printJson({ schema_version: '1.0', report: file });
+      if (settings.json) printJson({ schema_version: REPORT_PATH_VERSION, report: file });
       else process.stdout.write(`${file}\n`);
       if (options.open) {
         const opened = openInViewer(file);
@@ -322,12 +324,12 @@ interface TrainingSetFlags {
 function describeTrainingSet(summary: TrainingSummary): string {
   const missing = Object.entries(summary.rows_missing_features).map(([view, rows]) => `  ${view.padEnd(22)} ${rows} rows without features`);
   const labels = { entities: 'from the entity file', same_as_of: 'frozen at the features\' as_of', next_as_of: 'from the next frozen month' }[summary.label];
-  return [
+  return `${[
     `training set: ${summary.rows} rows from ${summary.entities}${summary.out ? ` → ${summary.out}` : ''}`,
     `  labels ${labels}${summary.labels_left_out > 0 ? `; ${summary.labels_left_out} rows left out (their next month is not frozen)` : ''}${summary.rows_without_label > 0 ? `; ${summary.rows_without_label} rows without a label` : ''}`,
     `  feature values from snapshots ${summary.source_as_of.min ?? '-'} … ${summary.source_as_of.max ?? '-'}`,
     ...missing,
-  ].join('\n') + '\n';
+  ].join('\n')}\n`;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -4,7 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIRST_AS_OF } from './contract/months';
 import { InvocationError } from './errors';
-import type { LogFormat, Verbosity } from './flow/log';
+
+export type LogFormat = 'pretty' | 'json';
+export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
 export interface Settings {
   readonly seedsDir: string;

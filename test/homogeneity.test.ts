@@ -5,10 +5,10 @@
 // shifts shown as information.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ExpectationResult } from '../src/artifacts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
-import { generateMonths } from '../src/seeds/generate';
-import type { ExpectationResult } from '../src/validate';
+import { generateMonths } from '../tools/seeds/generate';
 import { REAL, REAL_AVAILABLE, cli, query, tempDir, warehouseState } from './helpers';
 
 const JANUARY = { month: 'month_000', asOf: '2024-01-31' };

@@ -58,7 +58,7 @@ describe.skipIf(!REAL_AVAILABLE)('ingesting the real exports', () => {
     const cents = csvSum(path.join(REAL, 'month_001', 'subscriptions.csv'), 'monthly_fee')
       .map((text) => {
         const [whole, fraction = ''] = text.split('.');
-        return BigInt(whole) * 100n + BigInt((fraction + '00').slice(0, 2));
+        return BigInt(whole) * 100n + BigInt((`${fraction}00`).slice(0, 2));
       })
       .reduce((a, b) => a + b, 0n);
     const [row] = await query(warehouse, 'SELECT sum(monthly_fee)::VARCHAR AS total FROM subscriptions');

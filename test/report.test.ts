@@ -2,13 +2,14 @@
 // hand-built documents, and a real browser (Chromium) rendering a real run's report.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ExpectationResult, ValidationDocument } from '../src/artifacts';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { validationDocument, type ValidationDocument } from '../src/record';
+import { validationDocument } from '../src/record';
 import type { MonthProfile } from '../src/record/profile';
-import { renderReport } from '../src/record/report-html';
-import type { ColumnMetrics, ExpectationResult } from '../src/validate';
+import { renderReport } from '../src/report/page';
+import type { ColumnMetrics } from '../src/validate';
 import { REAL, REAL_AVAILABLE, cli, tempDir } from './helpers';
 
 const HOSTILE = '<script>alert("owned")</script>';
@@ -195,7 +196,7 @@ describe('renderReport', () => {
     expect(page).toMatch(/stat-value">1<\/div><div class="stat-label">warnings/);
     expect(page).toContain('users.csv');
     expect(page).toContain('aaaaaaaaaaaa');
-    expect(page).not.toContain('a'.repeat(13) + '<');
+    expect(page).not.toContain(`${'a'.repeat(13)}<`);
   });
 
   it('spells expectations out with their reason, counts and samples', () => {

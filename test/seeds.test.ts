@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateMonths } from '../src/seeds/generate';
+import { generateMonths } from '../tools/seeds/generate';
 import { TABLE_NAMES as TABLES, type TableName } from '../src/contract/tables';
 import { FIRST_AS_OF, monthEndAfter } from '../src/contract/months';
 

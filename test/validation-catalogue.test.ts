@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_NAMES, type TableName } from '../src/contract/tables';
 import { openEngine } from '../src/engine/duckdb';
 import { loadMonth } from '../src/load';
-import { FAILURES_TABLE } from '../src/validate';
+import { FAILURES_TABLE } from '../src/warehouse/failures';
 import { REAL, REAL_AVAILABLE, SEEDS, cli, copyMonths, query, snapshotFiles, tempDir, warehouseState } from './helpers';
 
 /** The months corrupted here: the committed seeds. (REAL, the real exports, has the same shape.) */

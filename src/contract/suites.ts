@@ -2,7 +2,7 @@
 // reason is a guess, and guesses become false alarms. Checks every table shares
 // (columns, key, parent, NULLs) are derived from the table's columns in `commonSuite`.
 import { expect, type ExpectationConfig } from './expectations';
-import type { ColumnType } from './tables';
+import { isNumeric, type ColumnSpec } from './columns';
 
 const MAX_USERS = 50_000_000;
 
@@ -13,10 +13,10 @@ const MAX_USERS = 50_000_000;
  */
 const MAX_NULL_SHARE_INCREASE = 0.05;
 
-/** Exported columns and nullability, as declared in tables.ts (kept here to avoid an import cycle). */
+/** A table's exported columns, as declared in tables.ts. */
 interface SuiteColumns {
   readonly table: string;
-  readonly columns: readonly { readonly name: string; readonly type: ColumnType; readonly nullable: boolean }[];
+  readonly columns: readonly ColumnSpec[];
   readonly parent?: string;
 }
 
@@ -194,7 +194,6 @@ const MEAN_BOUNDS: Record<string, ShiftBound> = { churn_label: SHIFT.labelRate }
  * the mean (numbers; the label rate) and new values (text categories). Warn by default.
  */
 export function monthOverMonthSuite({ table, columns }: SuiteColumns): ExpectationConfig[] {
-  const numeric = (type: ColumnType) => type === 'INTEGER' || type === 'DOUBLE' || type.startsWith('DECIMAL');
   const compared = columns.filter((column) => column.name !== 'user_id' && column.type !== 'DATE');
   return [
     ...(table === 'users'
@@ -204,7 +203,7 @@ export function monthOverMonthSuite({ table, columns }: SuiteColumns): Expectati
         ]
       : []),
     ...compared.flatMap((column) => {
-      const meanBound = numeric(column.type) ? SHIFT.meanRatio : MEAN_BOUNDS[column.name];
+      const meanBound = isNumeric(column.type) ? SHIFT.meanRatio : MEAN_BOUNDS[column.name];
       return [
         expect('expect_column_psi_to_be_less_than', { column: column.name, ...shift(SHIFT.psi) }, SHIFT.psi.why),
         ...(meanBound ? [expect('expect_column_mean_ratio_to_previous_to_be_less_than', { column: column.name, ...shift(meanBound) }, meanBound.why)] : []),

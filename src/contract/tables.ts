@@ -1,20 +1,9 @@
 // The contract: the single source of truth for the six tables. load reads the column
 // lists and types, validate the expectation suites, upsert the key, snapshot the
 // column order. Change a table here and every stage follows.
+import type { ColumnSpec, ColumnType } from './columns';
 import type { ExpectationConfig } from './expectations';
 import { commonSuite, domainRules, monthOverMonthSuite } from './suites';
-
-export type ColumnType = 'VARCHAR' | 'DATE' | 'BOOLEAN' | 'INTEGER' | 'DOUBLE' | 'DECIMAL(10,2)' | 'DECIMAL(12,2)';
-
-export interface ColumnSpec {
-  readonly name: string;
-  readonly type: ColumnType;
-  /** NULL is a legal value (an empty CSV field). */
-  readonly nullable: boolean;
-  /** false for columns the live table carries but today's exports do not (kept NULL). */
-  readonly inExport: boolean;
-  readonly description: string;
-}
 
 export interface TableSpec {
   readonly name: TableName;

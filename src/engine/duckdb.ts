@@ -1,13 +1,13 @@
 // The one module that talks to the DuckDB driver. Every stage receives an `Engine`
 // and speaks SQL through it; nothing else imports @duckdb/node-api.
 import {
-  DuckDBConnection,
-  DuckDBDateValue,
-  DuckDBDecimalType,
-  DuckDBDecimalValue,
+  type DuckDBConnection,
+  type DuckDBDateValue,
+  type DuckDBDecimalType,
+  type DuckDBDecimalValue,
   DuckDBInstance,
   DuckDBTimestampTZValue,
-  DuckDBTimestampValue,
+  type DuckDBTimestampValue,
   DuckDBTypeId,
   JsonDuckDBValueConverter,
   StatementType,

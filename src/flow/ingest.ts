@@ -10,6 +10,7 @@
 // staging, which recovery removes; one that dies after it is rolled forward by recovery
 // (warehouse/recover.ts). An exact replay of a frozen month (byte-identical inputs, same
 // pipeline) ends after load: see replay.ts. `validate` writes its report and nothing else.
+import { RUN_SUMMARY_VERSION, type ExpectationResult, type LoadedTable, type RunRecord, type RunStatus, type SnapshotEntry, type TableChanges, type TaskRun } from '../artifacts';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,17 +18,18 @@ import type { Settings } from '../config';
 import { openEngine, type Engine } from '../engine/duckdb';
 import { DataRejectedError, RefusedError, StreamflowError, errorObject, formatProblems, type ErrorObject } from '../errors';
 import { faultPoint } from '../faults';
-import { loadMonth, type LoadedTable, type MonthInput } from '../load';
+import { loadMonth, type MonthInput } from '../load';
 import { profileMonth, type MonthProfile } from '../record/profile';
-import { recordMonthMetrics, recordRun, recordTaskRuns, validationDocument, writeReportFiles, type RunRecord, type RunStatus } from '../record';
-import { compareWithFrozen, readManifest, writeSnapshots, type SnapshotEntry } from '../snapshot';
+import { recordMonthMetrics, recordRun, recordTaskRuns, validationDocument, writeReportFiles } from '../record';
+import { compareWithFrozen, readManifest, writeSnapshots } from '../snapshot';
 import { writePartitionManifests } from '../snapshot/partition-manifest';
 import { checkFrozenFiles } from '../snapshot/verify';
-import { writeReportIndex } from '../record/history';
+import { writeReportIndex } from '../report';
+import { renderReport } from '../report/page';
 import { SyncError, type SyncResult } from '../sync';
-import { upsertMonth, type TableChanges } from '../upsert';
-import { findingsOf, problemsOf, resultsFromLoadProblems, validateMonth, type ExpectationResult, type Finding } from '../validate';
-import { startFailures } from '../validate/failures';
+import { upsertMonth } from '../upsert';
+import { findingsOf, problemsOf, resultsFromLoadProblems, validateMonth, type Finding } from '../validate';
+import { startFailures } from '../warehouse/failures';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse, isLockConflict } from '../warehouse/catalog';
 import { reportDir, warehouseLayout, type WarehouseLayout } from '../warehouse/layout';
 import { publishStaged, recoverWarehouse, refuseForeignHistory, refuseLostDatabase } from '../warehouse/recover';
@@ -35,10 +37,8 @@ import { acquireRunLock } from './lock';
 import { defaultLogger, type Logger } from './log';
 import { checkIdenticalReplay, PIPELINE_FINGERPRINT } from './replay';
 import { syncAfterRun, syncTarget } from './sync';
-import { FlowTasks, type TaskPolicy, type TaskRun } from './tasks';
+import { FlowTasks, type TaskPolicy } from './tasks';
 
-/** The version of every `--json` object's shape (2.0: snake_case keys throughout, errors as {kind, message, exit_code}, findings). */
-export const SUMMARY_SCHEMA_VERSION = '2.0';
 export const INGEST_TASKS = ['load', 'validate', 'plan', 'upsert', 'snapshot', 'record'] as const;
 
 /** Writing tasks wait out a reader that holds the warehouse file (DuckDB's lock), about 10 s at most. */
@@ -222,7 +222,8 @@ class MonthRun {
   private writeValidateReport(status: RunStatus, cause: StreamflowError | null): RunSummary {
     const record = this.runRecord(status, cause, reportDir(this.identity.runId));
     this.tasks.skipPending();
-    writeReportFiles(path.join(this.layout.root, reportDir(this.identity.runId)), this.document(), this.profiles, { status, changes: [], snapshots: [] });
+    const document = this.document();
+    writeReportFiles(path.join(this.layout.root, reportDir(this.identity.runId)), document, renderReport(document, this.profiles, { status, changes: [], snapshots: [] }));
     const summary = this.summary(record, cause);
     if (cause) throw new RunFailed(cause, summary);
     return summary;
@@ -368,7 +369,8 @@ class MonthRun {
         async () => {
           await this.beginWrite();
           record = this.runRecord(status, cause, reportRelative);
-          writeReportFiles(path.join(stagingRoot, reportRelative), this.document(), this.profiles, { status, changes: this.changes, snapshots: this.snapshots });
+          const document = this.document();
+          writeReportFiles(path.join(stagingRoot, reportRelative), document, renderReport(document, this.profiles, { status, changes: this.changes, snapshots: this.snapshots }));
           writePartitionManifests(stagingRoot, this.snapshots, record);
           await recordRun(this.engine, record, this.results, this.snapshots);
           if (apply) await recordMonthMetrics(this.engine, record.run_id);
@@ -439,7 +441,7 @@ class MonthRun {
 
   private summary(record: RunRecord, cause: StreamflowError | null): RunSummary {
     return {
-      schema_version: SUMMARY_SCHEMA_VERSION,
+      schema_version: RUN_SUMMARY_VERSION,
       run_id: record.run_id,
       command: record.command,
       month: record.month,

@@ -2,12 +2,10 @@
 // Node writes synchronously to files and pipes, so nothing is lost at exit): pino for the records
 // (JSON lines with --log-format json, pino-pretty's human lines otherwise) and a
 // cli-progress bar for long tasks, only on a terminal.
+import type { TaskRun } from '../artifacts';
 import type { SingleBar } from 'cli-progress';
 import pino from 'pino';
-import type { TaskRun } from './tasks';
-
-export type LogFormat = 'pretty' | 'json';
-export type Verbosity = 'quiet' | 'normal' | 'verbose';
+import type { LogFormat, Verbosity } from '../config';
 
 export interface LogOptions {
   readonly format: LogFormat;

@@ -8,16 +8,16 @@
 // end, so a rebuild that dies leaves no half database; one that exists is never touched.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { type PartitionManifest, type RunRecord, type ValidationDocument, REBUILD_SUMMARY_VERSION } from '../artifacts';
 import type { Settings } from '../config';
 import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
 import { openEngine, quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
 import { sha256File } from '../engine/files';
 import { InvocationError, RefusedError } from '../errors';
-import type { RunRecord, ValidationDocument } from '../record';
 import { recordRun } from '../record';
-import { readPartitionManifest, type PartitionManifest } from '../snapshot/partition-manifest';
+import { readPartitionManifest } from '../snapshot/partition-manifest';
 import { snapshotColumnsSql } from '../snapshot';
-import { startFailures } from '../validate/failures';
+import { startFailures } from '../warehouse/failures';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse } from '../warehouse/catalog';
 import { PARTITION_MANIFEST, reportDir, warehouseLayout, type WarehouseLayout } from '../warehouse/layout';
 import { listPartitionDirs } from '../warehouse/recover';
@@ -57,7 +57,7 @@ export async function rebuildWarehouse(settings: Settings, logger: Logger): Prom
         const runs = await restoreRuns(engine, layout, partitions);
         const live = [];
         for (const table of CONTRACT) live.push(await restoreLiveTable(engine, layout, table, partitions));
-        return { schema_version: '1.0', database: layout.database, partitions: partitions.length, runs, live };
+        return { schema_version: REBUILD_SUMMARY_VERSION, database: layout.database, partitions: partitions.length, runs, live };
       });
       await detachWarehouse(engine);
     } finally {

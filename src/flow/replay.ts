@@ -6,6 +6,7 @@
 // validation report is there to stand for this run's. Anything else — other bytes,
 // another contract or release, a damaged frozen file, a lost report — recomputes in full
 // and compares, and `ingest --recompute` always does.
+import type { LoadedTable, SnapshotEntry, ValidationDocument } from '../artifacts';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,9 +14,7 @@ import { CONTRACT } from '../contract/tables';
 import type { Engine } from '../engine/duckdb';
 import { sha256File } from '../engine/files';
 import { PACKAGE_ROOT } from '../package-root';
-import type { LoadedTable, MonthInput } from '../load';
-import type { ValidationDocument } from '../record';
-import type { SnapshotEntry } from '../snapshot';
+import type { MonthInput } from '../load';
 import { checkFrozenFiles } from '../snapshot/verify';
 import type { WarehouseLayout } from '../warehouse/layout';
 
@@ -37,7 +36,7 @@ export interface IdenticalRun {
 
 export type ReplayCheck = { readonly identical: IdenticalRun } | { readonly recompute: string };
 
-interface FreezingRun {
+interface FreezingRunRow {
   readonly input_files: LoadedTable[] | null;
   readonly pipeline_fingerprint: string | null;
   readonly report_path: string | null;
@@ -53,7 +52,7 @@ export async function checkIdenticalReplay(
   const runIds = [...new Set(frozen.map((entry) => entry.run_id))];
   if (runIds.length !== 1 || frozen.length !== CONTRACT.length) return { recompute: 'the frozen partitions do not come from one run' };
   const [runId] = runIds;
-  const [run] = await engine.rows<FreezingRun & Record<string, unknown>>(
+  const [run] = await engine.rows<FreezingRunRow & Record<string, unknown>>(
     'SELECT input_files, pipeline_fingerprint, report_path FROM wh.meta.runs WHERE run_id = $run_id',
     { run_id: runId },
   );

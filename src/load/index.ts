@@ -1,5 +1,6 @@
 // load: read a month's six CSVs into typed staging tables, with the declared schema
 // and no type guessing. Produces `staging.<table>` (typed, plus `_line`, the CSV line).
+import type { LoadedTable } from '../artifacts';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -7,7 +8,7 @@ import * as readline from 'node:readline';
 import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
 import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
 import { DataRejectedError, type Problem, type SampleValue } from '../errors';
-import { loadCheckId, stageFailures, startFailures } from '../validate/failures';
+import { loadCheckId, stageFailures, startFailures } from '../warehouse/failures';
 import { expectedText, typedValueSql, unparseableSql } from './parse-rules';
 import { stageHeader, startHeaders } from './headers';
 
@@ -26,14 +27,6 @@ export const LOAD_CHECKS = {
   wellFormed: 'expect_file_to_be_well_formed_csv',
   parses: 'expect_column_values_to_be_of_type',
 } as const;
-
-export interface LoadedTable {
-  readonly table: string;
-  readonly file: string;
-  readonly sha256: string;
-  readonly bytes: number;
-  readonly rows: number;
-}
 
 export interface MonthInput {
   readonly name: string;

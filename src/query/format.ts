@@ -17,7 +17,7 @@ export function textTable(header: readonly string[], rows: readonly (readonly st
   if (rows.length === 0) return '(no rows)\n';
   const widths = header.map((name, index) => Math.max(name.length, ...rows.map((row) => row[index].length)));
   const line = (values: readonly string[]) => values.map((value, index) => value.padEnd(widths[index])).join('  ').trimEnd();
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n') + '\n';
+  return `${[line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n')}\n`;
 }
 
 /** Plain records (settings, manifests) as a text table; NULL printed as NULL. */
@@ -110,7 +110,7 @@ export async function formatResult(columns: readonly ResultColumn[], format: Out
       return `${JSON.stringify(rows, null, 2)}\n`;
     }
     case 'csv':
-      return [names.map(csvField).join(','), ...textRows(columns).map((row) => row.map(csvField).join(','))].join('\n') + '\n';
+      return `${[names.map(csvField).join(','), ...textRows(columns).map((row) => row.map(csvField).join(','))].join('\n')}\n`;
     case 'table':
       return textTable(names, textRows(columns).map((row) => row.map((text) => text ?? 'NULL')));
   }

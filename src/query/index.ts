@@ -15,31 +15,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { SnapshotEntry } from '../artifacts';
 import { CONTRACT, type TableSpec } from '../contract/tables';
 import { arrowIpc } from '../engine/arrow';
 import { openEngine, quoteIdent, quoteLiteral, type Engine, type ResultColumn } from '../engine/duckdb';
 import { InvocationError, RefusedError } from '../errors';
-import { readManifest, snapshotColumnsSql, type SnapshotEntry } from '../snapshot';
+import { readManifest, snapshotColumnsSql } from '../snapshot';
 import { attachWarehouse } from '../warehouse/catalog';
 import { partitionsAsOf } from './time-travel';
 import type { WarehouseLayout } from '../warehouse/layout';
-import { refuseLostDatabase } from '../warehouse/recover';
-
-/** An engine with the warehouse attached read-only as `wh`. */
-export async function openReader(layout: WarehouseLayout): Promise<Engine> {
-  refuseLostDatabase(layout);
-  if (!fs.existsSync(layout.database)) {
-    throw new InvocationError(`no warehouse at ${layout.root}: run \`streamflow ingest\` first (or set --warehouse / WAREHOUSE_DIR)`);
-  }
-  const engine = await openEngine();
-  try {
-    await attachWarehouse(engine, layout, 'read_only');
-    return engine;
-  } catch (error) {
-    engine.close();
-    throw error;
-  }
-}
+import { openReader } from '../warehouse/reader';
 
 /** Where `query --out` writes, and in which format (from the file's extension). */
 export interface OutputTarget {

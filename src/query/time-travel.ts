@@ -1,8 +1,8 @@
 // `query --as-of DATE`: each table name answers with its snapshot at the newest as_of at or
 // before DATE, so the same SQL runs against any month; `snapshots.<table>` keeps serving
 // every as_of. The views themselves are written with the other query views (index.ts).
+import type { SnapshotEntry } from '../artifacts';
 import { InvocationError } from '../errors';
-import type { SnapshotEntry } from '../snapshot';
 
 /** The partition each table answers with at `asOf`, by table name; refuses a date before the first snapshot. */
 export function partitionsAsOf(manifest: readonly SnapshotEntry[], asOf: string): Map<string, SnapshotEntry> {

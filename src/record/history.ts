@@ -2,13 +2,11 @@
 // and reports/index.html.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Engine } from '../engine/duckdb';
+import type { ValidationDocument } from '../artifacts';
 import { InvocationError } from '../errors';
-import { openReader } from '../query';
+import { openReader } from '../warehouse/reader';
 import { findingsOf, type Finding } from '../validate';
 import type { WarehouseLayout } from '../warehouse/layout';
-import type { ValidationDocument } from '.';
-import { renderIndex, type IndexedRun } from './report/index-page';
 
 export interface RunFilter {
   /** At most this many runs, newest first. */
@@ -121,22 +119,4 @@ export async function reportOf(layout: WarehouseLayout, runId: string): Promise<
   } finally {
     engine.close();
   }
-}
-
-/**
- * Rewrites reports/index.html from meta.runs: every run, newest first, with its verdict
- * and a link to its report. Written aside and renamed, so a reader never sees half a page.
- */
-export async function writeReportIndex(engine: Engine, layout: WarehouseLayout): Promise<void> {
-  const runs = await engine.rows<IndexedRun & Record<string, unknown>>(
-    `SELECT run_id, command, month, strftime(as_of, '%Y-%m-%d') AS as_of, status, exit_code, started_at, report_path,
-            (SELECT count(*) FROM wh.meta.validation_results AS r WHERE r.run_id = runs.run_id AND NOT success AND severity = 'warn') AS warnings,
-            (SELECT count(*) FROM wh.meta.validation_results AS r WHERE r.run_id = runs.run_id AND NOT success AND severity = 'error') AS failures
-     FROM wh.meta.runs AS runs ORDER BY started_at DESC, run_id DESC`,
-  );
-  fs.mkdirSync(layout.reports, { recursive: true });
-  fs.mkdirSync(layout.staging, { recursive: true });
-  const partial = path.join(layout.staging, `reports-index-${process.pid}.html`);
-  fs.writeFileSync(partial, renderIndex(runs));
-  fs.renameSync(partial, path.join(layout.reports, 'index.html'));
 }

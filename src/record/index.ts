@@ -2,61 +2,11 @@
 // every unexpected row) and as files (reports/<run_id>/validation.json, report.html).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { VALIDATION_DOCUMENT_VERSION, type ExpectationResult, type RunRecord, type RunStatus, type SnapshotEntry, type TableChanges, type TaskRun, type ValidationDocument } from '../artifacts';
 import type { Engine } from '../engine/duckdb';
-import type { TaskRun } from '../flow/tasks';
-import type { LoadedTable } from '../load';
-import type { SnapshotEntry } from '../snapshot';
-import type { TableChanges } from '../upsert';
-import { COLUMN_METRICS_TABLE, FAILURES_TABLE, TABLE_METRICS_TABLE, VALIDATION_SCHEMA_VERSION, type ExpectationResult } from '../validate';
-import type { MonthProfile } from './profile';
-import { renderReport } from './report-html';
+import { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE } from '../validate';
+import { FAILURES_TABLE } from '../warehouse/failures';
 
-export type RunStatus = 'succeeded' | 'unchanged' | 'validated' | 'rejected' | 'refused' | 'failed';
-
-export interface RunRecord {
-  readonly run_id: string;
-  readonly command: 'ingest' | 'validate';
-  readonly month: string;
-  readonly month_path: string;
-  readonly as_of: string | null;
-  readonly started_at: string;
-  readonly ended_at: string;
-  readonly status: RunStatus;
-  readonly exit_code: number;
-  readonly input_files: readonly LoadedTable[];
-  readonly table_counts: readonly TableChanges[];
-  readonly error: string | null;
-  readonly report_path: string | null;
-  /** What produced the run: see flow/replay.ts. */
-  readonly pipeline_fingerprint: string;
-}
-
-export interface ValidationDocument {
-  readonly schema_version: string;
-  readonly success: boolean;
-  readonly statistics: {
-    readonly evaluated_expectations: number;
-    readonly successful_expectations: number;
-    readonly unsuccessful_expectations: number;
-    readonly success_percent: number;
-    readonly warnings: number;
-  };
-  readonly results: readonly ExpectationResult[];
-  readonly meta: {
-    readonly run_id: string;
-    readonly month: string;
-    readonly as_of: string | null;
-    /** `validate` reports are recorded in no database (warehouse/recover.ts tells them apart). */
-    readonly command?: 'ingest' | 'validate';
-    readonly validation_time: string;
-    readonly tables: readonly LoadedTable[];
-    /**
-     * Set when this run reused an earlier run's results instead of running the suites:
-     * that run had byte-identical inputs under the same pipeline (flow/replay.ts).
-     */
-    readonly reused_from_run?: string;
-  };
-}
 
 export function validationDocument(
   results: readonly ExpectationResult[],
@@ -65,7 +15,7 @@ export function validationDocument(
   const failedErrors = results.filter((result) => !result.success && result.meta.severity === 'error').length;
   const successful = results.filter((result) => result.success).length;
   return {
-    schema_version: VALIDATION_SCHEMA_VERSION,
+    schema_version: VALIDATION_DOCUMENT_VERSION,
     success: failedErrors === 0,
     statistics: {
       evaluated_expectations: results.length,
@@ -86,11 +36,11 @@ export interface RunChanges {
   readonly snapshots: readonly SnapshotEntry[];
 }
 
-/** Writes validation.json and report.html into `dir` (a staging folder, published later). */
-export function writeReportFiles(dir: string, document: ValidationDocument, profile: MonthProfile | undefined, run: RunChanges): void {
+/** Writes validation.json and the rendered report.html into `dir` (a staging folder, published later). */
+export function writeReportFiles(dir: string, document: ValidationDocument, reportHtml: string): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'validation.json'), `${JSON.stringify(document, null, 2)}\n`);
-  fs.writeFileSync(path.join(dir, 'report.html'), renderReport(document, profile, run));
+  fs.writeFileSync(path.join(dir, 'report.html'), reportHtml);
 }
 
 /** Inserts the run, its expectation results, its unexpected rows (staged by load and validate) and (for a frozen month) the manifest entries. */

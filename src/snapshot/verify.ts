@@ -3,9 +3,9 @@
 // is reported too.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { SnapshotEntry } from '../artifacts';
 import { sha256File } from '../engine/files';
 import { PARTITION_MANIFEST, type WarehouseLayout } from '../warehouse/layout';
-import type { SnapshotEntry } from '.';
 
 export interface VerifyFinding {
   readonly path: string;

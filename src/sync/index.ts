@@ -13,11 +13,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { SnapshotEntry } from '../artifacts';
 import { CONTRACT, type TableSpec } from '../contract/tables';
 import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
 import { RefusedError } from '../errors';
 import { faultPoint } from '../faults';
-import { snapshotColumnsSql, type SnapshotEntry } from '../snapshot';
+import { snapshotColumnsSql } from '../snapshot';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { checksumSelect, describeChecksum, type PartitionChecksum } from './checksum';
 import { connectPostgres, type Postgres } from './postgres';

@@ -4,7 +4,8 @@
 // sent, and streamflow_sync_changes, where triggers note every change made to the
 // mirrored tables by anything but a sync, so the next sync re-checks exactly those
 // instead of re-reading everything. Everything is created only when missing.
-import { CONTRACT, type ColumnType, type TableSpec } from '../contract/tables';
+import type { ColumnType } from '../contract/columns';
+import { CONTRACT, type TableSpec } from '../contract/tables';
 import { quoteIdent } from '../engine/duckdb';
 import { FEATURE_SOURCES, type FeatureSource } from './feature-store';
 

@@ -3,11 +3,12 @@
 // and a summary. Reads the warehouse read-only; writes only its output file, by rename.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TRAINING_SUMMARY_VERSION } from '../artifacts';
 import { LABEL } from '../contract/features';
 import { arrowIpc } from '../engine/arrow';
 import { quoteIdent, quoteLiteral, type Engine, type ResultColumn } from '../engine/duckdb';
 import { InvocationError } from '../errors';
-import { openReader } from '../query';
+import { openReader } from '../warehouse/reader';
 import { readManifest } from '../snapshot';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { loadEntities, type EntitySource } from './entities';
@@ -32,7 +33,7 @@ export interface TrainingRequest {
 }
 
 export interface TrainingSummary {
-  readonly schema_version: '1.0';
+  readonly schema_version: typeof TRAINING_SUMMARY_VERSION;
   readonly entities: string;
   /** Rows in the training set. */
   readonly rows: number;
@@ -151,7 +152,7 @@ export async function buildTrainingSet(layout: WarehouseLayout, request: Trainin
     ];
     const outputSql = `SELECT ${columns.map(quoteIdent).join(', ')} FROM training_rows ORDER BY "entity_row"`;
     const summary: TrainingSummary = {
-      schema_version: '1.0',
+      schema_version: TRAINING_SUMMARY_VERSION,
       entities: 'asOf' in request.entities ? `labels snapshot as_of ${request.entities.asOf}` : request.entities.file,
       rows: Number(stats.rows),
       labels_left_out: 'asOf' in request.entities ? left_out : 0,

@@ -4,10 +4,10 @@
 // picked snapshot is read. Built from the manifest's dates and files, so a partition no
 // run committed is never read, and only the picked files are.
 import * as path from 'node:path';
+import type { SnapshotEntry } from '../artifacts';
 import { LABEL } from '../contract/features';
 import { tableSpec, type TableName } from '../contract/tables';
 import { quoteIdent, quoteLiteral } from '../engine/duckdb';
-import type { SnapshotEntry } from '../snapshot';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { ENTITY_TABLE } from './entities';
 import { sourceAsOfColumn, type SelectedView } from './select';

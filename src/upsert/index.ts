@@ -1,16 +1,9 @@
 // upsert: merge the staged month into the live tables on their key. Rows absent from
 // the month stay as they are; a row whose values are all equal is not touched, so a
 // replay changes nothing, not even the audit columns.
+import type { TableChanges } from '../artifacts';
 import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
 import { quoteIdent, type Engine } from '../engine/duckdb';
-
-export interface TableChanges {
-  readonly table: string;
-  readonly rows_in: number;
-  readonly inserted: number;
-  readonly updated: number;
-  readonly unchanged: number;
-}
 
 function keyMatch(table: TableSpec, left: string, right: string): string {
   return table.key.map((key) => `${left}.${quoteIdent(key)} = ${right}.${quoteIdent(key)}`).join(' AND ');

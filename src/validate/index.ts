@@ -1,36 +1,15 @@
 // validate: run every table's expectation suite on the staged month and shape the
 // outcome as a Great Expectations validation result. Writes nothing but staging tables.
+import type { ExpectationResult } from '../artifacts';
 import { CONTRACT, tableSpec, type TableName } from '../contract/tables';
 import { MONTH_COMPARISONS, columnOf, severityOf, type ExpectationConfig, type Severity } from '../contract/expectations';
 import { quoteIdent, type Engine } from '../engine/duckdb';
 import { formatProblem, type Problem, type SampleValue } from '../errors';
 import { compileExpectation, type CompileContext, type CompiledExpectation } from './compile';
-import { loadCheckId, stageFailures } from './failures';
+import { loadCheckId, stageFailures } from '../warehouse/failures';
 import { measureMonth, type MonthMetrics } from './metrics';
 
-export { FAILURES_TABLE } from './failures';
-export { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE, type ColumnMetrics, type MonthMetrics, type TableMetrics } from './metrics';
-export const VALIDATION_SCHEMA_VERSION = '1.0';
-
-export interface UnexpectedIndex {
-  readonly user_id: string | null;
-  readonly line: number;
-}
-
-export interface ExpectationResult {
-  readonly expectation_config: ExpectationConfig & { readonly id: string };
-  readonly success: boolean;
-  readonly result: {
-    readonly element_count: number;
-    readonly missing_count: number;
-    readonly unexpected_count: number;
-    readonly unexpected_percent: number;
-    readonly partial_unexpected_list: readonly (string | null)[];
-    readonly partial_unexpected_index_list: readonly UnexpectedIndex[];
-    readonly observed_value?: unknown;
-  };
-  readonly meta: { readonly table: string; readonly column?: string; readonly severity: Severity };
-}
+export { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE, type ColumnMetrics, type MonthMetrics } from './metrics';
 
 export interface ValidationOutcome {
   readonly results: readonly ExpectationResult[];

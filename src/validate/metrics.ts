@@ -5,7 +5,8 @@
 // month's figures come from meta.column_metrics, so no snapshot is re-read. The result
 // lands in staging tables: the month-over-month expectations read them, record copies
 // them into meta.column_metrics / meta.table_metrics when the month is frozen.
-import { CONTRACT, exportColumns, type ColumnSpec, type TableSpec } from '../contract/tables';
+import { isNumeric, type ColumnSpec } from '../contract/columns';
+import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
 import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
 
 export const COLUMN_METRICS_TABLE = 'staging._column_metrics';
@@ -76,11 +77,9 @@ export interface MonthMetrics {
   readonly previous: readonly ColumnMetrics[];
 }
 
-const NUMERIC_TYPES = new Set(['INTEGER', 'DOUBLE', 'DECIMAL(10,2)', 'DECIMAL(12,2)']);
-
 export function kindOf(table: TableSpec, column: ColumnSpec): ColumnKind {
   if (table.key.includes(column.name)) return 'key';
-  if (NUMERIC_TYPES.has(column.type)) return 'numeric';
+  if (isNumeric(column.type)) return 'numeric';
   if (column.type === 'DATE') return 'date';
   return 'categorical';
 }

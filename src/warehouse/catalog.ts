@@ -1,13 +1,12 @@
 // The warehouse database: attached to an in-memory engine as `wh`, read-only for
 // everything but the short commit of a run, so readers can share the file.
 import * as fs from 'node:fs';
+import { WAREHOUSE_SCHEMA_VERSION } from '../artifacts';
 import { CONTRACT, type TableSpec } from '../contract/tables';
 import { quoteIdent, quoteLiteral, sqlFile, type Engine } from '../engine/duckdb';
 import { withRetry } from '../engine/retry';
 import type { WarehouseLayout } from './layout';
 
-/** Version of the metadata shapes in sql/metadata.sql; an older warehouse is upgraded in place by that same file. */
-export const WAREHOUSE_SCHEMA_VERSION = '3';
 
 /**
  * A live table: the contract's columns plus audit columns saying which as_of and run

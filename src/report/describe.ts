@@ -1,6 +1,6 @@
 // An expectation in words: "values between 0 and 720", "columns are exactly user_id, …".
 // The column is shown beside the text, so the text says what is expected of it.
-import type { ExpectationResult } from '../../validate';
+import type { ExpectationResult } from '../artifacts';
 import { formatPercent, formatPoints, plain } from './format';
 
 type Kwargs = Record<string, unknown>;

@@ -1,12 +1,13 @@
 // The month against the previous frozen one (headline figures and the largest shifts,
 // flagged or not) and the trends across every frozen month.
-import type { ColumnMetrics, ExpectationResult } from '../../validate';
-import { MONTH_COMPARISONS, type ExpectationType } from '../../contract/expectations';
-import type { MonthProfile, TrendPoint } from '../profile';
+import type { ExpectationResult } from '../artifacts';
+import type { ColumnMetrics } from '../validate';
+import { MONTH_COMPARISONS, type ExpectationType } from '../contract/expectations';
+import type { MonthProfile, TrendPoint } from '../record/profile';
 import { trendLine, type TrendPointValue } from './charts';
 import { statusOf } from './expectations';
 import { formatCount, formatNumber, formatOfType, formatPercent, formatRatio } from './format';
-import { Html, badge, html, type Status } from './html';
+import { type Html, badge, html, type Status } from './html';
 
 const LABEL = { table: 'labels', column: 'churn_label' } as const;
 const SHIFTS_SHOWN = 6;

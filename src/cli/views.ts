@@ -1,11 +1,11 @@
 // What the command line prints for people (tools get the same facts with --json): a run's
 // summary, the run history, one run's page and the snapshot list.
 import * as path from 'node:path';
-import type { RunSummary } from './flow/ingest';
-import { textTable } from './query/format';
-import type { RunDetails, RunListing } from './record/history';
-import type { SnapshotEntry } from './snapshot';
-import type { Finding } from './validate';
+import type { SnapshotEntry } from '../artifacts';
+import type { RunSummary } from '../flow/ingest';
+import { textTable } from '../query/format';
+import type { RunDetails, RunListing } from '../record/history';
+import type { Finding } from '../validate';
 
 /** Hashes in people's tables: 12 hex digits tell partitions apart; --long prints all 64. */
 export const SHORT_HASH = 12;

@@ -1,9 +1,9 @@
 // report.html: the run's verdict and counts, what needs attention, what the run changed,
 // the month against the previous one and the trends, its input files, then one section
 // per table with its expectation results (passes folded) and a card per column.
-import type { RunChanges, ValidationDocument } from '..';
-import type { ExpectationResult } from '../../validate';
-import type { MonthProfile } from '../profile';
+import type { ExpectationResult, ValidationDocument } from '../artifacts';
+import type { RunChanges } from '../record';
+import type { MonthProfile } from '../record/profile';
 import { columnCards } from './columns';
 import { describeExpectation, loadDetail } from './describe';
 import { anchorOf, countByStatus, expectationsTable, observedText, statusOf, worstFirst } from './expectations';
@@ -202,7 +202,7 @@ function tableNav(tables: readonly string[], document: ValidationDocument): Html
   return html`<nav class="toc" aria-label="tables"><ul>${links}</ul></nav>`;
 }
 
-export function renderPage(document: ValidationDocument, profile: MonthProfile | undefined, run?: RunChanges): string {
+export function renderReport(document: ValidationDocument, profile: MonthProfile | undefined, run?: RunChanges): string {
   const tables = tableNames(document, profile);
   const title = `${VERDICT[verdictOf(document)].text} · ${document.meta.month} · streamflow ${document.meta.run_id}`;
   return html`<!doctype html>

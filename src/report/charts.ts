@@ -2,7 +2,7 @@
 // one, category bars side by side, and a trend line across frozen months. Every mark
 // carries a <title>, so a figure can be read exactly by hovering it.
 import { formatPercent } from './format';
-import { Html, html } from './html';
+import { type Html, html } from './html';
 
 /** One bin or category: its label and each month's share (then is null for a first month). */
 export interface PairedShare {

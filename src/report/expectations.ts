@@ -1,10 +1,10 @@
 // One table's expectation results: failed first, then warnings, then passes; each with
 // its readable rule, its reason, what was found and the unexpected samples.
-import { MONTH_COMPARISONS, type ExpectationType } from '../../contract/expectations';
-import type { ExpectationResult } from '../../validate';
+import type { ExpectationResult } from '../artifacts';
+import { MONTH_COMPARISONS, type ExpectationType } from '../contract/expectations';
 import { describeExpectation, loadDetail } from './describe';
 import { formatCount, formatPercent, formatRatio, plain } from './format';
-import { Html, badge, dataTable, html, valueHtml, type Row, type Status } from './html';
+import { type Html, badge, dataTable, html, valueHtml, type Row, type Status } from './html';
 
 export function statusOf(result: ExpectationResult): Status {
   if (result.success) return 'passed';

@@ -1,11 +1,12 @@
 // One card per column: its figures (exact distinct count, money to the cent), a chart of
 // this month over the previous one, and the drift figures beside it, coloured by the
 // month-over-month expectation that judged them.
-import type { ColumnMetrics, ExpectationResult } from '../../validate';
+import type { ExpectationResult } from '../artifacts';
+import type { ColumnMetrics } from '../validate';
 import { categoryBars, histogram, type PairedShare } from './charts';
 import { statusOf } from './expectations';
 import { formatCount, formatNumber, formatOfType, formatPercent, formatPoints, formatRatio } from './format';
-import { Html, html, valueHtml, type Status } from './html';
+import { type Html, html, valueHtml, type Status } from './html';
 
 /** Categories drawn per column: the contract's have at most three; more would crowd the card. */
 const CATEGORIES_SHOWN = 8;

@@ -1,0 +1,28 @@
+// report: the pages people read, built from what the stages recorded: report.html of one
+// run (page.ts, from its validation document and month profile) and reports/index.html
+// of all runs. Self-contained HTML: inline CSS, charts as inline SVG, every value escaped.
+// May import the stages' shapes and the warehouse below it; nothing but the flow and the
+// command line imports it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Engine } from '../engine/duckdb';
+import type { WarehouseLayout } from '../warehouse/layout';
+import { renderIndex, type IndexedRun } from './index-page';
+
+/**
+ * Rewrites reports/index.html from meta.runs: every run, newest first, with its verdict
+ * and a link to its report. Written aside and renamed, so a reader never sees half a page.
+ */
+export async function writeReportIndex(engine: Engine, layout: WarehouseLayout): Promise<void> {
+  const runs = await engine.rows<IndexedRun & Record<string, unknown>>(
+    `SELECT run_id, command, month, strftime(as_of, '%Y-%m-%d') AS as_of, status, exit_code, started_at, report_path,
+            (SELECT count(*) FROM wh.meta.validation_results AS r WHERE r.run_id = runs.run_id AND NOT success AND severity = 'warn') AS warnings,
+            (SELECT count(*) FROM wh.meta.validation_results AS r WHERE r.run_id = runs.run_id AND NOT success AND severity = 'error') AS failures
+     FROM wh.meta.runs AS runs ORDER BY started_at DESC, run_id DESC`,
+  );
+  fs.mkdirSync(layout.reports, { recursive: true });
+  fs.mkdirSync(layout.staging, { recursive: true });
+  const partial = path.join(layout.staging, `reports-index-${process.pid}.html`);
+  fs.writeFileSync(partial, renderIndex(runs));
+  fs.renameSync(partial, path.join(layout.reports, 'index.html'));
+}
