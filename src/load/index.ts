@@ -1,5 +1,6 @@
 // load: read a month's six CSVs into typed staging tables, with the declared schema
 // and no type guessing. Produces `staging.<table>` (typed, plus `_line`, the CSV line).
+// May import: base, contract, artifacts, config, engine, warehouse (the layer rule, .dependency-cruiser.cjs).
 import type { LoadedTable } from '../artifacts';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';

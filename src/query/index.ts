@@ -12,6 +12,7 @@
 // 3. what it runs is one statement that DuckDB's own parser and binder classify as a
 //    SELECT, which closes the last door the first two leave: COPY … TO onto one of the
 //    allowed snapshot files themselves.
+// May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot, record, sync (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -1,5 +1,6 @@
 // record: what a run did, kept in the warehouse (meta.runs, validation results and
 // every unexpected row) and as files (reports/<run_id>/validation.json, report.html).
+// May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VALIDATION_DOCUMENT_VERSION, type ExpectationResult, type RunRecord, type RunStatus, type SnapshotEntry, type TableChanges, type TaskRun, type ValidationDocument } from '../artifacts';

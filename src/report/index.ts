@@ -1,8 +1,7 @@
 // report: the pages people read, built from what the stages recorded: report.html of one
 // run (page.ts, from its validation document and month profile) and reports/index.html
 // of all runs. Self-contained HTML: inline CSS, charts as inline SVG, every value escaped.
-// May import the stages' shapes and the warehouse below it; nothing but the flow and the
-// command line imports it.
+// May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot, record, sync, query, training (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Engine } from '../engine/duckdb';

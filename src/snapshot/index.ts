@@ -2,6 +2,7 @@
 // run's staging folder (published by rename after COMMIT: warehouse/recover.ts). A
 // file holds exactly the contract's columns plus as_of, sorted by key, so the same
 // state gives the same bytes on any machine.
+// May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SnapshotEntry } from '../artifacts';

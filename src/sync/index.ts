@@ -10,6 +10,7 @@
 // triggers noted a change by someone else (streamflow_sync_changes): only those tables
 // are re-read. What the warehouse holds is known from the ledger too where the Parquet
 // file's sha256 is the one recorded. So an unchanged sync reads two small tables.
+// May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot, record (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

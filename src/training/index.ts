@@ -1,6 +1,7 @@
 // training-set: the point-in-time join of snapshot features and labels for a set of entity
 // rows, written to Parquet, CSV or Arrow (or returned for printing), with a leakage check
 // and a summary. Reads the warehouse read-only; writes only its output file, by rename.
+// May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot, record, sync, query (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TRAINING_SUMMARY_VERSION } from '../artifacts';

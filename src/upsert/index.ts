@@ -1,6 +1,7 @@
 // upsert: merge the staged month into the live tables on their key. Rows absent from
 // the month stay as they are; a row whose values are all equal is not touched, so a
 // replay changes nothing, not even the audit columns.
+// May import: base, contract, artifacts, config, engine, warehouse, load, validate (the layer rule, .dependency-cruiser.cjs).
 import type { TableChanges } from '../artifacts';
 import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
 import { quoteIdent, type Engine } from '../engine/duckdb';

@@ -1,5 +1,6 @@
 // validate: run every table's expectation suite on the staged month and shape the
 // outcome as a Great Expectations validation result. Writes nothing but staging tables.
+// May import: base, contract, artifacts, config, engine, warehouse, load (the layer rule, .dependency-cruiser.cjs).
 import type { ExpectationResult } from '../artifacts';
 import { CONTRACT, tableSpec, type TableName } from '../contract/tables';
 import { MONTH_COMPARISONS, columnOf, severityOf, type ExpectationConfig, type Severity } from '../contract/expectations';
