@@ -210,6 +210,14 @@ export function quoteLiteral(value: string): string {
 
 const sqlDir = path.join(PACKAGE_ROOT, 'sql');
 
+const sqlTexts = new Map<string, string>();
+
+/** The fixed statement in sql/<name>.sql, read once per process. */
 export function sqlFile(name: string): string {
-  return fs.readFileSync(path.join(sqlDir, `${name}.sql`), 'utf8');
+  let text = sqlTexts.get(name);
+  if (text === undefined) {
+    text = fs.readFileSync(path.join(sqlDir, `${name}.sql`), 'utf8');
+    sqlTexts.set(name, text);
+  }
+  return text;
 }

@@ -141,7 +141,7 @@ async function restoreLiveTable(
     .join(', ');
   const newest = own.at(-1)!;
   await engine.run(
-    `INSERT INTO wh.main.${quoteIdent(table.name)}
+    `INSERT INTO wh.main.${quoteIdent(table.name)} BY NAME
      WITH history AS (
        SELECT snapshot.*, frozen.run_id,
               struct_pack(${compared}) IS DISTINCT FROM lag(struct_pack(${compared})) OVER (PARTITION BY ${key} ORDER BY snapshot.as_of) AS changed
@@ -151,7 +151,7 @@ async function restoreLiveTable(
      last_change AS (
        SELECT ${key}, max(as_of) AS as_of, arg_max(run_id, as_of) AS run_id FROM history WHERE changed GROUP BY ${key}
      )
-     SELECT ${snapshotColumnsSql(table)}, last_change.as_of, last_change.run_id
+     SELECT ${snapshotColumnsSql(table)}, last_change.as_of AS _changed_as_of, last_change.run_id AS _changed_run_id
      FROM history JOIN last_change USING (${key})
      WHERE history.as_of = $newest::DATE
      ORDER BY ${key}`,

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONTRACT } from '../contract/tables';
-import type { Engine } from '../engine/duckdb';
+import { sqlFile, type Engine } from '../engine/duckdb';
 import { sha256File } from '../engine/files';
 import { PACKAGE_ROOT } from '../package-root';
 import type { MonthInput } from '../load';
@@ -53,9 +53,7 @@ export async function checkIdenticalReplay(
   if (runIds.length !== 1 || frozen.length !== CONTRACT.length) return { recompute: 'the frozen partitions do not come from one run' };
   const [runId] = runIds;
   const [run] = await engine.rows<FreezingRunRow & Record<string, unknown>>(
-    'SELECT input_files, pipeline_fingerprint, report_path FROM wh.meta.runs WHERE run_id = $run_id',
-    { run_id: runId },
-  );
+sqlFile('replay/freezing-run'), { run_id: runId });
   if (run?.pipeline_fingerprint !== PIPELINE_FINGERPRINT) return { recompute: `run ${runId} froze it under another contract or release` };
 
   const inputFiles: LoadedTable[] = [];

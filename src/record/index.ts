@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VALIDATION_DOCUMENT_VERSION, type ExpectationResult, type RunRecord, type RunStatus, type SnapshotEntry, type TableChanges, type TaskRun, type ValidationDocument } from '../artifacts';
-import type { Engine } from '../engine/duckdb';
+import { sqlFile, type Engine } from '../engine/duckdb';
 import { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE } from '../validate';
 import { FAILURES_TABLE } from '../warehouse/failures';
 
@@ -51,32 +51,21 @@ export async function recordRun(
   results: readonly ExpectationResult[],
   snapshots: readonly SnapshotEntry[],
 ): Promise<void> {
-  await engine.run(
-    `INSERT INTO wh.meta.runs (run_id, command, month, month_path, as_of, started_at, ended_at, status, exit_code,
-                               input_files, table_counts, error, report_path, pipeline_fingerprint)
-     VALUES ($run_id, $command, $month, $month_path, $as_of::DATE, $started_at::TIMESTAMPTZ, $ended_at::TIMESTAMPTZ,
-             $status, $exit_code, $input_files::JSON, $table_counts::JSON, $error, $report_path, $pipeline_fingerprint)`,
-    {
+  await engine.run(sqlFile('record/insert-run'), {
       ...run,
       input_files: JSON.stringify(run.input_files),
       table_counts: JSON.stringify(run.table_counts),
-    },
-  );
+  });
   if (results.length > 0) {
-    await engine.run(
-      `INSERT INTO wh.meta.validation_results
-       SELECT $run_id, $as_of::DATE, r.id, r.table_name, r.column_name, r.type, r.severity, r.success,
-              r.element_count, r.unexpected_count, r.unexpected_percent, r.observed_value
-       FROM (SELECT unnest(from_json($results::JSON, '[{"id":"VARCHAR","table_name":"VARCHAR","column_name":"VARCHAR","type":"VARCHAR","severity":"VARCHAR","success":"BOOLEAN","element_count":"BIGINT","unexpected_count":"BIGINT","unexpected_percent":"DOUBLE","observed_value":"JSON"}]'), recursive := true)) AS r`,
-      {
+    await engine.run(sqlFile('record/insert-expectation-results'), {
         run_id: run.run_id,
         as_of: run.as_of,
         results: JSON.stringify(
           results.map((result) => ({
-            id: result.expectation_config.id,
+            expectation_id: result.expectation_config.id,
             table_name: result.meta.table,
             column_name: result.meta.column ?? null,
-            type: result.expectation_config.type,
+            expectation_type: result.expectation_config.type,
             severity: result.meta.severity,
             success: result.success,
             element_count: result.result.element_count,
@@ -85,19 +74,14 @@ export async function recordRun(
             observed_value: result.result.observed_value ?? null,
           })),
         ),
-      },
-    );
+    });
   }
   await engine.run(
-    `INSERT INTO wh.meta.validation_failures
-     SELECT $run_id, expectation_id, table_name, column_name, user_id, line, value FROM ${FAILURES_TABLE}`,
+    `INSERT INTO wh.meta.validation_failures BY NAME SELECT $run_id AS run_id, * FROM ${FAILURES_TABLE}`,
     { run_id: run.run_id },
   );
   for (const entry of snapshots) {
-    await engine.run(
-      `INSERT INTO wh.meta.snapshots VALUES ($table_name, $as_of::DATE, $path, $rows, $bytes, $sha256, $run_id)`,
-      { ...entry },
-    );
+    await engine.run(sqlFile('record/insert-snapshot'), { ...entry });
   }
 }
 
@@ -116,10 +100,6 @@ export async function recordMonthMetrics(engine: Engine, runId: string): Promise
 export async function recordTaskRuns(engine: Engine, runId: string, tasks: readonly TaskRun[], first = 0): Promise<void> {
   for (const [index, task] of tasks.entries()) {
     const position = first + index;
-    await engine.run(
-      `INSERT INTO wh.meta.task_runs VALUES ($run_id, $task, $position, $state, $attempts, $started_at::TIMESTAMPTZ,
-         $ended_at::TIMESTAMPTZ, $duration_ms, $rows, $error)`,
-      { run_id: runId, position, ...task },
-    );
+    await engine.run(sqlFile('record/insert-task-run'), { run_id: runId, position, ...task });
   }
 }

@@ -4,7 +4,7 @@
 // May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot, record, sync, query, training (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Engine } from '../engine/duckdb';
+import { sqlFile, type Engine } from '../engine/duckdb';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { renderIndex, type IndexedRun } from './index-page';
 
@@ -13,12 +13,7 @@ import { renderIndex, type IndexedRun } from './index-page';
  * and a link to its report. Written aside and renamed, so a reader never sees half a page.
  */
 export async function writeReportIndex(engine: Engine, layout: WarehouseLayout): Promise<void> {
-  const runs = await engine.rows<IndexedRun & Record<string, unknown>>(
-    `SELECT run_id, command, month, strftime(as_of, '%Y-%m-%d') AS as_of, status, exit_code, started_at, report_path,
-            (SELECT count(*) FROM wh.meta.validation_results AS r WHERE r.run_id = runs.run_id AND NOT success AND severity = 'warn') AS warnings,
-            (SELECT count(*) FROM wh.meta.validation_results AS r WHERE r.run_id = runs.run_id AND NOT success AND severity = 'error') AS failures
-     FROM wh.meta.runs AS runs ORDER BY started_at DESC, run_id DESC`,
-  );
+  const runs = await engine.rows<IndexedRun & Record<string, unknown>>(sqlFile('history/report-index-runs'));
   fs.mkdirSync(layout.reports, { recursive: true });
   fs.mkdirSync(layout.staging, { recursive: true });
   const partial = path.join(layout.staging, `reports-index-${process.pid}.html`);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SnapshotEntry } from '../artifacts';
 import { CONTRACT, type TableSpec } from '../contract/tables';
-import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
+import { quoteIdent, quoteLiteral, sqlFile, type Engine } from '../engine/duckdb';
 import { sha256File, syncFile } from '../engine/files';
 import { snapshotFile, type WarehouseLayout } from '../warehouse/layout';
 import { mergedStateSql } from '../upsert';
@@ -23,10 +23,7 @@ export function snapshotColumnsSql(table: TableSpec): string {
 }
 
 export async function readManifest(engine: Engine): Promise<SnapshotEntry[]> {
-  const rows = await engine.rows<Record<string, string>>(
-    `SELECT table_name, strftime(as_of, '%Y-%m-%d') AS as_of, path, rows, bytes, sha256, run_id
-     FROM wh.meta.snapshots ORDER BY table_name, as_of`,
-  );
+  const rows = await engine.rows<Record<string, string>>(sqlFile('snapshot/manifest'));
   return rows.map((row) => ({ ...row, rows: Number(row.rows), bytes: Number(row.bytes) }) as SnapshotEntry);
 }
 

@@ -82,11 +82,11 @@ function changeLogDdl(schema: string): string[] {
      BEGIN
        IF coalesce(current_setting('${SYNCING_SETTING}', true), '') = 'on' THEN RETURN NULL; END IF;
        IF TG_OP IN ('INSERT', 'TRUNCATE') OR TG_ARGV[0] = 'live' THEN
-         INSERT INTO ${log} VALUES (TG_TABLE_NAME, NULL);
+         INSERT INTO ${log} (table_name, as_of) VALUES (TG_TABLE_NAME, NULL);
        ELSIF TG_OP = 'DELETE' THEN
-         INSERT INTO ${log} SELECT DISTINCT TG_TABLE_NAME, as_of FROM old_rows;
+         INSERT INTO ${log} (table_name, as_of) SELECT DISTINCT TG_TABLE_NAME, as_of FROM old_rows;
        ELSE
-         INSERT INTO ${log} SELECT TG_TABLE_NAME, as_of FROM old_rows UNION SELECT TG_TABLE_NAME, as_of FROM new_rows;
+         INSERT INTO ${log} (table_name, as_of) SELECT TG_TABLE_NAME, as_of FROM old_rows UNION SELECT TG_TABLE_NAME, as_of FROM new_rows;
        END IF;
        RETURN NULL;
      END $$`,

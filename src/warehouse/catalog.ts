@@ -56,8 +56,8 @@ export async function attachWarehouseCreatingIt(engine: Engine, layout: Warehous
     await engine.transaction(async () => {
       await engine.run(sqlFile('metadata'));
       for (const table of CONTRACT) await engine.run(liveTableDdl(table));
-      await engine.run(`DELETE FROM wh.meta.schema_info WHERE key = 'schema_version'`);
-      await engine.run(`INSERT INTO wh.meta.schema_info VALUES ('schema_version', $version)`, { version: WAREHOUSE_SCHEMA_VERSION });
+      await engine.run(sqlFile('catalog/delete-schema-version'));
+      await engine.run(sqlFile('catalog/insert-schema-version'), { version: WAREHOUSE_SCHEMA_VERSION });
     });
   } finally {
     await detachWarehouse(engine);
@@ -67,11 +67,9 @@ export async function attachWarehouseCreatingIt(engine: Engine, layout: Warehous
 
 /** The attached warehouse's metadata version; null when it has no metadata yet. */
 async function schemaVersion(engine: Engine): Promise<string | null> {
-  const [hasInfo] = await engine.rows(
-    `SELECT 1 FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'meta' AND table_name = 'schema_info'`,
-  );
+  const [hasInfo] = await engine.rows(sqlFile('catalog/has-schema-info'));
   if (!hasInfo) return null;
-  const [row] = await engine.rows<{ value: string }>(`SELECT value FROM wh.meta.schema_info WHERE key = 'schema_version'`);
+  const [row] = await engine.rows<{ value: string }>(sqlFile('catalog/schema-version'));
   return row?.value ?? null;
 }
 

@@ -27,7 +27,7 @@ export async function stageFailures(
   params: Record<string, string | number | boolean> = {},
 ): Promise<void> {
   await engine.run(
-    `INSERT INTO ${FAILURES_TABLE} SELECT $expectation_id, $table_name, $column_name, user_id, line, value FROM (${rowsSql})`,
+    `INSERT INTO ${FAILURES_TABLE} BY NAME SELECT $expectation_id AS expectation_id, $table_name AS table_name, $column_name AS column_name, user_id, line, value FROM (${rowsSql})`,
     { ...params, expectation_id: source.expectationId, table_name: source.table, column_name: source.column ?? null },
   );
 }

@@ -6,7 +6,7 @@
 // lock, before any new work, after the checks that the database is this warehouse's.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Engine } from '../engine/duckdb';
+import { sqlFile, type Engine } from '../engine/duckdb';
 import { publish } from '../engine/files';
 import { RefusedError } from '../errors';
 import { faultPoint } from '../faults';
@@ -25,7 +25,7 @@ const SPILL = 'spill';
 export async function recoverWarehouse(engine: Engine, layout: WarehouseLayout): Promise<Recovered> {
   const rolledBack: string[] = [];
   const rolledForward: string[] = [];
-  const committed = new Set((await engine.rows<{ run_id: string }>('SELECT run_id FROM wh.meta.runs')).map((row) => row.run_id));
+  const committed = new Set((await engine.rows<{ run_id: string }>(sqlFile('recover/committed-runs'))).map((row) => row.run_id));
   for (const runId of stagedRuns(layout)) {
     const stagingRoot = path.join(layout.staging, runId);
     if (committed.has(runId)) rolledForward.push(...(await publishStaged(layout, stagingRoot)));
@@ -78,7 +78,7 @@ export function refuseLostDatabase(layout: WarehouseLayout): void {
 /** Partition folders on disk that the attached database's manifest does not list: the database is not the one that froze them. */
 export async function refuseForeignHistory(engine: Engine, layout: WarehouseLayout): Promise<void> {
   const listed = new Set(
-    (await engine.rows<{ table_name: string; as_of: string }>(`SELECT DISTINCT table_name, strftime(as_of, '%Y-%m-%d') AS as_of FROM wh.meta.snapshots`)).map(
+    (await engine.rows<{ table_name: string; as_of: string }>(sqlFile('recover/listed-partitions'))).map(
       (row) => partitionDir(row.table_name, row.as_of),
     ),
   );
