@@ -4,7 +4,7 @@
 // consumers of what the stages froze, then the flow that strings them together and the
 // command line on top.
 const LAYERS = [
-  { name: 'base', path: '^src/(errors|faults|package-root)\\.ts$' },
+  { name: 'base', path: '^src/(errors|faults|package-root|format)\\.ts$' },
   { name: 'contract', path: '^src/contract/' },
   // The shapes written for other tools carry expectation configs, so they sit over the contract.
   { name: 'artifacts', path: '^src/artifacts\\.ts$' },

@@ -14,6 +14,7 @@ import { resolveSettings } from '../src/config';
 import { FIRST_AS_OF, monthEndAfter, monthFolderName } from '../src/contract/months';
 import { CONTRACT, exportColumns } from '../src/contract/tables';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
+import { INGEST_TASKS } from '../src/flow/ingest';
 import { loadMonth } from '../src/load';
 import { DEFAULT_SEED, generateMonths } from '../tools/seeds/generate';
 import { measureMonth } from '../src/validate/metrics';
@@ -28,7 +29,7 @@ const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const REAL_SEEDS = path.resolve(ROOT, '..', 'shared', 'data', 'streamflow');
 const REAL_MONTH = 'month_000';
-const TASKS = ['load', 'validate', 'plan', 'upsert', 'snapshot', 'record'] as const;
+const TASKS = INGEST_TASKS;
 const SERIES_MONTHS = 12;
 /** Sub-second measurements (Node start-up, the real month) get at least this many runs. */
 const MIN_SMALL_RUNS = 5;

@@ -177,10 +177,15 @@ describe.skipIf(!REAL_AVAILABLE)('runs, runs show and snapshots on the real mont
   it('the run summary names the warning (table.column, rule, figure) and ends with the report.html path', () => {
     const lines = januarySummary.trimEnd().split('\n');
     expect(januarySummary).toMatch(
-      /warning: usage_agg_30d\.avg_session_mins_7d failed expect_column_proportion_of_unique_values_to_be_between — expected between .* observed 0\.000141/,
+      /warning: usage_agg_30d\.avg_session_mins_7d failed expect_column_proportion_of_unique_values_to_be_between — share of distinct values between 0\.2 and 1; observed 0\.000141/,
     );
     expect(lines.at(-1)).toMatch(/^ {2}report: .*reports\/[^/]+\/report\.html$/);
     expect(fs.existsSync(lines.at(-1)!.replace(/^ {2}report: /, ''))).toBe(true);
+  });
+
+  it('the terminal and the report describe a rule in the same words', () => {
+    const report = fs.readFileSync(januarySummary.trimEnd().split('\n').at(-1)!.replace(/^ {2}report: /, ''), 'utf8');
+    expect(report).toContain('share of distinct values between 0.2 and 1');
   });
 
   it('runs hides unchanged replays unless --all, and shows the seeds folder each run read', async () => {

@@ -198,15 +198,10 @@ function textOf(value: DuckDBValue, type: DuckDBType): string {
   return typeof json === 'string' ? json : JSON.stringify(json);
 }
 
-/** Double-quotes an identifier for DuckDB (and PostgreSQL): `a"b` → `"a""b"`. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** A string literal for the few places DuckDB takes no bound parameter (file paths in COPY/ATTACH). */
-export function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
+// Identifiers double-quoted (`a"b` → `"a""b"`, valid for PostgreSQL too) and string literals
+// single-quoted, for the few places DuckDB takes no bound parameter (file paths in COPY/ATTACH):
+// the driver's own quoting, passed on so nothing else imports the driver.
+export { quotedIdentifier as quoteIdent, quotedString as quoteLiteral } from '@duckdb/node-api';
 
 const sqlDir = path.join(PACKAGE_ROOT, 'sql');
 

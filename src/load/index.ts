@@ -9,7 +9,8 @@ import * as readline from 'node:readline';
 import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
 import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
 import { DataRejectedError, type Problem, type SampleValue } from '../errors';
-import { loadCheckId, stageFailures, startFailures } from '../warehouse/failures';
+import { expectationId } from '../contract/expectations';
+import { stageFailures, startFailures } from '../warehouse/failures';
 import { expectedText, typedValueSql, unparseableSql } from './parse-rules';
 import { stageHeader, startHeaders } from './headers';
 
@@ -42,7 +43,7 @@ interface LoadFinding {
 
 /**
  * Loads every table of the month; throws DataRejectedError listing every problem found.
- * Every unexpected row is staged in the run's failure list (validate/failures.ts).
+ * Every unexpected row is staged in the run's failure list (warehouse/failures.ts).
  */
 export async function loadMonth(
   engine: Engine,
@@ -63,7 +64,7 @@ export async function loadMonth(
     if ('findings' in result) {
       for (const [index, { problem, rowsSql }] of result.findings.entries()) {
         if (rowsSql) {
-          await stageFailures(engine, { expectationId: loadCheckId(table.name, index, problem.rule), table: table.name, column: problem.column }, rowsSql);
+          await stageFailures(engine, { expectationId: expectationId(table.name, index, problem.rule, 'load'), table: table.name, column: problem.column }, rowsSql);
         }
         problems.push(problem);
       }

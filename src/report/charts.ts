@@ -1,7 +1,7 @@
 // The month-over-month charts, as inline SVG: a histogram of this month over the previous
 // one, category bars side by side, and a trend line across frozen months. Every mark
 // carries a <title>, so a figure can be read exactly by hovering it.
-import { formatPercent } from './format';
+import { formatPercent } from '../format';
 import { type Html, html } from './html';
 
 /** One bin or category: its label and each month's share (then is null for a first month). */

@@ -5,7 +5,7 @@ import type { ExpectationResult } from '../artifacts';
 import type { ColumnMetrics } from '../validate';
 import { categoryBars, histogram, type PairedShare } from './charts';
 import { statusOf } from './expectations';
-import { formatCount, formatNumber, formatOfType, formatPercent, formatPoints, formatRatio } from './format';
+import { formatCount, formatNumber, formatOfType, formatPercent, formatPoints, formatRatio } from '../format';
 import { type Html, html, valueHtml, type Status } from './html';
 
 /** Categories drawn per column: the contract's have at most three; more would crowd the card. */

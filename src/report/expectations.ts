@@ -2,8 +2,8 @@
 // its readable rule, its reason, what was found and the unexpected samples.
 import type { ExpectationResult } from '../artifacts';
 import { MONTH_COMPARISONS, type ExpectationType } from '../contract/expectations';
-import { describeExpectation, loadDetail } from './describe';
-import { formatCount, formatPercent, formatRatio, plain } from './format';
+import { describeExpectation, loadDetail } from '../contract/describe';
+import { formatCount, formatPercent, formatRatio, plain } from '../format';
 import { type Html, badge, dataTable, html, valueHtml, type Row, type Status } from './html';
 
 export function statusOf(result: ExpectationResult): Status {

@@ -2,7 +2,7 @@
 // through escape-html unless it is already markup (an Html built the same way).
 // The few shared building blocks of the page (tables, status badges, bars) live here.
 import escapeHtml from 'escape-html';
-import { truncate } from './format';
+import { truncate } from '../format';
 
 export class Html {
   constructor(readonly value: string) {}

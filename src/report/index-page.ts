@@ -1,6 +1,6 @@
 // reports/index.html: every run of the warehouse, newest first, with its verdict and a
 // link to its report; rewritten after each recorded run.
-import { formatCount } from './format';
+import { formatCount } from '../format';
 import { Html, badge, dataTable, html, type Status } from './html';
 import { STYLES } from './styles';
 

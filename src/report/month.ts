@@ -6,7 +6,7 @@ import { MONTH_COMPARISONS, type ExpectationType } from '../contract/expectation
 import type { MonthProfile, TrendPoint } from '../record/profile';
 import { trendLine, type TrendPointValue } from './charts';
 import { statusOf } from './expectations';
-import { formatCount, formatNumber, formatOfType, formatPercent, formatRatio } from './format';
+import { formatCount, formatNumber, formatOfType, formatPercent, formatRatio } from '../format';
 import { type Html, badge, html, type Status } from './html';
 
 const LABEL = { table: 'labels', column: 'churn_label' } as const;

@@ -2,12 +2,13 @@
 // outcome as a Great Expectations validation result. Writes nothing but staging tables.
 // May import: base, contract, artifacts, config, engine, warehouse, load (the layer rule, .dependency-cruiser.cjs).
 import type { ExpectationResult } from '../artifacts';
+import { describeExpectation } from '../contract/describe';
 import { CONTRACT, tableSpec, type TableName } from '../contract/tables';
-import { MONTH_COMPARISONS, columnOf, severityOf, type ExpectationConfig, type Severity } from '../contract/expectations';
+import { columnOf, expectationId, severityOf, type ExpectationConfig, type Severity } from '../contract/expectations';
 import { quoteIdent, type Engine } from '../engine/duckdb';
 import { formatProblem, type Problem, type SampleValue } from '../errors';
 import { compileExpectation, type CompileContext, type CompiledExpectation } from './compile';
-import { loadCheckId, stageFailures } from '../warehouse/failures';
+import { stageFailures } from '../warehouse/failures';
 import { measureMonth, type MonthMetrics } from './metrics';
 
 export { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE, type ColumnMetrics, type MonthMetrics } from './metrics';
@@ -44,7 +45,7 @@ export async function validateMonth(
   for (const [position, table] of CONTRACT.entries()) {
     onProgress(position, CONTRACT.length, table.name);
     const planned = table.expectations.map((config, index) => ({
-      id: `${table.name}.${String(index).padStart(2, '0')}.${config.type}`,
+      id: expectationId(table.name, index, config.type),
       config,
       compiled: compileExpectation(table.name, config, context, `e${index}_`),
     }));
@@ -209,25 +210,6 @@ export function findingsOf(results: readonly ExpectationResult[]): Finding[] {
   }));
 }
 
-/** What an expectation asks for, in words, so a message can be read without the suite at hand. */
-function describeExpectation(config: ExpectationConfig): string | undefined {
-  const kwargs = config.kwargs as Record<string, unknown>;
-  const parts: string[] = [];
-  if (kwargs.row_condition) parts.push(`where ${String(kwargs.row_condition)}`);
-  if (MONTH_COMPARISONS.has(config.type)) {
-    parts.push(`against the previous frozen month: a warning above ${String(kwargs.max_value ?? 0)}, an error above ${String(kwargs.severe_max_value ?? '—')}`);
-  } else if (kwargs.min_value !== undefined || kwargs.max_value !== undefined) {
-    const bound = (value: unknown) => (value === '$as_of' ? 'as_of' : String(value ?? '…'));
-    parts.push(`expected between ${bound(kwargs.min_value)} and ${bound(kwargs.max_value)}`);
-  }
-  if (Array.isArray(kwargs.value_set)) parts.push(`expected one of ${kwargs.value_set.join(', ')}`);
-  if (kwargs.regex) parts.push(`expected to match ${String(kwargs.regex)}`);
-  if (kwargs.other_table) parts.push(`expected in ${String(kwargs.other_table)}.${String(kwargs.other_column)} of this month`);
-  if (kwargs.other_table_name) parts.push(`expected as many rows as ${String(kwargs.other_table_name)}`);
-  if (typeof kwargs.max_increase === 'number') parts.push(`expected at most ${(100 * kwargs.max_increase).toFixed(1)} points more NULLs than the live table`);
-  return parts.length > 0 ? parts.join(', ') : undefined;
-}
-
 /**
  * Load problems (missing file, drift, malformed rows, unparseable values) as failed
  * expectation results, so one report shape covers both stages; their rule is already
@@ -242,7 +224,7 @@ export function resultsFromLoadProblems(problems: readonly Problem[]): Expectati
     const samples = problem.samples ?? [];
     return {
       expectation_config: {
-        id: loadCheckId(table, index, problem.rule),
+        id: expectationId(table, index, problem.rule, 'load'),
         type: problem.rule,
         kwargs: { column: problem.column, detail: problem.detail },
       } as unknown as ExpectationResult['expectation_config'],

@@ -31,12 +31,3 @@ export async function stageFailures(
     { ...params, expectation_id: source.expectationId, table_name: source.table, column_name: source.column ?? null },
   );
 }
-
-/**
- * The id of a load check that failed: `<table>.load<NN>.<type>`, NN counting the
- * table's load problems in order. Load stages rows under it and validate reports the
- * problem under it, so the two meet in meta.validation_failures/validation_results.
- */
-export function loadCheckId(table: string, index: number, type: string): string {
-  return `${table}.load${String(index).padStart(2, '0')}.${type}`;
-}
