@@ -21,9 +21,8 @@ import { faultPoint } from '../faults';
 import { loadMonth, type MonthInput } from '../load';
 import { profileMonth, type MonthProfile } from '../record/profile';
 import { recordMonthMetrics, recordRun, recordTaskRuns, validationDocument, writeReportFiles } from '../record';
-import { compareWithFrozen, readManifest, writeSnapshots } from '../snapshot';
+import { writeSnapshots } from '../snapshot';
 import { writePartitionManifests } from '../snapshot/partition-manifest';
-import { checkFrozenFiles } from '../snapshot/verify';
 import { writeReportIndex } from '../report';
 import { renderReport } from '../report/page';
 import { SyncError, type SyncResult } from '../sync';
@@ -35,7 +34,8 @@ import { reportDir, warehouseLayout, type WarehouseLayout } from '../warehouse/l
 import { publishStaged, recoverWarehouse, refuseForeignHistory, refuseLostDatabase } from '../warehouse/recover';
 import { acquireRunLock } from './lock';
 import { defaultLogger, type Logger } from './log';
-import { checkIdenticalReplay, PIPELINE_FINGERPRINT } from './replay';
+import { findIdenticalReplay, planMonth } from './plan';
+import { PIPELINE_FINGERPRINT } from './replay';
 import { syncAfterRun, syncTarget } from './sync';
 import { FlowTasks, type TaskPolicy } from './tasks';
 
@@ -204,7 +204,11 @@ class MonthRun {
       await faultPoint('validated');
       if (this.request.command === 'validate') throw new RunEnded('validated', null);
       const plan = await this.tasks.run('plan', async () => {
-        return { value: await this.checkHistory() };
+        try {
+          return { value: await planMonth(this.engine, this.layout, this.request, this.loaded) };
+        } catch (error) {
+          throw error instanceof RefusedError ? new RunEnded('refused', error) : error;
+        }
       });
       return await this.finish(plan === 'apply' ? 'succeeded' : 'unchanged', null);
     } catch (error) {
@@ -229,28 +233,15 @@ class MonthRun {
     return summary;
   }
 
-  /**
-   * An ingest of a frozen as_of whose inputs are byte-identical to those of the run that
-   * froze it, under the same pipeline, has nothing to recompute: that run's load and
-   * validation stand for this one (replay.ts says why that is proof).
-   */
+  /** An exact replay takes what the run that froze the month loaded and found (plan.ts). */
   private async reuseIdenticalReplay(): Promise<boolean> {
     if (this.request.command !== 'ingest' || this.request.recompute) return false;
-    const frozen = (await readManifest(this.engine)).filter((entry) => entry.as_of === this.request.asOf);
-    if (frozen.length === 0) return false;
-    const check = await checkIdenticalReplay(this.engine, this.layout, this.request.month, frozen);
-    if ('recompute' in check) {
-      this.logger.info(`load: as_of ${this.request.asOf} is frozen; recomputing it to compare, since ${check.recompute}`);
-      return false;
-    }
-    const { runId, inputFiles, document } = check.identical;
+    const identical = await findIdenticalReplay(this.engine, this.layout, this.request, this.logger);
+    if (!identical) return false;
     await startFailures(this.engine); // the run's list of unexpected rows, empty: record copies it
-    this.loaded = inputFiles;
-    this.results = [...document.results];
-    this.reused = { runId, validationTime: document.meta.validation_time };
-    this.logger.info(
-      `load: the inputs are byte-identical to those of run ${runId}, which froze as_of ${this.request.asOf} under this pipeline, and its files verify: nothing to recompute`,
-    );
+    this.loaded = identical.inputFiles;
+    this.results = [...identical.document.results];
+    this.reused = { runId: identical.runId, validationTime: identical.document.meta.validation_time };
     return true;
   }
 
@@ -268,70 +259,6 @@ class MonthRun {
     this.results = [...outcome.results];
     this.profiles = await profileMonth(this.engine, outcome.metrics, this.readOnlyAttached);
     if (outcome.errors.length > 0) throw new DataRejectedError(problemsOf(outcome.errors));
-  }
-
-  /**
-   * Inputs already frozen under another as_of are not frozen again; an as_of already
-   * frozen must reproduce its snapshot exactly (then there is nothing to apply), from
-   * files that are still intact; an older one must not come after a newer one.
-   */
-  private async checkHistory(): Promise<'apply' | 'unchanged'> {
-    const manifest = await readManifest(this.engine);
-    const asOf = this.request.asOf;
-    await this.refuseRefreezing(manifest);
-    if (manifest.some((entry) => entry.as_of === asOf)) {
-      // What compareWithFrozen reads: per table the frozen partition and the one before it.
-      const tables = [...new Set(manifest.map((entry) => entry.table_name))];
-      await this.refuseDamagedHistory(tables.flatMap((table) => manifest.filter((entry) => entry.table_name === table && entry.as_of <= asOf).slice(-2)));
-      const differences = await compareWithFrozen(this.engine, this.layout, manifest, asOf);
-      if (differences.length === 0) return 'unchanged';
-      const lines = differences.map((difference) => `${difference.table}: ${difference.keys} rows differ (e.g. ${difference.sample_keys.join(', ')})`);
-      throw new RunEnded(
-        'refused',
-        new RefusedError(`as_of ${asOf} is already frozen with different content; refusing to alter history:\n${lines.join('\n')}`),
-      );
-    }
-    const newest = manifest.map((entry) => entry.as_of).sort().at(-1);
-    if (newest !== undefined && asOf < newest) {
-      throw new RunEnded(
-        'refused',
-        new RefusedError(`as_of ${asOf} is older than the newest frozen month ${newest}; ingesting it would put older values back into the live tables`),
-      );
-    }
-    return 'apply';
-  }
-
-  /** SPEC §4 "One month, one freeze": the six input files byte-identical to those a run froze under another as_of. */
-  private async refuseRefreezing(manifest: readonly SnapshotEntry[]): Promise<void> {
-    const inputs = JSON.stringify(this.loaded.map((table) => [table.table, table.sha256]).sort());
-    const freezing = [...new Set(manifest.filter((entry) => entry.as_of !== this.request.asOf).map((entry) => entry.run_id))];
-    if (freezing.length === 0) return;
-    const runs = await this.engine.rows<{ as_of: string; month: string; input_files: LoadedTable[] | null }>(
-      `SELECT strftime(as_of, '%Y-%m-%d') AS as_of, month, input_files FROM wh.meta.runs WHERE list_contains(from_json($run_ids, '["VARCHAR"]'), run_id) ORDER BY as_of`,
-      { run_ids: JSON.stringify(freezing) },
-    );
-    const same = runs.find((run) => JSON.stringify((run.input_files ?? []).map((table) => [table.table, table.sha256]).sort()) === inputs);
-    if (!same) return;
-    throw new RunEnded(
-      'refused',
-      new RefusedError(
-        `the inputs of ${this.request.month.name} are byte-identical to those of ${same.month}, already frozen as_of ${same.as_of}; ` +
-          `refusing to freeze the same month again as_of ${this.request.asOf}`,
-      ),
-    );
-  }
-
-  /** A replay compares with frozen files: one that is missing or altered is named, with the way to find and mend it. */
-  private async refuseDamagedHistory(entries: readonly SnapshotEntry[]): Promise<void> {
-    const damaged = await checkFrozenFiles(this.layout, entries);
-    if (damaged.length === 0) return;
-    throw new RunEnded(
-      'refused',
-      new RefusedError(
-        `frozen snapshot file ${damaged.map((finding) => `${finding.path} (${finding.problem})`).join(', ')} cannot be compared with: ` +
-          'run `streamflow verify` to list the damage, then restore the file from a backup (or, with the database lost, `streamflow rebuild`)',
-      ),
-    );
   }
 
   /**
