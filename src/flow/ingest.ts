@@ -271,7 +271,7 @@ class MonthRun {
     const apply = status === 'succeeded';
     const { runId, stagingRoot } = this.identity;
     const reportRelative = reportDir(runId);
-    let record: RunRecord | undefined;
+    let record: RunRecord;
     try {
       if (apply) {
         await this.tasks.run(
@@ -291,18 +291,18 @@ class MonthRun {
         });
       }
       this.tasks.skipPending();
-      await this.tasks.run(
+      record = await this.tasks.run(
         'record',
         async () => {
           await this.beginWrite();
-          record = this.runRecord(status, cause, reportRelative);
+          const record = this.runRecord(status, cause, reportRelative);
           const document = this.document();
           writeReportFiles(path.join(stagingRoot, reportRelative), document, renderReport(document, this.profiles, { status, changes: this.changes, snapshots: this.snapshots }));
           writePartitionManifests(stagingRoot, this.snapshots, record);
           await recordRun(this.engine, record, this.results, this.snapshots);
           if (apply) await recordMonthMetrics(this.engine, record.run_id);
           await faultPoint('recorded');
-          return { value: undefined };
+          return { value: record };
         },
         WRITE_POLICY,
       );
@@ -318,7 +318,7 @@ class MonthRun {
     await faultPoint('published');
     // Derived from meta.runs, so a failure here loses nothing: the next run rewrites it.
     await writeReportIndex(this.engine, this.layout).catch((error: Error) => this.logger.warn(`reports/index.html not rewritten: ${error.message}`));
-    const summary = this.summary(record as RunRecord, cause);
+    const summary = this.summary(record, cause);
     if (cause) throw new RunFailed(cause, summary);
     return summary;
   }
