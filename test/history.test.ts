@@ -8,7 +8,7 @@ import { openEngine } from '../src/engine/duckdb';
 import { FAULT_POINTS } from '../src/faults';
 import { attachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
-import { REAL, REAL_AVAILABLE, cli, copyMonths, query, snapshotFiles, spawnCli, tempDir, warehouseState } from './helpers';
+import { cli, copyMonths, query, REAL, REAL_AVAILABLE, snapshotFiles, spawnCli, tempDir, warehouseState } from './helpers';
 
 /** Changes a warehouse behind the CLI's back, as an older release or a person might have left it. */
 async function alterWarehouse(warehouse: string, sql: string): Promise<void> {
@@ -74,7 +74,14 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
 
     const replay = await ingest(warehouse, 'month_001', '2024-02-29', REAL, '--json');
     expect(replay.json.status).toBe('unchanged');
-    expect(states(replay.json)).toEqual({ load: 'completed', validate: 'skipped', plan: 'skipped', upsert: 'skipped', snapshot: 'skipped', record: 'completed' });
+    expect(states(replay.json)).toEqual({
+      load: 'completed',
+      validate: 'skipped',
+      plan: 'skipped',
+      upsert: 'skipped',
+      snapshot: 'skipped',
+      record: 'completed',
+    });
     const document = JSON.parse(fs.readFileSync(path.join(replay.json.report_path, 'validation.json'), 'utf8'));
     expect(document.meta.reused_from_run).toBe(freezing.run_id);
     // 117 checks of the month itself, 38 comparisons with the previous month (issue 14)
@@ -105,7 +112,9 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
     expect(await query(warehouse, `SELECT value FROM meta.schema_info WHERE key = 'schema_version'`)).toEqual([{ value: '3' }]);
     expect((await ingest(warehouse, 'month_001', '2024-02-29')).code).toBe(0);
     // January was frozen before metrics were kept: February is the first month with some, and compares with nothing.
-    expect(await query(warehouse, `SELECT count(*)::INTEGER AS n, count(previous_as_of)::INTEGER AS compared FROM column_metrics`)).toEqual([{ n: 28, compared: 0 }]);
+    expect(await query(warehouse, `SELECT count(*)::INTEGER AS n, count(previous_as_of)::INTEGER AS compared FROM column_metrics`)).toEqual([
+      { n: 28, compared: 0 },
+    ]);
     expect((await warehouseState(warehouse)).files).toEqual(februaryState.files);
   });
 

@@ -87,7 +87,7 @@ const DESCRIBE: Record<string, Describer> = {
 const BARE: Record<string, string> = {
   expect_table_file_to_exist: 'the table file is present',
   expect_file_to_be_well_formed_csv: 'every row is well-formed CSV',
-  expect_table_columns_to_match_set: 'the header holds the contract\'s columns',
+  expect_table_columns_to_match_set: "the header holds the contract's columns",
   expect_column_values_to_be_of_type: 'values parse as the declared type',
 };
 

@@ -83,11 +83,7 @@ export type ExpectationConfig = {
   };
 }[ExpectationType];
 
-export function expect<K extends ExpectationType>(
-  type: K,
-  kwargs: KwargsByType[K] & CommonKwargs,
-  notes?: string,
-): ExpectationConfig {
+export function expect<K extends ExpectationType>(type: K, kwargs: KwargsByType[K] & CommonKwargs, notes?: string): ExpectationConfig {
   return { type, kwargs, meta: notes ? { notes } : undefined } as ExpectationConfig;
 }
 

@@ -1,5 +1,9 @@
 // The one module that talks to the DuckDB driver. Every stage receives an `Engine`
 // and speaks SQL through it; nothing else imports @duckdb/node-api.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DuckDBType, DuckDBValue, DuckDBValueConverter, Json } from '@duckdb/node-api';
 import {
   type DuckDBConnection,
   type DuckDBDateValue,
@@ -12,9 +16,6 @@ import {
   JsonDuckDBValueConverter,
   StatementType,
 } from '@duckdb/node-api';
-import type { DuckDBType, DuckDBValue, DuckDBValueConverter, Json } from '@duckdb/node-api';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { PACKAGE_ROOT } from '../package-root';
 
 export type SqlParams = Record<string, string | number | boolean | null> | readonly (string | number | boolean | null)[];
@@ -176,7 +177,11 @@ function typedColumn(name: string, type: DuckDBType, values: readonly DuckDBValu
   switch (kind) {
     case 'decimal': {
       const { width, scale } = type as DuckDBDecimalType;
-      return { name, type: { kind, sql, precision: width, scale }, values: values.map((value) => (value === null ? null : (value as DuckDBDecimalValue).value)) };
+      return {
+        name,
+        type: { kind, sql, precision: width, scale },
+        values: values.map((value) => (value === null ? null : (value as DuckDBDecimalValue).value)),
+      };
     }
     case 'date':
       return { name, type: { kind, sql }, values: values.map((value) => (value === null ? null : (value as DuckDBDateValue).days)) };

@@ -6,8 +6,8 @@ import { RUN_SUMMARY_VERSION } from '../artifacts';
 import type { Settings } from '../config';
 import { MONTH_FOLDER } from '../contract/months';
 import { InvocationError } from '../errors';
+import { type RunSummary, runMonth } from './ingest';
 import { monthEndRule, parseAsOf, readMonthsFile, resolveMonth } from './invocation';
-import { runMonth, type RunSummary } from './ingest';
 import type { Logger } from './log';
 
 export interface BackfillRange {

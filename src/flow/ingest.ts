@@ -10,27 +10,37 @@
 // staging, which recovery removes; one that dies after it is rolled forward by recovery
 // (warehouse/recover.ts). An exact replay of a frozen month (byte-identical inputs, same
 // pipeline) ends after load: see replay.ts. `validate` writes its report and nothing else.
-import { RUN_SUMMARY_VERSION, type ExpectationResult, type LoadedTable, type RunRecord, type RunStatus, type SnapshotEntry, type TableChanges, type TaskRun } from '../artifacts';
+
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import {
+  type ExpectationResult,
+  type LoadedTable,
+  RUN_SUMMARY_VERSION,
+  type RunRecord,
+  type RunStatus,
+  type SnapshotEntry,
+  type TableChanges,
+  type TaskRun,
+} from '../artifacts';
 import type { Settings } from '../config';
-import { openEngine, type Engine } from '../engine/duckdb';
-import { DataRejectedError, RefusedError, StreamflowError, errorObject, formatProblems, type ErrorObject } from '../errors';
+import { type Engine, openEngine } from '../engine/duckdb';
+import { DataRejectedError, type ErrorObject, errorObject, formatProblems, RefusedError, StreamflowError } from '../errors';
 import { faultPoint } from '../faults';
 import { loadMonth, type MonthInput } from '../load';
-import { profileMonth, type MonthProfile } from '../record/profile';
 import { recordMonthMetrics, recordRun, recordTaskRuns, validationDocument, writeReportFiles } from '../record';
-import { writeSnapshots } from '../snapshot';
-import { writePartitionManifests } from '../snapshot/partition-manifest';
+import { type MonthProfile, profileMonth } from '../record/profile';
 import { writeReportIndex } from '../report';
 import { renderReport } from '../report/page';
+import { writeSnapshots } from '../snapshot';
+import { writePartitionManifests } from '../snapshot/partition-manifest';
 import { SyncError, type SyncResult } from '../sync';
 import { upsertMonth } from '../upsert';
-import { findingsOf, problemsOf, resultsFromLoadProblems, validateMonth, type Finding } from '../validate';
-import { startFailures } from '../warehouse/failures';
+import { type Finding, findingsOf, problemsOf, resultsFromLoadProblems, validateMonth } from '../validate';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse, isLockConflict } from '../warehouse/catalog';
-import { reportDir, warehouseLayout, type WarehouseLayout } from '../warehouse/layout';
+import { startFailures } from '../warehouse/failures';
+import { reportDir, type WarehouseLayout, warehouseLayout } from '../warehouse/layout';
 import { publishStaged, recoverWarehouse, refuseForeignHistory, refuseLostDatabase } from '../warehouse/recover';
 import { acquireRunLock } from './lock';
 import { defaultLogger, type Logger } from './log';
@@ -91,14 +101,21 @@ export class RunFailed extends StreamflowError {
     readonly reason: StreamflowError,
     readonly summary: RunSummary,
   ) {
-    super(reason instanceof DataRejectedError ? `${formatProblems(reason.problems)}\nreport: ${path.join(summary.report_path ?? '', 'report.html')}` : reason.message);
+    super(
+      reason instanceof DataRejectedError
+        ? `${formatProblems(reason.problems)}\nreport: ${path.join(summary.report_path ?? '', 'report.html')}`
+        : reason.message,
+    );
     this.exitCode = reason.exitCode;
     this.kind = reason.kind;
   }
 }
 
 export function newRunId(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -227,7 +244,11 @@ class MonthRun {
     const record = this.runRecord(status, cause, reportDir(this.identity.runId));
     this.tasks.skipPending();
     const document = this.document();
-    writeReportFiles(path.join(this.layout.root, reportDir(this.identity.runId)), document, renderReport(document, this.profiles, { status, changes: [], snapshots: [] }));
+    writeReportFiles(
+      path.join(this.layout.root, reportDir(this.identity.runId)),
+      document,
+      renderReport(document, this.profiles, { status, changes: [], snapshots: [] }),
+    );
     const summary = this.summary(record, cause);
     if (cause) throw new RunFailed(cause, summary);
     return summary;
@@ -255,7 +276,11 @@ class MonthRun {
   }
 
   private async validate(): Promise<void> {
-    const outcome = await validateMonth(this.engine, { asOf: this.request.asOf, liveAttached: this.readOnlyAttached }, this.tasks.progress('validate', 'tables'));
+    const outcome = await validateMonth(
+      this.engine,
+      { asOf: this.request.asOf, liveAttached: this.readOnlyAttached },
+      this.tasks.progress('validate', 'tables'),
+    );
     this.results = [...outcome.results];
     this.profiles = await profileMonth(this.engine, outcome.metrics, this.readOnlyAttached);
     if (outcome.errors.length > 0) throw new DataRejectedError(problemsOf(outcome.errors));
@@ -297,7 +322,11 @@ class MonthRun {
           await this.beginWrite();
           const record = this.runRecord(status, cause, reportRelative);
           const document = this.document();
-          writeReportFiles(path.join(stagingRoot, reportRelative), document, renderReport(document, this.profiles, { status, changes: this.changes, snapshots: this.snapshots }));
+          writeReportFiles(
+            path.join(stagingRoot, reportRelative),
+            document,
+            renderReport(document, this.profiles, { status, changes: this.changes, snapshots: this.snapshots }),
+          );
           writePartitionManifests(stagingRoot, this.snapshots, record);
           await recordRun(this.engine, record, this.results, this.snapshots);
           if (apply) await recordMonthMetrics(this.engine, record.run_id);

@@ -4,7 +4,7 @@
 // month be applied, is it already there (nothing to do), or would it alter history
 // (refused, with the reason)?
 import type { LoadedTable, SnapshotEntry } from '../artifacts';
-import { sqlFile, type Engine } from '../engine/duckdb';
+import { type Engine, sqlFile } from '../engine/duckdb';
 import { RefusedError } from '../errors';
 import type { MonthInput } from '../load';
 import { compareWithFrozen, readManifest } from '../snapshot';
@@ -50,7 +50,10 @@ export async function planMonth(engine: Engine, layout: WarehouseLayout, month: 
   if (manifest.some((entry) => entry.as_of === asOf)) {
     // What compareWithFrozen reads: per table the frozen partition and the one before it.
     const tables = [...new Set(manifest.map((entry) => entry.table_name))];
-    await refuseDamagedHistory(layout, tables.flatMap((table) => manifest.filter((entry) => entry.table_name === table && entry.as_of <= asOf).slice(-2)));
+    await refuseDamagedHistory(
+      layout,
+      tables.flatMap((table) => manifest.filter((entry) => entry.table_name === table && entry.as_of <= asOf).slice(-2)),
+    );
     const differences = await compareWithFrozen(engine, layout, manifest, asOf);
     if (differences.length === 0) return 'unchanged';
     const lines = differences.map((difference) => `${difference.table}: ${difference.keys} rows differ (e.g. ${difference.sample_keys.join(', ')})`);

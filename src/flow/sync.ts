@@ -2,16 +2,16 @@
 // or as the last task of an ingest. A transient fault (server down, restarting, a
 // dropped connection) is retried from the start, which is safe because each attempt is
 // one PostgreSQL transaction; a refused login or a conflict fails at once.
-import { type TaskRun, SYNC_SUMMARY_VERSION } from '../artifacts';
+import { SYNC_SUMMARY_VERSION, type TaskRun } from '../artifacts';
 import type { Settings } from '../config';
 import type { Engine } from '../engine/duckdb';
 import { InvocationError } from '../errors';
-import { openReader } from '../warehouse/reader';
 import { recordTaskRuns } from '../record';
 import { readManifest } from '../snapshot';
-import { SyncError, syncToPostgres, type SyncResult, type SyncTarget } from '../sync';
+import { SyncError, type SyncResult, type SyncTarget, syncToPostgres } from '../sync';
 import { attachWarehouse, detachWarehouse } from '../warehouse/catalog';
-import { warehouseLayout, type WarehouseLayout } from '../warehouse/layout';
+import { type WarehouseLayout, warehouseLayout } from '../warehouse/layout';
+import { openReader } from '../warehouse/reader';
 import { acquireRunLock } from './lock';
 import type { Logger } from './log';
 import { FlowTasks, type TaskPolicy } from './tasks';

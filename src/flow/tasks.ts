@@ -5,7 +5,6 @@ import type { TaskRun } from '../artifacts';
 import { withRetry } from '../engine/retry';
 import type { Logger } from './log';
 
-
 export interface TaskPolicy {
   /** Attempts in all, the first included. Default 1: no retry. */
   readonly attempts?: number;

@@ -19,13 +19,13 @@ import * as path from 'node:path';
 import type { SnapshotEntry } from '../artifacts';
 import { CONTRACT, type TableSpec } from '../contract/tables';
 import { arrowIpc } from '../engine/arrow';
-import { openEngine, quoteIdent, quoteLiteral, type Engine, type ResultColumn } from '../engine/duckdb';
+import { type Engine, openEngine, quoteIdent, quoteLiteral, type ResultColumn } from '../engine/duckdb';
 import { InvocationError, RefusedError } from '../errors';
 import { readManifest, snapshotColumnsSql } from '../snapshot';
 import { attachWarehouse } from '../warehouse/catalog';
-import { partitionsAsOf } from './time-travel';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { openReader } from '../warehouse/reader';
+import { partitionsAsOf } from './time-travel';
 
 /** Where `query --out` writes, and in which format (from the file's extension). */
 export interface OutputTarget {
@@ -101,7 +101,9 @@ export async function openQueryEngine(layout: WarehouseLayout, { out, asOf }: Qu
       }
       const options = { csv: 'FORMAT csv, HEADER true', json: 'FORMAT json, ARRAY true', parquet: 'FORMAT parquet' }[out.format];
       // The statement is one SELECT (checked above); line breaks keep a trailing comment inside it.
-      const [{ Count }] = await sealed.rows<{ Count: number }>(`COPY (\n${select}\n) TO ${quoteLiteral(out.file)} (${options}, USE_TMP_FILE false)`).catch(explainFailure);
+      const [{ Count }] = await sealed
+        .rows<{ Count: number }>(`COPY (\n${select}\n) TO ${quoteLiteral(out.file)} (${options}, USE_TMP_FILE false)`)
+        .catch(explainFailure);
       return Number(Count);
     },
     close: () => {
@@ -144,7 +146,8 @@ async function writeViews(
 function snapshotViewSql(layout: WarehouseLayout, table: TableSpec, entries: readonly SnapshotEntry[]): string {
   const present = entries.filter((entry) => fs.existsSync(path.join(layout.root, entry.path)));
   const missing = entries.filter((entry) => !present.includes(entry));
-  const nullRow = (asOf: string) => `SELECT ${table.columns.map((column) => `NULL::${column.type} AS ${quoteIdent(column.name)}`).join(', ')}, ${asOf} AS "as_of"`;
+  const nullRow = (asOf: string) =>
+    `SELECT ${table.columns.map((column) => `NULL::${column.type} AS ${quoteIdent(column.name)}`).join(', ')}, ${asOf} AS "as_of"`;
   const parts = [
     present.length > 0
       ? `SELECT ${snapshotColumnsSql(table)}, "as_of" FROM read_parquet([${present.map((entry) => quoteLiteral(path.join(layout.root, entry.path))).join(', ')}])`

@@ -8,7 +8,9 @@ import { InvocationError } from '../errors';
 export function partitionsAsOf(manifest: readonly SnapshotEntry[], asOf: string): Map<string, SnapshotEntry> {
   const first = manifest.map((entry) => entry.as_of).sort()[0];
   if (first === undefined || asOf < first) {
-    throw new InvocationError(`--as-of ${asOf}: no snapshot at or before that date (${first === undefined ? 'nothing is frozen yet' : `the first is ${first}`})`);
+    throw new InvocationError(
+      `--as-of ${asOf}: no snapshot at or before that date (${first === undefined ? 'nothing is frozen yet' : `the first is ${first}`})`,
+    );
   }
   const bound = new Map<string, SnapshotEntry>();
   // The manifest is ordered by table, then as_of: the last entry at or before the date wins.

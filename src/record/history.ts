@@ -5,9 +5,9 @@ import * as path from 'node:path';
 import type { ValidationDocument } from '../artifacts';
 import { sqlFile } from '../engine/duckdb';
 import { InvocationError } from '../errors';
-import { openReader } from '../warehouse/reader';
-import { findingsOf, type Finding } from '../validate';
+import { type Finding, findingsOf } from '../validate';
 import type { WarehouseLayout } from '../warehouse/layout';
+import { openReader } from '../warehouse/reader';
 
 export interface RunFilter {
   /** At most this many runs, newest first. */

@@ -3,16 +3,21 @@
 // May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { VALIDATION_DOCUMENT_VERSION, type ExpectationResult, type RunRecord, type RunStatus, type SnapshotEntry, type TableChanges, type TaskRun, type ValidationDocument } from '../artifacts';
-import { sqlFile, type Engine } from '../engine/duckdb';
+import {
+  type ExpectationResult,
+  type RunRecord,
+  type RunStatus,
+  type SnapshotEntry,
+  type TableChanges,
+  type TaskRun,
+  VALIDATION_DOCUMENT_VERSION,
+  type ValidationDocument,
+} from '../artifacts';
+import { type Engine, sqlFile } from '../engine/duckdb';
 import { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE } from '../validate';
 import { FAILURES_TABLE } from '../warehouse/failures';
 
-
-export function validationDocument(
-  results: readonly ExpectationResult[],
-  meta: ValidationDocument['meta'],
-): ValidationDocument {
+export function validationDocument(results: readonly ExpectationResult[], meta: ValidationDocument['meta']): ValidationDocument {
   const failedErrors = results.filter((result) => !result.success && result.meta.severity === 'error').length;
   const successful = results.filter((result) => result.success).length;
   return {
@@ -45,41 +50,33 @@ export function writeReportFiles(dir: string, document: ValidationDocument, repo
 }
 
 /** Inserts the run, its expectation results, its unexpected rows (staged by load and validate) and (for a frozen month) the manifest entries. */
-export async function recordRun(
-  engine: Engine,
-  run: RunRecord,
-  results: readonly ExpectationResult[],
-  snapshots: readonly SnapshotEntry[],
-): Promise<void> {
+export async function recordRun(engine: Engine, run: RunRecord, results: readonly ExpectationResult[], snapshots: readonly SnapshotEntry[]): Promise<void> {
   await engine.run(sqlFile('record/insert-run'), {
-      ...run,
-      input_files: JSON.stringify(run.input_files),
-      table_counts: JSON.stringify(run.table_counts),
+    ...run,
+    input_files: JSON.stringify(run.input_files),
+    table_counts: JSON.stringify(run.table_counts),
   });
   if (results.length > 0) {
     await engine.run(sqlFile('record/insert-expectation-results'), {
-        run_id: run.run_id,
-        as_of: run.as_of,
-        results: JSON.stringify(
-          results.map((result) => ({
-            expectation_id: result.expectation_config.id,
-            table_name: result.meta.table,
-            column_name: result.meta.column ?? null,
-            expectation_type: result.expectation_config.type,
-            severity: result.meta.severity,
-            success: result.success,
-            element_count: result.result.element_count,
-            unexpected_count: result.result.unexpected_count,
-            unexpected_percent: result.result.unexpected_percent,
-            observed_value: result.result.observed_value ?? null,
-          })),
-        ),
+      run_id: run.run_id,
+      as_of: run.as_of,
+      results: JSON.stringify(
+        results.map((result) => ({
+          expectation_id: result.expectation_config.id,
+          table_name: result.meta.table,
+          column_name: result.meta.column ?? null,
+          expectation_type: result.expectation_config.type,
+          severity: result.meta.severity,
+          success: result.success,
+          element_count: result.result.element_count,
+          unexpected_count: result.result.unexpected_count,
+          unexpected_percent: result.result.unexpected_percent,
+          observed_value: result.result.observed_value ?? null,
+        })),
+      ),
     });
   }
-  await engine.run(
-    `INSERT INTO wh.meta.validation_failures BY NAME SELECT $run_id AS run_id, * FROM ${FAILURES_TABLE}`,
-    { run_id: run.run_id },
-  );
+  await engine.run(`INSERT INTO wh.meta.validation_failures BY NAME SELECT $run_id AS run_id, * FROM ${FAILURES_TABLE}`, { run_id: run.run_id });
   for (const entry of snapshots) {
     await engine.run(sqlFile('record/insert-snapshot'), { ...entry });
   }
@@ -91,7 +88,10 @@ export async function recordRun(
  * restores are not in the snapshot files.
  */
 export async function recordMonthMetrics(engine: Engine, runId: string): Promise<void> {
-  for (const [target, staged] of [['column_metrics', COLUMN_METRICS_TABLE], ['table_metrics', TABLE_METRICS_TABLE]]) {
+  for (const [target, staged] of [
+    ['column_metrics', COLUMN_METRICS_TABLE],
+    ['table_metrics', TABLE_METRICS_TABLE],
+  ]) {
     await engine.run(`INSERT INTO wh.meta.${target} BY NAME SELECT *, $run_id AS run_id FROM ${staged}`, { run_id: runId });
   }
 }

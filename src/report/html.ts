@@ -60,7 +60,8 @@ function cellHtml(tag: 'td' | 'th', cell: Cell | Interpolation): Html {
 /** The one table builder of the page: a header row of `Cell`s, then the rows. */
 export function dataTable(className: string, head: readonly (Cell | string)[], rows: readonly Row[]): Html {
   const body = rows.map(
-    (row) => html`<tr${row.className && html` class="${row.className}"`}${row.id && html` id="${row.id}"`}>${row.cells.map((cell) => cellHtml('td', cell))}</tr>`,
+    (row) =>
+      html`<tr${row.className && html` class="${row.className}"`}${row.id && html` id="${row.id}"`}>${row.cells.map((cell) => cellHtml('td', cell))}</tr>`,
   );
   return html`<table class="${className}"><thead><tr>${head.map((cell) => cellHtml('th', cell))}</tr></thead><tbody>${body}</tbody></table>`;
 }

@@ -4,9 +4,9 @@
 // May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot, record, sync, query, training (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { sqlFile, type Engine } from '../engine/duckdb';
+import { type Engine, sqlFile } from '../engine/duckdb';
 import type { WarehouseLayout } from '../warehouse/layout';
-import { renderIndex, type IndexedRun } from './index-page';
+import { type IndexedRun, renderIndex } from './index-page';
 
 /**
  * Rewrites reports/index.html from meta.runs: every run, newest first, with its verdict

@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SnapshotEntry } from '../artifacts';
 import { CONTRACT, type TableSpec } from '../contract/tables';
-import { quoteIdent, quoteLiteral, sqlFile, type Engine } from '../engine/duckdb';
+import { type Engine, quoteIdent, quoteLiteral, sqlFile } from '../engine/duckdb';
 import { sha256File, syncFile } from '../engine/files';
-import { snapshotFile, type WarehouseLayout } from '../warehouse/layout';
-import { mergedStateSql } from '../upsert';
 import { faultPoint } from '../faults';
+import { mergedStateSql } from '../upsert';
+import { snapshotFile, type WarehouseLayout } from '../warehouse/layout';
 
 // zstd at level 1: at 1M users 0.24 s faster to write than the default level 3 for
 // files 2 % larger (1.69 s, 59 MB against 1.93 s, 58 MB for the six tables).
@@ -119,7 +119,9 @@ export async function compareWithFrozen(
     const differs = [
       `next.${key} IS NULL`,
       `stored.${key} IS NULL`,
-      ...table.columns.filter((column) => !table.key.includes(column.name)).map((column) => `next.${quoteIdent(column.name)} IS DISTINCT FROM stored.${quoteIdent(column.name)}`),
+      ...table.columns
+        .filter((column) => !table.key.includes(column.name))
+        .map((column) => `next.${quoteIdent(column.name)} IS DISTINCT FROM stored.${quoteIdent(column.name)}`),
     ].join(' OR ');
     const [row] = await engine.rows<{ keys: number; sample_keys: string[] }>(
       // min(x, 5) keeps five keys, not a list of every differing one.

@@ -3,9 +3,8 @@
 // enough for `rebuild` to recreate the database from the files alone.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PARTITION_MANIFEST_VERSION, type FreezingRun, type PartitionManifest, type SnapshotEntry } from '../artifacts';
+import { type FreezingRun, PARTITION_MANIFEST_VERSION, type PartitionManifest, type SnapshotEntry } from '../artifacts';
 import { partitionManifestFile } from '../warehouse/layout';
-
 
 /** Writes `_manifest.json` into each staged partition folder under `stagingRoot`. */
 export function writePartitionManifests(stagingRoot: string, entries: readonly SnapshotEntry[], run: FreezingRun): void {

@@ -18,7 +18,8 @@ export async function verifySnapshots(layout: WarehouseLayout, manifest: readonl
   const known = new Set(manifest.map((entry) => entry.path));
   for (const file of listFiles(layout.snapshots)) {
     const relative = path.relative(layout.root, file);
-    if (!known.has(relative) && path.basename(file) !== PARTITION_MANIFEST) findings.push({ path: relative, problem: 'unexpected', detail: 'not in the manifest' });
+    if (!known.has(relative) && path.basename(file) !== PARTITION_MANIFEST)
+      findings.push({ path: relative, problem: 'unexpected', detail: 'not in the manifest' });
   }
   return findings.sort((a, b) => a.path.localeCompare(b.path));
 }

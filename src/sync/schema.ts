@@ -100,10 +100,26 @@ export function changeTriggers(schema: string): { table: string; name: string; d
     const live = qualified(schema, table.name);
     const snapshots = qualified(schema, snapshotTableName(table));
     return [
-      { table: table.name, name: 'streamflow_note_live_change', ddl: `CREATE TRIGGER streamflow_note_live_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${live} FOR EACH STATEMENT EXECUTE FUNCTION ${note}('live')` },
-      { table: snapshotTableName(table), name: 'streamflow_note_insert', ddl: `CREATE TRIGGER streamflow_note_insert AFTER INSERT OR TRUNCATE ON ${snapshots} FOR EACH STATEMENT EXECUTE FUNCTION ${note}()` },
-      { table: snapshotTableName(table), name: 'streamflow_note_update', ddl: `CREATE TRIGGER streamflow_note_update AFTER UPDATE ON ${snapshots} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${note}()` },
-      { table: snapshotTableName(table), name: 'streamflow_note_delete', ddl: `CREATE TRIGGER streamflow_note_delete AFTER DELETE ON ${snapshots} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${note}()` },
+      {
+        table: table.name,
+        name: 'streamflow_note_live_change',
+        ddl: `CREATE TRIGGER streamflow_note_live_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${live} FOR EACH STATEMENT EXECUTE FUNCTION ${note}('live')`,
+      },
+      {
+        table: snapshotTableName(table),
+        name: 'streamflow_note_insert',
+        ddl: `CREATE TRIGGER streamflow_note_insert AFTER INSERT OR TRUNCATE ON ${snapshots} FOR EACH STATEMENT EXECUTE FUNCTION ${note}()`,
+      },
+      {
+        table: snapshotTableName(table),
+        name: 'streamflow_note_update',
+        ddl: `CREATE TRIGGER streamflow_note_update AFTER UPDATE ON ${snapshots} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${note}()`,
+      },
+      {
+        table: snapshotTableName(table),
+        name: 'streamflow_note_delete',
+        ddl: `CREATE TRIGGER streamflow_note_delete AFTER DELETE ON ${snapshots} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${note}()`,
+      },
     ];
   });
 }

@@ -3,15 +3,15 @@
 // May import: base, contract, artifacts, config, engine, warehouse, load (the layer rule, .dependency-cruiser.cjs).
 import type { ExpectationResult } from '../artifacts';
 import { describeExpectation } from '../contract/describe';
-import { CONTRACT, tableSpec, type TableName } from '../contract/tables';
-import { columnOf, expectationId, severityOf, type ExpectationConfig, type Severity } from '../contract/expectations';
-import { quoteIdent, type Engine } from '../engine/duckdb';
+import { columnOf, type ExpectationConfig, expectationId, type Severity, severityOf } from '../contract/expectations';
+import { CONTRACT, type TableName, tableSpec } from '../contract/tables';
+import { type Engine, quoteIdent } from '../engine/duckdb';
 import { formatProblem, type Problem, type SampleValue } from '../errors';
-import { compileExpectation, type CompileContext, type CompiledExpectation } from './compile';
 import { stageFailures } from '../warehouse/failures';
-import { measureMonth, type MonthMetrics } from './metrics';
+import { type CompileContext, type CompiledExpectation, compileExpectation } from './compile';
+import { type MonthMetrics, measureMonth } from './metrics';
 
-export { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE, type ColumnMetrics, type MonthMetrics } from './metrics';
+export { COLUMN_METRICS_TABLE, type ColumnMetrics, type MonthMetrics, TABLE_METRICS_TABLE } from './metrics';
 
 export interface ValidationOutcome {
   readonly results: readonly ExpectationResult[];
@@ -49,7 +49,11 @@ export async function validateMonth(
       config,
       compiled: compileExpectation(table.name, config, context, `e${index}_`),
     }));
-    const summaries = await summarise(engine, table.name, planned.map(({ compiled }) => compiled));
+    const summaries = await summarise(
+      engine,
+      table.name,
+      planned.map(({ compiled }) => compiled),
+    );
     for (const [index, { id, config, compiled }] of planned.entries()) {
       const summary = summaries[index];
       const settled = summary !== undefined && summary.unexpected_count !== null && !(compiled.unexpectedRowsSql && Number(summary.unexpected_count) > 0);
@@ -94,7 +98,8 @@ function judge(table: string, id: string, config: ExpectationConfig, row: Record
   const denominator = ignoresNulls ? elementCount - missingCount : elementCount;
   const unexpectedPercent = denominator > 0 ? (100 * unexpectedCount) / denominator : 0;
   const mostly = config.kwargs.mostly ?? 1;
-  const success = observed === undefined ? unexpectedPercent / 100 <= 1 - mostly + 1e-12 && (mostly < 1 || unexpectedCount === 0) : aggregateSucceeds(config, observed);
+  const success =
+    observed === undefined ? unexpectedPercent / 100 <= 1 - mostly + 1e-12 && (mostly < 1 || unexpectedCount === 0) : aggregateSucceeds(config, observed);
   return {
     expectation_config: { ...config, id },
     success,

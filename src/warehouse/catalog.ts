@@ -3,10 +3,9 @@
 import * as fs from 'node:fs';
 import { WAREHOUSE_SCHEMA_VERSION } from '../artifacts';
 import { CONTRACT, type TableSpec } from '../contract/tables';
-import { quoteIdent, quoteLiteral, sqlFile, type Engine } from '../engine/duckdb';
+import { type Engine, quoteIdent, quoteLiteral, sqlFile } from '../engine/duckdb';
 import { withRetry } from '../engine/retry';
 import type { WarehouseLayout } from './layout';
-
 
 /**
  * A live table: the contract's columns plus audit columns saying which as_of and run

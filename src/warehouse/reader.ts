@@ -1,7 +1,7 @@
 // Read access to the warehouse for every consumer (history, training sets, sync, query):
 // the database attached read-only, after the checks that it is there and is this warehouse's.
 import * as fs from 'node:fs';
-import { openEngine, type Engine } from '../engine/duckdb';
+import { type Engine, openEngine } from '../engine/duckdb';
 import { InvocationError } from '../errors';
 import { attachWarehouse } from './catalog';
 import type { WarehouseLayout } from './layout';

@@ -6,7 +6,7 @@
 // lock, before any new work, after the checks that the database is this warehouse's.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { sqlFile, type Engine } from '../engine/duckdb';
+import { type Engine, sqlFile } from '../engine/duckdb';
 import { publish } from '../engine/files';
 import { RefusedError } from '../errors';
 import { faultPoint } from '../faults';
@@ -44,7 +44,10 @@ export async function recoverWarehouse(engine: Engine, layout: WarehouseLayout):
  */
 export async function publishStaged(layout: WarehouseLayout, stagingRoot: string): Promise<string[]> {
   const published: string[] = [];
-  const staged = [...listPartitionDirs(path.join(stagingRoot, 'snapshots')), ...listChildren(path.join(stagingRoot, 'reports')).map((name) => path.join('reports', name))];
+  const staged = [
+    ...listPartitionDirs(path.join(stagingRoot, 'snapshots')),
+    ...listChildren(path.join(stagingRoot, 'reports')).map((name) => path.join('reports', name)),
+  ];
   for (const relative of staged) {
     const target = path.join(layout.root, relative);
     if (fs.existsSync(target)) continue;
@@ -78,9 +81,7 @@ export function refuseLostDatabase(layout: WarehouseLayout): void {
 /** Partition folders on disk that the attached database's manifest does not list: the database is not the one that froze them. */
 export async function refuseForeignHistory(engine: Engine, layout: WarehouseLayout): Promise<void> {
   const listed = new Set(
-    (await engine.rows<{ table_name: string; as_of: string }>(sqlFile('recover/listed-partitions'))).map(
-      (row) => partitionDir(row.table_name, row.as_of),
-    ),
+    (await engine.rows<{ table_name: string; as_of: string }>(sqlFile('recover/listed-partitions'))).map((row) => partitionDir(row.table_name, row.as_of)),
   );
   const unknown = listPartitionDirs(layout.snapshots).filter((dir) => !listed.has(dir));
   if (unknown.length === 0) return;

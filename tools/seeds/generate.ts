@@ -10,11 +10,10 @@
 // month_000 appends a few new users.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openEngine, quoteIdent, quoteLiteral } from '../../src/engine/duckdb';
-import type { Engine } from '../../src/engine/duckdb';
-import { TABLE_NAMES, exportColumns, tableSpec, type TableName } from '../../src/contract/tables';
 import { FIRST_AS_OF, monthEndAfter, monthFolderName } from '../../src/contract/months';
-
+import { exportColumns, TABLE_NAMES, type TableName, tableSpec } from '../../src/contract/tables';
+import type { Engine } from '../../src/engine/duckdb';
+import { openEngine, quoteIdent, quoteLiteral } from '../../src/engine/duckdb';
 
 export const DEFAULT_SEED = 42;
 /** Share of month_000's users that sign up in each later month. */
@@ -91,11 +90,7 @@ function planGeneration(options: GenerateOptions): GenerationPlan {
   const initialUsers = requireInteger('users', options.users, 1);
   const months = requireInteger('months', options.months, 1, MAX_MONTHS);
   const seed = requireInteger('seed', options.seed ?? DEFAULT_SEED, Number.MIN_SAFE_INTEGER);
-  const newUsersPerMonth = requireInteger(
-    'newUsersPerMonth',
-    options.newUsersPerMonth ?? Math.max(1, Math.round(initialUsers * DEFAULT_NEW_USER_SHARE)),
-    0,
-  );
+  const newUsersPerMonth = requireInteger('newUsersPerMonth', options.newUsersPerMonth ?? Math.max(1, Math.round(initialUsers * DEFAULT_NEW_USER_SHARE)), 0);
   if (typeof options.out !== 'string' || options.out === '') throw new RangeError('out: expected a directory path');
   const plan = { out: path.resolve(options.out), seed, initialUsers, months, newUsersPerMonth };
   const totalUsers = usersInMonth(plan, months - 1);
@@ -175,7 +170,8 @@ const COLUMN_VALUES: Record<TableName, Readonly<Record<string, (month: number) =
       ` + ${USAGE.sessionMins.monthSd} * sf_normal(user_index, ${month}, 'avg_session_mins_7d')`,
     unique_devices_30d: () => `1 + CAST(floor(${USAGE.maxDevices} * sf_draw(user_index, ${LIFETIME}, 'unique_devices_30d')) AS INTEGER)`,
     skips_7d: (month) => inverseCdfSql(`sf_draw(user_index, ${month}, 'skips_7d')`, truncatedPoisson(USAGE.skips.mean, USAGE.skips.max)),
-    rebuffer_events_7d: (month) => inverseCdfSql(`sf_draw(user_index, ${month}, 'rebuffer_events_7d')`, truncatedPoisson(USAGE.rebuffers.mean, USAGE.rebuffers.max)),
+    rebuffer_events_7d: (month) =>
+      inverseCdfSql(`sf_draw(user_index, ${month}, 'rebuffer_events_7d')`, truncatedPoisson(USAGE.rebuffers.mean, USAGE.rebuffers.max)),
   },
   payments_agg_90d: { failed_payments_90d: (month) => countWalkSql('failed_payments_90d', month, FAILED_PAYMENTS) },
   // ticket_avg_resolution_hrs_90d is constant per user, as in the real exports (only the ticket count moves).
@@ -354,7 +350,10 @@ function resolutionHoursSql(): string {
 
 /** Picks a category with the given shares by where `unit` falls in [0, 1). */
 function categorySql(unit: string, shares: Record<string, number>): string {
-  return cumulativeCaseSql(unit, Object.entries(shares).map(([category, share]) => [`'${category}'`, share]));
+  return cumulativeCaseSql(
+    unit,
+    Object.entries(shares).map(([category, share]) => [`'${category}'`, share]),
+  );
 }
 
 /** `CASE column WHEN 'a' THEN x … END` from a constant table. */
@@ -365,7 +364,10 @@ function byCategorySql(column: string, values: Record<string, number>): string {
 
 /** Draws a count whose probability of being `k` is `weights[k]`, by inverting the CDF at `unit`. */
 function inverseCdfSql(unit: string, weights: readonly number[]): string {
-  return cumulativeCaseSql(unit, weights.map((weight, count) => [String(count), weight]));
+  return cumulativeCaseSql(
+    unit,
+    weights.map((weight, count) => [String(count), weight]),
+  );
 }
 
 /** `CASE WHEN unit < F1 THEN v1 WHEN unit < F2 THEN v2 … ELSE vn END`, F the cumulative normalised weights. */
