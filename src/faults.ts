@@ -1,9 +1,13 @@
 // Fault points for the crash tests: with STREAMFLOW_FAULT_AT=<point> a run stops dead
 // at that point (announcing it on stderr) until it is killed, so a test can kill -9 a
-// run at a known instant instead of guessing with timers. In run order: before the
-// transaction (loaded, validated), inside it (upserted, snapshot-partial, snapshotted,
-// recorded), after COMMIT (committed), while publishing (publish-partial) and after.
-export const FAULT_POINTS = [
+// run at a known instant instead of guessing with timers. With STREAMFLOW_FAULT_HOLD_MS
+// it resumes after that long instead, so a test can change the world under it (stop a
+// server) and see what the run makes of it.
+//
+// A run's points, in run order: before the transaction (loaded, validated), inside it
+// (upserted, snapshot-partial, snapshotted, recorded), after COMMIT (committed), while
+// publishing (publish-partial) and after.
+export const RUN_FAULT_POINTS = [
   'loaded',
   'validated',
   'upserted',
@@ -13,11 +17,10 @@ export const FAULT_POINTS = [
   'committed',
   'publish-partial',
   'published',
-  'sync-mid-copy',
-  'sync-snapshots-sent',
-  'sync-before-commit',
 ] as const;
-export type FaultPoint = (typeof FAULT_POINTS)[number];
+/** The PostgreSQL sync's points: mid-COPY, after the snapshot partitions, before its COMMIT. */
+export const SYNC_FAULT_POINTS = ['sync-mid-copy', 'sync-snapshots-sent', 'sync-before-commit'] as const;
+export type FaultPoint = (typeof RUN_FAULT_POINTS)[number] | (typeof SYNC_FAULT_POINTS)[number];
 
 export async function faultPoint(point: FaultPoint): Promise<void> {
   if (process.env.STREAMFLOW_FAULT_AT !== point) return;

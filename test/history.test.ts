@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACT } from '../src/contract/tables';
 import { openEngine } from '../src/engine/duckdb';
-import { FAULT_POINTS } from '../src/faults';
+import { RUN_FAULT_POINTS } from '../src/faults';
 import { attachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
 import { cli, copyMonths, query, REAL, REAL_AVAILABLE, snapshotFiles, spawnCli, tempDir, warehouseState } from './helpers';
@@ -170,7 +170,7 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
     // Before COMMIT: write (loaded … snapshotted) and record; after it: commit, publish.
     const beforeCommit = new Set(['loaded', 'validated', 'upserted', 'snapshot-partial', 'snapshotted', 'recorded']);
 
-    it.each(FAULT_POINTS)('at %s: a direct reader sees only committed months, the state is before or after the run, and the rerun succeeds', async (point) => {
+    it.each(RUN_FAULT_POINTS)('at %s: a direct reader sees only committed months, the state is before or after the run, and the rerun succeeds', async (point) => {
       const warehouse = fromJanuary();
       const run = spawnCli(['--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_001', '2024-02-29'], { STREAMFLOW_FAULT_AT: point });
       await run.waitFor(`fault point reached: ${point}`);

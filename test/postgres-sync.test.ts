@@ -8,6 +8,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TableSpec } from '../src/contract/tables';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
+import { SYNC_FAULT_POINTS } from '../src/faults';
 import { checksumSelect } from '../src/sync/checksum';
 import { cli, query, REAL, REAL_AVAILABLE, spawnCli, tempDir } from './helpers';
 import { createTestDatabase, postgresUnavailable, throwawayCluster, throwawayClusterUnavailable, withClient } from './postgres';
@@ -108,7 +109,8 @@ describe.skipIf(unavailable !== null)('sync to PostgreSQL on the real exports', 
       );
       const warehouseRows = await query(
         warehouse,
-        `SELECT u.user_id, u.watch_hours_30d, u.avg_session_mins_7d, s.ticket_avg_resolution_hrs_90d, b.total_paid
+        // DECIMAL as its exact text, as the pg driver hands NUMERIC: digit for digit.
+        `SELECT u.user_id, u.watch_hours_30d, u.avg_session_mins_7d, s.ticket_avg_resolution_hrs_90d, b.total_paid::VARCHAR AS total_paid
          FROM snapshots.usage_agg_30d u JOIN snapshots.support_agg_90d s USING (user_id, as_of) JOIN snapshots.subscriptions b USING (user_id, as_of)
          WHERE as_of = '2024-02-29' ORDER BY u.user_id`,
       );
@@ -187,7 +189,7 @@ describe.skipIf(unavailable !== null)('sync to PostgreSQL on the real exports', 
   });
 
   describe('a sync killed with SIGKILL', () => {
-    const points = ['sync-mid-copy', 'sync-snapshots-sent', 'sync-before-commit'] as const;
+    const points = SYNC_FAULT_POINTS;
     it.each(points)('at %s leaves PostgreSQL as before it, and the next sync completes', async (point) => {
       const url = await newDatabase();
       const january = tempDir();
@@ -229,7 +231,7 @@ describe.skipIf(unavailable !== null)('sync to PostgreSQL on the real exports', 
     const sync = run.json.tasks.find((task: { task: string }) => task.task === 'sync');
     expect(sync).toMatchObject({ state: 'failed', attempts: 6 });
     expect(run.stderr).toMatch(/PostgreSQL at 127\.0\.0\.1:9\/streamflow: .*ECONNREFUSED/);
-    const shown = await cli('--warehouse', warehouse, 'runs', 'show', run.json.run_id);
+    const shown = await cli('--warehouse', warehouse, '--json', 'runs', 'show', run.json.run_id);
     expect(JSON.parse(shown.stdout).tasks.map((task: { task: string; state: string }) => `${task.task}:${task.state}`)).toEqual([
       'load:completed',
       'validate:completed',
