@@ -170,30 +170,33 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
     // Before COMMIT: write (loaded … snapshotted) and record; after it: commit, publish.
     const beforeCommit = new Set(['loaded', 'validated', 'upserted', 'snapshot-partial', 'snapshotted', 'recorded']);
 
-    it.each(RUN_FAULT_POINTS)('at %s: a direct reader sees only committed months, the state is before or after the run, and the rerun succeeds', async (point) => {
-      const warehouse = fromJanuary();
-      const run = spawnCli(['--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_001', '2024-02-29'], { STREAMFLOW_FAULT_AT: point });
-      await run.waitFor(`fault point reached: ${point}`);
-      run.child.kill('SIGKILL');
-      expect((await run.done).signal).toBe('SIGKILL');
+    it.each(RUN_FAULT_POINTS)(
+      'at %s: a direct reader sees only committed months, the state is before or after the run, and the rerun succeeds',
+      async (point) => {
+        const warehouse = fromJanuary();
+        const run = spawnCli(['--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_001', '2024-02-29'], { STREAMFLOW_FAULT_AT: point });
+        await run.waitFor(`fault point reached: ${point}`);
+        run.child.kill('SIGKILL');
+        expect((await run.done).signal).toBe('SIGKILL');
 
-      const committed = !beforeCommit.has(point);
-      const afterKill = await warehouseState(warehouse);
-      expect(afterKill.live).toEqual((committed ? februaryState : januaryState).live);
-      const seen = await directlyRead(warehouse);
-      if (!committed) expect(seen).toEqual(everyTable(['2024-01-31']));
-      else for (const months of Object.values(seen)) expect(['2024-01-31', '2024-01-31,2024-02-29']).toContain(months.join(','));
-      if (point === 'published') expect(seen).toEqual(everyTable(['2024-01-31', '2024-02-29']));
+        const committed = !beforeCommit.has(point);
+        const afterKill = await warehouseState(warehouse);
+        expect(afterKill.live).toEqual((committed ? februaryState : januaryState).live);
+        const seen = await directlyRead(warehouse);
+        if (!committed) expect(seen).toEqual(everyTable(['2024-01-31']));
+        else for (const months of Object.values(seen)) expect(['2024-01-31', '2024-01-31,2024-02-29']).toContain(months.join(','));
+        if (point === 'published') expect(seen).toEqual(everyTable(['2024-01-31', '2024-02-29']));
 
-      const rerun = await ingest(warehouse, 'month_001', '2024-02-29', REAL, '--json');
-      expect(rerun.code, rerun.stderr).toBe(0);
-      expect(rerun.json.status).toBe(committed ? 'unchanged' : 'succeeded');
-      expect(await directlyRead(warehouse)).toEqual(everyTable(['2024-01-31', '2024-02-29']));
-      expect(await warehouseState(warehouse)).toEqual(februaryState);
-      expect((await cli('--warehouse', warehouse, 'verify')).code).toBe(0);
-      expect(fs.readdirSync(path.join(warehouse, '.staging')).filter((entry) => entry !== 'spill')).toEqual([]);
-      expect(fs.readdirSync(path.join(warehouse, 'reports')).filter((entry) => entry !== 'index.html')).toHaveLength(committed ? 3 : 2);
-    });
+        const rerun = await ingest(warehouse, 'month_001', '2024-02-29', REAL, '--json');
+        expect(rerun.code, rerun.stderr).toBe(0);
+        expect(rerun.json.status).toBe(committed ? 'unchanged' : 'succeeded');
+        expect(await directlyRead(warehouse)).toEqual(everyTable(['2024-01-31', '2024-02-29']));
+        expect(await warehouseState(warehouse)).toEqual(februaryState);
+        expect((await cli('--warehouse', warehouse, 'verify')).code).toBe(0);
+        expect(fs.readdirSync(path.join(warehouse, '.staging')).filter((entry) => entry !== 'spill')).toEqual([]);
+        expect(fs.readdirSync(path.join(warehouse, 'reports')).filter((entry) => entry !== 'index.html')).toHaveLength(committed ? 3 : 2);
+      },
+    );
   });
 
   it('two concurrent ingests: one succeeds, the other is refused at the lock, and the state is that of one run', async () => {
