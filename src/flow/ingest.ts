@@ -38,7 +38,7 @@ import { writePartitionManifests } from '../snapshot/partition-manifest';
 import { SyncError, type SyncResult } from '../sync';
 import { upsertMonth } from '../upsert';
 import { type Finding, findingsOf, problemsOf, resultsFromLoadProblems, validateMonth } from '../validate';
-import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse, isLockConflict } from '../warehouse/catalog';
+import { attachWarehouse, attachWarehouseCreatingIt, isLockConflict } from '../warehouse/catalog';
 import { startFailures } from '../warehouse/failures';
 import { reportDir, type WarehouseLayout, warehouseLayout } from '../warehouse/layout';
 import { publishStaged, recoverWarehouse, refuseForeignHistory, refuseLostDatabase } from '../warehouse/recover';
@@ -48,6 +48,7 @@ import { findIdenticalReplay, planMonth } from './plan';
 import { PIPELINE_FINGERPRINT } from './replay';
 import { syncAfterRun, syncTarget } from './sync';
 import { FlowTasks, type TaskPolicy } from './tasks';
+import { WriteTransaction } from './write';
 
 export const INGEST_TASKS = ['load', 'validate', 'plan', 'upsert', 'snapshot', 'record'] as const;
 
@@ -194,7 +195,6 @@ class MonthRun {
   private profiles: MonthProfile | undefined;
   private changes: TableChanges[] = [];
   private snapshots: SnapshotEntry[] = [];
-  private writing = false;
   /** The run's COMMIT happened: its staged folders are to be published, never removed. */
   committed = false;
 
@@ -287,7 +287,7 @@ class MonthRun {
   }
 
   /**
-   * One read-write transaction: for a succeeded run upsert and snapshot, then for
+   * One read-write transaction (write.ts): for a succeeded run upsert and snapshot, then for
    * every run record (run row, results, manifest); COMMIT; then publish the staged
    * folders. The first writing task attaches the warehouse read-write; a reader holding
    * the file at that moment is a transient fault the task retries.
@@ -296,13 +296,13 @@ class MonthRun {
     const apply = status === 'succeeded';
     const { runId, stagingRoot } = this.identity;
     const reportRelative = reportDir(runId);
-    let record: RunRecord;
-    try {
+    const write = new WriteTransaction(this.engine, this.layout, this.readOnlyAttached);
+    const record = await write.within(async () => {
       if (apply) {
         await this.tasks.run(
           'upsert',
           async () => {
-            await this.beginWrite();
+            await write.begin();
             this.changes = await upsertMonth(this.engine, { asOf: this.request.asOf, runId }, this.tasks.progress('upsert', 'tables'));
             await faultPoint('upserted');
             return { value: undefined, rows: this.changes.reduce((sum, table) => sum + table.inserted + table.updated, 0) };
@@ -316,10 +316,10 @@ class MonthRun {
         });
       }
       this.tasks.skipPending();
-      record = await this.tasks.run(
+      const record = await this.tasks.run(
         'record',
         async () => {
-          await this.beginWrite();
+          await write.begin();
           const record = this.runRecord(status, cause, reportRelative);
           const document = this.document();
           writeReportFiles(
@@ -336,11 +336,8 @@ class MonthRun {
         WRITE_POLICY,
       );
       await recordTaskRuns(this.engine, runId, this.tasks.runs);
-      await this.engine.run('COMMIT');
-    } catch (error) {
-      if (this.writing) await this.engine.run('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+      return record;
+    });
     this.committed = true;
     await faultPoint('committed');
     await publishStaged(this.layout, stagingRoot);
@@ -350,18 +347,6 @@ class MonthRun {
     const summary = this.summary(record, cause);
     if (cause) throw new RunFailed(cause, summary);
     return summary;
-  }
-
-  /** Swaps the read-only attachment for a read-write one and opens the run's transaction (once). */
-  private async beginWrite(): Promise<void> {
-    if (this.writing) return;
-    if (this.readOnlyAttached) {
-      await detachWarehouse(this.engine);
-      this.readOnlyAttached = false;
-    }
-    await attachWarehouse(this.engine, this.layout, 'read_write', { retry: false });
-    await this.engine.run('BEGIN TRANSACTION');
-    this.writing = true;
   }
 
   private document() {
