@@ -25,18 +25,13 @@ export const rssSource: RssSource = fs.existsSync(GNU_TIME) ? 'gnu-time' : 'reso
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'streamflow-bench-'));
 const rssFile = path.join(scratch, 'rss');
 const hookFile = path.join(scratch, 'max-rss-hook.js');
-fs.writeFileSync(
-  hookFile,
-  `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));\n`,
-);
+fs.writeFileSync(hookFile, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));\n`);
 
 /** Runs `node <args>` to completion. */
 export function measureNode(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Measured {
   fs.rmSync(rssFile, { force: true });
   const [command, commandArgs] =
-    rssSource === 'gnu-time'
-      ? [GNU_TIME, ['-v', '-o', rssFile, process.execPath, ...args]]
-      : [process.execPath, ['--require', hookFile, ...args]];
+    rssSource === 'gnu-time' ? [GNU_TIME, ['-v', '-o', rssFile, process.execPath, ...args]] : [process.execPath, ['--require', hookFile, ...args]];
   const started = performance.now();
   const child = spawnSync(command, commandArgs, { cwd: options.cwd, env: options.env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const wallMs = performance.now() - started;

@@ -14,21 +14,22 @@ import { resolveSettings } from '../src/config';
 import { FIRST_AS_OF, monthEndAfter, monthFolderName } from '../src/contract/months';
 import { CONTRACT, exportColumns } from '../src/contract/tables';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
+import { INGEST_TASKS } from '../src/flow/ingest';
 import { loadMonth } from '../src/load';
-import { DEFAULT_SEED, generateMonths } from '../src/seeds/generate';
 import { measureMonth } from '../src/validate/metrics';
 import { attachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
+import { DEFAULT_SEED, generateMonths } from '../tools/seeds/generate';
 import { cleanUpMeasuring, measureNode, rssSource } from './measure';
-import { measureTrainingSets, trainingSetReport, type TrainingSetSample } from './training-set';
-import { measureSync, syncReport, type SyncSample } from './sync';
-import { formatMedianSeconds, formatMiB, formatRatio, formatSeconds, renderTable, stats, type Row } from './table';
+import { measureSync, type SyncSample, syncReport } from './sync';
+import { formatMedianSeconds, formatMiB, formatRatio, formatSeconds, type Row, renderTable, stats } from './table';
+import { measureTrainingSets, type TrainingSetSample, trainingSetReport } from './training-set';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const REAL_SEEDS = path.resolve(ROOT, '..', 'shared', 'data', 'streamflow');
 const REAL_MONTH = 'month_000';
-const TASKS = ['load', 'validate', 'plan', 'upsert', 'snapshot', 'record'] as const;
+const TASKS = INGEST_TASKS;
 const SERIES_MONTHS = 12;
 /** Sub-second measurements (Node start-up, the real month) get at least this many runs. */
 const MIN_SMALL_RUNS = 5;
@@ -109,7 +110,16 @@ function parseOptions(argv: readonly string[]): Options {
     .option('--postgres <url>', 'PostgreSQL for the sync step (env STREAMFLOW_BENCH_PG_URL); without it the step is left out')
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
   program.parse(argv as string[], { from: 'user' });
-  const flags = program.opts<{ users: number; months?: number; series?: boolean; runs: number; threads?: string; memoryLimit?: string; out?: string; postgres?: string }>();
+  const flags = program.opts<{
+    users: number;
+    months?: number;
+    series?: boolean;
+    runs: number;
+    threads?: string;
+    memoryLimit?: string;
+    out?: string;
+    postgres?: string;
+  }>();
   const series = Boolean(flags.series) || (flags.months ?? 0) >= SERIES_MONTHS;
   const months = Math.max(flags.months ?? 3, flags.series ? SERIES_MONTHS : 1);
   const out = path.resolve(flags.out ?? path.join(os.tmpdir(), 'streamflow-bench', `users-${flags.users}`));
@@ -130,7 +140,10 @@ function newestMtime(dir: string): number {
 /** Runs `npm run build` when any source is newer than dist/cli.js. */
 function ensureBuilt(): void {
   const built = fs.existsSync(CLI) ? fs.statSync(CLI).mtimeMs : 0;
-  const sources = Math.max(newestMtime(path.join(ROOT, 'src')), ...['tsconfig.json', 'tsconfig.build.json'].map((file) => fs.statSync(path.join(ROOT, file)).mtimeMs));
+  const sources = Math.max(
+    newestMtime(path.join(ROOT, 'src')),
+    ...['tsconfig.json', 'tsconfig.build.json'].map((file) => fs.statSync(path.join(ROOT, file)).mtimeMs),
+  );
   if (sources <= built) return;
   log('dist/ is stale: npm run build');
   const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -141,7 +154,7 @@ interface DataMarker {
   readonly users: number;
   readonly months: number;
   readonly seed: number;
-  /** sha256 of src/seeds/generate.ts: a changed generator may write different months. */
+  /** sha256 of tools/seeds/generate.ts: a changed generator may write different months. */
   readonly generator: string;
 }
 
@@ -153,10 +166,13 @@ async function ensureMonths(options: Options): Promise<Month[]> {
     users: options.users,
     months: options.months,
     seed: DEFAULT_SEED,
-    generator: createHash('sha256').update(fs.readFileSync(path.join(ROOT, 'src', 'seeds', 'generate.ts'))).digest('hex'),
+    generator: createHash('sha256')
+      .update(fs.readFileSync(path.join(ROOT, 'tools', 'seeds', 'generate.ts')))
+      .digest('hex'),
   };
   const marker: DataMarker | undefined = fs.existsSync(markerFile) ? JSON.parse(fs.readFileSync(markerFile, 'utf8')) : undefined;
-  const reusable = marker && marker.users === wanted.users && marker.seed === wanted.seed && marker.generator === wanted.generator && marker.months >= wanted.months;
+  const reusable =
+    marker && marker.users === wanted.users && marker.seed === wanted.seed && marker.generator === wanted.generator && marker.months >= wanted.months;
   if (reusable) log(`reusing ${marker.months} generated month(s) in ${seeds}`);
   else {
     log(`generating ${wanted.months} month(s) of ${wanted.users} users into ${seeds}`);
@@ -239,11 +255,27 @@ function parseSummary(stdout: string): Summary | undefined {
 /** One ingest as a child process; a failure is recorded (and logged), not thrown, so the table still prints. */
 function measureIngest(options: Options, warehouse: string, step: Step, run: number, sequence: IngestSample['sequence']): IngestSample {
   const { month } = step;
-  const args = [CLI, '--json', '--quiet', '--seeds', month.seeds, '--warehouse', warehouse, ...engineFlags(options), 'ingest', ...(step.kind === 'recompute' ? ['--recompute'] : []), month.name, month.asOf];
+  const args = [
+    CLI,
+    '--json',
+    '--quiet',
+    '--seeds',
+    month.seeds,
+    '--warehouse',
+    warehouse,
+    ...engineFlags(options),
+    'ingest',
+    ...(step.kind === 'recompute' ? ['--recompute'] : []),
+    month.name,
+    month.asOf,
+  ];
   const measured = measureNode(args, { cwd: ROOT });
   const summary = parseSummary(measured.stdout);
   const ok = measured.exitCode === 0 && summary?.status === EXPECTED_STATUS[step.kind];
-  if (!ok) log(`ingest ${month.name} (${step.kind}) exited ${measured.exitCode} with status ${summary?.status ?? 'none'}, expected ${EXPECTED_STATUS[step.kind]}:\n${measured.stderr.trim()}`);
+  if (!ok)
+    log(
+      `ingest ${month.name} (${step.kind}) exited ${measured.exitCode} with status ${summary?.status ?? 'none'}, expected ${EXPECTED_STATUS[step.kind]}:\n${measured.stderr.trim()}`,
+    );
   return {
     sequence,
     run,
@@ -336,17 +368,19 @@ function report(results: Results, options: Options, months: readonly Month[], re
   const rows: Row[] = [];
   const checks: string[] = [];
   const check = (label: string, value: number, limit: number, unit: (value: number) => string, samples: readonly IngestSample[] = []) =>
-    checks.push(
-      failed(samples)
-        ? `  MISS ${label}: a run failed`
-        : `  ${value <= limit ? 'ok  ' : 'MISS'} ${label}: ${unit(value)} (target ≤ ${unit(limit)})`,
-    );
+    checks.push(failed(samples) ? `  MISS ${label}: a run failed` : `  ${value <= limit ? 'ok  ' : 'MISS'} ${label}: ${unit(value)} (target ≤ ${unit(limit)})`);
 
   const ingestRows = (sequence: IngestSample['sequence'], step: Step, label: string) => {
     const samples = samplesOf(sequence, step);
     const total = beyond(samples);
     rows.push(
-      [`${label}: ${step.kind} ${step.month.name}`, statusOf(samples), formatSeconds(total), formatRatio(ratio(samples, step.month)), formatMiB(stats(samples.map((s) => s.peak_rss_mib)))],
+      [
+        `${label}: ${step.kind} ${step.month.name}`,
+        statusOf(samples),
+        formatSeconds(total),
+        formatRatio(ratio(samples, step.month)),
+        formatMiB(stats(samples.map((s) => s.peak_rss_mib))),
+      ],
       ['  process wall (Node start-up included)', '', formatSeconds(stats(samples.map((s) => s.wall_ms))), '', ''],
     );
     for (const task of TASKS) {
@@ -355,7 +389,8 @@ function report(results: Results, options: Options, months: readonly Month[], re
     }
     // A run that died without a summary has no task times to subtract.
     const outside = samples.filter((s) => s.duration_ms !== null).map((s) => s.wall_ms - startup - TASKS.reduce((sum, task) => sum + (s.tasks[task] ?? 0), 0));
-    if (outside.length > 0) rows.push([`  outside tasks (module load ≈ ${(moduleLoad / 1000).toFixed(3)}, open, COMMIT, exit)`, '', formatSeconds(stats(outside)), '', '']);
+    if (outside.length > 0)
+      rows.push([`  outside tasks (module load ≈ ${(moduleLoad / 1000).toFixed(3)}, open, COMMIT, exit)`, '', formatSeconds(stats(outside)), '', '']);
     return samples;
   };
 
@@ -365,10 +400,17 @@ function report(results: Results, options: Options, months: readonly Month[], re
   for (const step of plan.slice(0, 4)) {
     if (step.kind === 'next') rows.push([`floor: read_csv → Parquet ${step.month.name}`, '', formatSeconds(floorMs(step.month)), formatRatio(1), '']);
     const samples = ingestRows('generated', step, 'ingest');
-    if (ingestsNewMonth(step)) check(`ingest ${step.kind} ${step.month.name} / floor`, ratio(samples, step.month), TARGETS.ingestVsFloor, (x) => x.toFixed(2), samples);
+    if (ingestsNewMonth(step))
+      check(`ingest ${step.kind} ${step.month.name} / floor`, ratio(samples, step.month), TARGETS.ingestVsFloor, (x) => x.toFixed(2), samples);
   }
   const compared = months[Math.min(1, months.length - 1)];
-  rows.push([`metrics of ${compared.name} vs the previous month (inside validate)`, '', formatSeconds(stats(results.metrics_ms)), formatRatio(stats(results.metrics_ms).median / floorMs(compared).median), '']);
+  rows.push([
+    `metrics of ${compared.name} vs the previous month (inside validate)`,
+    '',
+    formatSeconds(stats(results.metrics_ms)),
+    formatRatio(stats(results.metrics_ms).median / floorMs(compared).median),
+    '',
+  ]);
 
   if (real) {
     const realSteps = ingestPlan([real]);
@@ -392,7 +434,14 @@ function report(results: Results, options: Options, months: readonly Month[], re
     const seriesRows = series.map((step) => {
       const samples = samplesOf('generated', step);
       const taskMedians = TASKS.map((task) => formatMedianSeconds(stats(samples.map((s) => s.tasks[task] ?? 0))));
-      return [step.month.name, formatSeconds(beyond(samples)), formatRatio(ratio(samples, step.month)), formatRatio(beyond(samples).median / second), ...taskMedians, formatMiB(stats(samples.map((s) => s.peak_rss_mib)))];
+      return [
+        step.month.name,
+        formatSeconds(beyond(samples)),
+        formatRatio(ratio(samples, step.month)),
+        formatRatio(beyond(samples).median / second),
+        ...taskMedians,
+        formatMiB(stats(samples.map((s) => s.peak_rss_mib))),
+      ];
     });
     sections.push(
       `months in order into one warehouse (medians of ${options.runs} run(s); seconds beyond Node start-up)`,
@@ -401,7 +450,10 @@ function report(results: Results, options: Options, months: readonly Month[], re
     if (options.series) {
       const last = series[series.length - 1];
       const lastSamples = samplesOf('generated', last);
-      check(`${last.month.name} / month_001 (series)`, beyond(lastSamples).median / second, TARGETS.month12VsMonth2, (x) => x.toFixed(2), [...lastSamples, ...samplesOf('generated', series[1])]);
+      check(`${last.month.name} / month_001 (series)`, beyond(lastSamples).median / second, TARGETS.month12VsMonth2, (x) => x.toFixed(2), [
+        ...lastSamples,
+        ...samplesOf('generated', series[1]),
+      ]);
     }
   }
   if (results.training_sets.length > 0) {
@@ -425,7 +477,8 @@ function report(results: Results, options: Options, months: readonly Month[], re
 }
 
 function gitDescription(): Record<string, string> {
-  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }).stdout?.trim() ?? '';
+  const git = (...args: string[]) =>
+    spawnSync('git', args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }).stdout?.trim() ?? '';
   return { commit: git('rev-parse', 'HEAD'), changed_files: git('status', '--porcelain', '--untracked-files=no') };
 }
 
@@ -462,11 +515,14 @@ async function main(): Promise<void> {
   });
   log('month-over-month metrics (measureMonth)');
   const metricsMs: number[] = [];
-  for (let run = 1; run <= options.runs; run++) metricsMs.push(await measureMetrics(options, path.join(options.out, 'warehouse-generated'), months[Math.min(1, months.length - 1)]));
+  for (let run = 1; run <= options.runs; run++)
+    metricsMs.push(await measureMetrics(options, path.join(options.out, 'warehouse-generated'), months[Math.min(1, months.length - 1)]));
   log(real ? 'floor and ingest (real month)' : `${path.join(REAL_SEEDS, REAL_MONTH)} not found: no real-month line`);
   const measuredReal = real ? await measureRuns(options, [real], smallRuns, 'real') : { floors: [], ingests: [] };
   log(options.postgres ? 'PostgreSQL sync of month_000' : 'no --postgres (or STREAMFLOW_BENCH_PG_URL): no sync step');
-  const sync = options.postgres ? await measureSync({ out: options.out, server: options.postgres, cli: CLI, root: ROOT, runs: options.runs }, months[0], log) : [];
+  const sync = options.postgres
+    ? await measureSync({ out: options.out, server: options.postgres, cli: CLI, root: ROOT, runs: options.runs }, months[0], log)
+    : [];
 
   const results: Results = {
     meta: {
@@ -493,7 +549,9 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(resultsDir, `${String(results.meta.date).replace(/[:.]/g, '-')}.json`), json);
   fs.writeFileSync(path.join(resultsDir, 'latest.json'), json);
   const syncSection = sync.length > 0 ? syncReport(sync, months[0]) : undefined;
-  const syncText = syncSection ? `\n\n${renderTable(['step', 'status', 'seconds: median [min–max]', '× psql \\copy', ''], syncSection.rows)}\n\nsync targets\n${syncSection.checks.join('\n')}` : '';
+  const syncText = syncSection
+    ? `\n\n${renderTable(['step', 'status', 'seconds: median [min–max]', '× psql \\copy', ''], syncSection.rows)}\n\nsync targets\n${syncSection.checks.join('\n')}`
+    : '';
   process.stdout.write(`${report(results, options, months, real)}${syncText}\n\nraw measurements: ${path.join(resultsDir, 'latest.json')}\n`);
   if ([...results.ingests, ...results.training_sets, ...sync].some((sample) => !sample.ok)) process.exitCode = 1;
 }

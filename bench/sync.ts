@@ -10,7 +10,7 @@ import { CONTRACT, exportColumns } from '../src/contract/tables';
 import { quoteIdent } from '../src/engine/duckdb';
 import { changeTriggers, mirrorDdl, snapshotTableName } from '../src/sync/schema';
 import { measureNode } from './measure';
-import { formatRatio, formatSeconds, stats, type Row } from './table';
+import { formatRatio, formatSeconds, type Row, stats } from './table';
 
 export const SYNC_TARGETS = { syncVsCopy: 1.5, unchangedSyncMs: 2000 };
 
@@ -61,7 +61,9 @@ function baselineSchema(asOf: string): string[] {
 
 function psqlCopies(month: SyncMonth): string[] {
   return CONTRACT.flatMap((table) => {
-    const columns = exportColumns(table).map((column) => quoteIdent(column.name)).join(', ');
+    const columns = exportColumns(table)
+      .map((column) => quoteIdent(column.name))
+      .join(', ');
     const csv = path.join(month.seeds, month.name, table.file).replace(/'/g, "''");
     return [table.name, snapshotTableName(table)].map((target) => `\\copy ${quoteIdent(target)} (${columns}) FROM '${csv}' WITH (FORMAT csv, HEADER true)`);
   });
@@ -75,10 +77,16 @@ function parseRowsWritten(stdout: string): number {
   }
 }
 
-export async function measureSync(options: { out: string; server: string; cli: string; root: string; runs: number }, month: SyncMonth, log: (message: string) => void): Promise<SyncSample[]> {
+export async function measureSync(
+  options: { out: string; server: string; cli: string; root: string; runs: number },
+  month: SyncMonth,
+  log: (message: string) => void,
+): Promise<SyncSample[]> {
   const warehouse = path.join(options.out, 'warehouse-sync');
   fs.rmSync(warehouse, { recursive: true, force: true });
-  const ingest = measureNode([options.cli, '--quiet', '--seeds', month.seeds, '--warehouse', warehouse, 'ingest', month.name, month.asOf], { cwd: options.root });
+  const ingest = measureNode([options.cli, '--quiet', '--seeds', month.seeds, '--warehouse', warehouse, 'ingest', month.name, month.asOf], {
+    cwd: options.root,
+  });
   if (ingest.exitCode !== 0) throw new Error(`ingest for the sync step failed: ${ingest.stderr}`);
   const samples: SyncSample[] = [];
   for (let run = 1; run <= options.runs; run++) {
@@ -91,7 +99,9 @@ export async function measureSync(options: { out: string; server: string; cli: s
       const copyUrl = databaseUrl(options.server, names.copy);
       await onServer(copyUrl, baselineSchema(month.asOf));
       const started = performance.now();
-      const psql = spawnSync('psql', [copyUrl, '-q', '-v', 'ON_ERROR_STOP=1', '-1', ...psqlCopies(month).flatMap((command) => ['-c', command])], { encoding: 'utf8' });
+      const psql = spawnSync('psql', [copyUrl, '-q', '-v', 'ON_ERROR_STOP=1', '-1', ...psqlCopies(month).flatMap((command) => ['-c', command])], {
+        encoding: 'utf8',
+      });
       const psqlMs = performance.now() - started;
       const sample: SyncSample = {
         run,
@@ -101,10 +111,16 @@ export async function measureSync(options: { out: string; server: string; cli: s
         unchanged_rows_written: parseRowsWritten(second.stdout),
         psql_copy_ms: psqlMs,
         ok: first.exitCode === 0 && second.exitCode === 0 && psql.status === 0 && parseRowsWritten(second.stdout) === 0,
-        error: [first, second].filter((child) => child.exitCode !== 0).map((child) => child.stderr.trim()).join('\n') || (psql.status === 0 ? null : psql.stderr.trim()),
+        error:
+          [first, second]
+            .filter((child) => child.exitCode !== 0)
+            .map((child) => child.stderr.trim())
+            .join('\n') || (psql.status === 0 ? null : psql.stderr.trim()),
       };
       if (!sample.ok) log(`sync run ${run} failed: ${sample.error ?? `second sync wrote ${sample.unchanged_rows_written} rows`}`);
-      log(`  sync run ${run}: sync ${(sample.sync_ms / 1000).toFixed(3)} s, psql \\copy ${(psqlMs / 1000).toFixed(3)} s, unchanged sync ${(sample.unchanged_ms / 1000).toFixed(3)} s`);
+      log(
+        `  sync run ${run}: sync ${(sample.sync_ms / 1000).toFixed(3)} s, psql \\copy ${(psqlMs / 1000).toFixed(3)} s, unchanged sync ${(sample.unchanged_ms / 1000).toFixed(3)} s`,
+      );
       samples.push(sample);
     } finally {
       await onServer(options.server, [`DROP DATABASE IF EXISTS ${names.sync} WITH (FORCE)`, `DROP DATABASE IF EXISTS ${names.copy} WITH (FORCE)`]);

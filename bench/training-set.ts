@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FEATURE_VIEWS, LABEL } from '../src/contract/features';
 import type { TableName } from '../src/contract/tables';
-import { openEngine, quoteIdent, quoteLiteral, type EngineOptions } from '../src/engine/duckdb';
+import { type EngineOptions, openEngine, quoteIdent, quoteLiteral } from '../src/engine/duckdb';
 import { measureNode } from './measure';
-import { formatMiB, formatRatio, formatSeconds, renderTable, stats, type Row } from './table';
+import { formatMiB, formatRatio, formatSeconds, type Row, renderTable, stats } from './table';
 
 export const TRAINING_TARGETS = { vsFloor: 3.0, peakRssMiB: 2048 };
 
@@ -25,7 +25,10 @@ export interface TrainingSetSample {
 /** Snapshot files of a table in the warehouse (all committed: the bench's ingests have finished). */
 function snapshotFiles(warehouse: string, table: string): string[] {
   const dir = path.join(warehouse, 'snapshots', table);
-  return fs.readdirSync(dir).sort().map((partition) => path.join(dir, partition, 'data_0.parquet'));
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .map((partition) => path.join(dir, partition, 'data_0.parquet'));
 }
 
 const fileList = (files: readonly string[]) => `[${files.map(quoteLiteral).join(', ')}]`;
@@ -74,7 +77,13 @@ export async function measureTrainingSets(
   cli: string,
   warehouse: string,
   out: string,
-  { rows, runs, engineOptions, engineFlags, log }: { rows: number; runs: number; engineOptions: EngineOptions; engineFlags: readonly string[]; log: (message: string) => void },
+  {
+    rows,
+    runs,
+    engineOptions,
+    engineFlags,
+    log,
+  }: { rows: number; runs: number; engineOptions: EngineOptions; engineFlags: readonly string[]; log: (message: string) => void },
 ): Promise<TrainingSetSample[]> {
   const entities = path.join(out, 'training-entities.parquet');
   const entityRows = await writeEntities(warehouse, entities, rows, engineOptions);
@@ -85,8 +94,18 @@ export async function measureTrainingSets(
     const measured = measureNode([cli, '--json', '--quiet', '--warehouse', warehouse, ...engineFlags, 'training-set', '--entities', entities, '--out', target]);
     const ok = measured.exitCode === 0;
     if (!ok) log(`training-set exited ${measured.exitCode}:\n${measured.stderr.trim()}`);
-    log(`  training-set run ${run}: ${entityRows} entity rows, ${(measured.wallMs / 1000).toFixed(3)} s, floor ${(floor / 1000).toFixed(3)} s, ${Math.round(measured.rssMiB)} MiB`);
-    samples.push({ run, entity_rows: entityRows, floor_ms: floor, wall_ms: measured.wallMs, peak_rss_mib: measured.rssMiB, ok, error: ok ? null : measured.stderr.trim().split('\n').slice(-12).join('\n') });
+    log(
+      `  training-set run ${run}: ${entityRows} entity rows, ${(measured.wallMs / 1000).toFixed(3)} s, floor ${(floor / 1000).toFixed(3)} s, ${Math.round(measured.rssMiB)} MiB`,
+    );
+    samples.push({
+      run,
+      entity_rows: entityRows,
+      floor_ms: floor,
+      wall_ms: measured.wallMs,
+      peak_rss_mib: measured.rssMiB,
+      ok,
+      error: ok ? null : measured.stderr.trim().split('\n').slice(-12).join('\n'),
+    });
   }
   return samples;
 }

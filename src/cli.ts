@@ -3,25 +3,27 @@
 // maps errors onto exit codes. Summaries go to stdout, logs and errors to stderr.
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { REPORT_PATH_VERSION, RUN_SUMMARY_VERSION, SYNC_VERIFY_VERSION } from './artifacts';
+import { runPageText, runSummaryText, runsText, snapshotsText } from './cli/views';
 import { describeSettings, resolveSettings, type SettingFlags, type Settings } from './config';
+import { CONTRACT } from './contract/tables';
+import { errorObject, exitCodeOf, InvocationError, StreamflowError } from './errors';
 import { backfill } from './flow/backfill';
-import { createLogger, type Logger } from './flow/log';
-import { InvocationError, StreamflowError, errorObject, exitCodeOf } from './errors';
+import { RunFailed, type RunSummary, runMonth } from './flow/ingest';
 import { calendarAsOf, checkCalendar, parseAsOf, resolveMonth } from './flow/invocation';
-import { RunFailed, SUMMARY_SCHEMA_VERSION, runMonth, type RunSummary } from './flow/ingest';
-import { OUTPUT_FORMATS, formatRecords, formatResult, type OutputFormat } from './query/format';
-import { openQueryEngine, openReader, resolveOutput } from './query';
+import { createLogger, type Logger } from './flow/log';
 import { rebuildWarehouse } from './flow/rebuild';
-import { readManifest } from './snapshot';
-import { verifySnapshots } from './snapshot/verify';
+import { syncTarget, syncWarehouse } from './flow/sync';
+import { openQueryEngine, resolveOutput } from './query';
+import { formatRecords, formatResult, OUTPUT_FORMATS, type OutputFormat } from './query/format';
 import { listRuns, reportOf, showRun } from './record/history';
 import { openInViewer } from './record/open';
-import { CONTRACT } from './contract/tables';
-import { runPageText, runSummaryText, runsText, snapshotsText } from './views';
-import { buildTrainingSet, type TrainingSummary } from './training';
+import { readManifest } from './snapshot';
+import { verifySnapshots } from './snapshot/verify';
 import { describeChecksum, verifyMirror } from './sync';
-import { syncTarget, syncWarehouse } from './flow/sync';
+import { buildTrainingSet, type TrainingSummary } from './training';
 import { warehouseLayout } from './warehouse/layout';
+import { openReader } from './warehouse/reader';
 
 function settingsOf(command: Command): Settings {
   return resolveSettings(command.optsWithGlobals<SettingFlags>());
@@ -29,17 +31,23 @@ function settingsOf(command: Command): Settings {
 
 function loggerOf(settings: Settings): Logger {
   const tty = Boolean(process.stderr.isTTY);
-  return createLogger({ format: settings.logFormat, verbosity: settings.verbosity, tty, progress: tty && !settings.json, progressDelayMs: settings.progressDelayMs });
+  return createLogger({
+    format: settings.logFormat,
+    verbosity: settings.verbosity,
+    tty,
+    progress: tty && !settings.json,
+    progressDelayMs: settings.progressDelayMs,
+  });
 }
 
 /** One `--json` object on stdout, stamped with the version of the shapes. */
 function printJson(value: object): void {
-  process.stdout.write(`${JSON.stringify({ schema_version: SUMMARY_SCHEMA_VERSION, ...value }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ schema_version: RUN_SUMMARY_VERSION, ...value }, null, 2)}\n`);
 }
 
 function printSummary(settings: Settings, summary: RunSummary): void {
-  if (settings.json) return printJson(summary);
-  process.stdout.write(runSummaryText(summary));
+  if (settings.json) printJson(summary);
+  else process.stdout.write(runSummaryText(summary));
 }
 
 /** `asOfText` undefined: validate without --as-of, checked against the month's calendar date or else today. */
@@ -58,7 +66,8 @@ async function runCommand(command: Command, month: string, asOfText: string | un
   }
 }
 
-const FIRST_AS_OF_HELP = 'as_of of month_000 in the month calendar: month_NNN is the month end NNN months later (env STREAMFLOW_FIRST_AS_OF, default 2024-01-31)';
+const FIRST_AS_OF_HELP =
+  'as_of of month_000 in the month calendar: month_NNN is the month end NNN months later (env STREAMFLOW_FIRST_AS_OF, default 2024-01-31)';
 
 async function verifyPostgres(settings: Settings): Promise<void> {
   const target = syncTarget(settings);
@@ -66,9 +75,13 @@ async function verifyPostgres(settings: Settings): Promise<void> {
   const engine = await openReader(layout);
   try {
     const { server, compared, findings } = await verifyMirror(engine, layout, await readManifest(engine), target);
-    if (settings.json) printJson({ schema_version: '1.0', server, schema: target.schema, compared, ok: findings.length === 0, findings });
+    if (settings.json) printJson({ schema_version: SYNC_VERIFY_VERSION, server, schema: target.schema, compared, ok: findings.length === 0, findings });
     else if (findings.length === 0) process.stdout.write(`verified ${compared} tables and partitions in PostgreSQL at ${server}: all match the warehouse\n`);
-    if (!settings.json) for (const finding of findings) process.stderr.write(`${finding.problem}: ${finding.table} as_of ${finding.as_of} (warehouse ${describeChecksum(finding.warehouse)}; PostgreSQL ${describeChecksum(finding.postgres)})\n`);
+    if (!settings.json)
+      for (const finding of findings)
+        process.stderr.write(
+          `${finding.problem}: ${finding.table} as_of ${finding.as_of} (warehouse ${describeChecksum(finding.warehouse)}; PostgreSQL ${describeChecksum(finding.postgres)})\n`,
+        );
     if (findings.length > 0) process.exitCode = 1;
   } finally {
     engine.close();
@@ -169,8 +182,13 @@ export function buildProgram(): Command {
       const settings = settingsOf(command);
       const summary = await syncWarehouse(settings, loggerOf(settings));
       if (settings.json) return printJson(summary);
-      const lines = summary.written.map((table) => `  ${table.table.padEnd(26)} as_of ${table.as_of}  ${String(table.inserted).padStart(8)} inserted  ${String(table.updated).padStart(8)} updated  ${String(table.deleted).padStart(8)} deleted`);
-      process.stdout.write(`sync to PostgreSQL at ${summary.server}, schema ${summary.schema}: ${summary.rows_written} rows written${summary.rows_written === 0 ? ' (already up to date)' : ''}\n${lines.map((line) => `${line}\n`).join('')}`);
+      const lines = summary.written.map(
+        (table) =>
+          `  ${table.table.padEnd(26)} as_of ${table.as_of}  ${String(table.inserted).padStart(8)} inserted  ${String(table.updated).padStart(8)} updated  ${String(table.deleted).padStart(8)} deleted`,
+      );
+      process.stdout.write(
+        `sync to PostgreSQL at ${summary.server}, schema ${summary.schema}: ${summary.rows_written} rows written${summary.rows_written === 0 ? ' (already up to date)' : ''}\n${lines.map((line) => `${line}\n`).join('')}`,
+      );
     });
 
   program
@@ -201,7 +219,8 @@ export function buildProgram(): Command {
     .action(async (options: { limit?: string; status?: string; month?: string; all?: boolean }, command: Command) => {
       const settings = settingsOf(command);
       const limit = options.limit === undefined ? undefined : Number(options.limit);
-      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new InvocationError(`--limit must be a whole number ≥ 1, not ${JSON.stringify(options.limit)}`);
+      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+        throw new InvocationError(`--limit must be a whole number ≥ 1, not ${JSON.stringify(options.limit)}`);
       const listing = await listRuns(warehouseLayout(settings.warehouseDir), { limit, status: options.status, month: options.month, all: options.all });
       if (settings.json) return printJson(listing);
       process.stdout.write(runsText(listing));
@@ -223,7 +242,7 @@ export function buildProgram(): Command {
     .action(async (runId: string | undefined, options: { open?: boolean }, command: Command) => {
       const settings = settingsOf(command);
       const file = await reportOf(warehouseLayout(settings.warehouseDir), runId ?? 'latest');
-      if (settings.json) printJson({ schema_version: '1.0', report: file });
+      if (settings.json) printJson({ schema_version: REPORT_PATH_VERSION, report: file });
       else process.stdout.write(`${file}\n`);
       if (options.open) {
         const opened = openInViewer(file);
@@ -274,32 +293,31 @@ export function buildProgram(): Command {
 
   program
     .command('training-set')
-    .description('point-in-time join of snapshot features and labels (no value from after a row\'s event_timestamp)')
+    .description("point-in-time join of snapshot features and labels (no value from after a row's event_timestamp)")
     .option('--as-of <date>', 'one row per user of the labels snapshot at that as_of')
     .option('--entities <file>', 'CSV or Parquet with user_id, event_timestamp (optional churn_label)')
     .option('--features <list>', 'view.column or view.* items, comma-separated (default: the four default views)')
     .option('--full-names', 'name feature columns view__column')
-    .option('--ttl <duration>', 'oldest snapshot a value may come from, e.g. 90d, 2w, 12h (default: each view\'s ttl)')
-    .option('--label-horizon <n>', '0: label frozen at the features\' as_of (default); 1: the next frozen month\'s label')
+    .option('--ttl <duration>', "oldest snapshot a value may come from, e.g. 90d, 2w, 12h (default: each view's ttl)")
+    .option('--label-horizon <n>', "0: label frozen at the features' as_of (default); 1: the next frozen month's label")
     .option('--with-source-as-of', 'add <view>__as_of columns: the snapshot each value came from')
     .option('--out <file>', '.parquet, .csv or .arrow (default: a table on stdout)')
     .action(async (options: TrainingSetFlags, command: Command) => {
       const settings = settingsOf(command);
-      if ((options.asOf === undefined) === (options.entities === undefined)) throw new InvocationError('training-set: give exactly one of --as-of DATE or --entities FILE');
+      if ((options.asOf === undefined) === (options.entities === undefined))
+        throw new InvocationError('training-set: give exactly one of --as-of DATE or --entities FILE');
       if (settings.json && options.out === undefined) throw new InvocationError('training-set --json: give --out FILE (stdout carries the summary)');
-      if (options.labelHorizon !== undefined && !/^[0-9]+$/.test(options.labelHorizon)) throw new InvocationError(`--label-horizon ${options.labelHorizon}: expected 0 or 1`);
-      const { summary, rows } = await buildTrainingSet(
-        warehouseLayout(settings.warehouseDir),
-        {
-          entities: options.asOf !== undefined ? { asOf: parseAsOf(options.asOf) } : { file: path.resolve(options.entities!) },
-          features: options.features,
-          fullNames: options.fullNames,
-          ttl: options.ttl,
-          labelHorizon: options.labelHorizon === undefined ? undefined : Number(options.labelHorizon),
-          withSourceAsOf: options.withSourceAsOf,
-          out: options.out,
-        },
-      );
+      if (options.labelHorizon !== undefined && !/^[0-9]+$/.test(options.labelHorizon))
+        throw new InvocationError(`--label-horizon ${options.labelHorizon}: expected 0 or 1`);
+      const { summary, rows } = await buildTrainingSet(warehouseLayout(settings.warehouseDir), {
+        entities: options.asOf !== undefined ? { asOf: parseAsOf(options.asOf) } : { file: path.resolve(options.entities!) },
+        features: options.features,
+        fullNames: options.fullNames,
+        ttl: options.ttl,
+        labelHorizon: options.labelHorizon === undefined ? undefined : Number(options.labelHorizon),
+        withSourceAsOf: options.withSourceAsOf,
+        out: options.out,
+      });
       if (rows) process.stdout.write(await formatResult(rows, 'table'));
       if (settings.json) printJson(summary);
       else process.stderr.write(describeTrainingSet(summary));
@@ -321,13 +339,13 @@ interface TrainingSetFlags {
 
 function describeTrainingSet(summary: TrainingSummary): string {
   const missing = Object.entries(summary.rows_missing_features).map(([view, rows]) => `  ${view.padEnd(22)} ${rows} rows without features`);
-  const labels = { entities: 'from the entity file', same_as_of: 'frozen at the features\' as_of', next_as_of: 'from the next frozen month' }[summary.label];
-  return [
+  const labels = { entities: 'from the entity file', same_as_of: "frozen at the features' as_of", next_as_of: 'from the next frozen month' }[summary.label];
+  return `${[
     `training set: ${summary.rows} rows from ${summary.entities}${summary.out ? ` → ${summary.out}` : ''}`,
     `  labels ${labels}${summary.labels_left_out > 0 ? `; ${summary.labels_left_out} rows left out (their next month is not frozen)` : ''}${summary.rows_without_label > 0 ? `; ${summary.rows_without_label} rows without a label` : ''}`,
     `  feature values from snapshots ${summary.source_as_of.min ?? '-'} … ${summary.source_as_of.max ?? '-'}`,
     ...missing,
-  ].join('\n') + '\n';
+  ].join('\n')}\n`;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -4,7 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIRST_AS_OF } from './contract/months';
 import { InvocationError } from './errors';
-import type { LogFormat, Verbosity } from './flow/log';
+
+export type LogFormat = 'pretty' | 'json';
+export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
 export interface Settings {
   readonly seedsDir: string;
@@ -112,7 +114,9 @@ function threadCount(text: string): number {
 /** A size DuckDB's memory_limit takes: a number and a unit. */
 function memoryLimit(text: string): string {
   if (!/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i.test(text)) {
-    throw new InvocationError(`--memory-limit / STREAMFLOW_MEMORY_LIMIT must be a size such as 512MB or 4GB, not ${JSON.stringify(text)} (usage: --memory-limit 4GB)`);
+    throw new InvocationError(
+      `--memory-limit / STREAMFLOW_MEMORY_LIMIT must be a size such as 512MB or 4GB, not ${JSON.stringify(text)} (usage: --memory-limit 4GB)`,
+    );
   }
   return text.trim();
 }

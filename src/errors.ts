@@ -64,9 +64,7 @@ export function formatProblem(problem: Problem): string {
       ? ''
       : `: ${problem.count} row${problem.count === 1 ? '' : 's'}${problem.percent === undefined ? '' : ` (${problem.percent.toFixed(2)} %)`}`;
   const samples = problem.samples?.length
-    ? `; e.g. ${problem.samples
-        .map((sample) => `line ${sample.line}${sample.user_id ? ` (${sample.user_id})` : ''}: ${sampleText(sample.value)}`)
-        .join(', ')}`
+    ? `; e.g. ${problem.samples.map((sample) => `line ${sample.line}${sample.user_id ? ` (${sample.user_id})` : ''}: ${sampleText(sample.value)}`).join(', ')}`
     : '';
   const detail = problem.detail ? ` — ${problem.detail}` : '';
   return `${where || '(month)'} failed ${problem.rule}${count}${samples}${detail}`;

@@ -3,9 +3,9 @@
 // and --json objects of one shape.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tableFromIPC, Type } from 'apache-arrow';
+import { Type, tableFromIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REAL, REAL_AVAILABLE, SEEDS, cli, copyMonths, query, tempDir } from './helpers';
+import { cli, copyMonths, query, REAL, REAL_AVAILABLE, SEEDS, tempDir } from './helpers';
 
 /** One row of every type the Arrow output must keep, and a NULL. */
 const TYPED_ROW = `SELECT DATE '2024-01-31' AS day, 29.85::DECIMAL(10,2) AS fee, -1.05::DECIMAL(10,2) AS refund,
@@ -58,10 +58,20 @@ describe('query output keeps the engine types', () => {
   });
 
   it('--format arrow over a real table keeps its column types, NULLs included', async () => {
-    const result = await cli('--warehouse', warehouse, 'query', '--format', 'arrow', 'SELECT user_id, monthly_fee, plan_stream_tv, as_of FROM snapshots.subscriptions ORDER BY user_id');
+    const result = await cli(
+      '--warehouse',
+      warehouse,
+      'query',
+      '--format',
+      'arrow',
+      'SELECT user_id, monthly_fee, plan_stream_tv, as_of FROM snapshots.subscriptions ORDER BY user_id',
+    );
     const table = tableFromIPC(result.stdoutBytes);
     expect(table.schema.fields.map((field) => String(field.type))).toEqual(['Utf8', 'Decimal[10e+2]', 'Bool', 'Date32<DAY>']);
-    const [{ n, nulls }] = await query<{ n: number; nulls: number }>(warehouse, 'SELECT count(*) AS n, count(*) - count(plan_stream_tv) AS nulls FROM snapshots.subscriptions');
+    const [{ n, nulls }] = await query<{ n: number; nulls: number }>(
+      warehouse,
+      'SELECT count(*) AS n, count(*) - count(plan_stream_tv) AS nulls FROM snapshots.subscriptions',
+    );
     expect(table.numRows).toBe(n);
     expect(table.getChild('plan_stream_tv')!.nullCount).toBe(nulls);
   });
@@ -69,7 +79,19 @@ describe('query output keeps the engine types', () => {
   it('--format json: numbers as numbers, DECIMAL as a number unless --decimals-as-strings, BIGINT beyond 2^53 as a string', async () => {
     const result = await cli('--warehouse', warehouse, 'query', '--format', 'json', TYPED_ROW);
     expect(JSON.parse(result.stdout)).toEqual([
-      { day: '2024-01-31', fee: 29.85, refund: -1.05, months: 7, big: '9007199254740993', n: 1, flag: true, label: 'x,y', empty: '', nothing: null, at: '2024-01-31T10:00:00.123456' },
+      {
+        day: '2024-01-31',
+        fee: 29.85,
+        refund: -1.05,
+        months: 7,
+        big: '9007199254740993',
+        n: 1,
+        flag: true,
+        label: 'x,y',
+        empty: '',
+        nothing: null,
+        at: '2024-01-31T10:00:00.123456',
+      },
     ]);
     const exact = await cli('--warehouse', warehouse, 'query', '--format', 'json', '--decimals-as-strings', TYPED_ROW);
     expect(JSON.parse(exact.stdout)[0]).toMatchObject({ fee: '29.85', refund: '-1.05', months: 7 });
@@ -157,7 +179,10 @@ describe.skipIf(!REAL_AVAILABLE)('runs, runs show and snapshots on the real mont
     const january = await cli('--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_000', '2024-01-31');
     expect(january.code, january.stderr).toBe(0);
     januarySummary = january.stdout;
-    for (const [name, month, asOf] of [['february', 'month_001', '2024-02-29'], ['replay', 'month_000', '2024-01-31']]) {
+    for (const [name, month, asOf] of [
+      ['february', 'month_001', '2024-02-29'],
+      ['replay', 'month_000', '2024-01-31'],
+    ]) {
       const result = await cli('--seeds', REAL, '--warehouse', warehouse, '--json', 'ingest', month, asOf);
       expect(result.code, result.stderr).toBe(0);
       runIds[name] = result.json.run_id;
@@ -177,10 +202,22 @@ describe.skipIf(!REAL_AVAILABLE)('runs, runs show and snapshots on the real mont
   it('the run summary names the warning (table.column, rule, figure) and ends with the report.html path', () => {
     const lines = januarySummary.trimEnd().split('\n');
     expect(januarySummary).toMatch(
-      /warning: usage_agg_30d\.avg_session_mins_7d failed expect_column_proportion_of_unique_values_to_be_between — expected between .* observed 0\.000141/,
+      /warning: usage_agg_30d\.avg_session_mins_7d failed expect_column_proportion_of_unique_values_to_be_between — share of distinct values between 0\.2 and 1; observed 0\.000141/,
     );
     expect(lines.at(-1)).toMatch(/^ {2}report: .*reports\/[^/]+\/report\.html$/);
     expect(fs.existsSync(lines.at(-1)!.replace(/^ {2}report: /, ''))).toBe(true);
+  });
+
+  it('the terminal and the report describe a rule in the same words', () => {
+    const report = fs.readFileSync(
+      januarySummary
+        .trimEnd()
+        .split('\n')
+        .at(-1)!
+        .replace(/^ {2}report: /, ''),
+      'utf8',
+    );
+    expect(report).toContain('share of distinct values between 0.2 and 1');
   });
 
   it('runs hides unchanged replays unless --all, and shows the seeds folder each run read', async () => {
@@ -195,7 +232,10 @@ describe.skipIf(!REAL_AVAILABLE)('runs, runs show and snapshots on the real mont
   });
 
   it('runs --limit, --status and --month filter the history', async () => {
-    const runs = async (...flags: string[]) => (await cli('--warehouse', warehouse, '--json', 'runs', ...flags)).json.runs.map((run: { run_id: string; month: string; status: string }) => `${run.month}:${run.status}`);
+    const runs = async (...flags: string[]) =>
+      (await cli('--warehouse', warehouse, '--json', 'runs', ...flags)).json.runs.map(
+        (run: { run_id: string; month: string; status: string }) => `${run.month}:${run.status}`,
+      );
     expect(await runs('--limit', '1')).toEqual(['broken:rejected']);
     expect(await runs('--status', 'succeeded')).toEqual(['month_001:succeeded', 'month_000:succeeded']);
     expect(await runs('--status', 'unchanged')).toEqual(['month_000:unchanged']);

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { maskSecret } from '../src/config';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
-import { REAL, REAL_AVAILABLE, cli, copyMonths, liveFingerprint, query, sha256, snapshotFiles, tempDir, warehouseState } from './helpers';
+import { cli, copyMonths, liveFingerprint, query, REAL, REAL_AVAILABLE, sha256, snapshotFiles, tempDir, warehouseState } from './helpers';
 
 const FEBRUARY_USERS = path.join('snapshots', 'users', 'as_of=2024-02-29', 'data_0.parquet');
 
@@ -100,7 +100,10 @@ describe.skipIf(!REAL_AVAILABLE)('history that nothing can destroy, on the real 
         await query(untouched, `SELECT run_id, month, as_of, status FROM meta.runs ORDER BY run_id`),
       );
 
-      for (const [month, asOf] of [['month_000', '2024-01-31'], ['month_001', '2024-02-29']]) {
+      for (const [month, asOf] of [
+        ['month_000', '2024-01-31'],
+        ['month_001', '2024-02-29'],
+      ]) {
         const replay = await ingest(rebuilt, month, asOf, REAL, '--json');
         expect(replay.code, replay.stderr).toBe(0);
         expect(replay.json.status).toBe('unchanged');
@@ -148,7 +151,10 @@ describe.skipIf(!REAL_AVAILABLE)('history that nothing can destroy, on the real 
         [`PRAGMA enable_profiling`, /not a PRAGMA statement/],
         [`SELECT 1; COPY (SELECT 1) TO ${frozen}`, /not 2 statements \(SELECT, COPY\)/],
         [`EXPLAIN ANALYZE COPY (SELECT 1) TO ${frozen} (USE_TMP_FILE false)`, /not a EXPLAIN statement/],
-        [`EXPORT DATABASE ${quoteLiteral(path.join(warehouse, 'snapshots', 'users', 'as_of=2024-02-29'))} (FORMAT parquet)`, /file system operations are disabled/],
+        [
+          `EXPORT DATABASE ${quoteLiteral(path.join(warehouse, 'snapshots', 'users', 'as_of=2024-02-29'))} (FORMAT parquet)`,
+          /file system operations are disabled/,
+        ],
         [`SELECT * FROM read_csv('/etc/passwd')`, /file system operations are disabled/],
       ];
     };
@@ -178,7 +184,9 @@ describe.skipIf(!REAL_AVAILABLE)('history that nothing can destroy, on the real 
         expect(fs.statSync(file).size).toBeGreaterThan(0);
       }
       const engine = await openEngine();
-      const [row] = await engine.rows(`SELECT count(*) AS n, count(DISTINCT as_of) AS months FROM read_parquet(${quoteLiteral(path.join(outside, 'labels.parquet'))})`);
+      const [row] = await engine.rows(
+        `SELECT count(*) AS n, count(DISTINCT as_of) AS months FROM read_parquet(${quoteLiteral(path.join(outside, 'labels.parquet'))})`,
+      );
       engine.close();
       expect(row).toEqual({ n: 14086, months: 2 });
 
@@ -265,7 +273,10 @@ describe.skipIf(!REAL_AVAILABLE)('history that nothing can destroy, on the real 
       const result = await ingest(warehouse, 'month_001', '2024-02-29', seeds, '--json');
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/labels failed expect_table_file_to_exist — .*labels\.csv is a directory/);
-      const [run] = await query<{ status: string; exit_code: number }>(warehouse, `SELECT status, exit_code FROM meta.runs WHERE run_id = '${result.json.run_id}'`);
+      const [run] = await query<{ status: string; exit_code: number }>(
+        warehouse,
+        `SELECT status, exit_code FROM meta.runs WHERE run_id = '${result.json.run_id}'`,
+      );
       expect(run).toEqual({ status: 'rejected', exit_code: 1 });
       expect(await warehouseState(warehouse)).toEqual(februaryState);
     });

@@ -1,15 +1,15 @@
 // Test fixtures: temporary warehouses and months, the CLI run in-process with its
 // output captured, and fingerprints of everything a run may change.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll } from 'vitest';
 import { main } from '../src/cli';
-import { openEngine } from '../src/engine/duckdb';
 import { CONTRACT } from '../src/contract/tables';
-import { quoteIdent, quoteLiteral } from '../src/engine/duckdb';
+import { openEngine, quoteIdent, quoteLiteral } from '../src/engine/duckdb';
 import { PARTITION_MANIFEST } from '../src/warehouse/layout';
 
 export const REPO = path.resolve(__dirname, '..');

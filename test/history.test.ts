@@ -8,7 +8,7 @@ import { openEngine } from '../src/engine/duckdb';
 import { RUN_FAULT_POINTS } from '../src/faults';
 import { attachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
-import { REAL, REAL_AVAILABLE, cli, copyMonths, query, snapshotFiles, spawnCli, tempDir, warehouseState } from './helpers';
+import { cli, copyMonths, query, REAL, REAL_AVAILABLE, snapshotFiles, spawnCli, tempDir, warehouseState } from './helpers';
 
 /** Changes a warehouse behind the CLI's back, as an older release or a person might have left it. */
 async function alterWarehouse(warehouse: string, sql: string): Promise<void> {
@@ -74,7 +74,14 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
 
     const replay = await ingest(warehouse, 'month_001', '2024-02-29', REAL, '--json');
     expect(replay.json.status).toBe('unchanged');
-    expect(states(replay.json)).toEqual({ load: 'completed', validate: 'skipped', plan: 'skipped', upsert: 'skipped', snapshot: 'skipped', record: 'completed' });
+    expect(states(replay.json)).toEqual({
+      load: 'completed',
+      validate: 'skipped',
+      plan: 'skipped',
+      upsert: 'skipped',
+      snapshot: 'skipped',
+      record: 'completed',
+    });
     const document = JSON.parse(fs.readFileSync(path.join(replay.json.report_path, 'validation.json'), 'utf8'));
     expect(document.meta.reused_from_run).toBe(freezing.run_id);
     // 117 checks of the month itself, 38 comparisons with the previous month (issue 14)
@@ -105,7 +112,9 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
     expect(await query(warehouse, `SELECT value FROM meta.schema_info WHERE key = 'schema_version'`)).toEqual([{ value: '3' }]);
     expect((await ingest(warehouse, 'month_001', '2024-02-29')).code).toBe(0);
     // January was frozen before metrics were kept: February is the first month with some, and compares with nothing.
-    expect(await query(warehouse, `SELECT count(*)::INTEGER AS n, count(previous_as_of)::INTEGER AS compared FROM column_metrics`)).toEqual([{ n: 28, compared: 0 }]);
+    expect(await query(warehouse, `SELECT count(*)::INTEGER AS n, count(previous_as_of)::INTEGER AS compared FROM column_metrics`)).toEqual([
+      { n: 28, compared: 0 },
+    ]);
     expect((await warehouseState(warehouse)).files).toEqual(februaryState.files);
   });
 
@@ -161,30 +170,33 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
     // Before COMMIT: write (loaded … snapshotted) and record; after it: commit, publish.
     const beforeCommit = new Set(['loaded', 'validated', 'upserted', 'snapshot-partial', 'snapshotted', 'recorded']);
 
-    it.each(RUN_FAULT_POINTS)('at %s: a direct reader sees only committed months, the state is before or after the run, and the rerun succeeds', async (point) => {
-      const warehouse = fromJanuary();
-      const run = spawnCli(['--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_001', '2024-02-29'], { STREAMFLOW_FAULT_AT: point });
-      await run.waitFor(`fault point reached: ${point}`);
-      run.child.kill('SIGKILL');
-      expect((await run.done).signal).toBe('SIGKILL');
+    it.each(RUN_FAULT_POINTS)(
+      'at %s: a direct reader sees only committed months, the state is before or after the run, and the rerun succeeds',
+      async (point) => {
+        const warehouse = fromJanuary();
+        const run = spawnCli(['--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_001', '2024-02-29'], { STREAMFLOW_FAULT_AT: point });
+        await run.waitFor(`fault point reached: ${point}`);
+        run.child.kill('SIGKILL');
+        expect((await run.done).signal).toBe('SIGKILL');
 
-      const committed = !beforeCommit.has(point);
-      const afterKill = await warehouseState(warehouse);
-      expect(afterKill.live).toEqual((committed ? februaryState : januaryState).live);
-      const seen = await directlyRead(warehouse);
-      if (!committed) expect(seen).toEqual(everyTable(['2024-01-31']));
-      else for (const months of Object.values(seen)) expect(['2024-01-31', '2024-01-31,2024-02-29']).toContain(months.join(','));
-      if (point === 'published') expect(seen).toEqual(everyTable(['2024-01-31', '2024-02-29']));
+        const committed = !beforeCommit.has(point);
+        const afterKill = await warehouseState(warehouse);
+        expect(afterKill.live).toEqual((committed ? februaryState : januaryState).live);
+        const seen = await directlyRead(warehouse);
+        if (!committed) expect(seen).toEqual(everyTable(['2024-01-31']));
+        else for (const months of Object.values(seen)) expect(['2024-01-31', '2024-01-31,2024-02-29']).toContain(months.join(','));
+        if (point === 'published') expect(seen).toEqual(everyTable(['2024-01-31', '2024-02-29']));
 
-      const rerun = await ingest(warehouse, 'month_001', '2024-02-29', REAL, '--json');
-      expect(rerun.code, rerun.stderr).toBe(0);
-      expect(rerun.json.status).toBe(committed ? 'unchanged' : 'succeeded');
-      expect(await directlyRead(warehouse)).toEqual(everyTable(['2024-01-31', '2024-02-29']));
-      expect(await warehouseState(warehouse)).toEqual(februaryState);
-      expect((await cli('--warehouse', warehouse, 'verify')).code).toBe(0);
-      expect(fs.readdirSync(path.join(warehouse, '.staging')).filter((entry) => entry !== 'spill')).toEqual([]);
-      expect(fs.readdirSync(path.join(warehouse, 'reports')).filter((entry) => entry !== 'index.html')).toHaveLength(committed ? 3 : 2);
-    });
+        const rerun = await ingest(warehouse, 'month_001', '2024-02-29', REAL, '--json');
+        expect(rerun.code, rerun.stderr).toBe(0);
+        expect(rerun.json.status).toBe(committed ? 'unchanged' : 'succeeded');
+        expect(await directlyRead(warehouse)).toEqual(everyTable(['2024-01-31', '2024-02-29']));
+        expect(await warehouseState(warehouse)).toEqual(februaryState);
+        expect((await cli('--warehouse', warehouse, 'verify')).code).toBe(0);
+        expect(fs.readdirSync(path.join(warehouse, '.staging')).filter((entry) => entry !== 'spill')).toEqual([]);
+        expect(fs.readdirSync(path.join(warehouse, 'reports')).filter((entry) => entry !== 'index.html')).toHaveLength(committed ? 3 : 2);
+      },
+    );
   });
 
   it('two concurrent ingests: one succeeds, the other is refused at the lock, and the state is that of one run', async () => {

@@ -6,10 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ExpectationResult } from '../src/artifacts';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
-import { generateMonths } from '../src/seeds/generate';
-import type { ExpectationResult } from '../src/validate';
-import { REAL, REAL_AVAILABLE, cli, query, tempDir, warehouseState } from './helpers';
+import { generateMonths } from '../tools/seeds/generate';
+import { cli, query, REAL, REAL_AVAILABLE, tempDir, warehouseState } from './helpers';
 
 const JANUARY = { month: 'month_000', asOf: '2024-01-31' };
 const FEBRUARY = { month: 'month_001', asOf: '2024-02-29' };
@@ -51,7 +51,7 @@ describe('month over month on generated months', () => {
     return warehouse;
   };
 
-  it('finds nothing to flag in an unchanged next month, and keeps both months\' metrics', async () => {
+  it("finds nothing to flag in an unchanged next month, and keeps both months' metrics", async () => {
     const warehouse = fromJanuary();
     const result = await cli('--seeds', seeds, '--warehouse', warehouse, '--json', 'ingest', FEBRUARY.month, FEBRUARY.asOf);
     expect(result.code, result.stderr).toBe(0);
@@ -87,15 +87,23 @@ describe('month over month on generated months', () => {
     expect(result.code, result.stderr).toBe(0);
     const failed = failedResults(result.json.report_path);
     expect(failed.length).toBeGreaterThan(0);
-    expect(new Set(failed.map((entry) => `${entry.meta.table}.${entry.meta.column}:${entry.meta.severity}`))).toEqual(new Set(['usage_agg_30d.watch_hours_30d:warn']));
-    expect(failed.map((entry) => entry.expectation_config.type).sort()).toEqual(['expect_column_mean_ratio_to_previous_to_be_less_than', 'expect_column_psi_to_be_less_than']);
+    expect(new Set(failed.map((entry) => `${entry.meta.table}.${entry.meta.column}:${entry.meta.severity}`))).toEqual(
+      new Set(['usage_agg_30d.watch_hours_30d:warn']),
+    );
+    expect(failed.map((entry) => entry.expectation_config.type).sort()).toEqual([
+      'expect_column_mean_ratio_to_previous_to_be_less_than',
+      'expect_column_psi_to_be_less_than',
+    ]);
     const ratio = failed.find((entry) => entry.expectation_config.type === 'expect_column_mean_ratio_to_previous_to_be_less_than')!;
     expect((ratio.result.observed_value as { mean_ratio: number }).mean_ratio).toBeCloseTo(1.5, 2);
   });
 
   it('warns about a new net_service category, naming it', async () => {
     const warehouse = fromJanuary();
-    const seedsDir = await variant('subscriptions', `* REPLACE (CASE WHEN net_service = 'DSL' AND hash(user_id) % 20 = 0 THEN 'Satellite' ELSE net_service END AS net_service)`);
+    const seedsDir = await variant(
+      'subscriptions',
+      `* REPLACE (CASE WHEN net_service = 'DSL' AND hash(user_id) % 20 = 0 THEN 'Satellite' ELSE net_service END AS net_service)`,
+    );
     const result = await cli('--seeds', seedsDir, '--warehouse', warehouse, '--json', 'ingest', FEBRUARY.month, FEBRUARY.asOf);
     expect(result.code, result.stderr).toBe(0);
     const failed = failedResults(result.json.report_path);
@@ -117,7 +125,9 @@ describe('month over month on generated months', () => {
     // A rejected month's metrics are not kept: the month was not frozen.
     expect(await query(warehouse, `SELECT DISTINCT strftime(as_of, '%Y-%m-%d') AS as_of FROM column_metrics`)).toEqual([{ as_of: JANUARY.asOf }]);
     const errors = failedResults(result.json.report_path).filter((entry) => entry.meta.severity === 'error');
-    expect(errors.map((entry) => `${entry.meta.column}:${entry.expectation_config.type}`)).toEqual(['watch_hours_30d:expect_column_mean_ratio_to_previous_to_be_less_than']);
+    expect(errors.map((entry) => `${entry.meta.column}:${entry.expectation_config.type}`)).toEqual([
+      'watch_hours_30d:expect_column_mean_ratio_to_previous_to_be_less_than',
+    ]);
   });
 });
 
@@ -161,7 +171,7 @@ describe.skipIf(!REAL_AVAILABLE)('month over month on the real months', () => {
     expect(page(FEBRUARY.month)).not.toContain('≈');
   });
 
-  it('`report` prints a run\'s report.html, and reports/index.html links every run with its verdict', async () => {
+  it("`report` prints a run's report.html, and reports/index.html links every run with its verdict", async () => {
     const latest = await cli('--warehouse', warehouse, 'report');
     expect(latest.stdout.trim()).toBe(path.join(runs[FEBRUARY.month].report_path, 'report.html'));
     const first = await cli('--warehouse', warehouse, 'report', runs[JANUARY.month].run_id);

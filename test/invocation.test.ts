@@ -5,8 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SEEDS, cli, copyMonths, sha256, tempDir } from './helpers';
-
+import { cli, copyMonths, SEEDS, sha256, tempDir } from './helpers';
 
 /** Every file under `dir` with its sha256; {} when the dir does not exist. */
 function tree(dir: string): Record<string, string> {
@@ -61,8 +60,16 @@ describe('invalid invocations exit 2 and write nothing', () => {
     { name: 'an unknown month', args: () => ['ingest', 'month_999', '2024-01-31'], message: /month folder "month_999" not found/ },
     { name: 'a month that is a file', args: () => ['ingest', 'month_009', '2024-01-31'], message: /not found/ },
     { name: 'the seeds dir itself', args: () => ['ingest', '.', '2024-01-31'], message: /not a month/ },
-    { name: 'a calendar month paired with another as_of', args: () => ['ingest', 'month_000', '2023-12-31'], message: /month_000 is the export of as_of 2024-01-31/ },
-    { name: 'validate of a calendar month at another --as-of', args: () => ['validate', 'month_000', '--as-of', '2024-02-29'], message: /month_000 is the export of as_of 2024-01-31/ },
+    {
+      name: 'a calendar month paired with another as_of',
+      args: () => ['ingest', 'month_000', '2023-12-31'],
+      message: /month_000 is the export of as_of 2024-01-31/,
+    },
+    {
+      name: 'validate of a calendar month at another --as-of',
+      args: () => ['validate', 'month_000', '--as-of', '2024-02-29'],
+      message: /month_000 is the export of as_of 2024-01-31/,
+    },
     { name: 'a folder holding none of the six files', args: () => ['ingest', 'notes', '2024-01-31'], message: /holds none of the table files .*: not a month/ },
     { name: 'a missing as_of', args: () => ['ingest', 'month_000'], message: /missing required argument/ },
     { name: 'an extra argument', args: () => ['ingest', 'month_000', '2024-01-31', 'more'], message: /too many arguments|unknown/i },

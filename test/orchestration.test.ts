@@ -1,13 +1,14 @@
 // Orchestration: tasks with states and attempts, retries of transient faults only,
 // run history, settings precedence, backfill and validation history.
+
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveSettings, describeSettings } from '../src/config';
-import { planBackfill } from '../src/flow/backfill';
+import { describeSettings, resolveSettings } from '../src/config';
 import { monthEndAfter } from '../src/contract/months';
-import { REAL, REAL_AVAILABLE, REPO, SEEDS, cli, copyMonths, query, snapshotFiles, tempDir, warehouseState } from './helpers';
+import { planBackfill } from '../src/flow/backfill';
+import { cli, copyMonths, query, REAL, REAL_AVAILABLE, REPO, SEEDS, snapshotFiles, tempDir, warehouseState } from './helpers';
 
 /** Holds the warehouse database file open read-only in another process for `ms`. */
 function holdWarehouse(database: string, ms: number): Promise<{ released: Promise<void> }> {
@@ -27,7 +28,10 @@ function holdWarehouse(database: string, ms: number): Promise<{ released: Promis
 describe('settings', () => {
   it('takes a flag over the environment, the environment over .env, and .env over the default', () => {
     const cwd = tempDir();
-    fs.writeFileSync(path.join(cwd, '.env'), 'SEED_DIR=from-dotenv\nWAREHOUSE_DIR=wh-dotenv\nSTREAMFLOW_THREADS=1\nDATABASE_URL=postgres://me:hunter2@127.0.0.1:5432/db\n');
+    fs.writeFileSync(
+      path.join(cwd, '.env'),
+      'SEED_DIR=from-dotenv\nWAREHOUSE_DIR=wh-dotenv\nSTREAMFLOW_THREADS=1\nDATABASE_URL=postgres://me:hunter2@127.0.0.1:5432/db\n',
+    );
     const settings = resolveSettings({ warehouse: 'wh-flag' }, { WAREHOUSE_DIR: 'wh-env', SEED_DIR: undefined }, cwd);
     expect(settings.warehouseDir).toBe(path.resolve('wh-flag'));
     expect(settings.seedsDir).toBe(path.resolve('from-dotenv'));
@@ -77,7 +81,9 @@ describe('tasks and retries', () => {
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/\n([^,\n]+),[^,\n]+,/, '\n$1,abc,'));
     const result = await cli('--seeds', seeds, '--warehouse', warehouse, '--json', 'ingest', 'month_000', '2024-01-31');
     expect(result.code).toBe(1);
-    const states = Object.fromEntries(result.json.tasks.map((task: { task: string; state: string; attempts: number }) => [task.task, [task.state, task.attempts]]));
+    const states = Object.fromEntries(
+      result.json.tasks.map((task: { task: string; state: string; attempts: number }) => [task.task, [task.state, task.attempts]]),
+    );
     expect(states).toEqual({
       load: ['failed', 1],
       validate: ['skipped', 0],
@@ -102,7 +108,14 @@ describe.skipIf(!REAL_AVAILABLE)('run history on the real months', () => {
     const result = await cli('--warehouse', warehouse, '--json', 'runs');
     expect(result.code).toBe(0);
     const [newest, oldest] = result.json.runs;
-    expect(newest).toMatchObject({ month: 'month_001', as_of: '2024-02-29', status: 'succeeded', rows_in: 6 * 7043, rows_inserted: 0, rows_updated: 7043 + 202 + 360 + 2652 });
+    expect(newest).toMatchObject({
+      month: 'month_001',
+      as_of: '2024-02-29',
+      status: 'succeeded',
+      rows_in: 6 * 7043,
+      rows_inserted: 0,
+      rows_updated: 7043 + 202 + 360 + 2652,
+    });
     expect(oldest).toMatchObject({ month: 'month_000', as_of: '2024-01-31', status: 'succeeded', rows_inserted: 6 * 7043 });
     expect(newest.duration_ms).toBeGreaterThan(0);
   });
@@ -144,7 +157,11 @@ describe('backfill', () => {
 
   it('over the committed seeds equals ingesting each month by hand, byte for byte', async () => {
     const byHand = tempDir();
-    for (const [month, asOf] of [['month_000', '2024-01-31'], ['month_001', '2024-02-29'], ['month_002', '2024-03-31']]) {
+    for (const [month, asOf] of [
+      ['month_000', '2024-01-31'],
+      ['month_001', '2024-02-29'],
+      ['month_002', '2024-03-31'],
+    ]) {
       expect((await cli('--warehouse', byHand, 'ingest', month, asOf)).code).toBe(0);
     }
     const backfilled = tempDir();
@@ -165,7 +182,9 @@ describe('backfill', () => {
     const failed = await cli('--seeds', seeds, '--warehouse', warehouse, 'backfill');
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('labels.churn_label');
-    expect((await query(warehouse, 'SELECT DISTINCT strftime(as_of, \'%Y-%m-%d\') AS as_of FROM meta.snapshots')).map((row) => row.as_of)).toEqual(['2024-01-31']);
+    expect((await query(warehouse, "SELECT DISTINCT strftime(as_of, '%Y-%m-%d') AS as_of FROM meta.snapshots")).map((row) => row.as_of)).toEqual([
+      '2024-01-31',
+    ]);
 
     fs.writeFileSync(labels, clean);
     const resumed = await cli('--seeds', seeds, '--warehouse', warehouse, '--json', 'backfill');

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REAL, REAL_AVAILABLE, cli, query, snapshotFiles, tempDir } from './helpers';
+import { cli, query, REAL, REAL_AVAILABLE, snapshotFiles, tempDir } from './helpers';
 
 describe.skipIf(!REAL_AVAILABLE)('ingesting the real exports', () => {
   const warehouse = tempDir();
@@ -58,7 +58,7 @@ describe.skipIf(!REAL_AVAILABLE)('ingesting the real exports', () => {
     const cents = csvSum(path.join(REAL, 'month_001', 'subscriptions.csv'), 'monthly_fee')
       .map((text) => {
         const [whole, fraction = ''] = text.split('.');
-        return BigInt(whole) * 100n + BigInt((fraction + '00').slice(0, 2));
+        return BigInt(whole) * 100n + BigInt(`${fraction}00`.slice(0, 2));
       })
       .reduce((a, b) => a + b, 0n);
     const [row] = await query(warehouse, 'SELECT sum(monthly_fee)::VARCHAR AS total FROM subscriptions');

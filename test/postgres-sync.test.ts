@@ -10,7 +10,7 @@ import type { TableSpec } from '../src/contract/tables';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
 import { SYNC_FAULT_POINTS } from '../src/faults';
 import { checksumSelect } from '../src/sync/checksum';
-import { REAL, REAL_AVAILABLE, cli, query, spawnCli, tempDir } from './helpers';
+import { cli, query, REAL, REAL_AVAILABLE, spawnCli, tempDir } from './helpers';
 import { createTestDatabase, postgresUnavailable, throwawayCluster, throwawayClusterUnavailable, withClient } from './postgres';
 
 const unavailable = postgresUnavailable() ?? (REAL_AVAILABLE ? null : `no real exports at ${REAL}`);
@@ -28,7 +28,11 @@ async function mirrorState(url: string): Promise<unknown> {
     const tables = await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`);
     const state: Record<string, unknown> = {};
     for (const { tablename } of tables.rows) {
-      const [row] = (await client.query(`SELECT count(*) AS n, coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint), 0)::text AS digest FROM "${tablename}" AS t`)).rows;
+      const [row] = (
+        await client.query(
+          `SELECT count(*) AS n, coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint), 0)::text AS digest FROM "${tablename}" AS t`,
+        )
+      ).rows;
       state[tablename] = `${row.n}:${row.digest}`;
     }
     return state;
@@ -63,7 +67,10 @@ describe.skipIf(unavailable !== null)('sync to PostgreSQL on the real exports', 
   it('ingest --sync-postgres of month_000 and month_001 mirrors every table and as_of exactly, and a second sync writes 0 rows', async () => {
     const url = await newDatabase();
     const warehouse = tempDir();
-    for (const [month, asOf] of [['month_000', '2024-01-31'], ['month_001', '2024-02-29']]) {
+    for (const [month, asOf] of [
+      ['month_000', '2024-01-31'],
+      ['month_001', '2024-02-29'],
+    ]) {
       const run = await cli('--seeds', REAL, '--warehouse', warehouse, '--url', url, '--json', 'ingest', month, asOf, '--sync-postgres');
       expect(run.code, run.stderr).toBe(0);
       expect(run.json.tasks.map((task: { task: string; state: string }) => `${task.task}:${task.state}`).at(-1)).toBe('sync:completed');
@@ -74,7 +81,9 @@ describe.skipIf(unavailable !== null)('sync to PostgreSQL on the real exports', 
     expect(verify.json).toMatchObject({ ok: true, compared: 18, findings: [] });
 
     await withClient(url, async (client) => {
-      const counts = await client.query(`SELECT to_char(as_of, 'YYYY-MM-DD') AS as_of, count(*)::int AS n, count(*) FILTER (WHERE plan_stream_tv IS NULL)::int AS tv_null FROM subscriptions_snapshots GROUP BY 1 ORDER BY 1`);
+      const counts = await client.query(
+        `SELECT to_char(as_of, 'YYYY-MM-DD') AS as_of, count(*)::int AS n, count(*) FILTER (WHERE plan_stream_tv IS NULL)::int AS tv_null FROM subscriptions_snapshots GROUP BY 1 ORDER BY 1`,
+      );
       expect(counts.rows).toEqual([
         { as_of: '2024-01-31', n: 7043, tv_null: 1526 },
         { as_of: '2024-02-29', n: 7043, tv_null: 1526 },
@@ -141,8 +150,14 @@ describe.skipIf(unavailable !== null)('sync to PostgreSQL on the real exports', 
     });
     const next = await sync(february, url, '--json');
     expect(next.code, next.stderr).toBe(0);
-    const written = Object.fromEntries(next.json.written.map((entry: { table: string; inserted: number; updated: number; deleted: number }) => [entry.table, entry]));
-    expect(Object.keys(written).filter((table) => table.endsWith('_snapshots')).sort()).toHaveLength(6);
+    const written = Object.fromEntries(
+      next.json.written.map((entry: { table: string; inserted: number; updated: number; deleted: number }) => [entry.table, entry]),
+    );
+    expect(
+      Object.keys(written)
+        .filter((table) => table.endsWith('_snapshots'))
+        .sort(),
+    ).toHaveLength(6);
     expect(Object.values(written).every((entry: any) => entry.as_of === '2024-02-29')).toBe(true);
     expect(written.labels).toMatchObject({ inserted: 0, updated: 2652, deleted: 1 });
     expect(written.users).toMatchObject({ inserted: 0, updated: 0, deleted: 1 });
@@ -218,7 +233,13 @@ describe.skipIf(unavailable !== null)('sync to PostgreSQL on the real exports', 
     expect(run.stderr).toMatch(/PostgreSQL at 127\.0\.0\.1:9\/streamflow: .*ECONNREFUSED/);
     const shown = await cli('--warehouse', warehouse, '--json', 'runs', 'show', run.json.run_id);
     expect(JSON.parse(shown.stdout).tasks.map((task: { task: string; state: string }) => `${task.task}:${task.state}`)).toEqual([
-      'load:completed', 'validate:completed', 'plan:completed', 'upsert:completed', 'snapshot:completed', 'record:completed', 'sync:failed',
+      'load:completed',
+      'validate:completed',
+      'plan:completed',
+      'upsert:completed',
+      'snapshot:completed',
+      'record:completed',
+      'sync:failed',
     ]);
     expect((await query(warehouse, 'SELECT count(*) AS n FROM users'))[0].n).toBe(7043);
     for (const text of [run.stdout, run.stderr, shown.stdout]) expect(text).not.toContain(secret);
@@ -229,7 +250,10 @@ describe.skipIf(unavailable !== null)('sync to PostgreSQL on the real exports', 
       const cluster = await throwawayCluster();
       try {
         const warehouse = copyOf(february);
-        const run = spawnCli(['--warehouse', warehouse, '--url', cluster.url, 'sync-postgres'], { STREAMFLOW_FAULT_AT: 'sync-mid-copy', STREAMFLOW_FAULT_HOLD_MS: '1500' });
+        const run = spawnCli(['--warehouse', warehouse, '--url', cluster.url, 'sync-postgres'], {
+          STREAMFLOW_FAULT_AT: 'sync-mid-copy',
+          STREAMFLOW_FAULT_HOLD_MS: '1500',
+        });
         await run.waitFor('fault point reached: sync-mid-copy');
         cluster.stop();
         const stopped = await run.done;
@@ -261,7 +285,14 @@ describe.skipIf(unavailable !== null)('the content checksum', () => {
     name: 'users',
     file: '',
     key: ['user_id'],
-    columns: [column('user_id', 'VARCHAR'), column('d', 'DATE'), column('b', 'BOOLEAN'), column('i', 'INTEGER'), column('x', 'DOUBLE'), column('m', 'DECIMAL(12,2)')],
+    columns: [
+      column('user_id', 'VARCHAR'),
+      column('d', 'DATE'),
+      column('b', 'BOOLEAN'),
+      column('i', 'INTEGER'),
+      column('x', 'DOUBLE'),
+      column('m', 'DECIMAL(12,2)'),
+    ],
     expectations: [],
   } as unknown as TableSpec;
 
@@ -270,7 +301,27 @@ describe.skipIf(unavailable !== null)('the content checksum', () => {
     const csv = path.join(dir, 'values.csv');
     const engine = await openEngine();
     try {
-      const doubles = ['0.1 + 0.2', '-0.0', '1e15', '1.5e15', '9999999999999998.0', '1e16', '1e-5', '0.0001', '123456.789', '5e-324', '1.7976931348623157e308', `'nan'::DOUBLE`, `'inf'::DOUBLE`, `'-inf'::DOUBLE`, '-2.5e-7', '12.0', '4.2558776407750416e16', '2.225073858507201e-308', 'NULL'];
+      const doubles = [
+        '0.1 + 0.2',
+        '-0.0',
+        '1e15',
+        '1.5e15',
+        '9999999999999998.0',
+        '1e16',
+        '1e-5',
+        '0.0001',
+        '123456.789',
+        '5e-324',
+        '1.7976931348623157e308',
+        `'nan'::DOUBLE`,
+        `'inf'::DOUBLE`,
+        `'-inf'::DOUBLE`,
+        '-2.5e-7',
+        '12.0',
+        '4.2558776407750416e16',
+        '2.225073858507201e-308',
+        'NULL',
+      ];
       await engine.run(
         `CREATE TABLE v AS SELECT 'u' || i AS user_id, DATE '2024-01-31' + i AS d, i % 2 = 0 AS b, i - 8 AS i, x, CAST(i * -12.5 AS DECIMAL(12,2)) AS m
          FROM (VALUES ${doubles.map((value, index) => `(${index}, ${value}::DOUBLE)`).join(', ')}) AS t(i, x)
@@ -287,7 +338,10 @@ describe.skipIf(unavailable !== null)('the content checksum', () => {
         const remote = async () => (await client.query(`SELECT ${checksumSelect('postgres', table, 'r')} FROM v AS r`)).rows[0];
         expect({ rows: Number((await remote()).rows), checksum: (await remote()).checksum }).toEqual({ rows: Number(local.rows), checksum: local.checksum });
         // NULL and '' stayed apart through CSV.
-        expect((await client.query(`SELECT count(*) FILTER (WHERE user_id = '')::int AS empty, count(*) FILTER (WHERE user_id IS NULL)::int AS nulls FROM v`)).rows[0]).toEqual({ empty: 2000, nulls: 20000 });
+        expect(
+          (await client.query(`SELECT count(*) FILTER (WHERE user_id = '')::int AS empty, count(*) FILTER (WHERE user_id IS NULL)::int AS nulls FROM v`))
+            .rows[0],
+        ).toEqual({ empty: 2000, nulls: 20000 });
         await client.query(`UPDATE v SET x = 0.30000000000000004 WHERE user_id = 'u0'`);
         expect((await remote()).checksum).toBe(local.checksum); // 0.1 + 0.2 is that double
         await client.query(`UPDATE v SET x = 0.3 WHERE user_id = 'u0'`);

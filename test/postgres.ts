@@ -2,11 +2,11 @@
 // creates on the local server). Each test file gets its own database, dropped after.
 // Without a reachable server the tests skip, saying why; with CI=true they fail instead.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
 export const TEST_PG_URL = process.env.STREAMFLOW_TEST_PG_URL ?? 'postgres://streamflow:streamflow@127.0.0.1:5432/postgres';
@@ -94,13 +94,28 @@ export interface ThrowawayCluster {
 /** A private PostgreSQL on 127.0.0.1 and a free port, trust login, in a temp folder owned by postgres. */
 export async function throwawayCluster(): Promise<ThrowawayCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamflow-pg-'));
-  fs.chownSync(dir, Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()), Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim()));
+  fs.chownSync(
+    dir,
+    Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()),
+    Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim()),
+  );
   const data = path.join(dir, 'data');
   asPostgres([path.join(PG_BIN, 'initdb'), '-D', data, '--auth=trust', '-U', 'postgres', '--no-sync']);
   const port = await freePort();
   const cluster: ThrowawayCluster = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    start: () => asPostgres([path.join(PG_BIN, 'pg_ctl'), '-D', data, '-l', path.join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']),
+    start: () =>
+      asPostgres([
+        path.join(PG_BIN, 'pg_ctl'),
+        '-D',
+        data,
+        '-l',
+        path.join(dir, 'log'),
+        '-w',
+        '-o',
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+        'start',
+      ]),
     stop: () => asPostgres([path.join(PG_BIN, 'pg_ctl'), '-D', data, '-m', 'fast', '-w', 'stop']),
     remove: () => {
       spawnSync('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop']);

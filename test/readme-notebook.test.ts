@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openEngine } from '../src/engine/duckdb';
-import { REAL, REAL_AVAILABLE, REPO, cli, tempDir } from './helpers';
+import { cli, REAL, REAL_AVAILABLE, REPO, tempDir } from './helpers';
 
 interface Snippet {
   readonly question: string;
@@ -51,7 +51,10 @@ async function runShell(code: string, folder: string): Promise<Answer> {
   } finally {
     process.chdir(previous);
   }
-  const [, ...rows] = stdout.trim().split('\n').filter((text) => text !== '');
+  const [, ...rows] = stdout
+    .trim()
+    .split('\n')
+    .filter((text) => text !== '');
   return rows.map((row) => row.split(',').map(normalized));
 }
 
@@ -84,7 +87,10 @@ describe.skipIf(!REAL_AVAILABLE)('README "Explore in a notebook" on the real exp
   const questions = [...new Set(snippets.map((snippet) => snippet.question))];
 
   beforeAll(async () => {
-    for (const [month, asOf] of [['month_000', '2024-01-31'], ['month_001', '2024-02-29']]) {
+    for (const [month, asOf] of [
+      ['month_000', '2024-01-31'],
+      ['month_001', '2024-02-29'],
+    ]) {
       expect((await cli('--seeds', REAL, '--warehouse', path.join(folder, 'warehouse'), '--quiet', 'ingest', month, asOf)).code).toBe(0);
     }
   });
@@ -92,7 +98,12 @@ describe.skipIf(!REAL_AVAILABLE)('README "Explore in a notebook" on the real exp
   it('asks three questions, each both through streamflow and in plain SQL', () => {
     expect(questions).toEqual(['churn-rate', 'fee-changes', 'means-by-label']);
     for (const question of questions) {
-      expect(snippets.filter((snippet) => snippet.question === question).map((snippet) => snippet.language).sort()).toEqual(['sh', 'sql']);
+      expect(
+        snippets
+          .filter((snippet) => snippet.question === question)
+          .map((snippet) => snippet.language)
+          .sort(),
+      ).toEqual(['sh', 'sql']);
     }
   });
 
@@ -102,7 +113,15 @@ describe.skipIf(!REAL_AVAILABLE)('README "Explore in a notebook" on the real exp
       answers.push(snippet.language === 'sh' ? await runShell(snippet.code, folder) : await runSql(snippet.code, folder));
     }
     for (const answer of answers.slice(1)) expectSameAnswer(answer, answers[0], question);
-    if (question === 'churn-rate') expectSameAnswer(answers[0], [['2024-01-31', 1869 / 7043], ['2024-02-29', 1701 / 7043]], question);
+    if (question === 'churn-rate')
+      expectSameAnswer(
+        answers[0],
+        [
+          ['2024-01-31', 1869 / 7043],
+          ['2024-02-29', 1701 / 7043],
+        ],
+        question,
+      );
     if (question === 'fee-changes') expect(answers[0]).toEqual([]); // the two real months have identical subscriptions
     if (question === 'means-by-label') expect(answers[0].map((row) => row[0])).toEqual(['false', 'true']);
   });

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateMonths } from '../src/seeds/generate';
-import { TABLE_NAMES as TABLES, type TableName } from '../src/contract/tables';
 import { FIRST_AS_OF, monthEndAfter } from '../src/contract/months';
+import { TABLE_NAMES as TABLES, type TableName } from '../src/contract/tables';
+import { generateMonths } from '../tools/seeds/generate';
 
 // The real exports are test input only; the header comparison runs where they exist.
 const REAL_MONTH = path.resolve(__dirname, '..', '..', 'shared', 'data', 'streamflow', 'month_000');
@@ -13,8 +13,15 @@ const REAL_MONTH = path.resolve(__dirname, '..', '..', 'shared', 'data', 'stream
 const HEADERS: Record<TableName, string[]> = {
   users: ['user_id', 'signup_date', 'user_gender', 'user_is_senior', 'has_family', 'has_dependents'],
   subscriptions: [
-    'user_id', 'months_active', 'plan_stream_tv', 'plan_stream_movies', 'contract_type',
-    'paperless_billing', 'monthly_fee', 'total_paid', 'net_service',
+    'user_id',
+    'months_active',
+    'plan_stream_tv',
+    'plan_stream_movies',
+    'contract_type',
+    'paperless_billing',
+    'monthly_fee',
+    'total_paid',
+    'net_service',
   ],
   usage_agg_30d: ['user_id', 'watch_hours_30d', 'avg_session_mins_7d', 'unique_devices_30d', 'skips_7d', 'rebuffer_events_7d'],
   payments_agg_90d: ['user_id', 'failed_payments_90d'],
@@ -69,7 +76,12 @@ function expectAllMatch(values: string[], pattern: RegExp): void {
 
 function expectIntegersIn(values: string[], min: number, max: number): void {
   expectAllMatch(values, /^(0|[1-9]\d*)$/);
-  expect(values.map(Number).filter((value) => value < min || value > max).slice(0, 5)).toEqual([]);
+  expect(
+    values
+      .map(Number)
+      .filter((value) => value < min || value > max)
+      .slice(0, 5),
+  ).toEqual([]);
 }
 
 /** Shortest round-trip double text, Python style: `16.0`, `24.483650766787413`. */
@@ -192,7 +204,13 @@ describe('seed generator', () => {
     for (const name of ['watch_hours_30d', 'avg_session_mins_7d']) {
       const values = column(month.usage_agg_30d, name);
       expect(values.filter((value) => !isPythonFloat(value)).slice(0, 5), name).toEqual([]);
-      expect(values.map(Number).filter((value) => value <= 0 || value > 60).slice(0, 5), name).toEqual([]);
+      expect(
+        values
+          .map(Number)
+          .filter((value) => value <= 0 || value > 60)
+          .slice(0, 5),
+        name,
+      ).toEqual([]);
     }
     expectIntegersIn(column(month.usage_agg_30d, 'unique_devices_30d'), 1, 3);
     expectIntegersIn(column(month.usage_agg_30d, 'skips_7d'), 0, 15);
@@ -228,7 +246,7 @@ describe('seed generator', () => {
     }
   });
 
-  it('appends the month\'s new users after the existing ones, signed up within that month', () => {
+  it("appends the month's new users after the existing ones, signed up within that month", () => {
     for (let month = 1; month < MONTHS; month++) {
       const [before, after] = [months[month - 1], months[month]];
       for (const table of TABLES) expect(after[table].lines.length, table).toBe(before[table].lines.length + NEW_USERS_PER_MONTH);

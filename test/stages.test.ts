@@ -3,8 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONTRACT } from '../src/contract/tables';
-import { openEngine, type Engine } from '../src/engine/duckdb';
+import { type Engine, openEngine } from '../src/engine/duckdb';
+import { PIPELINE_FINGERPRINT } from '../src/flow/replay';
 import { loadMonth } from '../src/load';
+import { recordMonthMetrics, recordRun } from '../src/record';
 import { compareWithFrozen, readManifest, writeSnapshots } from '../src/snapshot';
 import { upsertMonth } from '../src/upsert';
 import { validateMonth } from '../src/validate';
@@ -12,8 +14,6 @@ import { measureMonth } from '../src/validate/metrics';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
 import { publishStaged } from '../src/warehouse/recover';
-import { recordMonthMetrics, recordRun } from '../src/record';
-import { PIPELINE_FINGERPRINT } from '../src/flow/replay';
 import { SEEDS, tempDir } from './helpers';
 
 const month = (name: string) => ({ name, dir: path.join(SEEDS, name) });
@@ -96,7 +96,9 @@ describe('stages on the committed seeds', () => {
       );
       expect([entry.table_name, entry.rows, difference.rows]).toEqual([table.name, 2525, 0]);
     }
-    const [kept] = await engine.rows(`SELECT count(*) FILTER (WHERE add_on_security) AS rows FROM read_parquet('${path.join(layout.staging, 'c', entries[1].path)}')`);
+    const [kept] = await engine.rows(
+      `SELECT count(*) FILTER (WHERE add_on_security) AS rows FROM read_parquet('${path.join(layout.staging, 'c', entries[1].path)}')`,
+    );
     expect(kept.rows).toBe(1);
   });
 
@@ -115,7 +117,21 @@ describe('stages on the committed seeds', () => {
     await publishStaged(layout, path.join(layout.staging, 'a'));
     const now = new Date().toISOString();
     const run = { run_id: 'run-0', command: 'ingest', month: 'month_000', month_path: '', as_of: '2024-01-31', started_at: now, ended_at: now } as const;
-    await recordRun(engine, { ...run, status: 'succeeded', exit_code: 0, input_files: [], table_counts: [], error: null, report_path: null, pipeline_fingerprint: PIPELINE_FINGERPRINT }, [], first);
+    await recordRun(
+      engine,
+      {
+        ...run,
+        status: 'succeeded',
+        exit_code: 0,
+        input_files: [],
+        table_counts: [],
+        error: null,
+        report_path: null,
+        pipeline_fingerprint: PIPELINE_FINGERPRINT,
+      },
+      [],
+      first,
+    );
     await recordMonthMetrics(engine, run.run_id);
     // A run that freezes a month keeps its metrics with it.
     expect(await engine.rows(`SELECT count(*)::INTEGER AS n FROM wh.meta.column_metrics WHERE as_of = DATE '2024-01-31'`)).toEqual([{ n: 28 }]);

@@ -9,7 +9,7 @@ import { tableSpec } from '../src/contract/tables';
 import { openEngine, quoteIdent, quoteLiteral } from '../src/engine/duckdb';
 import { assertNoLeakage, LeakageError } from '../src/training';
 import { selectFeatures } from '../src/training/select';
-import { REAL, REAL_AVAILABLE, cli, sha256, tempDir } from './helpers';
+import { cli, REAL, REAL_AVAILABLE, sha256, tempDir } from './helpers';
 
 const REFERENCE = path.resolve(REAL, '..', 'streamflow-reference', 'training_df_2024-01-31.csv');
 const DEFAULT_VIEWS = FEATURE_VIEWS.filter((view) => view.default);
@@ -70,7 +70,10 @@ describe.skipIf(!REAL_AVAILABLE)('training-set on the real exports', () => {
   let januaryNextLabel: string;
 
   beforeAll(async () => {
-    for (const [month, asOf] of [['month_000', '2024-01-31'], ['month_001', '2024-02-29']]) {
+    for (const [month, asOf] of [
+      ['month_000', '2024-01-31'],
+      ['month_001', '2024-02-29'],
+    ]) {
       expect((await cli('--seeds', REAL, '--warehouse', warehouse, '--quiet', 'ingest', month, asOf)).code).toBe(0);
     }
     january = path.join(out, 'january.parquet');
@@ -99,7 +102,9 @@ describe.skipIf(!REAL_AVAILABLE)('training-set on the real exports', () => {
   });
 
   it('matches the reference training set: every feature equal except the 1,526 plan_stream_* it turned into True; its labels are --label-horizon 1', async () => {
-    const features = DEFAULT_VIEWS.flatMap((view) => view.features.map((column) => ({ column, type: tableSpec(view.table).columns.find((c) => c.name === column)!.type })));
+    const features = DEFAULT_VIEWS.flatMap((view) =>
+      view.features.map((column) => ({ column, type: tableSpec(view.table).columns.find((c) => c.name === column)!.type })),
+    );
     // Money to the cent (the reference went through floats), floats to 1e-9, the rest exactly.
     const differs = (column: string, type: string) => {
       const ours = `t.${quoteIdent(column)}`;
@@ -205,12 +210,23 @@ describe.skipIf(!REAL_AVAILABLE)('training-set on the real exports', () => {
 
   it('--features selects views and columns, named as in the reference or view__column with --full-names', async () => {
     const result = await trainingSet(
-      '--json', 'training-set', '--as-of', '2024-01-31', '--features', 'subscriptions_profile.monthly_fee,users.*', '--full-names', '--out', path.join(out, 'selected.csv'),
+      '--json',
+      'training-set',
+      '--as-of',
+      '2024-01-31',
+      '--features',
+      'subscriptions_profile.monthly_fee,users.*',
+      '--full-names',
+      '--out',
+      path.join(out, 'selected.csv'),
     );
     expect(result.code).toBe(0);
     expect(result.json.columns).toEqual([
-      'user_id', 'event_timestamp', 'subscriptions_profile__monthly_fee',
-      ...FEATURE_VIEWS.find((view) => view.name === 'users')!.features.map((column) => `users__${column}`), 'churn_label',
+      'user_id',
+      'event_timestamp',
+      'subscriptions_profile__monthly_fee',
+      ...FEATURE_VIEWS.find((view) => view.name === 'users')!.features.map((column) => `users__${column}`),
+      'churn_label',
     ]);
     const [header] = fs.readFileSync(path.join(out, 'selected.csv'), 'utf8').split('\n');
     expect(header.split(',')).toEqual(result.json.columns);
@@ -237,7 +253,12 @@ describe.skipIf(!REAL_AVAILABLE)('training-set on the real exports', () => {
     expect(arrow.numRows).toBe(7043);
     const typeOf = (name: string) => String(arrow.schema.fields.find((field) => field.name === name)!.type);
     expect(['event_timestamp', 'monthly_fee', 'months_active', 'paperless_billing', 'watch_hours_30d', 'net_service'].map(typeOf)).toEqual([
-      'Date32<DAY>', 'Decimal[10e+2]', 'Int32', 'Bool', 'Float64', 'Utf8',
+      'Date32<DAY>',
+      'Decimal[10e+2]',
+      'Int32',
+      'Bool',
+      'Float64',
+      'Utf8',
     ]);
     const first = arrow.get(0)!.toJSON();
     const [expected] = await sql<{ user_id: string; monthly_fee: string; watch_hours_30d: number; plan_stream_tv: boolean | null }>(
@@ -253,7 +274,13 @@ describe.skipIf(!REAL_AVAILABLE)('training-set on the real exports', () => {
   });
 
   it('prints a table on stdout and the summary on stderr without --out', async () => {
-    const result = await trainingSet('training-set', '--entities', entityFile('one.csv', ['user_id,event_timestamp', '0002-ORFBO,2024-02-29']), '--features', 'payments_agg_90d.*');
+    const result = await trainingSet(
+      'training-set',
+      '--entities',
+      entityFile('one.csv', ['user_id,event_timestamp', '0002-ORFBO,2024-02-29']),
+      '--features',
+      'payments_agg_90d.*',
+    );
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n')[0].split(/\s+/)).toEqual(['user_id', 'event_timestamp', 'failed_payments_90d', 'churn_label']);
     expect(result.stderr).toMatch(/training set: 1 rows/);
@@ -278,9 +305,16 @@ describe.skipIf(!REAL_AVAILABLE)('training-set on the real exports', () => {
     const noTimestamp = await trainingSet('training-set', '--entities', entityFile('no-ts.csv', ['user_id,when', '0002-ORFBO,2024-02-15']), '--out', target);
     expect([noTimestamp.code, noTimestamp.stderr]).toEqual([2, expect.stringMatching(/no column event_timestamp \(columns: user_id, when\)/)]);
     const badTime = await trainingSet(
-      'training-set', '--entities', entityFile('bad-ts.csv', ['user_id,event_timestamp', '0002-ORFBO,2024-02-15', '0003-MKNFE,yesterday']), '--out', target,
+      'training-set',
+      '--entities',
+      entityFile('bad-ts.csv', ['user_id,event_timestamp', '0002-ORFBO,2024-02-15', '0003-MKNFE,yesterday']),
+      '--out',
+      target,
     );
-    expect([badTime.code, badTime.stderr]).toEqual([2, expect.stringMatching(/event_timestamp failed parses_as_timestamp: 1 row; e.g. line 3 \(0003-MKNFE\): "yesterday"/)]);
+    expect([badTime.code, badTime.stderr]).toEqual([
+      2,
+      expect.stringMatching(/event_timestamp failed parses_as_timestamp: 1 row; e.g. line 3 \(0003-MKNFE\): "yesterday"/),
+    ]);
     expect(fs.existsSync(target)).toBe(false);
     const noFolder = await trainingSet('training-set', '--as-of', '2024-01-31', '--out', path.join(out, 'missing', 'x.parquet'));
     expect([noFolder.code, noFolder.stderr]).toEqual([2, expect.stringMatching(/folder .*missing does not exist/)]);

@@ -9,14 +9,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_NAMES, type TableName } from '../src/contract/tables';
 import { openEngine } from '../src/engine/duckdb';
 import { loadMonth } from '../src/load';
-import { FAILURES_TABLE } from '../src/validate';
-import { REAL, REAL_AVAILABLE, SEEDS, cli, copyMonths, query, snapshotFiles, tempDir, warehouseState } from './helpers';
+import { FAILURES_TABLE } from '../src/warehouse/failures';
+import { cli, copyMonths, query, REAL, REAL_AVAILABLE, SEEDS, snapshotFiles, tempDir, warehouseState } from './helpers';
 
 /** The months corrupted here: the committed seeds. (REAL, the real exports, has the same shape.) */
 const SOURCE = SEEDS;
 const CLEAN = { month: 'month_000', asOf: '2024-01-31' };
 const TARGET = { month: 'month_001', asOf: '2024-02-29' };
-
 
 /** A CSV file as header and rows of fields; the seeds are plain (no quotes, LF, final newline). */
 class Csv {
@@ -27,7 +26,10 @@ class Csv {
 
   static parse(text: string): Csv {
     const [header, ...lines] = text.replace(/\n$/, '').split('\n');
-    return new Csv(header.split(','), lines.map((line) => line.split(',')));
+    return new Csv(
+      header.split(','),
+      lines.map((line) => line.split(',')),
+    );
   }
 
   /** The CSV line of a data row (the header is line 1). */
@@ -68,17 +70,21 @@ class Csv {
 type Mutation = (text: string) => string | Buffer | null;
 
 /** A mutation that edits the parsed file. */
-const edit = (change: (csv: Csv) => void): Mutation => (text) => {
-  const csv = Csv.parse(text);
-  change(csv);
-  return csv.toString();
-};
+const edit =
+  (change: (csv: Csv) => void): Mutation =>
+  (text) => {
+    const csv = Csv.parse(text);
+    change(csv);
+    return csv.toString();
+  };
 /** A mutation that edits the file's lines (header first). */
-const editLines = (change: (lines: string[]) => void): Mutation => (text) => {
-  const lines = text.replace(/\n$/, '').split('\n');
-  change(lines);
-  return `${lines.join('\n')}\n`;
-};
+const editLines =
+  (change: (lines: string[]) => void): Mutation =>
+  (text) => {
+    const lines = text.replace(/\n$/, '').split('\n');
+    change(lines);
+    return `${lines.join('\n')}\n`;
+  };
 
 const cleanCsv = (table: TableName) => Csv.parse(fs.readFileSync(path.join(SOURCE, TARGET.month, `${table}.csv`), 'utf8'));
 
@@ -194,7 +200,11 @@ const CORRUPTIONS: readonly Corruption[] = [
     table: 'subscriptions',
     mutate: withoutInternet(0.4),
     // The first row withoutInternet changes: the first even row with internet.
-    expected: { column: 'plan_stream_tv', rule: RULES.nullShareIncrease, line: Csv.line(subscriptions.find((row) => row % 2 === 0 && subscriptions.get(row, 'net_service') !== 'No')) },
+    expected: {
+      column: 'plan_stream_tv',
+      rule: RULES.nullShareIncrease,
+      line: Csv.line(subscriptions.find((row) => row % 2 === 0 && subscriptions.get(row, 'net_service') !== 'No')),
+    },
   },
   {
     name: 'a duplicate key with different values',
@@ -377,7 +387,8 @@ describe('the validation catalogue', () => {
     ]);
     const [tv] = failed;
     const januarySubscriptions = Csv.parse(fs.readFileSync(path.join(SOURCE, CLEAN.month, 'subscriptions.csv'), 'utf8'));
-    const januaryShare = januarySubscriptions.rows.filter((_, row) => januarySubscriptions.get(row, 'plan_stream_tv') === '').length / januarySubscriptions.rows.length;
+    const januaryShare =
+      januarySubscriptions.rows.filter((_, row) => januarySubscriptions.get(row, 'plan_stream_tv') === '').length / januarySubscriptions.rows.length;
     expect(tv.observed_value.live).toBeCloseTo(januaryShare, 6);
     expect(tv.observed_value.staged).toBeGreaterThanOrEqual(0.4);
     // Its unexpected rows are the users whose plan became NULL.
@@ -396,7 +407,9 @@ describe('the validation catalogue', () => {
     const result = await cli('--seeds', seeds, '--warehouse', warehouse, '--json', 'ingest', TARGET.month, TARGET.asOf);
     expect(result.code).toBe(1);
     const percent = ((100 * 40) / users.rows.length).toFixed(2);
-    expect(result.stderr).toContain(`usage_agg_30d.skips_7d failed expect_column_values_to_be_between: 40 rows (${percent} %); e.g. line 2 (${users.get(0, 'user_id')}): "-1", line 3`);
+    expect(result.stderr).toContain(
+      `usage_agg_30d.skips_7d failed expect_column_values_to_be_between: 40 rows (${percent} %); e.g. line 2 (${users.get(0, 'user_id')}): "-1", line 3`,
+    );
     expect(result.stderr.match(/line \d+ \(/g)).toHaveLength(5);
     const rows = await query<{ user_id: string; line: number; value: string }>(
       warehouse,
@@ -411,19 +424,22 @@ describe('the validation catalogue', () => {
       warehouse,
       `SELECT run_id, count(*)::INTEGER AS n FROM meta.validation_failures GROUP BY run_id ORDER BY run_id`,
     );
-    expect(counts).toEqual(
-      [result.json.run_id, again.json.run_id].sort().map((runId: string) => ({ run_id: runId, n: 40 })),
-    );
+    expect(counts).toEqual([result.json.run_id, again.json.run_id].sort().map((runId: string) => ({ run_id: runId, n: 40 })));
   });
 
   it('load stages every unparseable row in the run failure list, not only the samples', async () => {
-    const seeds = corruptedSeeds({ table: 'payments_agg_90d', mutate: edit((csv) => csv.rows.slice(0, 40).forEach((_, row) => csv.set(row, 'failed_payments_90d', 'n/a'))) });
+    const seeds = corruptedSeeds({
+      table: 'payments_agg_90d',
+      mutate: edit((csv) => csv.rows.slice(0, 40).forEach((_, row) => csv.set(row, 'failed_payments_90d', 'n/a'))),
+    });
     const engine = await openEngine({ threads: 2 });
     try {
       await expect(loadMonth(engine, { name: TARGET.month, dir: path.join(seeds, TARGET.month) })).rejects.toThrow(
         /payments_agg_90d\.failed_payments_90d failed expect_column_values_to_be_of_type: 40 rows/,
       );
-      const [staged] = await engine.rows(`SELECT count(*)::INTEGER AS n, min(line) AS first, max(line) AS last, any_value(expectation_id) AS id FROM ${FAILURES_TABLE}`);
+      const [staged] = await engine.rows(
+        `SELECT count(*)::INTEGER AS n, min(line) AS first, max(line) AS last, any_value(expectation_id) AS id FROM ${FAILURES_TABLE}`,
+      );
       expect(staged).toEqual({ n: 40, first: 2, last: 41, id: 'payments_agg_90d.load00.expect_column_values_to_be_of_type' });
     } finally {
       engine.close();
@@ -443,7 +459,15 @@ describe('the validation catalogue', () => {
 
     const bom: Mutation = (text) => `\uFEFF${text}`;
     const crlf: Mutation = (text) => text.replace(/\n/g, '\r\n');
-    const quoteEveryField: Mutation = editLines((lines) => lines.forEach((line, index) => (lines[index] = line.split(',').map((field) => `"${field}"`).join(','))));
+    const quoteEveryField: Mutation = editLines((lines) =>
+      lines.forEach(
+        (line, index) =>
+          (lines[index] = line
+            .split(',')
+            .map((field) => `"${field}"`)
+            .join(',')),
+      ),
+    );
     // Reversed, then every other row moved to the end: no row keeps its place.
     const reorderRows: Mutation = editLines((lines) => {
       const rows = lines.splice(1).reverse();
@@ -452,7 +476,10 @@ describe('the validation catalogue', () => {
     const noFinalNewline: Mutation = (text) => text.replace(/\r?\n$/, '');
     const emptyLinesAtTheEnd: Mutation = (text) => `${text}\n\n`;
     const reorderColumns: Mutation = edit((csv) => [csv.header, ...csv.rows].forEach((fields) => fields.push(fields.shift()!)));
-    const all = (...mutations: Mutation[]): Mutation => (text) => mutations.reduce((current, mutation) => mutation(current) as string, text);
+    const all =
+      (...mutations: Mutation[]): Mutation =>
+      (text) =>
+        mutations.reduce((current, mutation) => mutation(current) as string, text);
 
     it.each([
       { name: 'a UTF-8 byte order mark', mutate: bom, warnings: 0 },
@@ -535,7 +562,10 @@ describe.skipIf(!REAL_AVAILABLE)('the real exports', () => {
       expect(document.statistics).toMatchObject({ unsuccessful_expectations: 1, warnings: 1 });
       const [warning] = document.results.filter((result: { success: boolean }) => !result.success);
       // Every one of the 7,043 users has avg_session_mins_7d = 29.14104464084511: a stuck or imputed metric.
-      expect(warning.expectation_config).toMatchObject({ type: 'expect_column_proportion_of_unique_values_to_be_between', kwargs: { column: 'avg_session_mins_7d' } });
+      expect(warning.expectation_config).toMatchObject({
+        type: 'expect_column_proportion_of_unique_values_to_be_between',
+        kwargs: { column: 'avg_session_mins_7d' },
+      });
       expect(warning.result.observed_value).toBeCloseTo(1 / 7043, 10);
     }
     // An aggregate expectation has no unexpected rows to keep.

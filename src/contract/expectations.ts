@@ -83,11 +83,7 @@ export type ExpectationConfig = {
   };
 }[ExpectationType];
 
-export function expect<K extends ExpectationType>(
-  type: K,
-  kwargs: KwargsByType[K] & CommonKwargs,
-  notes?: string,
-): ExpectationConfig {
+export function expect<K extends ExpectationType>(type: K, kwargs: KwargsByType[K] & CommonKwargs, notes?: string): ExpectationConfig {
   return { type, kwargs, meta: notes ? { notes } : undefined } as ExpectationConfig;
 }
 
@@ -97,4 +93,14 @@ export function severityOf(config: ExpectationConfig): Severity {
 
 export function columnOf(config: ExpectationConfig): string | undefined {
   return 'column' in config.kwargs ? config.kwargs.column : undefined;
+}
+
+/**
+ * Expectation ids: `<table>.<NN>.<type>` for the suite's NN-th expectation, and
+ * `<table>.load<NN>.<type>` for the NN-th problem load found in the table. Load stages
+ * rows under its id and validate reports the problem under it, so the two meet in
+ * meta.validation_failures and meta.validation_results.
+ */
+export function expectationId(table: string, index: number, type: string, stage: 'suite' | 'load' = 'suite'): string {
+  return `${table}.${stage === 'load' ? 'load' : ''}${String(index).padStart(2, '0')}.${type}`;
 }

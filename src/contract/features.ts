@@ -1,7 +1,7 @@
 // Feature views: which snapshot columns a training set may carry, grouped as the reference
 // design's Feast feature views are, each with the ttl beyond which a snapshot value is
 // too old to stand for "now". Declared once here; `training-set` and its docs read them.
-import { tableSpec, type TableName } from './tables';
+import { type TableName, tableSpec } from './tables';
 
 export interface FeatureView {
   readonly name: string;

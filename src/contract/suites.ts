@@ -1,8 +1,9 @@
 // The expectation suite of each table. Every bound carries its reason: a bound with no
 // reason is a guess, and guesses become false alarms. Checks every table shares
 // (columns, key, parent, NULLs) are derived from the table's columns in `commonSuite`.
-import { expect, type ExpectationConfig } from './expectations';
-import type { ColumnType } from './tables';
+
+import { type ColumnSpec, isNumeric } from './columns';
+import { type ExpectationConfig, expect } from './expectations';
 
 const MAX_USERS = 50_000_000;
 
@@ -13,10 +14,10 @@ const MAX_USERS = 50_000_000;
  */
 const MAX_NULL_SHARE_INCREASE = 0.05;
 
-/** Exported columns and nullability, as declared in tables.ts (kept here to avoid an import cycle). */
+/** A table's exported columns, as declared in tables.ts. */
 interface SuiteColumns {
   readonly table: string;
-  readonly columns: readonly { readonly name: string; readonly type: ColumnType; readonly nullable: boolean }[];
+  readonly columns: readonly ColumnSpec[];
   readonly parent?: string;
 }
 
@@ -72,12 +73,24 @@ export function commonSuite({ table, columns, parent }: SuiteColumns): Expectati
 /** Domain rules per table, beyond the shared ones. */
 export const domainRules: Record<string, ExpectationConfig[]> = {
   users: [
-    expect('expect_column_values_to_be_between', { column: 'signup_date', min_value: '2000-01-01', max_value: '$as_of' }, 'nobody signs up after the export was taken'),
+    expect(
+      'expect_column_values_to_be_between',
+      { column: 'signup_date', min_value: '2000-01-01', max_value: '$as_of' },
+      'nobody signs up after the export was taken',
+    ),
     expect('expect_column_values_to_be_in_set', { column: 'user_gender', value_set: ['Female', 'Male'] }, 'the CRM offers these two values'),
   ],
   subscriptions: [
-    expect('expect_column_values_to_be_between', { column: 'months_active', min_value: 0, max_value: 600 }, 'tenure is never negative; 50 years is past any real customer'),
-    expect('expect_column_values_to_be_in_set', { column: 'contract_type', value_set: ['Month-to-month', 'One year', 'Two year'] }, 'the three contracts on sale'),
+    expect(
+      'expect_column_values_to_be_between',
+      { column: 'months_active', min_value: 0, max_value: 600 },
+      'tenure is never negative; 50 years is past any real customer',
+    ),
+    expect(
+      'expect_column_values_to_be_in_set',
+      { column: 'contract_type', value_set: ['Month-to-month', 'One year', 'Two year'] },
+      'the three contracts on sale',
+    ),
     expect(
       'expect_column_values_to_be_in_set',
       { column: 'net_service', value_set: ['DSL', 'Fiber optic', 'No'], severity: 'warn' },
@@ -94,7 +107,11 @@ export const domainRules: Record<string, ExpectationConfig[]> = {
       { column: 'plan_stream_movies', row_condition: "net_service = 'No'" },
       'streaming plans need internet: without it the plan is unknown (NULL), never True',
     ),
-    expect('expect_column_values_to_not_be_null', { column: 'plan_stream_movies', row_condition: "net_service <> 'No'" }, 'with internet the plan is always known'),
+    expect(
+      'expect_column_values_to_not_be_null',
+      { column: 'plan_stream_movies', row_condition: "net_service <> 'No'" },
+      'with internet the plan is always known',
+    ),
     ...['plan_stream_tv', 'plan_stream_movies'].map((column) =>
       expect(
         'expect_column_proportion_of_non_null_values_to_be_between',
@@ -102,17 +119,33 @@ export const domainRules: Record<string, ExpectationConfig[]> = {
         'static null-rate guard: about 22 % of users have no internet; far more NULLs means a broken export',
       ),
     ),
-    expect('expect_column_values_to_be_between', { column: 'monthly_fee', min_value: 0, max_value: 1000 }, 'a price is never negative; 1,000 a month is no consumer plan (cents are exact: DECIMAL)'),
+    expect(
+      'expect_column_values_to_be_between',
+      { column: 'monthly_fee', min_value: 0, max_value: 1000 },
+      'a price is never negative; 1,000 a month is no consumer plan (cents are exact: DECIMAL)',
+    ),
     expect('expect_column_values_to_be_between', { column: 'total_paid', min_value: 0, max_value: 1_000_000 }, 'lifetime charges are never negative'),
-    expect('expect_column_mean_to_be_between', { column: 'monthly_fee', min_value: 10, max_value: 200 }, 'the catalogue mean is about 65; a shifted mean means a unit or column mix-up'),
+    expect(
+      'expect_column_mean_to_be_between',
+      { column: 'monthly_fee', min_value: 10, max_value: 200 },
+      'the catalogue mean is about 65; a shifted mean means a unit or column mix-up',
+    ),
   ],
   usage_agg_30d: [
     expect('expect_column_values_to_be_between', { column: 'watch_hours_30d', min_value: 0, max_value: 720 }, 'a 30-day window has 720 hours'),
     expect('expect_column_values_to_be_between', { column: 'avg_session_mins_7d', min_value: 0, max_value: 10_080 }, 'a 7-day window has 10,080 minutes'),
     expect('expect_column_values_to_be_between', { column: 'unique_devices_30d', min_value: 0, max_value: 50 }, 'no household streams on more than 50 devices'),
-    expect('expect_column_values_to_be_between', { column: 'skips_7d', min_value: 0, max_value: 100_000 }, 'counts are never negative; more than 10 skips a minute is a bot'),
+    expect(
+      'expect_column_values_to_be_between',
+      { column: 'skips_7d', min_value: 0, max_value: 100_000 },
+      'counts are never negative; more than 10 skips a minute is a bot',
+    ),
     expect('expect_column_values_to_be_between', { column: 'rebuffer_events_7d', min_value: 0, max_value: 100_000 }, 'counts are never negative'),
-    expect('expect_column_mean_to_be_between', { column: 'watch_hours_30d', min_value: 0.5, max_value: 300 }, 'the mean is about 25 hours; outside these bounds the export changed units'),
+    expect(
+      'expect_column_mean_to_be_between',
+      { column: 'watch_hours_30d', min_value: 0.5, max_value: 300 },
+      'the mean is about 25 hours; outside these bounds the export changed units',
+    ),
     expect(
       'expect_column_proportion_of_unique_values_to_be_between',
       { column: 'watch_hours_30d', min_value: 0.2, max_value: 1, severity: 'warn' },
@@ -125,19 +158,23 @@ export const domainRules: Record<string, ExpectationConfig[]> = {
     ),
   ],
   payments_agg_90d: [
-    expect('expect_column_values_to_be_between', { column: 'failed_payments_90d', min_value: 0, max_value: 90 }, 'counts are never negative; at most one charge a day fails'),
+    expect(
+      'expect_column_values_to_be_between',
+      { column: 'failed_payments_90d', min_value: 0, max_value: 90 },
+      'counts are never negative; at most one charge a day fails',
+    ),
   ],
   support_agg_90d: [
     expect('expect_column_values_to_be_between', { column: 'support_tickets_90d', min_value: 0, max_value: 1000 }, 'counts are never negative'),
-    expect(
-      'expect_column_values_to_be_between',
-      { column: 'ticket_avg_resolution_hrs_90d', min_value: 0, max_value: 2160 },
-      'a 90-day window has 2,160 hours',
-    ),
+    expect('expect_column_values_to_be_between', { column: 'ticket_avg_resolution_hrs_90d', min_value: 0, max_value: 2160 }, 'a 90-day window has 2,160 hours'),
   ],
   labels: [
     expect('expect_column_values_to_be_in_set', { column: 'churn_label', value_set: [true, false] }, 'a label is True or False, never NULL'),
-    expect('expect_column_mean_to_be_between', { column: 'churn_label', min_value: 0.01, max_value: 0.9 }, 'the churn rate is about 26 %; all-True or all-False labels are a broken export'),
+    expect(
+      'expect_column_mean_to_be_between',
+      { column: 'churn_label', min_value: 0.01, max_value: 0.9 },
+      'the churn rate is about 26 %; all-True or all-False labels are a broken export',
+    ),
   ],
 };
 
@@ -167,7 +204,7 @@ const SHIFT = {
   },
   psi: {
     max_value: 0.2,
-    why: 'PSI above 0.2 is the usual line for a significant shift; no error bound, since PSI saturates once the values leave last month\'s bins (1.5× and 3× look alike): the mean ratio sizes the shift',
+    why: "PSI above 0.2 is the usual line for a significant shift; no error bound, since PSI saturates once the values leave last month's bins (1.5× and 3× look alike): the mean ratio sizes the shift",
   },
   meanRatio: {
     max_value: 1.25,
@@ -194,7 +231,6 @@ const MEAN_BOUNDS: Record<string, ShiftBound> = { churn_label: SHIFT.labelRate }
  * the mean (numbers; the label rate) and new values (text categories). Warn by default.
  */
 export function monthOverMonthSuite({ table, columns }: SuiteColumns): ExpectationConfig[] {
-  const numeric = (type: ColumnType) => type === 'INTEGER' || type === 'DOUBLE' || type.startsWith('DECIMAL');
   const compared = columns.filter((column) => column.name !== 'user_id' && column.type !== 'DATE');
   return [
     ...(table === 'users'
@@ -204,7 +240,7 @@ export function monthOverMonthSuite({ table, columns }: SuiteColumns): Expectati
         ]
       : []),
     ...compared.flatMap((column) => {
-      const meanBound = numeric(column.type) ? SHIFT.meanRatio : MEAN_BOUNDS[column.name];
+      const meanBound = isNumeric(column.type) ? SHIFT.meanRatio : MEAN_BOUNDS[column.name];
       return [
         expect('expect_column_psi_to_be_less_than', { column: column.name, ...shift(SHIFT.psi) }, SHIFT.psi.why),
         ...(meanBound ? [expect('expect_column_mean_ratio_to_previous_to_be_less_than', { column: column.name, ...shift(meanBound) }, meanBound.why)] : []),

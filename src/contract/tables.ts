@@ -1,20 +1,9 @@
 // The contract: the single source of truth for the six tables. load reads the column
 // lists and types, validate the expectation suites, upsert the key, snapshot the
 // column order. Change a table here and every stage follows.
+import type { ColumnSpec, ColumnType } from './columns';
 import type { ExpectationConfig } from './expectations';
 import { commonSuite, domainRules, monthOverMonthSuite } from './suites';
-
-export type ColumnType = 'VARCHAR' | 'DATE' | 'BOOLEAN' | 'INTEGER' | 'DOUBLE' | 'DECIMAL(10,2)' | 'DECIMAL(12,2)';
-
-export interface ColumnSpec {
-  readonly name: string;
-  readonly type: ColumnType;
-  /** NULL is a legal value (an empty CSV field). */
-  readonly nullable: boolean;
-  /** false for columns the live table carries but today's exports do not (kept NULL). */
-  readonly inExport: boolean;
-  readonly description: string;
-}
 
 export interface TableSpec {
   readonly name: TableName;
@@ -26,14 +15,7 @@ export interface TableSpec {
   readonly expectations: readonly ExpectationConfig[];
 }
 
-export const TABLE_NAMES = [
-  'users',
-  'subscriptions',
-  'usage_agg_30d',
-  'payments_agg_90d',
-  'support_agg_90d',
-  'labels',
-] as const;
+export const TABLE_NAMES = ['users', 'subscriptions', 'usage_agg_30d', 'payments_agg_90d', 'support_agg_90d', 'labels'] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
 type ColumnTuple = readonly [name: string, type: ColumnType, description: string, options?: { nullable?: boolean; inExport?: boolean }];
@@ -70,10 +52,10 @@ const columnsByTable: Record<TableName, ColumnSpec[]> = {
     ['monthly_fee', 'DECIMAL(10,2)', 'current monthly charge, exact to the cent'],
     ['total_paid', 'DECIMAL(12,2)', 'lifetime charges, exact to the cent'],
     ['net_service', 'VARCHAR', 'internet service: DSL, Fiber optic or No'],
-    ['add_on_security', 'BOOLEAN', 'not in today\'s exports', absentAddOn],
-    ['add_on_backup', 'BOOLEAN', 'not in today\'s exports', absentAddOn],
-    ['add_on_device_protect', 'BOOLEAN', 'not in today\'s exports', absentAddOn],
-    ['add_on_support', 'BOOLEAN', 'not in today\'s exports', absentAddOn],
+    ['add_on_security', 'BOOLEAN', "not in today's exports", absentAddOn],
+    ['add_on_backup', 'BOOLEAN', "not in today's exports", absentAddOn],
+    ['add_on_device_protect', 'BOOLEAN', "not in today's exports", absentAddOn],
+    ['add_on_support', 'BOOLEAN', "not in today's exports", absentAddOn],
   ),
   usage_agg_30d: columns(
     userId,
@@ -101,7 +83,11 @@ export const CONTRACT: readonly TableSpec[] = TABLE_NAMES.map((name) => {
     key: ['user_id'],
     parent,
     columns: columnsByTable[name],
-    expectations: [...commonSuite({ table: name, columns: exported, parent }), ...domainRules[name], ...monthOverMonthSuite({ table: name, columns: exported })],
+    expectations: [
+      ...commonSuite({ table: name, columns: exported, parent }),
+      ...domainRules[name],
+      ...monthOverMonthSuite({ table: name, columns: exported }),
+    ],
   };
 });
 

@@ -65,9 +65,15 @@ function columnData(arrow: ArrowModule, column: ResultColumn, type: Arrow.DataTy
       return arrow.makeData({ type: type as Arrow.TimestampMicrosecond, length: values.length, nullCount, nullBitmap: validity(values), data: micros });
     }
     case 'decimal':
-      return arrow.vectorFromArray(values.map((value) => (value === null ? null : decimalWords(value as bigint))), type).data[0];
+      return arrow.vectorFromArray(
+        values.map((value) => (value === null ? null : decimalWords(value as bigint))),
+        type,
+      ).data[0];
     case 'date':
-      return arrow.vectorFromArray(values.map((value) => (value === null ? null : (value as number) * MS_PER_DAY)), type).data[0];
+      return arrow.vectorFromArray(
+        values.map((value) => (value === null ? null : (value as number) * MS_PER_DAY)),
+        type,
+      ).data[0];
     default:
       return arrow.vectorFromArray(values, type).data[0];
   }

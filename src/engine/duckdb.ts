@@ -1,20 +1,21 @@
 // The one module that talks to the DuckDB driver. Every stage receives an `Engine`
 // and speaks SQL through it; nothing else imports @duckdb/node-api.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DuckDBType, DuckDBValue, DuckDBValueConverter, Json } from '@duckdb/node-api';
 import {
-  DuckDBConnection,
-  DuckDBDateValue,
-  DuckDBDecimalType,
-  DuckDBDecimalValue,
+  type DuckDBConnection,
+  type DuckDBDateValue,
+  type DuckDBDecimalType,
+  type DuckDBDecimalValue,
   DuckDBInstance,
   DuckDBTimestampTZValue,
-  DuckDBTimestampValue,
+  type DuckDBTimestampValue,
   DuckDBTypeId,
   JsonDuckDBValueConverter,
   StatementType,
 } from '@duckdb/node-api';
-import type { DuckDBType, DuckDBValue, DuckDBValueConverter, Json } from '@duckdb/node-api';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { PACKAGE_ROOT } from '../package-root';
 
 export type SqlParams = Record<string, string | number | boolean | null> | readonly (string | number | boolean | null)[];
@@ -176,7 +177,11 @@ function typedColumn(name: string, type: DuckDBType, values: readonly DuckDBValu
   switch (kind) {
     case 'decimal': {
       const { width, scale } = type as DuckDBDecimalType;
-      return { name, type: { kind, sql, precision: width, scale }, values: values.map((value) => (value === null ? null : (value as DuckDBDecimalValue).value)) };
+      return {
+        name,
+        type: { kind, sql, precision: width, scale },
+        values: values.map((value) => (value === null ? null : (value as DuckDBDecimalValue).value)),
+      };
     }
     case 'date':
       return { name, type: { kind, sql }, values: values.map((value) => (value === null ? null : (value as DuckDBDateValue).days)) };
@@ -198,18 +203,21 @@ function textOf(value: DuckDBValue, type: DuckDBType): string {
   return typeof json === 'string' ? json : JSON.stringify(json);
 }
 
-/** Double-quotes an identifier for DuckDB (and PostgreSQL): `a"b` → `"a""b"`. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** A string literal for the few places DuckDB takes no bound parameter (file paths in COPY/ATTACH). */
-export function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
+// Identifiers double-quoted (`a"b` → `"a""b"`, valid for PostgreSQL too) and string literals
+// single-quoted, for the few places DuckDB takes no bound parameter (file paths in COPY/ATTACH):
+// the driver's own quoting, passed on so nothing else imports the driver.
+export { quotedIdentifier as quoteIdent, quotedString as quoteLiteral } from '@duckdb/node-api';
 
 const sqlDir = path.join(PACKAGE_ROOT, 'sql');
 
+const sqlTexts = new Map<string, string>();
+
+/** The fixed statement in sql/<name>.sql, read once per process. */
 export function sqlFile(name: string): string {
-  return fs.readFileSync(path.join(sqlDir, `${name}.sql`), 'utf8');
+  let text = sqlTexts.get(name);
+  if (text === undefined) {
+    text = fs.readFileSync(path.join(sqlDir, `${name}.sql`), 'utf8');
+    sqlTexts.set(name, text);
+  }
+  return text;
 }

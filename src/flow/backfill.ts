@@ -2,11 +2,12 @@
 // already frozen is replayed, which verifies it and changes nothing; the first failure
 // stops the backfill, and a rerun passes the verified months again and resumes there.
 import * as fs from 'node:fs';
+import { RUN_SUMMARY_VERSION } from '../artifacts';
 import type { Settings } from '../config';
 import { MONTH_FOLDER } from '../contract/months';
 import { InvocationError } from '../errors';
+import { type RunSummary, runMonth } from './ingest';
 import { monthEndRule, parseAsOf, readMonthsFile, resolveMonth } from './invocation';
-import { SUMMARY_SCHEMA_VERSION, runMonth, type RunSummary } from './ingest';
 import type { Logger } from './log';
 
 export interface BackfillRange {
@@ -53,5 +54,5 @@ export async function backfill(settings: Settings, range: BackfillRange, logger:
     logger.info(`backfill: ${month} as_of ${asOf}`, { month, as_of: asOf });
     runs.push(await runMonth(settings, { command: 'ingest', month: resolveMonth(settings.seedsDir, month), asOf }, logger));
   }
-  return { schema_version: SUMMARY_SCHEMA_VERSION, months: months.map(({ month, asOf }) => ({ month, as_of: asOf })), runs };
+  return { schema_version: RUN_SUMMARY_VERSION, months: months.map(({ month, asOf }) => ({ month, as_of: asOf })), runs };
 }

@@ -10,35 +10,46 @@
 // staging, which recovery removes; one that dies after it is rolled forward by recovery
 // (warehouse/recover.ts). An exact replay of a frozen month (byte-identical inputs, same
 // pipeline) ends after load: see replay.ts. `validate` writes its report and nothing else.
+
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import {
+  type ExpectationResult,
+  type LoadedTable,
+  RUN_SUMMARY_VERSION,
+  type RunRecord,
+  type RunStatus,
+  type SnapshotEntry,
+  type TableChanges,
+  type TaskRun,
+} from '../artifacts';
 import type { Settings } from '../config';
-import { openEngine, type Engine } from '../engine/duckdb';
-import { DataRejectedError, RefusedError, StreamflowError, errorObject, formatProblems, type ErrorObject } from '../errors';
+import { type Engine, openEngine } from '../engine/duckdb';
+import { DataRejectedError, type ErrorObject, errorObject, formatProblems, RefusedError, StreamflowError } from '../errors';
 import { faultPoint } from '../faults';
-import { loadMonth, type LoadedTable, type MonthInput } from '../load';
-import { profileMonth, type MonthProfile } from '../record/profile';
-import { recordMonthMetrics, recordRun, recordTaskRuns, validationDocument, writeReportFiles, type RunRecord, type RunStatus } from '../record';
-import { compareWithFrozen, readManifest, writeSnapshots, type SnapshotEntry } from '../snapshot';
+import { loadMonth, type MonthInput } from '../load';
+import { recordMonthMetrics, recordRun, recordTaskRuns, validationDocument, writeReportFiles } from '../record';
+import { type MonthProfile, profileMonth } from '../record/profile';
+import { writeReportIndex } from '../report';
+import { renderReport } from '../report/page';
+import { writeSnapshots } from '../snapshot';
 import { writePartitionManifests } from '../snapshot/partition-manifest';
-import { checkFrozenFiles } from '../snapshot/verify';
-import { writeReportIndex } from '../record/history';
 import { SyncError, type SyncResult } from '../sync';
-import { upsertMonth, type TableChanges } from '../upsert';
-import { findingsOf, problemsOf, resultsFromLoadProblems, validateMonth, type ExpectationResult, type Finding } from '../validate';
-import { startFailures } from '../validate/failures';
-import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse, isLockConflict } from '../warehouse/catalog';
-import { reportDir, warehouseLayout, type WarehouseLayout } from '../warehouse/layout';
+import { upsertMonth } from '../upsert';
+import { type Finding, findingsOf, problemsOf, resultsFromLoadProblems, validateMonth } from '../validate';
+import { attachWarehouse, attachWarehouseCreatingIt, isLockConflict } from '../warehouse/catalog';
+import { startFailures } from '../warehouse/failures';
+import { reportDir, type WarehouseLayout, warehouseLayout } from '../warehouse/layout';
 import { publishStaged, recoverWarehouse, refuseForeignHistory, refuseLostDatabase } from '../warehouse/recover';
 import { acquireRunLock } from './lock';
 import { defaultLogger, type Logger } from './log';
-import { checkIdenticalReplay, PIPELINE_FINGERPRINT } from './replay';
+import { findIdenticalReplay, planMonth } from './plan';
+import { PIPELINE_FINGERPRINT } from './replay';
 import { syncAfterRun, syncTarget } from './sync';
-import { FlowTasks, type TaskPolicy, type TaskRun } from './tasks';
+import { FlowTasks, type TaskPolicy } from './tasks';
+import { WriteTransaction } from './write';
 
-/** The version of every `--json` object's shape (2.0: snake_case keys throughout, errors as {kind, message, exit_code}, findings). */
-export const SUMMARY_SCHEMA_VERSION = '2.0';
 export const INGEST_TASKS = ['load', 'validate', 'plan', 'upsert', 'snapshot', 'record'] as const;
 
 /** Writing tasks wait out a reader that holds the warehouse file (DuckDB's lock), about 10 s at most. */
@@ -91,14 +102,21 @@ export class RunFailed extends StreamflowError {
     readonly reason: StreamflowError,
     readonly summary: RunSummary,
   ) {
-    super(reason instanceof DataRejectedError ? `${formatProblems(reason.problems)}\nreport: ${path.join(summary.report_path ?? '', 'report.html')}` : reason.message);
+    super(
+      reason instanceof DataRejectedError
+        ? `${formatProblems(reason.problems)}\nreport: ${path.join(summary.report_path ?? '', 'report.html')}`
+        : reason.message,
+    );
     this.exitCode = reason.exitCode;
     this.kind = reason.kind;
   }
 }
 
 export function newRunId(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -177,7 +195,6 @@ class MonthRun {
   private profiles: MonthProfile | undefined;
   private changes: TableChanges[] = [];
   private snapshots: SnapshotEntry[] = [];
-  private writing = false;
   /** The run's COMMIT happened: its staged folders are to be published, never removed. */
   committed = false;
 
@@ -204,7 +221,11 @@ class MonthRun {
       await faultPoint('validated');
       if (this.request.command === 'validate') throw new RunEnded('validated', null);
       const plan = await this.tasks.run('plan', async () => {
-        return { value: await this.checkHistory() };
+        try {
+          return { value: await planMonth(this.engine, this.layout, this.request, this.loaded) };
+        } catch (error) {
+          throw error instanceof RefusedError ? new RunEnded('refused', error) : error;
+        }
       });
       return await this.finish(plan === 'apply' ? 'succeeded' : 'unchanged', null);
     } catch (error) {
@@ -222,34 +243,26 @@ class MonthRun {
   private writeValidateReport(status: RunStatus, cause: StreamflowError | null): RunSummary {
     const record = this.runRecord(status, cause, reportDir(this.identity.runId));
     this.tasks.skipPending();
-    writeReportFiles(path.join(this.layout.root, reportDir(this.identity.runId)), this.document(), this.profiles, { status, changes: [], snapshots: [] });
+    const document = this.document();
+    writeReportFiles(
+      path.join(this.layout.root, reportDir(this.identity.runId)),
+      document,
+      renderReport(document, this.profiles, { status, changes: [], snapshots: [] }),
+    );
     const summary = this.summary(record, cause);
     if (cause) throw new RunFailed(cause, summary);
     return summary;
   }
 
-  /**
-   * An ingest of a frozen as_of whose inputs are byte-identical to those of the run that
-   * froze it, under the same pipeline, has nothing to recompute: that run's load and
-   * validation stand for this one (replay.ts says why that is proof).
-   */
+  /** An exact replay takes what the run that froze the month loaded and found (plan.ts). */
   private async reuseIdenticalReplay(): Promise<boolean> {
     if (this.request.command !== 'ingest' || this.request.recompute) return false;
-    const frozen = (await readManifest(this.engine)).filter((entry) => entry.as_of === this.request.asOf);
-    if (frozen.length === 0) return false;
-    const check = await checkIdenticalReplay(this.engine, this.layout, this.request.month, frozen);
-    if ('recompute' in check) {
-      this.logger.info(`load: as_of ${this.request.asOf} is frozen; recomputing it to compare, since ${check.recompute}`);
-      return false;
-    }
-    const { runId, inputFiles, document } = check.identical;
+    const identical = await findIdenticalReplay(this.engine, this.layout, this.request, this.logger);
+    if (!identical) return false;
     await startFailures(this.engine); // the run's list of unexpected rows, empty: record copies it
-    this.loaded = inputFiles;
-    this.results = [...document.results];
-    this.reused = { runId, validationTime: document.meta.validation_time };
-    this.logger.info(
-      `load: the inputs are byte-identical to those of run ${runId}, which froze as_of ${this.request.asOf} under this pipeline, and its files verify: nothing to recompute`,
-    );
+    this.loaded = identical.inputFiles;
+    this.results = [...identical.document.results];
+    this.reused = { runId: identical.runId, validationTime: identical.document.meta.validation_time };
     return true;
   }
 
@@ -263,78 +276,18 @@ class MonthRun {
   }
 
   private async validate(): Promise<void> {
-    const outcome = await validateMonth(this.engine, { asOf: this.request.asOf, liveAttached: this.readOnlyAttached }, this.tasks.progress('validate', 'tables'));
+    const outcome = await validateMonth(
+      this.engine,
+      { asOf: this.request.asOf, liveAttached: this.readOnlyAttached },
+      this.tasks.progress('validate', 'tables'),
+    );
     this.results = [...outcome.results];
     this.profiles = await profileMonth(this.engine, outcome.metrics, this.readOnlyAttached);
     if (outcome.errors.length > 0) throw new DataRejectedError(problemsOf(outcome.errors));
   }
 
   /**
-   * Inputs already frozen under another as_of are not frozen again; an as_of already
-   * frozen must reproduce its snapshot exactly (then there is nothing to apply), from
-   * files that are still intact; an older one must not come after a newer one.
-   */
-  private async checkHistory(): Promise<'apply' | 'unchanged'> {
-    const manifest = await readManifest(this.engine);
-    const asOf = this.request.asOf;
-    await this.refuseRefreezing(manifest);
-    if (manifest.some((entry) => entry.as_of === asOf)) {
-      // What compareWithFrozen reads: per table the frozen partition and the one before it.
-      const tables = [...new Set(manifest.map((entry) => entry.table_name))];
-      await this.refuseDamagedHistory(tables.flatMap((table) => manifest.filter((entry) => entry.table_name === table && entry.as_of <= asOf).slice(-2)));
-      const differences = await compareWithFrozen(this.engine, this.layout, manifest, asOf);
-      if (differences.length === 0) return 'unchanged';
-      const lines = differences.map((difference) => `${difference.table}: ${difference.keys} rows differ (e.g. ${difference.sample_keys.join(', ')})`);
-      throw new RunEnded(
-        'refused',
-        new RefusedError(`as_of ${asOf} is already frozen with different content; refusing to alter history:\n${lines.join('\n')}`),
-      );
-    }
-    const newest = manifest.map((entry) => entry.as_of).sort().at(-1);
-    if (newest !== undefined && asOf < newest) {
-      throw new RunEnded(
-        'refused',
-        new RefusedError(`as_of ${asOf} is older than the newest frozen month ${newest}; ingesting it would put older values back into the live tables`),
-      );
-    }
-    return 'apply';
-  }
-
-  /** SPEC §4 "One month, one freeze": the six input files byte-identical to those a run froze under another as_of. */
-  private async refuseRefreezing(manifest: readonly SnapshotEntry[]): Promise<void> {
-    const inputs = JSON.stringify(this.loaded.map((table) => [table.table, table.sha256]).sort());
-    const freezing = [...new Set(manifest.filter((entry) => entry.as_of !== this.request.asOf).map((entry) => entry.run_id))];
-    if (freezing.length === 0) return;
-    const runs = await this.engine.rows<{ as_of: string; month: string; input_files: LoadedTable[] | null }>(
-      `SELECT strftime(as_of, '%Y-%m-%d') AS as_of, month, input_files FROM wh.meta.runs WHERE list_contains(from_json($run_ids, '["VARCHAR"]'), run_id) ORDER BY as_of`,
-      { run_ids: JSON.stringify(freezing) },
-    );
-    const same = runs.find((run) => JSON.stringify((run.input_files ?? []).map((table) => [table.table, table.sha256]).sort()) === inputs);
-    if (!same) return;
-    throw new RunEnded(
-      'refused',
-      new RefusedError(
-        `the inputs of ${this.request.month.name} are byte-identical to those of ${same.month}, already frozen as_of ${same.as_of}; ` +
-          `refusing to freeze the same month again as_of ${this.request.asOf}`,
-      ),
-    );
-  }
-
-  /** A replay compares with frozen files: one that is missing or altered is named, with the way to find and mend it. */
-  private async refuseDamagedHistory(entries: readonly SnapshotEntry[]): Promise<void> {
-    const damaged = await checkFrozenFiles(this.layout, entries);
-    if (damaged.length === 0) return;
-    throw new RunEnded(
-      'refused',
-      new RefusedError(
-        `frozen snapshot file ${damaged.map((finding) => `${finding.path} (${finding.problem})`).join(', ')} cannot be compared with: ` +
-          'run `streamflow verify` to list the damage, then restore the file from a backup (or, with the database lost, `streamflow rebuild`)',
-      ),
-    );
-  }
-
-  /**
-   * One read-write transaction: for a succeeded run upsert and snapshot, then for
+   * One read-write transaction (write.ts): for a succeeded run upsert and snapshot, then for
    * every run record (run row, results, manifest); COMMIT; then publish the staged
    * folders. The first writing task attaches the warehouse read-write; a reader holding
    * the file at that moment is a transient fault the task retries.
@@ -343,13 +296,13 @@ class MonthRun {
     const apply = status === 'succeeded';
     const { runId, stagingRoot } = this.identity;
     const reportRelative = reportDir(runId);
-    let record: RunRecord | undefined;
-    try {
+    const write = new WriteTransaction(this.engine, this.layout, this.readOnlyAttached);
+    const record = await write.within(async () => {
       if (apply) {
         await this.tasks.run(
           'upsert',
           async () => {
-            await this.beginWrite();
+            await write.begin();
             this.changes = await upsertMonth(this.engine, { asOf: this.request.asOf, runId }, this.tasks.progress('upsert', 'tables'));
             await faultPoint('upserted');
             return { value: undefined, rows: this.changes.reduce((sum, table) => sum + table.inserted + table.updated, 0) };
@@ -363,47 +316,37 @@ class MonthRun {
         });
       }
       this.tasks.skipPending();
-      await this.tasks.run(
+      const record = await this.tasks.run(
         'record',
         async () => {
-          await this.beginWrite();
-          record = this.runRecord(status, cause, reportRelative);
-          writeReportFiles(path.join(stagingRoot, reportRelative), this.document(), this.profiles, { status, changes: this.changes, snapshots: this.snapshots });
+          await write.begin();
+          const record = this.runRecord(status, cause, reportRelative);
+          const document = this.document();
+          writeReportFiles(
+            path.join(stagingRoot, reportRelative),
+            document,
+            renderReport(document, this.profiles, { status, changes: this.changes, snapshots: this.snapshots }),
+          );
           writePartitionManifests(stagingRoot, this.snapshots, record);
           await recordRun(this.engine, record, this.results, this.snapshots);
           if (apply) await recordMonthMetrics(this.engine, record.run_id);
           await faultPoint('recorded');
-          return { value: undefined };
+          return { value: record };
         },
         WRITE_POLICY,
       );
       await recordTaskRuns(this.engine, runId, this.tasks.runs);
-      await this.engine.run('COMMIT');
-    } catch (error) {
-      if (this.writing) await this.engine.run('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+      return record;
+    });
     this.committed = true;
     await faultPoint('committed');
     await publishStaged(this.layout, stagingRoot);
     await faultPoint('published');
     // Derived from meta.runs, so a failure here loses nothing: the next run rewrites it.
     await writeReportIndex(this.engine, this.layout).catch((error: Error) => this.logger.warn(`reports/index.html not rewritten: ${error.message}`));
-    const summary = this.summary(record as RunRecord, cause);
+    const summary = this.summary(record, cause);
     if (cause) throw new RunFailed(cause, summary);
     return summary;
-  }
-
-  /** Swaps the read-only attachment for a read-write one and opens the run's transaction (once). */
-  private async beginWrite(): Promise<void> {
-    if (this.writing) return;
-    if (this.readOnlyAttached) {
-      await detachWarehouse(this.engine);
-      this.readOnlyAttached = false;
-    }
-    await attachWarehouse(this.engine, this.layout, 'read_write', { retry: false });
-    await this.engine.run('BEGIN TRANSACTION');
-    this.writing = true;
   }
 
   private document() {
@@ -439,7 +382,7 @@ class MonthRun {
 
   private summary(record: RunRecord, cause: StreamflowError | null): RunSummary {
     return {
-      schema_version: SUMMARY_SCHEMA_VERSION,
+      schema_version: RUN_SUMMARY_VERSION,
       run_id: record.run_id,
       command: record.command,
       month: record.month,

@@ -48,7 +48,10 @@ export function resolveMonth(seedsDir: string, month: string): MonthInput {
   const underSeeds = seedsExist && !path.isAbsolute(month) ? path.join(seedsDir, month) : undefined;
   const found = [underSeeds, path.resolve(month)].find((candidate) => candidate !== undefined && isFolder(candidate));
   if (!found) {
-    if (!seedsExist) throw new InvocationError(`seeds dir ${seedsDir} not found (set --seeds or SEED_DIR), and month folder ${JSON.stringify(month)} is no folder path either`);
+    if (!seedsExist)
+      throw new InvocationError(
+        `seeds dir ${seedsDir} not found (set --seeds or SEED_DIR), and month folder ${JSON.stringify(month)} is no folder path either`,
+      );
     const months = monthsUnder(seedsDir);
     const known = months.length > 0 ? `the months there are ${months.join(', ')}` : 'it holds no month folders';
     throw new InvocationError(`month folder ${JSON.stringify(month)} not found under ${seedsDir}: ${known}`);

@@ -2,12 +2,11 @@
 // Node writes synchronously to files and pipes, so nothing is lost at exit): pino for the records
 // (JSON lines with --log-format json, pino-pretty's human lines otherwise) and a
 // cli-progress bar for long tasks, only on a terminal.
+
 import type { SingleBar } from 'cli-progress';
 import pino from 'pino';
-import type { TaskRun } from './tasks';
-
-export type LogFormat = 'pretty' | 'json';
-export type Verbosity = 'quiet' | 'normal' | 'verbose';
+import type { TaskRun } from '../artifacts';
+import type { LogFormat, Verbosity } from '../config';
 
 export interface LogOptions {
   readonly format: LogFormat;
@@ -98,10 +97,17 @@ export function createLogger(options: LogOptions): Logger {
         stopBar();
         // Loaded here, on a terminal only: a run in a pipe or a test never needs it.
         const { SingleBar: Bar } = require('cli-progress') as typeof import('cli-progress');
-        const formatValue = (value: number, _options: unknown, kind: string) => (unit === 'bytes' && (kind === 'value' || kind === 'total') ? mebibytes(value) : String(value));
+        const formatValue = (value: number, _options: unknown, kind: string) =>
+          unit === 'bytes' && (kind === 'value' || kind === 'total') ? mebibytes(value) : String(value);
         bar = {
           task,
-          bar: new Bar({ format: `${task} [{bar}] {value}/{total} ${unit === 'bytes' ? 'MiB' : unit} {item}`, formatValue, stream: process.stderr, clearOnComplete: true, hideCursor: false }),
+          bar: new Bar({
+            format: `${task} [{bar}] {value}/{total} ${unit === 'bytes' ? 'MiB' : unit} {item}`,
+            formatValue,
+            stream: process.stderr,
+            clearOnComplete: true,
+            hideCursor: false,
+          }),
         };
         bar.bar.start(total, done, { item: item ?? '' });
       }

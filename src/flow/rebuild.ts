@@ -8,18 +8,18 @@
 // end, so a rebuild that dies leaves no half database; one that exists is never touched.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { type PartitionManifest, REBUILD_SUMMARY_VERSION, type RunRecord, type ValidationDocument } from '../artifacts';
 import type { Settings } from '../config';
 import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
-import { openEngine, quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
+import { type Engine, openEngine, quoteIdent, quoteLiteral } from '../engine/duckdb';
 import { sha256File } from '../engine/files';
 import { InvocationError, RefusedError } from '../errors';
-import type { RunRecord, ValidationDocument } from '../record';
 import { recordRun } from '../record';
-import { readPartitionManifest, type PartitionManifest } from '../snapshot/partition-manifest';
 import { snapshotColumnsSql } from '../snapshot';
-import { startFailures } from '../validate/failures';
+import { readPartitionManifest } from '../snapshot/partition-manifest';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse } from '../warehouse/catalog';
-import { PARTITION_MANIFEST, reportDir, warehouseLayout, type WarehouseLayout } from '../warehouse/layout';
+import { startFailures } from '../warehouse/failures';
+import { PARTITION_MANIFEST, reportDir, type WarehouseLayout, warehouseLayout } from '../warehouse/layout';
 import { listPartitionDirs } from '../warehouse/recover';
 import { acquireRunLock } from './lock';
 import type { Logger } from './log';
@@ -40,7 +40,9 @@ export async function rebuildWarehouse(settings: Settings, logger: Logger): Prom
   const building = path.join(layout.root, '.streamflow.duckdb.rebuilding');
   try {
     if (fs.existsSync(layout.database)) {
-      throw new RefusedError(`${layout.database} exists: rebuild only recreates a lost database and never replaces one (move it aside first if it is the wrong one)`);
+      throw new RefusedError(
+        `${layout.database} exists: rebuild only recreates a lost database and never replaces one (move it aside first if it is the wrong one)`,
+      );
     }
     const partitions = await readPartitions(layout);
     fs.rmSync(building, { force: true });
@@ -57,7 +59,7 @@ export async function rebuildWarehouse(settings: Settings, logger: Logger): Prom
         const runs = await restoreRuns(engine, layout, partitions);
         const live = [];
         for (const table of CONTRACT) live.push(await restoreLiveTable(engine, layout, table, partitions));
-        return { schema_version: '1.0', database: layout.database, partitions: partitions.length, runs, live };
+        return { schema_version: REBUILD_SUMMARY_VERSION, database: layout.database, partitions: partitions.length, runs, live };
       });
       await detachWarehouse(engine);
     } finally {
@@ -81,7 +83,9 @@ async function readPartitions(layout: WarehouseLayout): Promise<PartitionManifes
     const file = path.join(layout.root, manifest.path);
     const sha256 = fs.existsSync(file) ? await sha256File(file) : 'missing';
     if (sha256 !== manifest.sha256) {
-      throw new RefusedError(`${manifest.path} does not match its ${PARTITION_MANIFEST} (sha256 ${sha256}, manifest ${manifest.sha256}): restore it from a backup before rebuilding`);
+      throw new RefusedError(
+        `${manifest.path} does not match its ${PARTITION_MANIFEST} (sha256 ${sha256}, manifest ${manifest.sha256}): restore it from a backup before rebuilding`,
+      );
     }
     partitions.push(manifest);
   }
@@ -114,7 +118,15 @@ async function restoreRuns(engine: Engine, layout: WarehouseLayout, partitions: 
       report_path: fs.existsSync(report) ? reportDir(runId) : null,
       pipeline_fingerprint: first.pipeline_fingerprint,
     };
-    const manifestRows = entries.map(({ table_name, as_of, path: file, rows, bytes, sha256, run_id }) => ({ table_name, as_of, path: file, rows, bytes, sha256, run_id }));
+    const manifestRows = entries.map(({ table_name, as_of, path: file, rows, bytes, sha256, run_id }) => ({
+      table_name,
+      as_of,
+      path: file,
+      rows,
+      bytes,
+      sha256,
+      run_id,
+    }));
     await recordRun(engine, record, document?.results ?? [], manifestRows);
   }
   return runIds;
@@ -141,7 +153,7 @@ async function restoreLiveTable(
     .join(', ');
   const newest = own.at(-1)!;
   await engine.run(
-    `INSERT INTO wh.main.${quoteIdent(table.name)}
+    `INSERT INTO wh.main.${quoteIdent(table.name)} BY NAME
      WITH history AS (
        SELECT snapshot.*, frozen.run_id,
               struct_pack(${compared}) IS DISTINCT FROM lag(struct_pack(${compared})) OVER (PARTITION BY ${key} ORDER BY snapshot.as_of) AS changed
@@ -151,7 +163,7 @@ async function restoreLiveTable(
      last_change AS (
        SELECT ${key}, max(as_of) AS as_of, arg_max(run_id, as_of) AS run_id FROM history WHERE changed GROUP BY ${key}
      )
-     SELECT ${snapshotColumnsSql(table)}, last_change.as_of, last_change.run_id
+     SELECT ${snapshotColumnsSql(table)}, last_change.as_of AS _changed_as_of, last_change.run_id AS _changed_run_id
      FROM history JOIN last_change USING (${key})
      WHERE history.as_of = $newest::DATE
      ORDER BY ${key}`,

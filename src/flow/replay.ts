@@ -6,16 +6,16 @@
 // validation report is there to stand for this run's. Anything else — other bytes,
 // another contract or release, a damaged frozen file, a lost report — recomputes in full
 // and compares, and `ingest --recompute` always does.
+
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { LoadedTable, SnapshotEntry, ValidationDocument } from '../artifacts';
 import { CONTRACT } from '../contract/tables';
-import type { Engine } from '../engine/duckdb';
+import { type Engine, sqlFile } from '../engine/duckdb';
 import { sha256File } from '../engine/files';
+import type { MonthInput } from '../load';
 import { PACKAGE_ROOT } from '../package-root';
-import type { LoadedTable, MonthInput } from '../load';
-import type { ValidationDocument } from '../record';
-import type { SnapshotEntry } from '../snapshot';
 import { checkFrozenFiles } from '../snapshot/verify';
 import type { WarehouseLayout } from '../warehouse/layout';
 
@@ -26,7 +26,9 @@ const RELEASE = (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.jso
  * their bounds) and the release for the code. A release that changes what a run
  * produces bumps the version, and with it this fingerprint.
  */
-export const PIPELINE_FINGERPRINT = createHash('sha256').update(JSON.stringify({ release: RELEASE, contract: CONTRACT })).digest('hex');
+export const PIPELINE_FINGERPRINT = createHash('sha256')
+  .update(JSON.stringify({ release: RELEASE, contract: CONTRACT }))
+  .digest('hex');
 
 export interface IdenticalRun {
   readonly runId: string;
@@ -37,26 +39,18 @@ export interface IdenticalRun {
 
 export type ReplayCheck = { readonly identical: IdenticalRun } | { readonly recompute: string };
 
-interface FreezingRun {
+interface FreezingRunRow {
   readonly input_files: LoadedTable[] | null;
   readonly pipeline_fingerprint: string | null;
   readonly report_path: string | null;
 }
 
 /** Whether ingesting `month` as `asOf` is an exact replay of the run that froze `asOf`. */
-export async function checkIdenticalReplay(
-  engine: Engine,
-  layout: WarehouseLayout,
-  month: MonthInput,
-  frozen: readonly SnapshotEntry[],
-): Promise<ReplayCheck> {
+export async function checkIdenticalReplay(engine: Engine, layout: WarehouseLayout, month: MonthInput, frozen: readonly SnapshotEntry[]): Promise<ReplayCheck> {
   const runIds = [...new Set(frozen.map((entry) => entry.run_id))];
   if (runIds.length !== 1 || frozen.length !== CONTRACT.length) return { recompute: 'the frozen partitions do not come from one run' };
   const [runId] = runIds;
-  const [run] = await engine.rows<FreezingRun & Record<string, unknown>>(
-    'SELECT input_files, pipeline_fingerprint, report_path FROM wh.meta.runs WHERE run_id = $run_id',
-    { run_id: runId },
-  );
+  const [run] = await engine.rows<FreezingRunRow & Record<string, unknown>>(sqlFile('replay/freezing-run'), { run_id: runId });
   if (run?.pipeline_fingerprint !== PIPELINE_FINGERPRINT) return { recompute: `run ${runId} froze it under another contract or release` };
 
   const inputFiles: LoadedTable[] = [];

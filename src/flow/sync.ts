@@ -2,18 +2,19 @@
 // or as the last task of an ingest. A transient fault (server down, restarting, a
 // dropped connection) is retried from the start, which is safe because each attempt is
 // one PostgreSQL transaction; a refused login or a conflict fails at once.
+import { SYNC_SUMMARY_VERSION, type TaskRun } from '../artifacts';
 import type { Settings } from '../config';
 import type { Engine } from '../engine/duckdb';
 import { InvocationError } from '../errors';
-import { openReader } from '../query';
 import { recordTaskRuns } from '../record';
 import { readManifest } from '../snapshot';
-import { SyncError, syncToPostgres, type SyncResult, type SyncTarget } from '../sync';
+import { SyncError, type SyncResult, type SyncTarget, syncToPostgres } from '../sync';
 import { attachWarehouse, detachWarehouse } from '../warehouse/catalog';
-import { warehouseLayout, type WarehouseLayout } from '../warehouse/layout';
+import { type WarehouseLayout, warehouseLayout } from '../warehouse/layout';
+import { openReader } from '../warehouse/reader';
 import { acquireRunLock } from './lock';
 import type { Logger } from './log';
-import { FlowTasks, type TaskPolicy, type TaskRun } from './tasks';
+import { FlowTasks, type TaskPolicy } from './tasks';
 
 const SYNC_POLICY: TaskPolicy = { attempts: 6, isTransient: (error) => error instanceof SyncError && error.transient, startingDelayMs: 250 };
 
@@ -54,7 +55,7 @@ export async function syncWarehouse(settings: Settings, logger: Logger): Promise
     release = await acquireRunLock(layout, settings.lockTimeoutMs);
     const tasks = new FlowTasks(['sync'], logger);
     const result = await runSyncTask(engine, layout, target, tasks, logger);
-    return { schema_version: '1.0', ...result, tasks: tasks.runs };
+    return { schema_version: SYNC_SUMMARY_VERSION, ...result, tasks: tasks.runs };
   } finally {
     engine.close();
     await release?.();

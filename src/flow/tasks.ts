@@ -1,23 +1,9 @@
 // Tasks of a flow run, as an orchestrator would keep them: a state each (pending,
 // running, completed, failed, retrying, skipped), attempts and times. Retries apply to
 // transient faults only, through withRetry; a data error fails at its first attempt.
+import type { TaskRun } from '../artifacts';
 import { withRetry } from '../engine/retry';
 import type { Logger } from './log';
-
-export const TASK_STATES = ['pending', 'running', 'completed', 'failed', 'retrying', 'skipped'] as const;
-export type TaskState = (typeof TASK_STATES)[number];
-
-export interface TaskRun {
-  readonly task: string;
-  state: TaskState;
-  attempts: number;
-  started_at: string | null;
-  ended_at: string | null;
-  duration_ms: number | null;
-  /** Rows the task handled, when it has a natural count. */
-  rows: number | null;
-  error: string | null;
-}
 
 export interface TaskPolicy {
   /** Attempts in all, the first included. Default 1: no retry. */

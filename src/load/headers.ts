@@ -10,7 +10,7 @@ export async function startHeaders(engine: Engine): Promise<void> {
 
 export async function stageHeader(engine: Engine, table: string, header: readonly string[]): Promise<void> {
   await engine.run(
-    `INSERT INTO ${HEADERS_TABLE}
+    `INSERT INTO ${HEADERS_TABLE} (table_name, position, column_name)
      SELECT $table, position, names[position] FROM (SELECT from_json($header, '["VARCHAR"]') AS names), range(1, len(names) + 1) AS r(position)`,
     { table, header: JSON.stringify(header) },
   );

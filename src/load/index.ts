@@ -1,15 +1,19 @@
 // load: read a month's six CSVs into typed staging tables, with the declared schema
 // and no type guessing. Produces `staging.<table>` (typed, plus `_line`, the CSV line).
+// May import: base, contract, artifacts, config, engine, warehouse (the layer rule, .dependency-cruiser.cjs).
+
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import type { LoadedTable } from '../artifacts';
+import { expectationId } from '../contract/expectations';
 import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
-import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
+import { type Engine, quoteIdent, quoteLiteral } from '../engine/duckdb';
 import { DataRejectedError, type Problem, type SampleValue } from '../errors';
-import { loadCheckId, stageFailures, startFailures } from '../validate/failures';
-import { expectedText, typedValueSql, unparseableSql } from './parse-rules';
+import { stageFailures, startFailures } from '../warehouse/failures';
 import { stageHeader, startHeaders } from './headers';
+import { expectedText, typedValueSql, unparseableSql } from './parse-rules';
 
 export const SAMPLE_LIMIT = 5;
 
@@ -27,14 +31,6 @@ export const LOAD_CHECKS = {
   parses: 'expect_column_values_to_be_of_type',
 } as const;
 
-export interface LoadedTable {
-  readonly table: string;
-  readonly file: string;
-  readonly sha256: string;
-  readonly bytes: number;
-  readonly rows: number;
-}
-
 export interface MonthInput {
   readonly name: string;
   readonly dir: string;
@@ -48,7 +44,7 @@ interface LoadFinding {
 
 /**
  * Loads every table of the month; throws DataRejectedError listing every problem found.
- * Every unexpected row is staged in the run's failure list (validate/failures.ts).
+ * Every unexpected row is staged in the run's failure list (warehouse/failures.ts).
  */
 export async function loadMonth(
   engine: Engine,
@@ -69,7 +65,11 @@ export async function loadMonth(
     if ('findings' in result) {
       for (const [index, { problem, rowsSql }] of result.findings.entries()) {
         if (rowsSql) {
-          await stageFailures(engine, { expectationId: loadCheckId(table.name, index, problem.rule), table: table.name, column: problem.column }, rowsSql);
+          await stageFailures(
+            engine,
+            { expectationId: expectationId(table.name, index, problem.rule, 'load'), table: table.name, column: problem.column },
+            rowsSql,
+          );
         }
         problems.push(problem);
       }
@@ -114,9 +114,7 @@ async function loadTable(engine: Engine, table: TableSpec, file: string): Promis
       `CREATE OR REPLACE TABLE ${rows} AS
        SELECT ${[
          ...table.columns.map((column) =>
-           column.inExport
-             ? `${typedValueSql(column.name, column.type)} AS ${quoteIdent(column.name)}`
-             : `NULL::${column.type} AS ${quoteIdent(column.name)}`,
+           column.inExport ? `${typedValueSql(column.name, column.type)} AS ${quoteIdent(column.name)}` : `NULL::${column.type} AS ${quoteIdent(column.name)}`,
          ),
          `(${exported.map((column) => unparseableSql(column.name, column.type)).join(' OR ')}) AS _unparseable`,
        ].join(', ')}
@@ -183,7 +181,10 @@ export function readHeader(file: string): string[] {
   const fd = fs.openSync(file, 'r');
   const length = fs.readSync(fd, head, 0, head.length, 0);
   fs.closeSync(fd);
-  const text = head.subarray(0, length).toString('utf8').replace(/^\uFEFF/, '');
+  const text = head
+    .subarray(0, length)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   const line = text.split(/\r\n|\n|\r/, 1)[0] ?? '';
   if (line === '') return [];
   return line.split(',').map((name) => name.trim().replace(/^"(.*)"$/, '$1'));

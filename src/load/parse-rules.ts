@@ -1,7 +1,7 @@
 // How CSV text becomes a typed value. DuckDB's casts are lenient ('Yes' → true,
 // '3.5' → 4, '1.234' → 1.23, '1e400' → inf), so every type first has to match the exact
 // text shape of the exports; only then is it cast. A value that fails either step is an error.
-import type { ColumnType } from '../contract/tables';
+import type { ColumnType } from '../contract/columns';
 import { quoteIdent, quoteLiteral } from '../engine/duckdb';
 
 interface ParseRule {

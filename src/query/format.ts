@@ -16,15 +16,22 @@ export interface FormatOptions {
 export function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   if (rows.length === 0) return '(no rows)\n';
   const widths = header.map((name, index) => Math.max(name.length, ...rows.map((row) => row[index].length)));
-  const line = (values: readonly string[]) => values.map((value, index) => value.padEnd(widths[index])).join('  ').trimEnd();
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n') + '\n';
+  const line = (values: readonly string[]) =>
+    values
+      .map((value, index) => value.padEnd(widths[index]))
+      .join('  ')
+      .trimEnd();
+  return `${[line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n')}\n`;
 }
 
 /** Plain records (settings, manifests) as a text table; NULL printed as NULL. */
 export function formatRecords(records: readonly Record<string, unknown>[]): string {
   const header = records.length > 0 ? Object.keys(records[0]) : [];
   const text = (value: unknown) => (value === null || value === undefined ? 'NULL' : typeof value === 'object' ? JSON.stringify(value) : String(value));
-  return textTable(header, records.map((record) => header.map((name) => text(record[name]))));
+  return textTable(
+    header,
+    records.map((record) => header.map((name) => text(record[name]))),
+  );
 }
 
 /** An unscaled decimal as exact text: 2985n at scale 2 → "29.85". */
@@ -110,8 +117,11 @@ export async function formatResult(columns: readonly ResultColumn[], format: Out
       return `${JSON.stringify(rows, null, 2)}\n`;
     }
     case 'csv':
-      return [names.map(csvField).join(','), ...textRows(columns).map((row) => row.map(csvField).join(','))].join('\n') + '\n';
+      return `${[names.map(csvField).join(','), ...textRows(columns).map((row) => row.map(csvField).join(','))].join('\n')}\n`;
     case 'table':
-      return textTable(names, textRows(columns).map((row) => row.map((text) => text ?? 'NULL')));
+      return textTable(
+        names,
+        textRows(columns).map((row) => row.map((text) => text ?? 'NULL')),
+      );
   }
 }

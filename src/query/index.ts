@@ -12,34 +12,20 @@
 // 3. what it runs is one statement that DuckDB's own parser and binder classify as a
 //    SELECT, which closes the last door the first two leave: COPY … TO onto one of the
 //    allowed snapshot files themselves.
+// May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot, record, sync (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { SnapshotEntry } from '../artifacts';
 import { CONTRACT, type TableSpec } from '../contract/tables';
 import { arrowIpc } from '../engine/arrow';
-import { openEngine, quoteIdent, quoteLiteral, type Engine, type ResultColumn } from '../engine/duckdb';
+import { type Engine, openEngine, quoteIdent, quoteLiteral, type ResultColumn } from '../engine/duckdb';
 import { InvocationError, RefusedError } from '../errors';
-import { readManifest, snapshotColumnsSql, type SnapshotEntry } from '../snapshot';
+import { readManifest, snapshotColumnsSql } from '../snapshot';
 import { attachWarehouse } from '../warehouse/catalog';
-import { partitionsAsOf } from './time-travel';
 import type { WarehouseLayout } from '../warehouse/layout';
-import { refuseLostDatabase } from '../warehouse/recover';
-
-/** An engine with the warehouse attached read-only as `wh`. */
-export async function openReader(layout: WarehouseLayout): Promise<Engine> {
-  refuseLostDatabase(layout);
-  if (!fs.existsSync(layout.database)) {
-    throw new InvocationError(`no warehouse at ${layout.root}: run \`streamflow ingest\` first (or set --warehouse / WAREHOUSE_DIR)`);
-  }
-  const engine = await openEngine();
-  try {
-    await attachWarehouse(engine, layout, 'read_only');
-    return engine;
-  } catch (error) {
-    engine.close();
-    throw error;
-  }
-}
+import { openReader } from '../warehouse/reader';
+import { partitionsAsOf } from './time-travel';
 
 /** Where `query --out` writes, and in which format (from the file's extension). */
 export interface OutputTarget {
@@ -115,7 +101,9 @@ export async function openQueryEngine(layout: WarehouseLayout, { out, asOf }: Qu
       }
       const options = { csv: 'FORMAT csv, HEADER true', json: 'FORMAT json, ARRAY true', parquet: 'FORMAT parquet' }[out.format];
       // The statement is one SELECT (checked above); line breaks keep a trailing comment inside it.
-      const [{ Count }] = await sealed.rows<{ Count: number }>(`COPY (\n${select}\n) TO ${quoteLiteral(out.file)} (${options}, USE_TMP_FILE false)`).catch(explainFailure);
+      const [{ Count }] = await sealed
+        .rows<{ Count: number }>(`COPY (\n${select}\n) TO ${quoteLiteral(out.file)} (${options}, USE_TMP_FILE false)`)
+        .catch(explainFailure);
       return Number(Count);
     },
     close: () => {
@@ -158,7 +146,8 @@ async function writeViews(
 function snapshotViewSql(layout: WarehouseLayout, table: TableSpec, entries: readonly SnapshotEntry[]): string {
   const present = entries.filter((entry) => fs.existsSync(path.join(layout.root, entry.path)));
   const missing = entries.filter((entry) => !present.includes(entry));
-  const nullRow = (asOf: string) => `SELECT ${table.columns.map((column) => `NULL::${column.type} AS ${quoteIdent(column.name)}`).join(', ')}, ${asOf} AS "as_of"`;
+  const nullRow = (asOf: string) =>
+    `SELECT ${table.columns.map((column) => `NULL::${column.type} AS ${quoteIdent(column.name)}`).join(', ')}, ${asOf} AS "as_of"`;
   const parts = [
     present.length > 0
       ? `SELECT ${snapshotColumnsSql(table)}, "as_of" FROM read_parquet([${present.map((entry) => quoteLiteral(path.join(layout.root, entry.path))).join(', ')}])`

@@ -2,13 +2,12 @@
 // and reports/index.html.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Engine } from '../engine/duckdb';
+import type { ValidationDocument } from '../artifacts';
+import { sqlFile } from '../engine/duckdb';
 import { InvocationError } from '../errors';
-import { openReader } from '../query';
-import { findingsOf, type Finding } from '../validate';
+import { type Finding, findingsOf } from '../validate';
 import type { WarehouseLayout } from '../warehouse/layout';
-import type { ValidationDocument } from '.';
-import { renderIndex, type IndexedRun } from './report/index-page';
+import { openReader } from '../warehouse/reader';
 
 export interface RunFilter {
   /** At most this many runs, newest first. */
@@ -33,22 +32,8 @@ export async function listRuns(layout: WarehouseLayout, filter: RunFilter = {}):
   const engine = await openReader(layout);
   try {
     const params = { status: filter.status ?? null, month: filter.month ?? null, all: filter.all === true || filter.status !== undefined };
-    const matching = `($status IS NULL OR status = $status) AND ($month IS NULL OR month = $month OR month_path = $month)`;
-    const runs = await engine.rows(
-      `SELECT run_id, command, month, strftime(as_of, '%Y-%m-%d') AS as_of, status, exit_code,
-              round(epoch(ended_at) * 1000 - epoch(started_at) * 1000)::BIGINT AS duration_ms,
-              (SELECT sum(rows) FROM (SELECT unnest(from_json(input_files, '[{"rows":"BIGINT"}]'), recursive := true)))::BIGINT AS rows_in,
-              coalesce((SELECT sum(inserted) FROM (SELECT unnest(from_json(table_counts, '[{"inserted":"BIGINT"}]'), recursive := true))), 0)::BIGINT AS rows_inserted,
-              coalesce((SELECT sum(updated) FROM (SELECT unnest(from_json(table_counts, '[{"updated":"BIGINT"}]'), recursive := true))), 0)::BIGINT AS rows_updated,
-              month_path
-       FROM wh.meta.runs WHERE ${matching} AND ($all OR status <> 'unchanged')
-       ORDER BY started_at DESC, run_id DESC ${filter.limit === undefined ? '' : 'LIMIT $limit'}`,
-      filter.limit === undefined ? params : { ...params, limit: filter.limit },
-    );
-    const [{ hidden }] = await engine.rows<{ hidden: number }>(
-      `SELECT count(*) FILTER (WHERE NOT $all AND status = 'unchanged') AS hidden FROM wh.meta.runs WHERE ${matching}`,
-      params,
-    );
+    const runs = await engine.rows(sqlFile('history/list-runs'), { ...params, limit: filter.limit ?? null });
+    const [{ hidden }] = await engine.rows<{ hidden: number }>(sqlFile('history/count-hidden-unchanged'), params);
     return { runs, hidden_unchanged: hidden };
   } finally {
     engine.close();
@@ -69,22 +54,12 @@ export interface RunDetails extends Record<string, unknown> {
 export async function showRun(layout: WarehouseLayout, requested: string): Promise<RunDetails> {
   const engine = await openReader(layout);
   try {
-    const [run] = await engine.rows(
-      requested === 'latest' ? 'SELECT * FROM wh.meta.runs ORDER BY started_at DESC, run_id DESC LIMIT 1' : 'SELECT * FROM wh.meta.runs WHERE run_id = $run_id',
-      requested === 'latest' ? {} : { run_id: requested },
-    );
+    const [run] = await engine.rows(sqlFile('history/run'), { run_id: requested });
     if (!run) throw new InvocationError(`no run ${requested} (see \`streamflow runs\`)`);
     const runId = String(run.run_id);
-    const tasks = await engine.rows(
-      `SELECT task, state, attempts, started_at, ended_at, duration_ms, rows, error FROM wh.meta.task_runs WHERE run_id = $run_id ORDER BY position`,
-      { run_id: runId },
-    );
-    const snapshots = await engine.rows(`SELECT * FROM wh.meta.snapshots WHERE run_id = $run_id ORDER BY table_name`, { run_id: runId });
-    const failed = await engine.rows(
-      `SELECT expectation_id, table_name, column_name, severity, unexpected_count, unexpected_percent
-       FROM wh.meta.validation_results WHERE run_id = $run_id AND NOT success ORDER BY expectation_id`,
-      { run_id: runId },
-    );
+    const tasks = await engine.rows(sqlFile('history/run-tasks'), { run_id: runId });
+    const snapshots = await engine.rows(sqlFile('history/run-snapshots'), { run_id: runId });
+    const failed = await engine.rows(sqlFile('history/run-failed-expectations'), { run_id: runId });
     const reportDir = run.report_path === null ? null : path.join(layout.root, String(run.report_path));
     const document = reportDir === null ? undefined : readDocument(path.join(reportDir, 'validation.json'));
     return {
@@ -109,34 +84,11 @@ function readDocument(file: string): ValidationDocument | undefined {
 export async function reportOf(layout: WarehouseLayout, runId: string): Promise<string> {
   const engine = await openReader(layout);
   try {
-    const [run] = await engine.rows<{ run_id: string; report_path: string | null }>(
-      runId === 'latest'
-        ? `SELECT run_id, report_path FROM wh.meta.runs WHERE report_path IS NOT NULL ORDER BY started_at DESC, run_id DESC LIMIT 1`
-        : `SELECT run_id, report_path FROM wh.meta.runs WHERE run_id = $run_id`,
-      runId === 'latest' ? {} : { run_id: runId },
-    );
+    const [run] = await engine.rows<{ run_id: string; report_path: string | null }>(sqlFile('history/run-report'), { run_id: runId });
     if (!run) throw new InvocationError(runId === 'latest' ? `no run has written a report in ${layout.root}` : `no run ${runId} (see \`streamflow runs\`)`);
     if (!run.report_path) throw new InvocationError(`run ${run.run_id} wrote no report`);
     return path.join(layout.root, run.report_path, 'report.html');
   } finally {
     engine.close();
   }
-}
-
-/**
- * Rewrites reports/index.html from meta.runs: every run, newest first, with its verdict
- * and a link to its report. Written aside and renamed, so a reader never sees half a page.
- */
-export async function writeReportIndex(engine: Engine, layout: WarehouseLayout): Promise<void> {
-  const runs = await engine.rows<IndexedRun & Record<string, unknown>>(
-    `SELECT run_id, command, month, strftime(as_of, '%Y-%m-%d') AS as_of, status, exit_code, started_at, report_path,
-            (SELECT count(*) FROM wh.meta.validation_results AS r WHERE r.run_id = runs.run_id AND NOT success AND severity = 'warn') AS warnings,
-            (SELECT count(*) FROM wh.meta.validation_results AS r WHERE r.run_id = runs.run_id AND NOT success AND severity = 'error') AS failures
-     FROM wh.meta.runs AS runs ORDER BY started_at DESC, run_id DESC`,
-  );
-  fs.mkdirSync(layout.reports, { recursive: true });
-  fs.mkdirSync(layout.staging, { recursive: true });
-  const partial = path.join(layout.staging, `reports-index-${process.pid}.html`);
-  fs.writeFileSync(partial, renderIndex(runs));
-  fs.renameSync(partial, path.join(layout.reports, 'index.html'));
 }

@@ -1,71 +1,27 @@
 // record: what a run did, kept in the warehouse (meta.runs, validation results and
 // every unexpected row) and as files (reports/<run_id>/validation.json, report.html).
+// May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Engine } from '../engine/duckdb';
-import type { TaskRun } from '../flow/tasks';
-import type { LoadedTable } from '../load';
-import type { SnapshotEntry } from '../snapshot';
-import type { TableChanges } from '../upsert';
-import { COLUMN_METRICS_TABLE, FAILURES_TABLE, TABLE_METRICS_TABLE, VALIDATION_SCHEMA_VERSION, type ExpectationResult } from '../validate';
-import type { MonthProfile } from './profile';
-import { renderReport } from './report-html';
+import {
+  type ExpectationResult,
+  type RunRecord,
+  type RunStatus,
+  type SnapshotEntry,
+  type TableChanges,
+  type TaskRun,
+  VALIDATION_DOCUMENT_VERSION,
+  type ValidationDocument,
+} from '../artifacts';
+import { type Engine, sqlFile } from '../engine/duckdb';
+import { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE } from '../validate';
+import { FAILURES_TABLE } from '../warehouse/failures';
 
-export type RunStatus = 'succeeded' | 'unchanged' | 'validated' | 'rejected' | 'refused' | 'failed';
-
-export interface RunRecord {
-  readonly run_id: string;
-  readonly command: 'ingest' | 'validate';
-  readonly month: string;
-  readonly month_path: string;
-  readonly as_of: string | null;
-  readonly started_at: string;
-  readonly ended_at: string;
-  readonly status: RunStatus;
-  readonly exit_code: number;
-  readonly input_files: readonly LoadedTable[];
-  readonly table_counts: readonly TableChanges[];
-  readonly error: string | null;
-  readonly report_path: string | null;
-  /** What produced the run: see flow/replay.ts. */
-  readonly pipeline_fingerprint: string;
-}
-
-export interface ValidationDocument {
-  readonly schema_version: string;
-  readonly success: boolean;
-  readonly statistics: {
-    readonly evaluated_expectations: number;
-    readonly successful_expectations: number;
-    readonly unsuccessful_expectations: number;
-    readonly success_percent: number;
-    readonly warnings: number;
-  };
-  readonly results: readonly ExpectationResult[];
-  readonly meta: {
-    readonly run_id: string;
-    readonly month: string;
-    readonly as_of: string | null;
-    /** `validate` reports are recorded in no database (warehouse/recover.ts tells them apart). */
-    readonly command?: 'ingest' | 'validate';
-    readonly validation_time: string;
-    readonly tables: readonly LoadedTable[];
-    /**
-     * Set when this run reused an earlier run's results instead of running the suites:
-     * that run had byte-identical inputs under the same pipeline (flow/replay.ts).
-     */
-    readonly reused_from_run?: string;
-  };
-}
-
-export function validationDocument(
-  results: readonly ExpectationResult[],
-  meta: ValidationDocument['meta'],
-): ValidationDocument {
+export function validationDocument(results: readonly ExpectationResult[], meta: ValidationDocument['meta']): ValidationDocument {
   const failedErrors = results.filter((result) => !result.success && result.meta.severity === 'error').length;
   const successful = results.filter((result) => result.success).length;
   return {
-    schema_version: VALIDATION_SCHEMA_VERSION,
+    schema_version: VALIDATION_DOCUMENT_VERSION,
     success: failedErrors === 0,
     statistics: {
       evaluated_expectations: results.length,
@@ -86,67 +42,43 @@ export interface RunChanges {
   readonly snapshots: readonly SnapshotEntry[];
 }
 
-/** Writes validation.json and report.html into `dir` (a staging folder, published later). */
-export function writeReportFiles(dir: string, document: ValidationDocument, profile: MonthProfile | undefined, run: RunChanges): void {
+/** Writes validation.json and the rendered report.html into `dir` (a staging folder, published later). */
+export function writeReportFiles(dir: string, document: ValidationDocument, reportHtml: string): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'validation.json'), `${JSON.stringify(document, null, 2)}\n`);
-  fs.writeFileSync(path.join(dir, 'report.html'), renderReport(document, profile, run));
+  fs.writeFileSync(path.join(dir, 'report.html'), reportHtml);
 }
 
 /** Inserts the run, its expectation results, its unexpected rows (staged by load and validate) and (for a frozen month) the manifest entries. */
-export async function recordRun(
-  engine: Engine,
-  run: RunRecord,
-  results: readonly ExpectationResult[],
-  snapshots: readonly SnapshotEntry[],
-): Promise<void> {
-  await engine.run(
-    `INSERT INTO wh.meta.runs (run_id, command, month, month_path, as_of, started_at, ended_at, status, exit_code,
-                               input_files, table_counts, error, report_path, pipeline_fingerprint)
-     VALUES ($run_id, $command, $month, $month_path, $as_of::DATE, $started_at::TIMESTAMPTZ, $ended_at::TIMESTAMPTZ,
-             $status, $exit_code, $input_files::JSON, $table_counts::JSON, $error, $report_path, $pipeline_fingerprint)`,
-    {
-      ...run,
-      input_files: JSON.stringify(run.input_files),
-      table_counts: JSON.stringify(run.table_counts),
-    },
-  );
+export async function recordRun(engine: Engine, run: RunRecord, results: readonly ExpectationResult[], snapshots: readonly SnapshotEntry[]): Promise<void> {
+  await engine.run(sqlFile('record/insert-run'), {
+    ...run,
+    input_files: JSON.stringify(run.input_files),
+    table_counts: JSON.stringify(run.table_counts),
+  });
   if (results.length > 0) {
-    await engine.run(
-      `INSERT INTO wh.meta.validation_results
-       SELECT $run_id, $as_of::DATE, r.id, r.table_name, r.column_name, r.type, r.severity, r.success,
-              r.element_count, r.unexpected_count, r.unexpected_percent, r.observed_value
-       FROM (SELECT unnest(from_json($results::JSON, '[{"id":"VARCHAR","table_name":"VARCHAR","column_name":"VARCHAR","type":"VARCHAR","severity":"VARCHAR","success":"BOOLEAN","element_count":"BIGINT","unexpected_count":"BIGINT","unexpected_percent":"DOUBLE","observed_value":"JSON"}]'), recursive := true)) AS r`,
-      {
-        run_id: run.run_id,
-        as_of: run.as_of,
-        results: JSON.stringify(
-          results.map((result) => ({
-            id: result.expectation_config.id,
-            table_name: result.meta.table,
-            column_name: result.meta.column ?? null,
-            type: result.expectation_config.type,
-            severity: result.meta.severity,
-            success: result.success,
-            element_count: result.result.element_count,
-            unexpected_count: result.result.unexpected_count,
-            unexpected_percent: result.result.unexpected_percent,
-            observed_value: result.result.observed_value ?? null,
-          })),
-        ),
-      },
-    );
+    await engine.run(sqlFile('record/insert-expectation-results'), {
+      run_id: run.run_id,
+      as_of: run.as_of,
+      results: JSON.stringify(
+        results.map((result) => ({
+          expectation_id: result.expectation_config.id,
+          table_name: result.meta.table,
+          column_name: result.meta.column ?? null,
+          expectation_type: result.expectation_config.type,
+          severity: result.meta.severity,
+          success: result.success,
+          element_count: result.result.element_count,
+          unexpected_count: result.result.unexpected_count,
+          unexpected_percent: result.result.unexpected_percent,
+          observed_value: result.result.observed_value ?? null,
+        })),
+      ),
+    });
   }
-  await engine.run(
-    `INSERT INTO wh.meta.validation_failures
-     SELECT $run_id, expectation_id, table_name, column_name, user_id, line, value FROM ${FAILURES_TABLE}`,
-    { run_id: run.run_id },
-  );
+  await engine.run(`INSERT INTO wh.meta.validation_failures BY NAME SELECT $run_id AS run_id, * FROM ${FAILURES_TABLE}`, { run_id: run.run_id });
   for (const entry of snapshots) {
-    await engine.run(
-      `INSERT INTO wh.meta.snapshots VALUES ($table_name, $as_of::DATE, $path, $rows, $bytes, $sha256, $run_id)`,
-      { ...entry },
-    );
+    await engine.run(sqlFile('record/insert-snapshot'), { ...entry });
   }
 }
 
@@ -156,7 +88,10 @@ export async function recordRun(
  * restores are not in the snapshot files.
  */
 export async function recordMonthMetrics(engine: Engine, runId: string): Promise<void> {
-  for (const [target, staged] of [['column_metrics', COLUMN_METRICS_TABLE], ['table_metrics', TABLE_METRICS_TABLE]]) {
+  for (const [target, staged] of [
+    ['column_metrics', COLUMN_METRICS_TABLE],
+    ['table_metrics', TABLE_METRICS_TABLE],
+  ]) {
     await engine.run(`INSERT INTO wh.meta.${target} BY NAME SELECT *, $run_id AS run_id FROM ${staged}`, { run_id: runId });
   }
 }
@@ -165,10 +100,6 @@ export async function recordMonthMetrics(engine: Engine, runId: string): Promise
 export async function recordTaskRuns(engine: Engine, runId: string, tasks: readonly TaskRun[], first = 0): Promise<void> {
   for (const [index, task] of tasks.entries()) {
     const position = first + index;
-    await engine.run(
-      `INSERT INTO wh.meta.task_runs VALUES ($run_id, $task, $position, $state, $attempts, $started_at::TIMESTAMPTZ,
-         $ended_at::TIMESTAMPTZ, $duration_ms, $rows, $error)`,
-      { run_id: runId, position, ...task },
-    );
+    await engine.run(sqlFile('record/insert-task-run'), { run_id: runId, position, ...task });
   }
 }

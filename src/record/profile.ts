@@ -23,12 +23,13 @@ export interface MonthProfile {
 /** `liveAttached`: whether the warehouse is attached as `wh` (a `validate` over a fresh folder has none, so no history). */
 export async function profileMonth(engine: Engine, metrics: MonthMetrics, liveAttached: boolean): Promise<MonthProfile> {
   const asOf = metrics.columns[0]?.as_of;
-  const history = asOf && liveAttached
-    ? await engine.rows<TrendPoint & Record<string, unknown>>(
-        `SELECT strftime(as_of, '%Y-%m-%d') AS as_of, table_name, column_name, row_count, null_share, mean
+  const history =
+    asOf && liveAttached
+      ? await engine.rows<TrendPoint & Record<string, unknown>>(
+          `SELECT strftime(as_of, '%Y-%m-%d') AS as_of, table_name, column_name, row_count, null_share, mean
          FROM wh.meta.column_metrics WHERE as_of < $as_of::DATE ORDER BY as_of, table_name, column_name`,
-        { as_of: asOf },
-      )
-    : [];
+          { as_of: asOf },
+        )
+      : [];
   return { metrics, history };
 }

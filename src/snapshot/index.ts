@@ -2,25 +2,16 @@
 // run's staging folder (published by rename after COMMIT: warehouse/recover.ts). A
 // file holds exactly the contract's columns plus as_of, sorted by key, so the same
 // state gives the same bytes on any machine.
+// May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { SnapshotEntry } from '../artifacts';
 import { CONTRACT, type TableSpec } from '../contract/tables';
-import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
+import { type Engine, quoteIdent, quoteLiteral, sqlFile } from '../engine/duckdb';
 import { sha256File, syncFile } from '../engine/files';
-import { snapshotFile, type WarehouseLayout } from '../warehouse/layout';
-import { mergedStateSql } from '../upsert';
 import { faultPoint } from '../faults';
-
-export interface SnapshotEntry {
-  readonly table_name: string;
-  readonly as_of: string;
-  /** Relative to the warehouse root. */
-  readonly path: string;
-  readonly rows: number;
-  readonly bytes: number;
-  readonly sha256: string;
-  readonly run_id: string;
-}
+import { mergedStateSql } from '../upsert';
+import { snapshotFile, type WarehouseLayout } from '../warehouse/layout';
 
 // zstd at level 1: at 1M users 0.24 s faster to write than the default level 3 for
 // files 2 % larger (1.69 s, 59 MB against 1.93 s, 58 MB for the six tables).
@@ -32,10 +23,7 @@ export function snapshotColumnsSql(table: TableSpec): string {
 }
 
 export async function readManifest(engine: Engine): Promise<SnapshotEntry[]> {
-  const rows = await engine.rows<Record<string, string>>(
-    `SELECT table_name, strftime(as_of, '%Y-%m-%d') AS as_of, path, rows, bytes, sha256, run_id
-     FROM wh.meta.snapshots ORDER BY table_name, as_of`,
-  );
+  const rows = await engine.rows<Record<string, string>>(sqlFile('snapshot/manifest'));
   return rows.map((row) => ({ ...row, rows: Number(row.rows), bytes: Number(row.bytes) }) as SnapshotEntry);
 }
 
@@ -131,7 +119,9 @@ export async function compareWithFrozen(
     const differs = [
       `next.${key} IS NULL`,
       `stored.${key} IS NULL`,
-      ...table.columns.filter((column) => !table.key.includes(column.name)).map((column) => `next.${quoteIdent(column.name)} IS DISTINCT FROM stored.${quoteIdent(column.name)}`),
+      ...table.columns
+        .filter((column) => !table.key.includes(column.name))
+        .map((column) => `next.${quoteIdent(column.name)} IS DISTINCT FROM stored.${quoteIdent(column.name)}`),
     ].join(' OR ');
     const [row] = await engine.rows<{ keys: number; sample_keys: string[] }>(
       // min(x, 5) keeps five keys, not a list of every differing one.

@@ -3,26 +3,8 @@
 // enough for `rebuild` to recreate the database from the files alone.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LoadedTable } from '../load';
+import { type FreezingRun, PARTITION_MANIFEST_VERSION, type PartitionManifest, type SnapshotEntry } from '../artifacts';
 import { partitionManifestFile } from '../warehouse/layout';
-import type { SnapshotEntry } from '.';
-
-export const PARTITION_MANIFEST_VERSION = '1';
-
-export interface PartitionManifest extends SnapshotEntry {
-  readonly schema_version: string;
-  readonly month: string;
-  readonly month_path: string;
-  readonly pipeline_fingerprint: string;
-  readonly input_files: readonly LoadedTable[];
-}
-
-export interface FreezingRun {
-  readonly month: string;
-  readonly month_path: string;
-  readonly pipeline_fingerprint: string;
-  readonly input_files: readonly LoadedTable[];
-}
 
 /** Writes `_manifest.json` into each staged partition folder under `stagingRoot`. */
 export function writePartitionManifests(stagingRoot: string, entries: readonly SnapshotEntry[], run: FreezingRun): void {

@@ -3,9 +3,9 @@
 // is reported too.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { SnapshotEntry } from '../artifacts';
 import { sha256File } from '../engine/files';
 import { PARTITION_MANIFEST, type WarehouseLayout } from '../warehouse/layout';
-import type { SnapshotEntry } from '.';
 
 export interface VerifyFinding {
   readonly path: string;
@@ -18,7 +18,8 @@ export async function verifySnapshots(layout: WarehouseLayout, manifest: readonl
   const known = new Set(manifest.map((entry) => entry.path));
   for (const file of listFiles(layout.snapshots)) {
     const relative = path.relative(layout.root, file);
-    if (!known.has(relative) && path.basename(file) !== PARTITION_MANIFEST) findings.push({ path: relative, problem: 'unexpected', detail: 'not in the manifest' });
+    if (!known.has(relative) && path.basename(file) !== PARTITION_MANIFEST)
+      findings.push({ path: relative, problem: 'unexpected', detail: 'not in the manifest' });
   }
   return findings.sort((a, b) => a.path.localeCompare(b.path));
 }

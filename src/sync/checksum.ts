@@ -3,7 +3,8 @@
 // for NULL), its md5, the first 15 hex digits of that as a 60-bit integer, summed.
 // The sum does not depend on row order (the engines collate text differently), and
 // with the row count beside it a changed, added or lost row changes the pair.
-import type { ColumnSpec, TableSpec } from '../contract/tables';
+import type { ColumnSpec } from '../contract/columns';
+import type { TableSpec } from '../contract/tables';
 import { quoteIdent } from '../engine/duckdb';
 
 export type Dialect = 'duckdb' | 'postgres';

@@ -10,18 +10,20 @@
 // triggers noted a change by someone else (streamflow_sync_changes): only those tables
 // are re-read. What the warehouse holds is known from the ledger too where the Parquet
 // file's sha256 is the one recorded. So an unchanged sync reads two small tables.
+// May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot, record (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { SnapshotEntry } from '../artifacts';
 import { CONTRACT, type TableSpec } from '../contract/tables';
-import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
+import { type Engine, quoteIdent, quoteLiteral } from '../engine/duckdb';
 import { RefusedError } from '../errors';
 import { faultPoint } from '../faults';
-import { snapshotColumnsSql, type SnapshotEntry } from '../snapshot';
+import { snapshotColumnsSql } from '../snapshot';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { checksumSelect, describeChecksum, type PartitionChecksum } from './checksum';
 import { connectPostgres, type Postgres } from './postgres';
-import { CHANGE_LOG, changeTriggers, mirrorDdl, qualified, snapshotTableName, SYNC_LEDGER, SYNCING_SETTING } from './schema';
+import { CHANGE_LOG, changeTriggers, mirrorDdl, qualified, SYNC_LEDGER, SYNCING_SETTING, snapshotTableName } from './schema';
 
 export { describeChecksum } from './checksum';
 export { SyncError } from './postgres';
@@ -96,7 +98,9 @@ function sameContent(a: PartitionChecksum, b: PartitionChecksum): boolean {
 
 /** Writes the partition's rows as a headerless CSV (NULL unquoted-empty, '' quoted), the form COPY … (FORMAT csv) reads back exactly. */
 async function exportCsv(engine: Engine, partition: Partition, file: string): Promise<void> {
-  await engine.run(`COPY (SELECT ${snapshotColumnsSql(partition.table)}, "as_of" FROM ${partition.source}) TO ${quoteLiteral(file)} (FORMAT csv, HEADER false)`);
+  await engine.run(
+    `COPY (SELECT ${snapshotColumnsSql(partition.table)}, "as_of" FROM ${partition.source}) TO ${quoteLiteral(file)} (FORMAT csv, HEADER false)`,
+  );
 }
 
 /** One sync's transaction: what PostgreSQL holds, what the warehouse holds, and the writes that make them equal. */
@@ -124,10 +128,12 @@ class MirrorSync {
   async prepare(): Promise<void> {
     for (const statement of mirrorDdl(this.schema)) await this.pg.query(statement);
     const present = new Set(
-      (await this.pg.query<{ name: string }>(
-        `SELECT c.relname || '/' || t.tgname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1`,
-        [this.schema],
-      )).map((row) => row.name),
+      (
+        await this.pg.query<{ name: string }>(
+          `SELECT c.relname || '/' || t.tgname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1`,
+          [this.schema],
+        )
+      ).map((row) => row.name),
     );
     for (const trigger of changeTriggers(this.schema)) if (!present.has(`${trigger.table}/${trigger.name}`)) await this.pg.query(trigger.ddl);
     // Changes by others wait for this sync to end, so none is noted after it was read and then cleared.
@@ -135,7 +141,9 @@ class MirrorSync {
     const ledger = await this.pg.query<{ table_name: string; as_of: string; rows: string; checksum: string; source_sha256: string }>(
       `SELECT table_name, to_char(as_of, 'YYYY-MM-DD') AS as_of, rows, checksum, source_sha256 FROM ${this.ledgerTable}`,
     );
-    this.ledger = new Map(ledger.map((row) => [partitionKey(row.table_name, row.as_of), { rows: Number(row.rows), checksum: row.checksum, source_sha256: row.source_sha256 }]));
+    this.ledger = new Map(
+      ledger.map((row) => [partitionKey(row.table_name, row.as_of), { rows: Number(row.rows), checksum: row.checksum, source_sha256: row.source_sha256 }]),
+    );
     const changed = await this.pg.query<{ table_name: string }>(`SELECT DISTINCT table_name FROM ${qualified(this.schema, CHANGE_LOG)}`);
     for (const { table_name: name } of changed) {
       const table = CONTRACT.find((candidate) => snapshotTableName(candidate) === name);
@@ -158,7 +166,8 @@ class MirrorSync {
     const known = this.local.get(key);
     if (known) return known;
     const recorded = this.ledger.get(key);
-    const content = recorded && recorded.source_sha256 === partition.entry.sha256 ? recorded : await duckdbChecksum(this.engine, partition.source, partition.table);
+    const content =
+      recorded && recorded.source_sha256 === partition.entry.sha256 ? recorded : await duckdbChecksum(this.engine, partition.source, partition.table);
     this.local.set(key, content);
     return content;
   }
@@ -175,7 +184,9 @@ class MirrorSync {
       }
       const local = await this.localContent(partition);
       if (!sameContent(remote, local)) {
-        conflicts.push(`  ${partition.target} as_of ${partition.entry.as_of}: PostgreSQL holds ${describeChecksum(remote)}, the warehouse froze ${describeChecksum(local)}`);
+        conflicts.push(
+          `  ${partition.target} as_of ${partition.entry.as_of}: PostgreSQL holds ${describeChecksum(remote)}, the warehouse froze ${describeChecksum(local)}`,
+        );
       } else if (this.ledger.get(partitionKey(partition.target, partition.entry.as_of))?.source_sha256 !== partition.entry.sha256) {
         await this.record(partition.target, partition.entry, local);
       }
@@ -297,7 +308,10 @@ export async function syncToPostgres(
       await sync.send(partition);
     }
     await faultPoint('sync-snapshots-sent');
-    const newestAsOf = manifest.map((entry) => entry.as_of).sort().at(-1);
+    const newestAsOf = manifest
+      .map((entry) => entry.as_of)
+      .sort()
+      .at(-1);
     await sync.bringLiveTables(partitions.filter((partition) => partition.entry.as_of === newestAsOf));
     await sync.clearNotedChanges();
     await faultPoint('sync-before-commit');
@@ -337,7 +351,10 @@ export async function verifyMirror(
   manifest: readonly SnapshotEntry[],
   target: SyncTarget,
 ): Promise<{ server: string; compared: number; findings: MirrorFinding[] }> {
-  const newestAsOf = manifest.map((entry) => entry.as_of).sort().at(-1);
+  const newestAsOf = manifest
+    .map((entry) => entry.as_of)
+    .sort()
+    .at(-1);
   const pg = await connectPostgres(target.url);
   try {
     const [{ present }] = await pg.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [qualified(target.schema, SYNC_LEDGER)]);
@@ -346,14 +363,31 @@ export async function verifyMirror(
       await pg.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       for (const table of CONTRACT) {
         for (const [key, checksum] of await postgresPartitionChecksums(pg, target.schema, table)) remote.set(key, checksum);
-        const [live] = await pg.query<{ rows: string; checksum: string }>(`SELECT ${checksumSelect('postgres', table, 'r')} FROM ${qualified(target.schema, table.name)} AS r`);
-        if (newestAsOf !== undefined || Number(live.rows) > 0) remote.set(partitionKey(table.name, newestAsOf ?? ''), { rows: Number(live.rows), checksum: live.checksum });
+        const [live] = await pg.query<{ rows: string; checksum: string }>(
+          `SELECT ${checksumSelect('postgres', table, 'r')} FROM ${qualified(target.schema, table.name)} AS r`,
+        );
+        if (newestAsOf !== undefined || Number(live.rows) > 0)
+          remote.set(partitionKey(table.name, newestAsOf ?? ''), { rows: Number(live.rows), checksum: live.checksum });
       }
       await pg.query('COMMIT');
     }
     const compared: { key: string; table: string; as_of: string; source: string; spec: TableSpec }[] = [
-      ...partitionsOf(layout, manifest).map((partition) => ({ ...partition, spec: partition.table, table: partition.target, as_of: partition.entry.as_of, key: partitionKey(partition.target, partition.entry.as_of) })),
-      ...(newestAsOf === undefined ? [] : CONTRACT.map((table) => ({ spec: table, table: table.name, as_of: newestAsOf, source: `wh.main.${quoteIdent(table.name)}`, key: partitionKey(table.name, newestAsOf) }))),
+      ...partitionsOf(layout, manifest).map((partition) => ({
+        ...partition,
+        spec: partition.table,
+        table: partition.target,
+        as_of: partition.entry.as_of,
+        key: partitionKey(partition.target, partition.entry.as_of),
+      })),
+      ...(newestAsOf === undefined
+        ? []
+        : CONTRACT.map((table) => ({
+            spec: table,
+            table: table.name,
+            as_of: newestAsOf,
+            source: `wh.main.${quoteIdent(table.name)}`,
+            key: partitionKey(table.name, newestAsOf),
+          }))),
     ];
     const findings: MirrorFinding[] = [];
     for (const item of compared) {
@@ -361,7 +395,8 @@ export async function verifyMirror(
       const postgres = remote.get(item.key);
       remote.delete(item.key);
       // An empty live table reads as 0 rows: the mirror lacks it.
-      if (postgres === undefined || (postgres.rows === 0 && warehouse.rows > 0)) findings.push({ table: item.table, as_of: item.as_of, problem: 'missing', warehouse, postgres: null });
+      if (postgres === undefined || (postgres.rows === 0 && warehouse.rows > 0))
+        findings.push({ table: item.table, as_of: item.as_of, problem: 'missing', warehouse, postgres: null });
       else if (!sameContent(warehouse, postgres)) findings.push({ table: item.table, as_of: item.as_of, problem: 'differs', warehouse, postgres });
     }
     for (const [key, postgres] of remote) {

@@ -4,7 +4,8 @@
 // sent, and streamflow_sync_changes, where triggers note every change made to the
 // mirrored tables by anything but a sync, so the next sync re-checks exactly those
 // instead of re-reading everything. Everything is created only when missing.
-import { CONTRACT, type ColumnType, type TableSpec } from '../contract/tables';
+import type { ColumnType } from '../contract/columns';
+import { CONTRACT, type TableSpec } from '../contract/tables';
 import { quoteIdent } from '../engine/duckdb';
 import { FEATURE_SOURCES, type FeatureSource } from './feature-store';
 
@@ -81,11 +82,11 @@ function changeLogDdl(schema: string): string[] {
      BEGIN
        IF coalesce(current_setting('${SYNCING_SETTING}', true), '') = 'on' THEN RETURN NULL; END IF;
        IF TG_OP IN ('INSERT', 'TRUNCATE') OR TG_ARGV[0] = 'live' THEN
-         INSERT INTO ${log} VALUES (TG_TABLE_NAME, NULL);
+         INSERT INTO ${log} (table_name, as_of) VALUES (TG_TABLE_NAME, NULL);
        ELSIF TG_OP = 'DELETE' THEN
-         INSERT INTO ${log} SELECT DISTINCT TG_TABLE_NAME, as_of FROM old_rows;
+         INSERT INTO ${log} (table_name, as_of) SELECT DISTINCT TG_TABLE_NAME, as_of FROM old_rows;
        ELSE
-         INSERT INTO ${log} SELECT TG_TABLE_NAME, as_of FROM old_rows UNION SELECT TG_TABLE_NAME, as_of FROM new_rows;
+         INSERT INTO ${log} (table_name, as_of) SELECT TG_TABLE_NAME, as_of FROM old_rows UNION SELECT TG_TABLE_NAME, as_of FROM new_rows;
        END IF;
        RETURN NULL;
      END $$`,
@@ -99,10 +100,26 @@ export function changeTriggers(schema: string): { table: string; name: string; d
     const live = qualified(schema, table.name);
     const snapshots = qualified(schema, snapshotTableName(table));
     return [
-      { table: table.name, name: 'streamflow_note_live_change', ddl: `CREATE TRIGGER streamflow_note_live_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${live} FOR EACH STATEMENT EXECUTE FUNCTION ${note}('live')` },
-      { table: snapshotTableName(table), name: 'streamflow_note_insert', ddl: `CREATE TRIGGER streamflow_note_insert AFTER INSERT OR TRUNCATE ON ${snapshots} FOR EACH STATEMENT EXECUTE FUNCTION ${note}()` },
-      { table: snapshotTableName(table), name: 'streamflow_note_update', ddl: `CREATE TRIGGER streamflow_note_update AFTER UPDATE ON ${snapshots} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${note}()` },
-      { table: snapshotTableName(table), name: 'streamflow_note_delete', ddl: `CREATE TRIGGER streamflow_note_delete AFTER DELETE ON ${snapshots} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${note}()` },
+      {
+        table: table.name,
+        name: 'streamflow_note_live_change',
+        ddl: `CREATE TRIGGER streamflow_note_live_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${live} FOR EACH STATEMENT EXECUTE FUNCTION ${note}('live')`,
+      },
+      {
+        table: snapshotTableName(table),
+        name: 'streamflow_note_insert',
+        ddl: `CREATE TRIGGER streamflow_note_insert AFTER INSERT OR TRUNCATE ON ${snapshots} FOR EACH STATEMENT EXECUTE FUNCTION ${note}()`,
+      },
+      {
+        table: snapshotTableName(table),
+        name: 'streamflow_note_update',
+        ddl: `CREATE TRIGGER streamflow_note_update AFTER UPDATE ON ${snapshots} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${note}()`,
+      },
+      {
+        table: snapshotTableName(table),
+        name: 'streamflow_note_delete',
+        ddl: `CREATE TRIGGER streamflow_note_delete AFTER DELETE ON ${snapshots} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${note}()`,
+      },
     ];
   });
 }

@@ -4,10 +4,10 @@
 // order the rows come out.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { SnapshotEntry } from '../artifacts';
 import { LABEL } from '../contract/features';
-import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
-import { InvocationError, formatProblem } from '../errors';
-import type { SnapshotEntry } from '../snapshot';
+import { type Engine, quoteIdent, quoteLiteral } from '../engine/duckdb';
+import { formatProblem, InvocationError } from '../errors';
 import type { WarehouseLayout } from '../warehouse/layout';
 
 export type EntitySource = { readonly asOf: string } | { readonly file: string };

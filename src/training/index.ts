@@ -1,17 +1,28 @@
 // training-set: the point-in-time join of snapshot features and labels for a set of entity
 // rows, written to Parquet, CSV or Arrow (or returned for printing), with a leakage check
 // and a summary. Reads the warehouse read-only; writes only its output file, by rename.
+// May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot, record, sync, query (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TRAINING_SUMMARY_VERSION } from '../artifacts';
 import { LABEL } from '../contract/features';
 import { arrowIpc } from '../engine/arrow';
-import { quoteIdent, quoteLiteral, type Engine, type ResultColumn } from '../engine/duckdb';
+import { type Engine, quoteIdent, quoteLiteral, type ResultColumn } from '../engine/duckdb';
 import { InvocationError } from '../errors';
-import { openReader } from '../query';
 import { readManifest } from '../snapshot';
 import type { WarehouseLayout } from '../warehouse/layout';
-import { loadEntities, type EntitySource } from './entities';
-import { LABEL_AS_OF, PICKS_TABLE, pickedSnapshotsSql, picksSql, pointInTimeParams, pointInTimeSql, type LabelRule, type PointInTimeView } from './point-in-time';
+import { openReader } from '../warehouse/reader';
+import { type EntitySource, loadEntities } from './entities';
+import {
+  LABEL_AS_OF,
+  type LabelRule,
+  PICKS_TABLE,
+  type PointInTimeView,
+  pickedSnapshotsSql,
+  picksSql,
+  pointInTimeParams,
+  pointInTimeSql,
+} from './point-in-time';
 import { ENTITY_COLUMNS, selectFeatures, sourceAsOfColumn } from './select';
 import { parseTtl } from './ttl';
 
@@ -32,7 +43,7 @@ export interface TrainingRequest {
 }
 
 export interface TrainingSummary {
-  readonly schema_version: '1.0';
+  readonly schema_version: typeof TRAINING_SUMMARY_VERSION;
   readonly entities: string;
   /** Rows in the training set. */
   readonly rows: number;
@@ -89,7 +100,9 @@ export async function assertNoLeakage(engine: Engine, table: string, views: read
        FROM ${quoteIdent(table)} WHERE ${asOf} > "event_timestamp"`,
     );
     if (found.count > 0) {
-      throw new LeakageError(`leakage: ${found.count} rows of view ${view.name} carry values frozen after their event_timestamp (e.g. ${found.sample}); nothing written`);
+      throw new LeakageError(
+        `leakage: ${found.count} rows of view ${view.name} carry values frozen after their event_timestamp (e.g. ${found.sample}); nothing written`,
+      );
     }
   }
 }
@@ -124,7 +137,9 @@ export async function buildTrainingSet(layout: WarehouseLayout, request: Trainin
     const entities = await loadEntities(engine, layout, manifest, request.entities);
     const label = labelRule(request, entities.labelled);
     await engine.run(`CREATE TABLE ${PICKS_TABLE} AS ${picksSql(manifest, views, label)}`, pointInTimeParams(views));
-    const picked = new Set((await engine.rows<{ table_name: string; as_of: string }>(pickedSnapshotsSql(views, label))).map((row) => `${row.table_name}/${row.as_of}`));
+    const picked = new Set(
+      (await engine.rows<{ table_name: string; as_of: string }>(pickedSnapshotsSql(views, label))).map((row) => `${row.table_name}/${row.as_of}`),
+    );
     const snapshots = manifest.filter((entry) => picked.has(`${entry.table_name}/${entry.as_of}`));
     await engine.run(`CREATE TABLE training_rows AS ${pointInTimeSql(layout, snapshots, views, label)}`);
     await assertNoLeakage(engine, 'training_rows', views);
@@ -151,7 +166,7 @@ export async function buildTrainingSet(layout: WarehouseLayout, request: Trainin
     ];
     const outputSql = `SELECT ${columns.map(quoteIdent).join(', ')} FROM training_rows ORDER BY "entity_row"`;
     const summary: TrainingSummary = {
-      schema_version: '1.0',
+      schema_version: TRAINING_SUMMARY_VERSION,
       entities: 'asOf' in request.entities ? `labels snapshot as_of ${request.entities.asOf}` : request.entities.file,
       rows: Number(stats.rows),
       labels_left_out: 'asOf' in request.entities ? left_out : 0,

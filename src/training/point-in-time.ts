@@ -4,13 +4,13 @@
 // picked snapshot is read. Built from the manifest's dates and files, so a partition no
 // run committed is never read, and only the picked files are.
 import * as path from 'node:path';
+import type { SnapshotEntry } from '../artifacts';
 import { LABEL } from '../contract/features';
-import { tableSpec, type TableName } from '../contract/tables';
+import { type TableName, tableSpec } from '../contract/tables';
 import { quoteIdent, quoteLiteral } from '../engine/duckdb';
-import type { SnapshotEntry } from '../snapshot';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { ENTITY_TABLE } from './entities';
-import { sourceAsOfColumn, type SelectedView } from './select';
+import { type SelectedView, sourceAsOfColumn } from './select';
 
 /**
  * Where each row's label comes from. `entities`: the entity file's own churn_label.
@@ -80,7 +80,10 @@ export function pickedSnapshotsSql(views: readonly PointInTimeView[], label: Lab
   const picked = views.map((selected, index) => ({ table: selected.view.table, column: pickColumn(index) }));
   if (label.from === 'snapshot') picked.push({ table: LABEL.table, column: LABEL_PICK });
   return picked
-    .map(({ table, column }) => `SELECT ${quoteLiteral(table)} AS table_name, strftime(${quoteIdent(column)}, '%Y-%m-%d') AS as_of FROM ${PICKS_TABLE} WHERE ${quoteIdent(column)} IS NOT NULL`)
+    .map(
+      ({ table, column }) =>
+        `SELECT ${quoteLiteral(table)} AS table_name, strftime(${quoteIdent(column)}, '%Y-%m-%d') AS as_of FROM ${PICKS_TABLE} WHERE ${quoteIdent(column)} IS NOT NULL`,
+    )
     .join(' UNION ');
 }
 
@@ -98,12 +101,23 @@ export function pointInTimeSql(layout: WarehouseLayout, snapshots: readonly Snap
   const joins: string[] = [];
   /** The user's row of the picked snapshot (an inner join: the entity rows are the small, hashed side), then kept per entity row. */
   const joinPicked = (alias: string, source: string, pick: string) => {
-    matches.push(`${alias} AS (SELECT p."entity_row", s.* FROM ${PICKS_TABLE} AS p JOIN ${source} AS s ON s."user_id" = p."user_id" AND s."as_of" = p.${quoteIdent(pick)})`);
+    matches.push(
+      `${alias} AS (SELECT p."entity_row", s.* FROM ${PICKS_TABLE} AS p JOIN ${source} AS s ON s."user_id" = p."user_id" AND s."as_of" = p.${quoteIdent(pick)})`,
+    );
     joins.push(`LEFT JOIN ${alias} USING ("entity_row")`);
   };
   views.forEach((selected, index) => {
     const alias = `v${index}`;
-    joinPicked(alias, snapshotSourceSql(layout, snapshots, selected.view.table, selected.features.map((feature) => feature.column)), pickColumn(index));
+    joinPicked(
+      alias,
+      snapshotSourceSql(
+        layout,
+        snapshots,
+        selected.view.table,
+        selected.features.map((feature) => feature.column),
+      ),
+      pickColumn(index),
+    );
     select.push(...selected.features.map((feature) => `${alias}.${quoteIdent(feature.column)} AS ${quoteIdent(feature.output)}`));
     select.push(`${alias}."as_of" AS ${quoteIdent(sourceAsOfColumn(selected.view))}`);
   });

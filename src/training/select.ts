@@ -1,5 +1,5 @@
 // `--features`: which columns of which views a training set carries, and their names.
-import { FEATURE_VIEWS, LABEL, featureView, type FeatureView } from '../contract/features';
+import { FEATURE_VIEWS, type FeatureView, featureView, LABEL } from '../contract/features';
 import { InvocationError } from '../errors';
 
 export interface SelectedFeature {
@@ -23,7 +23,8 @@ export function sourceAsOfColumn(view: FeatureView): string {
 
 function viewNamed(name: string): FeatureView {
   const view = featureView(name);
-  if (!view) throw new InvocationError(`--features: unknown feature view ${JSON.stringify(name)}; views: ${FEATURE_VIEWS.map((known) => known.name).join(', ')}`);
+  if (!view)
+    throw new InvocationError(`--features: unknown feature view ${JSON.stringify(name)}; views: ${FEATURE_VIEWS.map((known) => known.name).join(', ')}`);
   return view;
 }
 

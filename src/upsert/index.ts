@@ -1,16 +1,10 @@
 // upsert: merge the staged month into the live tables on their key. Rows absent from
 // the month stay as they are; a row whose values are all equal is not touched, so a
 // replay changes nothing, not even the audit columns.
+// May import: base, contract, artifacts, config, engine, warehouse, load, validate (the layer rule, .dependency-cruiser.cjs).
+import type { TableChanges } from '../artifacts';
 import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
-import { quoteIdent, type Engine } from '../engine/duckdb';
-
-export interface TableChanges {
-  readonly table: string;
-  readonly rows_in: number;
-  readonly inserted: number;
-  readonly updated: number;
-  readonly unchanged: number;
-}
+import { type Engine, quoteIdent } from '../engine/duckdb';
 
 function keyMatch(table: TableSpec, left: string, right: string): string {
   return table.key.map((key) => `${left}.${quoteIdent(key)} = ${right}.${quoteIdent(key)}`).join(' AND ');
@@ -75,9 +69,7 @@ export async function upsertMonth(
  */
 export function mergedStateSql(table: TableSpec, base: string): string {
   const key = table.key.map(quoteIdent).join(', ');
-  const columns = table.columns.map((column) =>
-    column.inExport ? `src.${quoteIdent(column.name)}` : `base.${quoteIdent(column.name)}`,
-  );
+  const columns = table.columns.map((column) => (column.inExport ? `src.${quoteIdent(column.name)}` : `base.${quoteIdent(column.name)}`));
   const name = quoteIdent(table.name);
   return `SELECT ${columns.join(', ')} FROM staging.${name} AS src LEFT JOIN (${base}) AS base USING (${key})
           UNION ALL

@@ -2,7 +2,7 @@
 // (bounds, sets, patterns) travel as bound parameters; identifiers are quoted.
 // Every query returns the same columns, so running and reporting are generic:
 //   element_count, missing_count, unexpected_count, observed_value, samples
-import { MONTH_COMPARISONS, type ExpectationConfig } from '../contract/expectations';
+import { type ExpectationConfig, MONTH_COMPARISONS } from '../contract/expectations';
 import { quoteIdent } from '../engine/duckdb';
 import { HEADERS_TABLE } from '../load/headers';
 import { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE } from './metrics';
@@ -130,7 +130,10 @@ function compileNullShareIncrease(table: string, column: string, where: string, 
   const liveTable = context.liveRelation(table);
   // Without a warehouse there is nothing to compare with: an empty live relation, like a first month's.
   const live = liveTable ? `(SELECT * FROM ${liveTable} ${where})` : `(SELECT * FROM ${staged} WHERE false)`;
-  const keyMatch = context.keyOf(table).map((key) => `live.${quoteIdent(key)} = staged.${quoteIdent(key)}`).join(' AND ');
+  const keyMatch = context
+    .keyOf(table)
+    .map((key) => `live.${quoteIdent(key)} = staged.${quoteIdent(key)}`)
+    .join(' AND ');
   const rows = `${staged} AS staged LEFT JOIN ${live} AS live ON ${keyMatch}`;
   const becameNull = `(staged.${value} IS NULL AND live.${value} IS NOT NULL)`;
   return {
@@ -169,7 +172,10 @@ function compileMonthComparison(table: string, config: ExpectationConfig, params
         'value': greatest(${symmetricRatio('mean_ratio')}, ${symmetricRatio('median_ratio')})}`,
     expect_column_distinct_values_to_be_in_set: `{'previous_as_of': previous_as_of, 'new_values': new_values, 'value': len(new_values)}`,
   };
-  const source = column === undefined ? `${TABLE_METRICS_TABLE} WHERE table_name = ${tableName}` : `${COLUMN_METRICS_TABLE} WHERE table_name = ${tableName} AND column_name = ${column}`;
+  const source =
+    column === undefined
+      ? `${TABLE_METRICS_TABLE} WHERE table_name = ${tableName}`
+      : `${COLUMN_METRICS_TABLE} WHERE table_name = ${tableName} AND column_name = ${column}`;
   return {
     sql: `SELECT row_count AS element_count, 0 AS missing_count, 0 AS unexpected_count, ${observed[config.type]} AS observed_value, [] AS samples FROM ${source}`,
     params: params.values,
@@ -177,7 +183,15 @@ function compileMonthComparison(table: string, config: ExpectationConfig, params
   };
 }
 
-function bounds(column: string, min: unknown, max: unknown, strictMin: boolean | undefined, strictMax: boolean | undefined, params: Params, context: CompileContext): string {
+function bounds(
+  column: string,
+  min: unknown,
+  max: unknown,
+  strictMin: boolean | undefined,
+  strictMax: boolean | undefined,
+  params: Params,
+  context: CompileContext,
+): string {
   const value = (bound: unknown) => params.bind(bound === '$as_of' ? context.asOf : (bound as string | number));
   const conditions: string[] = [];
   if (min !== undefined && min !== null) conditions.push(`${column} ${strictMin ? '>' : '>='} ${value(min)}`);

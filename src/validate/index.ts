@@ -1,36 +1,17 @@
 // validate: run every table's expectation suite on the staged month and shape the
 // outcome as a Great Expectations validation result. Writes nothing but staging tables.
-import { CONTRACT, tableSpec, type TableName } from '../contract/tables';
-import { MONTH_COMPARISONS, columnOf, severityOf, type ExpectationConfig, type Severity } from '../contract/expectations';
-import { quoteIdent, type Engine } from '../engine/duckdb';
+// May import: base, contract, artifacts, config, engine, warehouse, load (the layer rule, .dependency-cruiser.cjs).
+import type { ExpectationResult } from '../artifacts';
+import { describeExpectation } from '../contract/describe';
+import { columnOf, type ExpectationConfig, expectationId, type Severity, severityOf } from '../contract/expectations';
+import { CONTRACT, type TableName, tableSpec } from '../contract/tables';
+import { type Engine, quoteIdent } from '../engine/duckdb';
 import { formatProblem, type Problem, type SampleValue } from '../errors';
-import { compileExpectation, type CompileContext, type CompiledExpectation } from './compile';
-import { loadCheckId, stageFailures } from './failures';
-import { measureMonth, type MonthMetrics } from './metrics';
+import { stageFailures } from '../warehouse/failures';
+import { type CompileContext, type CompiledExpectation, compileExpectation } from './compile';
+import { type MonthMetrics, measureMonth } from './metrics';
 
-export { FAILURES_TABLE } from './failures';
-export { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE, type ColumnMetrics, type MonthMetrics, type TableMetrics } from './metrics';
-export const VALIDATION_SCHEMA_VERSION = '1.0';
-
-export interface UnexpectedIndex {
-  readonly user_id: string | null;
-  readonly line: number;
-}
-
-export interface ExpectationResult {
-  readonly expectation_config: ExpectationConfig & { readonly id: string };
-  readonly success: boolean;
-  readonly result: {
-    readonly element_count: number;
-    readonly missing_count: number;
-    readonly unexpected_count: number;
-    readonly unexpected_percent: number;
-    readonly partial_unexpected_list: readonly (string | null)[];
-    readonly partial_unexpected_index_list: readonly UnexpectedIndex[];
-    readonly observed_value?: unknown;
-  };
-  readonly meta: { readonly table: string; readonly column?: string; readonly severity: Severity };
-}
+export { COLUMN_METRICS_TABLE, type ColumnMetrics, type MonthMetrics, TABLE_METRICS_TABLE } from './metrics';
 
 export interface ValidationOutcome {
   readonly results: readonly ExpectationResult[];
@@ -64,11 +45,15 @@ export async function validateMonth(
   for (const [position, table] of CONTRACT.entries()) {
     onProgress(position, CONTRACT.length, table.name);
     const planned = table.expectations.map((config, index) => ({
-      id: `${table.name}.${String(index).padStart(2, '0')}.${config.type}`,
+      id: expectationId(table.name, index, config.type),
       config,
       compiled: compileExpectation(table.name, config, context, `e${index}_`),
     }));
-    const summaries = await summarise(engine, table.name, planned.map(({ compiled }) => compiled));
+    const summaries = await summarise(
+      engine,
+      table.name,
+      planned.map(({ compiled }) => compiled),
+    );
     for (const [index, { id, config, compiled }] of planned.entries()) {
       const summary = summaries[index];
       const settled = summary !== undefined && summary.unexpected_count !== null && !(compiled.unexpectedRowsSql && Number(summary.unexpected_count) > 0);
@@ -113,7 +98,8 @@ function judge(table: string, id: string, config: ExpectationConfig, row: Record
   const denominator = ignoresNulls ? elementCount - missingCount : elementCount;
   const unexpectedPercent = denominator > 0 ? (100 * unexpectedCount) / denominator : 0;
   const mostly = config.kwargs.mostly ?? 1;
-  const success = observed === undefined ? unexpectedPercent / 100 <= 1 - mostly + 1e-12 && (mostly < 1 || unexpectedCount === 0) : aggregateSucceeds(config, observed);
+  const success =
+    observed === undefined ? unexpectedPercent / 100 <= 1 - mostly + 1e-12 && (mostly < 1 || unexpectedCount === 0) : aggregateSucceeds(config, observed);
   return {
     expectation_config: { ...config, id },
     success,
@@ -229,25 +215,6 @@ export function findingsOf(results: readonly ExpectationResult[]): Finding[] {
   }));
 }
 
-/** What an expectation asks for, in words, so a message can be read without the suite at hand. */
-function describeExpectation(config: ExpectationConfig): string | undefined {
-  const kwargs = config.kwargs as Record<string, unknown>;
-  const parts: string[] = [];
-  if (kwargs.row_condition) parts.push(`where ${String(kwargs.row_condition)}`);
-  if (MONTH_COMPARISONS.has(config.type)) {
-    parts.push(`against the previous frozen month: a warning above ${String(kwargs.max_value ?? 0)}, an error above ${String(kwargs.severe_max_value ?? '—')}`);
-  } else if (kwargs.min_value !== undefined || kwargs.max_value !== undefined) {
-    const bound = (value: unknown) => (value === '$as_of' ? 'as_of' : String(value ?? '…'));
-    parts.push(`expected between ${bound(kwargs.min_value)} and ${bound(kwargs.max_value)}`);
-  }
-  if (Array.isArray(kwargs.value_set)) parts.push(`expected one of ${kwargs.value_set.join(', ')}`);
-  if (kwargs.regex) parts.push(`expected to match ${String(kwargs.regex)}`);
-  if (kwargs.other_table) parts.push(`expected in ${String(kwargs.other_table)}.${String(kwargs.other_column)} of this month`);
-  if (kwargs.other_table_name) parts.push(`expected as many rows as ${String(kwargs.other_table_name)}`);
-  if (typeof kwargs.max_increase === 'number') parts.push(`expected at most ${(100 * kwargs.max_increase).toFixed(1)} points more NULLs than the live table`);
-  return parts.length > 0 ? parts.join(', ') : undefined;
-}
-
 /**
  * Load problems (missing file, drift, malformed rows, unparseable values) as failed
  * expectation results, so one report shape covers both stages; their rule is already
@@ -262,7 +229,7 @@ export function resultsFromLoadProblems(problems: readonly Problem[]): Expectati
     const samples = problem.samples ?? [];
     return {
       expectation_config: {
-        id: loadCheckId(table, index, problem.rule),
+        id: expectationId(table, index, problem.rule, 'load'),
         type: problem.rule,
         kwargs: { column: problem.column, detail: problem.detail },
       } as unknown as ExpectationResult['expectation_config'],

@@ -5,8 +5,9 @@
 // month's figures come from meta.column_metrics, so no snapshot is re-read. The result
 // lands in staging tables: the month-over-month expectations read them, record copies
 // them into meta.column_metrics / meta.table_metrics when the month is frozen.
-import { CONTRACT, exportColumns, type ColumnSpec, type TableSpec } from '../contract/tables';
-import { quoteIdent, quoteLiteral, type Engine } from '../engine/duckdb';
+import { type ColumnSpec, isNumeric } from '../contract/columns';
+import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
+import { type Engine, quoteIdent, quoteLiteral } from '../engine/duckdb';
 
 export const COLUMN_METRICS_TABLE = 'staging._column_metrics';
 export const TABLE_METRICS_TABLE = 'staging._table_metrics';
@@ -76,11 +77,9 @@ export interface MonthMetrics {
   readonly previous: readonly ColumnMetrics[];
 }
 
-const NUMERIC_TYPES = new Set(['INTEGER', 'DOUBLE', 'DECIMAL(10,2)', 'DECIMAL(12,2)']);
-
 export function kindOf(table: TableSpec, column: ColumnSpec): ColumnKind {
   if (table.key.includes(column.name)) return 'key';
-  if (NUMERIC_TYPES.has(column.type)) return 'numeric';
+  if (isNumeric(column.type)) return 'numeric';
   if (column.type === 'DATE') return 'date';
   return 'categorical';
 }
@@ -175,7 +174,16 @@ type OwnMetrics = Omit<ColumnMetrics, 'previous_as_of' | 'previous_bin_counts' |
 /** The previous month's figures folded into one column's metrics. */
 function compared(current: OwnMetrics, previous: ColumnMetrics | undefined, previousBinCounts: number[] | null): ColumnMetrics {
   if (!previous) {
-    return { ...current, previous_as_of: null, previous_bin_counts: null, psi: null, mean_ratio: null, median_ratio: null, null_share_change: null, new_values: null };
+    return {
+      ...current,
+      previous_as_of: null,
+      previous_bin_counts: null,
+      psi: null,
+      mean_ratio: null,
+      median_ratio: null,
+      null_share_change: null,
+      new_values: null,
+    };
   }
   const categorical = current.kind === 'categorical';
   const bins = categorical ? categoryBins(previous, current) : undefined;
@@ -195,7 +203,10 @@ function compared(current: OwnMetrics, previous: ColumnMetrics | undefined, prev
     median_ratio: current.kind === 'numeric' ? ratio(current.quantiles?.[2], previous.quantiles?.[2]) : null,
     null_share_change: current.null_share === null || previous.null_share === null ? null : current.null_share - previous.null_share,
     // A finding for text categories only: a boolean has no third value to gain.
-    new_values: categorical && current.column_type === 'VARCHAR' ? (current.categories ?? []).map((category) => category.value).filter((value) => !known.has(value)) : null,
+    new_values:
+      categorical && current.column_type === 'VARCHAR'
+        ? (current.categories ?? []).map((category) => category.value).filter((value) => !known.has(value))
+        : null,
   };
 }
 
@@ -218,7 +229,8 @@ export async function measureMonth(engine: Engine, options: { asOf: string; live
       const edges = row.bin_edges as number[] | null;
       return edges && edges.length > 0 ? [`${binHistogramSql(String(row.column_name), edges)} AS ${quoteIdent(String(row.column_name))}`] : [];
     });
-    const [bins] = binned.length > 0 ? await engine.rows<Record<string, { key: number; value: number }[]>>(`SELECT ${binned.join(', ')} FROM ${relation}`) : [{}];
+    const [bins] =
+      binned.length > 0 ? await engine.rows<Record<string, { key: number; value: number }[]>>(`SELECT ${binned.join(', ')} FROM ${relation}`) : [{}];
     for (const row of rows) {
       const name = String(row.column_name);
       const rowCount = Number(row.row_count);
@@ -241,10 +253,7 @@ export async function measureMonth(engine: Engine, options: { asOf: string; live
         quantiles: row.quantiles as number[] | null,
         bin_edges: row.bin_edges as number[] | null,
         bin_counts: binCounts(bins[name], (row.bin_edges as number[] | null) ?? []),
-        categories:
-          categories === null
-            ? null
-            : [...categories].sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)).slice(0, MAX_CATEGORIES),
+        categories: categories === null ? null : [...categories].sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)).slice(0, MAX_CATEGORIES),
       };
       const previousEdges = previousOf(name)?.bin_edges ?? [];
       columns.push(compared(current, previousOf(name), binCounts(row.previous_bins as { key: number; value: number }[] | null, previousEdges)));
@@ -292,13 +301,39 @@ async function tableMetrics(
 }
 
 const COLUMN_METRICS_JSON_SHAPE = JSON.stringify({
-  as_of: 'DATE', table_name: 'VARCHAR', column_name: 'VARCHAR', column_type: 'VARCHAR', kind: 'VARCHAR', row_count: 'BIGINT', null_count: 'BIGINT',
-  null_share: 'DOUBLE', distinct_count: 'BIGINT', min_value: 'VARCHAR', max_value: 'VARCHAR', mean: 'DOUBLE', std: 'DOUBLE', quantiles: 'DOUBLE[]',
-  bin_edges: 'DOUBLE[]', bin_counts: 'BIGINT[]', categories: [{ value: 'VARCHAR', count: 'BIGINT' }], previous_as_of: 'DATE', previous_bin_counts: 'BIGINT[]',
-  psi: 'DOUBLE', mean_ratio: 'DOUBLE', median_ratio: 'DOUBLE', null_share_change: 'DOUBLE', new_values: 'VARCHAR[]',
+  as_of: 'DATE',
+  table_name: 'VARCHAR',
+  column_name: 'VARCHAR',
+  column_type: 'VARCHAR',
+  kind: 'VARCHAR',
+  row_count: 'BIGINT',
+  null_count: 'BIGINT',
+  null_share: 'DOUBLE',
+  distinct_count: 'BIGINT',
+  min_value: 'VARCHAR',
+  max_value: 'VARCHAR',
+  mean: 'DOUBLE',
+  std: 'DOUBLE',
+  quantiles: 'DOUBLE[]',
+  bin_edges: 'DOUBLE[]',
+  bin_counts: 'BIGINT[]',
+  categories: [{ value: 'VARCHAR', count: 'BIGINT' }],
+  previous_as_of: 'DATE',
+  previous_bin_counts: 'BIGINT[]',
+  psi: 'DOUBLE',
+  mean_ratio: 'DOUBLE',
+  median_ratio: 'DOUBLE',
+  null_share_change: 'DOUBLE',
+  new_values: 'VARCHAR[]',
 });
 const TABLE_METRICS_JSON_SHAPE = JSON.stringify({
-  as_of: 'DATE', table_name: 'VARCHAR', row_count: 'BIGINT', keys_added: 'BIGINT', keys_gone: 'BIGINT', previous_as_of: 'DATE', previous_row_count: 'BIGINT',
+  as_of: 'DATE',
+  table_name: 'VARCHAR',
+  row_count: 'BIGINT',
+  keys_added: 'BIGINT',
+  keys_gone: 'BIGINT',
+  previous_as_of: 'DATE',
+  previous_row_count: 'BIGINT',
 });
 
 /** The figures as staging tables (a few hundred values: they travel as one JSON parameter). */

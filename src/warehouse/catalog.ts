@@ -1,13 +1,11 @@
 // The warehouse database: attached to an in-memory engine as `wh`, read-only for
 // everything but the short commit of a run, so readers can share the file.
 import * as fs from 'node:fs';
+import { WAREHOUSE_SCHEMA_VERSION } from '../artifacts';
 import { CONTRACT, type TableSpec } from '../contract/tables';
-import { quoteIdent, quoteLiteral, sqlFile, type Engine } from '../engine/duckdb';
+import { type Engine, quoteIdent, quoteLiteral, sqlFile } from '../engine/duckdb';
 import { withRetry } from '../engine/retry';
 import type { WarehouseLayout } from './layout';
-
-/** Version of the metadata shapes in sql/metadata.sql; an older warehouse is upgraded in place by that same file. */
-export const WAREHOUSE_SCHEMA_VERSION = '3';
 
 /**
  * A live table: the contract's columns plus audit columns saying which as_of and run
@@ -57,8 +55,8 @@ export async function attachWarehouseCreatingIt(engine: Engine, layout: Warehous
     await engine.transaction(async () => {
       await engine.run(sqlFile('metadata'));
       for (const table of CONTRACT) await engine.run(liveTableDdl(table));
-      await engine.run(`DELETE FROM wh.meta.schema_info WHERE key = 'schema_version'`);
-      await engine.run(`INSERT INTO wh.meta.schema_info VALUES ('schema_version', $version)`, { version: WAREHOUSE_SCHEMA_VERSION });
+      await engine.run(sqlFile('catalog/delete-schema-version'));
+      await engine.run(sqlFile('catalog/insert-schema-version'), { version: WAREHOUSE_SCHEMA_VERSION });
     });
   } finally {
     await detachWarehouse(engine);
@@ -68,11 +66,9 @@ export async function attachWarehouseCreatingIt(engine: Engine, layout: Warehous
 
 /** The attached warehouse's metadata version; null when it has no metadata yet. */
 async function schemaVersion(engine: Engine): Promise<string | null> {
-  const [hasInfo] = await engine.rows(
-    `SELECT 1 FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'meta' AND table_name = 'schema_info'`,
-  );
+  const [hasInfo] = await engine.rows(sqlFile('catalog/has-schema-info'));
   if (!hasInfo) return null;
-  const [row] = await engine.rows<{ value: string }>(`SELECT value FROM wh.meta.schema_info WHERE key = 'schema_version'`);
+  const [row] = await engine.rows<{ value: string }>(sqlFile('catalog/schema-version'));
   return row?.value ?? null;
 }
 

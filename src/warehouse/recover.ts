@@ -6,7 +6,7 @@
 // lock, before any new work, after the checks that the database is this warehouse's.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Engine } from '../engine/duckdb';
+import { type Engine, sqlFile } from '../engine/duckdb';
 import { publish } from '../engine/files';
 import { RefusedError } from '../errors';
 import { faultPoint } from '../faults';
@@ -25,7 +25,7 @@ const SPILL = 'spill';
 export async function recoverWarehouse(engine: Engine, layout: WarehouseLayout): Promise<Recovered> {
   const rolledBack: string[] = [];
   const rolledForward: string[] = [];
-  const committed = new Set((await engine.rows<{ run_id: string }>('SELECT run_id FROM wh.meta.runs')).map((row) => row.run_id));
+  const committed = new Set((await engine.rows<{ run_id: string }>(sqlFile('recover/committed-runs'))).map((row) => row.run_id));
   for (const runId of stagedRuns(layout)) {
     const stagingRoot = path.join(layout.staging, runId);
     if (committed.has(runId)) rolledForward.push(...(await publishStaged(layout, stagingRoot)));
@@ -44,7 +44,10 @@ export async function recoverWarehouse(engine: Engine, layout: WarehouseLayout):
  */
 export async function publishStaged(layout: WarehouseLayout, stagingRoot: string): Promise<string[]> {
   const published: string[] = [];
-  const staged = [...listPartitionDirs(path.join(stagingRoot, 'snapshots')), ...listChildren(path.join(stagingRoot, 'reports')).map((name) => path.join('reports', name))];
+  const staged = [
+    ...listPartitionDirs(path.join(stagingRoot, 'snapshots')),
+    ...listChildren(path.join(stagingRoot, 'reports')).map((name) => path.join('reports', name)),
+  ];
   for (const relative of staged) {
     const target = path.join(layout.root, relative);
     if (fs.existsSync(target)) continue;
@@ -78,9 +81,7 @@ export function refuseLostDatabase(layout: WarehouseLayout): void {
 /** Partition folders on disk that the attached database's manifest does not list: the database is not the one that froze them. */
 export async function refuseForeignHistory(engine: Engine, layout: WarehouseLayout): Promise<void> {
   const listed = new Set(
-    (await engine.rows<{ table_name: string; as_of: string }>(`SELECT DISTINCT table_name, strftime(as_of, '%Y-%m-%d') AS as_of FROM wh.meta.snapshots`)).map(
-      (row) => partitionDir(row.table_name, row.as_of),
-    ),
+    (await engine.rows<{ table_name: string; as_of: string }>(sqlFile('recover/listed-partitions'))).map((row) => partitionDir(row.table_name, row.as_of)),
   );
   const unknown = listPartitionDirs(layout.snapshots).filter((dir) => !listed.has(dir));
   if (unknown.length === 0) return;

@@ -1,11 +1,11 @@
 // What the command line prints for people (tools get the same facts with --json): a run's
 // summary, the run history, one run's page and the snapshot list.
 import * as path from 'node:path';
-import type { RunSummary } from './flow/ingest';
-import { textTable } from './query/format';
-import type { RunDetails, RunListing } from './record/history';
-import type { SnapshotEntry } from './snapshot';
-import type { Finding } from './validate';
+import type { SnapshotEntry } from '../artifacts';
+import type { RunSummary } from '../flow/ingest';
+import { textTable } from '../query/format';
+import type { RunDetails, RunListing } from '../record/history';
+import type { Finding } from '../validate';
 
 /** Hashes in people's tables: 12 hex digits tell partitions apart; --long prints all 64. */
 export const SHORT_HASH = 12;
@@ -91,7 +91,7 @@ export function runPageText(run: RunDetails): string {
       snapshot ? `${snapshot.rows} rows, ${snapshot.sha256.slice(0, SHORT_HASH)}` : '',
     ];
   });
-  const findings = run.findings === null ? ['(the run\'s validation.json is missing)'] : findingLines(run.findings);
+  const findings = run.findings === null ? ["(the run's validation.json is missing)"] : findingLines(run.findings);
   const sections = [
     [
       `run ${run.run_id}: ${text(run.command)} ${text(run.month)} as_of ${text(run.as_of)}: ${text(run.status)} (exit ${text(run.exit_code)})`,
@@ -100,7 +100,19 @@ export function runPageText(run: RunDetails): string {
       `  ended         ${text(run.ended_at)}`,
       `  report        ${text(run.report_html)}`,
     ].join('\n'),
-    `tasks\n${indent(textTable(['task', 'state', 'attempts', 'duration', 'rows', 'error'], run.tasks.map((task) => [text(task.task), text(task.state), text(task.attempts), milliseconds(task.duration_ms), task.rows === null ? '' : text(task.rows), task.error === null ? '' : String(task.error).split('\n')[0]])))}`,
+    `tasks\n${indent(
+      textTable(
+        ['task', 'state', 'attempts', 'duration', 'rows', 'error'],
+        run.tasks.map((task) => [
+          text(task.task),
+          text(task.state),
+          text(task.attempts),
+          milliseconds(task.duration_ms),
+          task.rows === null ? '' : text(task.rows),
+          task.error === null ? '' : String(task.error).split('\n')[0],
+        ]),
+      ),
+    )}`,
     `tables\n${indent(textTable(['table', 'bytes', 'rows_in', 'inserted', 'updated', 'unchanged', 'snapshot'], tables))}`,
     `warnings and failures\n${findings.length > 0 ? findings.map((line) => `  ${line}`).join('\n') : '  none'}`,
     ...(run.error ? [`error\n${indent(`${String(run.error)}\n`)}`] : []),
@@ -119,6 +131,13 @@ function indent(block: string): string {
 export function snapshotsText(entries: readonly SnapshotEntry[], long: boolean): string {
   return textTable(
     ['table', 'as_of', 'rows', 'bytes', 'sha256', 'run_id'],
-    entries.map((entry) => [entry.table_name, entry.as_of, String(entry.rows), String(entry.bytes), long ? entry.sha256 : entry.sha256.slice(0, SHORT_HASH), entry.run_id]),
+    entries.map((entry) => [
+      entry.table_name,
+      entry.as_of,
+      String(entry.rows),
+      String(entry.bytes),
+      long ? entry.sha256 : entry.sha256.slice(0, SHORT_HASH),
+      entry.run_id,
+    ]),
   );
 }

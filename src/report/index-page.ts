@@ -1,7 +1,7 @@
 // reports/index.html: every run of the warehouse, newest first, with its verdict and a
 // link to its report; rewritten after each recorded run.
-import { formatCount } from './format';
-import { Html, badge, dataTable, html, type Status } from './html';
+import { formatCount } from '../format';
+import { badge, dataTable, Html, html, type Status } from './html';
 import { STYLES } from './styles';
 
 export interface IndexedRun {
@@ -27,13 +27,27 @@ export function renderIndex(runs: readonly IndexedRun[]): string {
   const rows = runs.map((run) => {
     const { status, text } = verdict(run);
     // report_path is relative to the warehouse root, and this page sits in reports/.
-    const link = run.report_path ? html`<a class="mono" href="${`../${run.report_path.split(/[\\/]/).join('/')}/report.html`}">${run.run_id}</a>` : html`<span class="mono">${run.run_id}</span>`;
+    const link = run.report_path
+      ? html`<a class="mono" href="${`../${run.report_path.split(/[\\/]/).join('/')}/report.html`}">${run.run_id}</a>`
+      : html`<span class="mono">${run.run_id}</span>`;
     return {
       className: `result ${status}`,
-      cells: [badge(status, text), link, run.command, html`<span class="mono">${run.month}</span>`, run.as_of ?? '—', run.status, { content: String(run.exit_code), className: 'num' }, run.started_at],
+      cells: [
+        badge(status, text),
+        link,
+        run.command,
+        html`<span class="mono">${run.month}</span>`,
+        run.as_of ?? '—',
+        run.status,
+        { content: String(run.exit_code), className: 'num' },
+        run.started_at,
+      ],
     };
   });
-  const body = runs.length === 0 ? html`<p class="empty">No run yet.</p>` : dataTable('runs', ['Verdict', 'Run', 'Command', 'Month', 'as_of', 'Status', { content: 'Exit', className: 'num' }, 'Started'], rows);
+  const body =
+    runs.length === 0
+      ? html`<p class="empty">No run yet.</p>`
+      : dataTable('runs', ['Verdict', 'Run', 'Command', 'Month', 'as_of', 'Status', { content: 'Exit', className: 'num' }, 'Started'], rows);
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>streamflow · runs</title><style>${new Html(STYLES)}</style></head>

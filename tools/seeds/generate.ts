@@ -10,11 +10,10 @@
 // month_000 appends a few new users.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openEngine, quoteLiteral } from '../engine/duckdb';
-import type { Engine } from '../engine/duckdb';
-import { TABLE_NAMES, type TableName } from '../contract/tables';
-import { FIRST_AS_OF, monthEndAfter, monthFolderName } from '../contract/months';
-
+import { FIRST_AS_OF, monthEndAfter, monthFolderName } from '../../src/contract/months';
+import { exportColumns, TABLE_NAMES, type TableName, tableSpec } from '../../src/contract/tables';
+import type { Engine } from '../../src/engine/duckdb';
+import { openEngine, quoteIdent, quoteLiteral } from '../../src/engine/duckdb';
 
 export const DEFAULT_SEED = 42;
 /** Share of month_000's users that sign up in each later month. */
@@ -91,11 +90,7 @@ function planGeneration(options: GenerateOptions): GenerationPlan {
   const initialUsers = requireInteger('users', options.users, 1);
   const months = requireInteger('months', options.months, 1, MAX_MONTHS);
   const seed = requireInteger('seed', options.seed ?? DEFAULT_SEED, Number.MIN_SAFE_INTEGER);
-  const newUsersPerMonth = requireInteger(
-    'newUsersPerMonth',
-    options.newUsersPerMonth ?? Math.max(1, Math.round(initialUsers * DEFAULT_NEW_USER_SHARE)),
-    0,
-  );
+  const newUsersPerMonth = requireInteger('newUsersPerMonth', options.newUsersPerMonth ?? Math.max(1, Math.round(initialUsers * DEFAULT_NEW_USER_SHARE)), 0);
   if (typeof options.out !== 'string' || options.out === '') throw new RangeError('out: expected a directory path');
   const plan = { out: path.resolve(options.out), seed, initialUsers, months, newUsersPerMonth };
   const totalUsers = usersInMonth(plan, months - 1);
@@ -138,55 +133,50 @@ async function writeMonth(engine: Engine, plan: GenerationPlan, month: number): 
   return { name, dir, asOf: monthEndAfter(FIRST_AS_OF, month), rows, elapsedMs: Date.now() - started };
 }
 
-/** The SELECT for one table of one month, in the exports' column order, one row per user. */
+/** The SELECT for one table of one month: the contract's exported columns in order, one row per user. */
 function tableQuery(table: TableName, month: number, rows: number): string {
-  return `SELECT ${TABLE_COLUMNS[table](month).join(',\n  ')}\nFROM sf_profiles(${rows})\nORDER BY user_index`;
+  const values = COLUMN_VALUES[table];
+  const columns = exportColumns(tableSpec(table)).map((column) => {
+    const value = values[column.name];
+    // A column sf_profiles carries as the export writes it needs no expression of its own.
+    return value === undefined ? quoteIdent(column.name) : `${value(month)} AS ${quoteIdent(column.name)}`;
+  });
+  return `SELECT ${columns.join(',\n  ')}\nFROM sf_profiles(${rows})\nORDER BY user_index`;
 }
 
-// Column expressions over sf_profiles (see macroDefinitions). `month` is a validated integer.
-const TABLE_COLUMNS: Record<TableName, (month: number) => string[]> = {
-  users: () => [
-    'user_id',
-    'signup_date',
-    'user_gender',
-    'sf_bool(user_is_senior) AS user_is_senior',
-    'sf_bool(has_family) AS has_family',
-    'sf_bool(has_dependents) AS has_dependents',
-  ],
-  subscriptions: () => [
-    'user_id',
-    'months_active',
-    'sf_bool(plan_stream_tv) AS plan_stream_tv',
-    'sf_bool(plan_stream_movies) AS plan_stream_movies',
-    'contract_type',
-    'sf_bool(paperless_billing) AS paperless_billing',
-    'sf_money(monthly_fee_cents) AS monthly_fee',
-    'sf_money(total_paid_cents) AS total_paid',
-    'net_service',
-  ],
-  usage_agg_30d: (month) => [
-    'user_id',
+// Values drawn or formatted over sf_profiles (see macroDefinitions), by column; the
+// contract says which columns a table exports and in which order. `month` is a validated integer.
+const COLUMN_VALUES: Record<TableName, Readonly<Record<string, (month: number) => string>>> = {
+  users: {
+    user_is_senior: () => 'sf_bool(user_is_senior)',
+    has_family: () => 'sf_bool(has_family)',
+    has_dependents: () => 'sf_bool(has_dependents)',
+  },
+  subscriptions: {
+    plan_stream_tv: () => 'sf_bool(plan_stream_tv)',
+    plan_stream_movies: () => 'sf_bool(plan_stream_movies)',
+    paperless_billing: () => 'sf_bool(paperless_billing)',
+    monthly_fee: () => 'sf_money(monthly_fee_cents)',
+    total_paid: () => 'sf_money(total_paid_cents)',
+  },
+  usage_agg_30d: {
     // A stable personal level plus a small monthly wobble: every value moves every month,
     // month-to-month correlation stays near the real 0.99.
-    `${USAGE.watchHours.mean} + ${USAGE.watchHours.userSd} * sf_normal(user_index, ${LIFETIME}, 'watch_hours_30d')` +
-      ` + ${USAGE.watchHours.monthSd} * sf_normal(user_index, ${month}, 'watch_hours_30d') AS watch_hours_30d`,
-    `${USAGE.sessionMins.mean} + ${USAGE.sessionMins.userSd} * sf_normal(user_index, ${LIFETIME}, 'avg_session_mins_7d')` +
-      ` + ${USAGE.sessionMins.monthSd} * sf_normal(user_index, ${month}, 'avg_session_mins_7d') AS avg_session_mins_7d`,
-    `1 + CAST(floor(${USAGE.maxDevices} * sf_draw(user_index, ${LIFETIME}, 'unique_devices_30d')) AS INTEGER) AS unique_devices_30d`,
-    `${inverseCdfSql(`sf_draw(user_index, ${month}, 'skips_7d')`, truncatedPoisson(USAGE.skips.mean, USAGE.skips.max))} AS skips_7d`,
-    `${inverseCdfSql(`sf_draw(user_index, ${month}, 'rebuffer_events_7d')`, truncatedPoisson(USAGE.rebuffers.mean, USAGE.rebuffers.max))} AS rebuffer_events_7d`,
-  ],
-  payments_agg_90d: (month) => ['user_id', `${countWalkSql('failed_payments_90d', month, FAILED_PAYMENTS)} AS failed_payments_90d`],
-  support_agg_90d: (month) => [
-    'user_id',
-    `${countWalkSql('support_tickets_90d', month, SUPPORT_TICKETS)} AS support_tickets_90d`,
-    // Constant per user, as in the real exports (only the ticket count moves).
-    'ticket_avg_resolution_hrs_90d',
-  ],
-  labels: (month) => [
-    'user_id',
-    `sf_bool(sf_draw(user_index, ${month}, 'churn_label') < churn_risk) AS churn_label`,
-  ],
+    watch_hours_30d: (month) =>
+      `${USAGE.watchHours.mean} + ${USAGE.watchHours.userSd} * sf_normal(user_index, ${LIFETIME}, 'watch_hours_30d')` +
+      ` + ${USAGE.watchHours.monthSd} * sf_normal(user_index, ${month}, 'watch_hours_30d')`,
+    avg_session_mins_7d: (month) =>
+      `${USAGE.sessionMins.mean} + ${USAGE.sessionMins.userSd} * sf_normal(user_index, ${LIFETIME}, 'avg_session_mins_7d')` +
+      ` + ${USAGE.sessionMins.monthSd} * sf_normal(user_index, ${month}, 'avg_session_mins_7d')`,
+    unique_devices_30d: () => `1 + CAST(floor(${USAGE.maxDevices} * sf_draw(user_index, ${LIFETIME}, 'unique_devices_30d')) AS INTEGER)`,
+    skips_7d: (month) => inverseCdfSql(`sf_draw(user_index, ${month}, 'skips_7d')`, truncatedPoisson(USAGE.skips.mean, USAGE.skips.max)),
+    rebuffer_events_7d: (month) =>
+      inverseCdfSql(`sf_draw(user_index, ${month}, 'rebuffer_events_7d')`, truncatedPoisson(USAGE.rebuffers.mean, USAGE.rebuffers.max)),
+  },
+  payments_agg_90d: { failed_payments_90d: (month) => countWalkSql('failed_payments_90d', month, FAILED_PAYMENTS) },
+  // ticket_avg_resolution_hrs_90d is constant per user, as in the real exports (only the ticket count moves).
+  support_agg_90d: { support_tickets_90d: (month) => countWalkSql('support_tickets_90d', month, SUPPORT_TICKETS) },
+  labels: { churn_label: (month) => `sf_bool(sf_draw(user_index, ${month}, 'churn_label') < churn_risk)` },
 };
 
 // ---------------------------------------------------------------------------------------
@@ -360,7 +350,10 @@ function resolutionHoursSql(): string {
 
 /** Picks a category with the given shares by where `unit` falls in [0, 1). */
 function categorySql(unit: string, shares: Record<string, number>): string {
-  return cumulativeCaseSql(unit, Object.entries(shares).map(([category, share]) => [`'${category}'`, share]));
+  return cumulativeCaseSql(
+    unit,
+    Object.entries(shares).map(([category, share]) => [`'${category}'`, share]),
+  );
 }
 
 /** `CASE column WHEN 'a' THEN x … END` from a constant table. */
@@ -371,7 +364,10 @@ function byCategorySql(column: string, values: Record<string, number>): string {
 
 /** Draws a count whose probability of being `k` is `weights[k]`, by inverting the CDF at `unit`. */
 function inverseCdfSql(unit: string, weights: readonly number[]): string {
-  return cumulativeCaseSql(unit, weights.map((weight, count) => [String(count), weight]));
+  return cumulativeCaseSql(
+    unit,
+    weights.map((weight, count) => [String(count), weight]),
+  );
 }
 
 /** `CASE WHEN unit < F1 THEN v1 WHEN unit < F2 THEN v2 … ELSE vn END`, F the cumulative normalised weights. */

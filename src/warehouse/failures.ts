@@ -27,16 +27,7 @@ export async function stageFailures(
   params: Record<string, string | number | boolean> = {},
 ): Promise<void> {
   await engine.run(
-    `INSERT INTO ${FAILURES_TABLE} SELECT $expectation_id, $table_name, $column_name, user_id, line, value FROM (${rowsSql})`,
+    `INSERT INTO ${FAILURES_TABLE} BY NAME SELECT $expectation_id AS expectation_id, $table_name AS table_name, $column_name AS column_name, user_id, line, value FROM (${rowsSql})`,
     { ...params, expectation_id: source.expectationId, table_name: source.table, column_name: source.column ?? null },
   );
-}
-
-/**
- * The id of a load check that failed: `<table>.load<NN>.<type>`, NN counting the
- * table's load problems in order. Load stages rows under it and validate reports the
- * problem under it, so the two meet in meta.validation_failures/validation_results.
- */
-export function loadCheckId(table: string, index: number, type: string): string {
-  return `${table}.load${String(index).padStart(2, '0')}.${type}`;
 }

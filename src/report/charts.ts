@@ -1,8 +1,8 @@
 // The month-over-month charts, as inline SVG: a histogram of this month over the previous
 // one, category bars side by side, and a trend line across frozen months. Every mark
 // carries a <title>, so a figure can be read exactly by hovering it.
-import { formatPercent } from './format';
-import { Html, html } from './html';
+import { formatPercent } from '../format';
+import { type Html, html } from './html';
 
 /** One bin or category: its label and each month's share (then is null for a first month). */
 export interface PairedShare {
@@ -74,10 +74,16 @@ export function trendLine(points: readonly TrendPointValue[], format: (value: nu
   const high = Math.max(...values);
   const span = high - low || Math.abs(high) || 1;
   const x = (index: number) => round(points.length === 1 ? width / 2 : pad.left + (index * (width - pad.left - pad.right)) / (points.length - 1));
-  const y = (value: number) => round(pad.top + (1 - (value - low) / span) * (height - pad.top - pad.bottom) * (high === low ? 0.5 : 1) + (high === low ? (height - pad.top - pad.bottom) / 2 : 0));
+  const y = (value: number) =>
+    round(
+      pad.top +
+        (1 - (value - low) / span) * (height - pad.top - pad.bottom) * (high === low ? 0.5 : 1) +
+        (high === low ? (height - pad.top - pad.bottom) / 2 : 0),
+    );
   const coordinates = points.map((point, index) => `${x(index)},${y(point.value)}`).join(' ');
   const marks = points.map(
-    (point, index) => html`<circle class="${index === points.length - 1 ? 'current' : 'point'}" cx="${x(index)}" cy="${y(point.value)}" r="3" data-value="${point.value}"><title>${point.as_of}: ${format(point.value)}</title></circle>`,
+    (point, index) =>
+      html`<circle class="${index === points.length - 1 ? 'current' : 'point'}" cx="${x(index)}" cy="${y(point.value)}" r="3" data-value="${point.value}"><title>${point.as_of}: ${format(point.value)}</title></circle>`,
   );
   const first = points[0];
   const last = points[points.length - 1];

@@ -1,9 +1,10 @@
 // `npm run seeds -- [--users N] [--months N] [--out DIR] [--seed N]`: writes the synthetic
 // monthly exports. Progress goes to stderr, one line per month; exit 2 on bad arguments.
-import { Command, InvalidArgumentError } from 'commander';
+
 import * as path from 'node:path';
-import { DEFAULT_SEED, generateMonths } from './generate';
+import { Command, InvalidArgumentError } from 'commander';
 import type { WrittenMonth } from './generate';
+import { DEFAULT_SEED, generateMonths } from './generate';
 
 function parseCount(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a non-negative integer');
@@ -18,9 +19,7 @@ function parseSeed(value: string): number {
 function reportMonth(month: WrittenMonth): void {
   const relative = path.relative(process.cwd(), month.dir);
   const where = relative.startsWith('..') || path.isAbsolute(relative) ? month.dir : relative;
-  process.stderr.write(
-    `seeds: wrote ${where} (as_of ${month.asOf}, ${month.rows} users, six tables) in ${month.elapsedMs} ms\n`,
-  );
+  process.stderr.write(`seeds: wrote ${where} (as_of ${month.asOf}, ${month.rows} users, six tables) in ${month.elapsedMs} ms\n`);
 }
 
 async function main(argv: string[]): Promise<void> {

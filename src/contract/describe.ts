@@ -1,7 +1,8 @@
-// An expectation in words: "values between 0 and 720", "columns are exactly user_id, …".
-// The column is shown beside the text, so the text says what is expected of it.
-import type { ExpectationResult } from '../../validate';
-import { formatPercent, formatPoints, plain } from './format';
+// An expectation in words: "values between 0 and 720", "columns are exactly user_id, …",
+// the one wording the terminal's findings and the report share. The column is shown
+// beside the text, so the text says what is expected of it.
+import { formatPercent, formatPoints, plain } from '../format';
+import type { ExpectationConfig } from './expectations';
 
 type Kwargs = Record<string, unknown>;
 /** undefined when the kwargs lack what the text needs (load problems carry only a detail). */
@@ -86,7 +87,7 @@ const DESCRIBE: Record<string, Describer> = {
 const BARE: Record<string, string> = {
   expect_table_file_to_exist: 'the table file is present',
   expect_file_to_be_well_formed_csv: 'every row is well-formed CSV',
-  expect_table_columns_to_match_set: 'the header holds the contract\'s columns',
+  expect_table_columns_to_match_set: "the header holds the contract's columns",
   expect_column_values_to_be_of_type: 'values parse as the declared type',
 };
 
@@ -101,7 +102,7 @@ function generic(type: string, kwargs: Kwargs): string {
 }
 
 /** The expectation's text with its qualifiers: row condition, `mostly`. */
-export function describeExpectation(config: ExpectationResult['expectation_config'], asOf: string | null): string {
+export function describeExpectation(config: ExpectationConfig, asOf: string | null = null): string {
   const kwargs = config.kwargs as Kwargs;
   const main = DESCRIBE[config.type]?.(kwargs, asOf) ?? BARE[config.type] ?? generic(config.type, kwargs);
   const qualifiers = [
@@ -112,7 +113,7 @@ export function describeExpectation(config: ExpectationResult['expectation_confi
 }
 
 /** What the load stage found instead (a missing path, the header it read, the parse rule). */
-export function loadDetail(config: ExpectationResult['expectation_config']): string | undefined {
+export function loadDetail(config: ExpectationConfig): string | undefined {
   const detail = (config.kwargs as Kwargs).detail;
   return typeof detail === 'string' && detail !== '' ? detail : undefined;
 }

@@ -1,10 +1,10 @@
 // One table's expectation results: failed first, then warnings, then passes; each with
 // its readable rule, its reason, what was found and the unexpected samples.
-import { MONTH_COMPARISONS, type ExpectationType } from '../../contract/expectations';
-import type { ExpectationResult } from '../../validate';
-import { describeExpectation, loadDetail } from './describe';
-import { formatCount, formatPercent, formatRatio, plain } from './format';
-import { Html, badge, dataTable, html, valueHtml, type Row, type Status } from './html';
+import type { ExpectationResult } from '../artifacts';
+import { describeExpectation, loadDetail } from '../contract/describe';
+import { type ExpectationType, MONTH_COMPARISONS } from '../contract/expectations';
+import { formatCount, formatPercent, formatRatio, plain } from '../format';
+import { badge, dataTable, type Html, html, type Row, type Status, valueHtml } from './html';
 
 export function statusOf(result: ExpectationResult): Status {
   if (result.success) return 'passed';
@@ -55,7 +55,8 @@ function comparisonText(type: string, observed: Record<string, unknown>): string
 export function observedText(result: ExpectationResult): string | undefined {
   const observed = result.result.observed_value;
   if (observed === undefined || observed === null) return undefined;
-  if (MONTH_COMPARISONS.has(result.expectation_config.type as ExpectationType)) return comparisonText(result.expectation_config.type, observed as Record<string, unknown>);
+  if (MONTH_COMPARISONS.has(result.expectation_config.type as ExpectationType))
+    return comparisonText(result.expectation_config.type, observed as Record<string, unknown>);
   const kwargs = result.expectation_config.kwargs as Record<string, unknown>;
   const expected = kwargs.column_set ?? kwargs.column_list;
   if (Array.isArray(observed) && Array.isArray(expected)) {
@@ -160,6 +161,16 @@ function passedList(results: readonly ExpectationResult[], asOf: string | null):
 export function expectationsTable(results: readonly ExpectationResult[], asOf: string | null): Html {
   if (results.length === 0) return html`<p class="empty">No expectations were evaluated for this table.</p>`;
   const open = worstFirst(results).filter((result) => !result.success);
-  const table = open.length === 0 ? null : dataTable('expectations', ['Status', 'Column', 'Expectation', 'Result', 'Why'], open.flatMap((result) => resultRows(result, asOf)));
-  return html`${table}${passedList(results.filter((result) => result.success), asOf)}`;
+  const table =
+    open.length === 0
+      ? null
+      : dataTable(
+          'expectations',
+          ['Status', 'Column', 'Expectation', 'Result', 'Why'],
+          open.flatMap((result) => resultRows(result, asOf)),
+        );
+  return html`${table}${passedList(
+    results.filter((result) => result.success),
+    asOf,
+  )}`;
 }

@@ -2,7 +2,7 @@
 // through escape-html unless it is already markup (an Html built the same way).
 // The few shared building blocks of the page (tables, status badges, bars) live here.
 import escapeHtml from 'escape-html';
-import { truncate } from './format';
+import { truncate } from '../format';
 
 export class Html {
   constructor(readonly value: string) {}
@@ -60,7 +60,8 @@ function cellHtml(tag: 'td' | 'th', cell: Cell | Interpolation): Html {
 /** The one table builder of the page: a header row of `Cell`s, then the rows. */
 export function dataTable(className: string, head: readonly (Cell | string)[], rows: readonly Row[]): Html {
   const body = rows.map(
-    (row) => html`<tr${row.className && html` class="${row.className}"`}${row.id && html` id="${row.id}"`}>${row.cells.map((cell) => cellHtml('td', cell))}</tr>`,
+    (row) =>
+      html`<tr${row.className && html` class="${row.className}"`}${row.id && html` id="${row.id}"`}>${row.cells.map((cell) => cellHtml('td', cell))}</tr>`,
   );
   return html`<table class="${className}"><thead><tr>${head.map((cell) => cellHtml('th', cell))}</tr></thead><tbody>${body}</tbody></table>`;
 }

@@ -1,11 +1,12 @@
 // One card per column: its figures (exact distinct count, money to the cent), a chart of
 // this month over the previous one, and the drift figures beside it, coloured by the
 // month-over-month expectation that judged them.
-import type { ColumnMetrics, ExpectationResult } from '../../validate';
+import type { ExpectationResult } from '../artifacts';
+import { formatCount, formatNumber, formatOfType, formatPercent, formatPoints, formatRatio } from '../format';
+import type { ColumnMetrics } from '../validate';
 import { categoryBars, histogram, type PairedShare } from './charts';
 import { statusOf } from './expectations';
-import { formatCount, formatNumber, formatOfType, formatPercent, formatPoints, formatRatio } from './format';
-import { Html, html, valueHtml, type Status } from './html';
+import { type Html, html, type Status, valueHtml } from './html';
 
 /** Categories drawn per column: the contract's have at most three; more would crowd the card. */
 const CATEGORIES_SHOWN = 8;
@@ -32,7 +33,9 @@ function figures(column: ColumnMetrics): Html {
     stat('distinct', formatCount(column.distinct_count)),
     type === 'BOOLEAN' ? null : stat('min', numericFigure(column.min_value, type)),
     type === 'BOOLEAN' ? null : stat('max', numericFigure(column.max_value, type)),
-    column.mean === null ? null : stat(type === 'BOOLEAN' ? 'share True' : 'mean', type === 'BOOLEAN' ? formatPercent(100 * column.mean) : formatOfType(column.mean, type)),
+    column.mean === null
+      ? null
+      : stat(type === 'BOOLEAN' ? 'share True' : 'mean', type === 'BOOLEAN' ? formatPercent(100 * column.mean) : formatOfType(column.mean, type)),
     column.std === null || type === 'BOOLEAN' ? null : stat('std', formatOfType(column.std, type)),
     quantiles ? stat('p5 · p50 · p95', [quantiles[0], quantiles[2], quantiles[4]].map((value) => formatOfType(value, type)).join(' · ')) : null,
   ]}</dl>`;
@@ -48,7 +51,8 @@ function numericChart(column: ColumnMetrics, previous: ColumnMetrics | undefined
   const total = (counts: readonly number[]) => counts.reduce((sum, count) => sum + count, 0);
   const label = (value: number) => formatOfType(value, column.column_type);
   const bins: PairedShare[] = nowCounts.map((count, index) => ({
-    label: index === 0 ? `≤ ${label(edges[0])}` : index === edges.length ? `> ${label(edges[index - 1])}` : `${label(edges[index - 1])} – ${label(edges[index])}`,
+    label:
+      index === 0 ? `≤ ${label(edges[0])}` : index === edges.length ? `> ${label(edges[index - 1])}` : `${label(edges[index - 1])} – ${label(edges[index])}`,
     then: thenCounts ? share(thenCounts[index], total(thenCounts)) : null,
     now: share(count, total(nowCounts)),
   }));
@@ -97,7 +101,9 @@ function driftFigures(column: ColumnMetrics, previous: ColumnMetrics | undefined
           'median',
           `${formatOfType(previous.quantiles[2], type)} → ${formatOfType(column.quantiles[2], type)} (${formatRatio(column.median_ratio)})`,
         ),
-    column.null_share_change === null || column.null_share_change === 0 ? null : item('passed', 'NULL share', `${column.null_share_change > 0 ? '+' : ''}${formatPoints(column.null_share_change)}`),
+    column.null_share_change === null || column.null_share_change === 0
+      ? null
+      : item('passed', 'NULL share', `${column.null_share_change > 0 ? '+' : ''}${formatPoints(column.null_share_change)}`),
     column.new_values && column.new_values.length > 0
       ? item(judged(results, 'expect_column_distinct_values_to_be_in_set'), 'new values', column.new_values.join(', '))
       : null,
@@ -107,7 +113,11 @@ function driftFigures(column: ColumnMetrics, previous: ColumnMetrics | undefined
 
 function columnCard(column: ColumnMetrics, previous: ColumnMetrics | undefined, results: readonly ExpectationResult[]): Html {
   const chart = column.kind === 'numeric' ? numericChart(column, previous) : column.kind === 'categorical' ? categoricalChart(column, previous) : null;
-  const worst = results.some((result) => statusOf(result) === 'failed') ? 'failed' : results.some((result) => statusOf(result) === 'warning') ? 'warning' : 'passed';
+  const worst = results.some((result) => statusOf(result) === 'failed')
+    ? 'failed'
+    : results.some((result) => statusOf(result) === 'warning')
+      ? 'warning'
+      : 'passed';
   return html`<article class="column-card ${worst}" data-column="${column.column_name}">
 <header><span class="mono col-name">${column.column_name}</span> <span class="type mono">${column.column_type}</span></header>
 ${figures(column)}${chart && html`<div class="chart-box">${chart}</div>`}${column.kind === 'key' || column.kind === 'date' ? null : driftFigures(column, previous, results)}

@@ -1,12 +1,13 @@
 // The month against the previous frozen one (headline figures and the largest shifts,
 // flagged or not) and the trends across every frozen month.
-import type { ColumnMetrics, ExpectationResult } from '../../validate';
-import { MONTH_COMPARISONS, type ExpectationType } from '../../contract/expectations';
-import type { MonthProfile, TrendPoint } from '../profile';
-import { trendLine, type TrendPointValue } from './charts';
+import type { ExpectationResult } from '../artifacts';
+import { type ExpectationType, MONTH_COMPARISONS } from '../contract/expectations';
+import { formatCount, formatNumber, formatOfType, formatPercent, formatRatio } from '../format';
+import type { MonthProfile, TrendPoint } from '../record/profile';
+import type { ColumnMetrics } from '../validate';
+import { type TrendPointValue, trendLine } from './charts';
 import { statusOf } from './expectations';
-import { formatCount, formatNumber, formatOfType, formatPercent, formatRatio } from './format';
-import { Html, badge, html, type Status } from './html';
+import { badge, type Html, html, type Status } from './html';
 
 const LABEL = { table: 'labels', column: 'churn_label' } as const;
 const SHIFTS_SHOWN = 6;
@@ -59,7 +60,10 @@ export function monthOverMonth(profile: MonthProfile, results: readonly Expectat
   const facts = [
     fact('compared with', html`<span class="mono">${previousAsOf}</span>`),
     users && users.previous_row_count !== null
-      ? fact('users', `${formatCount(users.previous_row_count)} → ${formatCount(users.row_count)} (${formatCount(users.keys_added ?? 0)} new, ${formatCount(users.keys_gone ?? 0)} gone)`)
+      ? fact(
+          'users',
+          `${formatCount(users.previous_row_count)} → ${formatCount(users.row_count)} (${formatCount(users.keys_added ?? 0)} new, ${formatCount(users.keys_gone ?? 0)} gone)`,
+        )
       : null,
     label?.mean != null && labelBefore?.mean != null
       ? fact('label rate', html`<span class="label-rate ${labelStatus}">${(100 * labelBefore.mean).toFixed(1)} % → ${(100 * label.mean).toFixed(1)} %</span>`)
@@ -71,7 +75,11 @@ export function monthOverMonth(profile: MonthProfile, results: readonly Expectat
 }
 
 /** One series: the earlier frozen months' figure, then this month's. */
-function series(history: readonly TrendPoint[], current: ColumnMetrics, pick: (point: Pick<TrendPoint, 'row_count' | 'null_share' | 'mean'>) => number | null): TrendPointValue[] {
+function series(
+  history: readonly TrendPoint[],
+  current: ColumnMetrics,
+  pick: (point: Pick<TrendPoint, 'row_count' | 'null_share' | 'mean'>) => number | null,
+): TrendPointValue[] {
   const earlier = history
     .filter((point) => point.table_name === current.table_name && point.column_name === current.column_name)
     .flatMap((point) => {
@@ -95,21 +103,57 @@ export function trends(profile: MonthProfile, results: readonly ExpectationResul
   const key = columns.find((column) => column.table_name === 'users' && column.kind === 'key');
   const label = columns.find((column) => column.table_name === LABEL.table && column.column_name === LABEL.column);
   const nullable = columns.filter(
-    (column) => (column.null_share ?? 0) > 0 || profile.history.some((point) => point.table_name === column.table_name && point.column_name === column.column_name && (point.null_share ?? 0) > 0),
+    (column) =>
+      (column.null_share ?? 0) > 0 ||
+      profile.history.some((point) => point.table_name === column.table_name && point.column_name === column.column_name && (point.null_share ?? 0) > 0),
   );
-  const flagged = columns.filter((column) => column.mean !== null && column !== label && worst(ofColumn(results, column.table_name, column.column_name)) !== 'passed');
+  const flagged = columns.filter(
+    (column) => column.mean !== null && column !== label && worst(ofColumn(results, column.table_name, column.column_name)) !== 'passed',
+  );
   const percent = (value: number) => formatPercent(100 * value);
   const cards = [
-    key && trendCard('users', 'rows', trendLine(series(profile.history, key, (point) => point.row_count), formatCount, 'users: rows per month')),
-    label && trendCard('labels.churn_label', 'label rate', trendLine(series(profile.history, label, (point) => point.mean), percent, 'label rate per month'), worst(ofColumn(results, LABEL.table, LABEL.column))),
+    key &&
+      trendCard(
+        'users',
+        'rows',
+        trendLine(
+          series(profile.history, key, (point) => point.row_count),
+          formatCount,
+          'users: rows per month',
+        ),
+      ),
+    label &&
+      trendCard(
+        'labels.churn_label',
+        'label rate',
+        trendLine(
+          series(profile.history, label, (point) => point.mean),
+          percent,
+          'label rate per month',
+        ),
+        worst(ofColumn(results, LABEL.table, LABEL.column)),
+      ),
     ...nullable.map((column) =>
-      trendCard(`${column.table_name}.${column.column_name}`, 'NULL share', trendLine(series(profile.history, column, (point) => point.null_share), percent, `${column.column_name}: NULL share per month`)),
+      trendCard(
+        `${column.table_name}.${column.column_name}`,
+        'NULL share',
+        trendLine(
+          series(profile.history, column, (point) => point.null_share),
+          percent,
+          `${column.column_name}: NULL share per month`,
+        ),
+      ),
     ),
     ...flagged.map((column) =>
       trendCard(
         `${column.table_name}.${column.column_name}`,
         'mean (flagged)',
-        trendLine(series(profile.history, column, (point) => point.mean), (value) => formatOfType(value, column.column_type), `${column.column_name}: mean per month`, 'flagged'),
+        trendLine(
+          series(profile.history, column, (point) => point.mean),
+          (value) => formatOfType(value, column.column_type),
+          `${column.column_name}: mean per month`,
+          'flagged',
+        ),
         worst(ofColumn(results, column.table_name, column.column_name)),
       ),
     ),

@@ -1,14 +1,14 @@
 // report.html: the run's verdict and counts, what needs attention, what the run changed,
 // the month against the previous one and the trends, its input files, then one section
 // per table with its expectation results (passes folded) and a card per column.
-import type { RunChanges, ValidationDocument } from '..';
-import type { ExpectationResult } from '../../validate';
-import type { MonthProfile } from '../profile';
+import type { ExpectationResult, ValidationDocument } from '../artifacts';
+import { describeExpectation, loadDetail } from '../contract/describe';
+import { baseName, formatBytes, formatCount, formatPercent, shortHash } from '../format';
+import type { RunChanges } from '../record';
+import type { MonthProfile } from '../record/profile';
 import { columnCards } from './columns';
-import { describeExpectation, loadDetail } from './describe';
 import { anchorOf, countByStatus, expectationsTable, observedText, statusOf, worstFirst } from './expectations';
-import { baseName, formatBytes, formatCount, formatPercent, shortHash } from './format';
-import { Html, badge, bar, dataTable, html, type Status } from './html';
+import { badge, bar, dataTable, Html, html, type Status } from './html';
 import { monthOverMonth, trends } from './month';
 import { STYLES } from './styles';
 
@@ -143,7 +143,8 @@ const CHANGE_NOTE: Partial<Record<RunChanges['status'], string>> = {
 /** Rows inserted and updated per table, and the snapshot written (or why nothing was). */
 function runChanges(run: RunChanges | undefined): Html | null {
   if (!run) return null;
-  if (run.status !== 'succeeded') return html`<section class="block changes"><h2>What the run changed</h2><p>${CHANGE_NOTE[run.status] ?? 'Nothing changed.'}</p></section>`;
+  if (run.status !== 'succeeded')
+    return html`<section class="block changes"><h2>What the run changed</h2><p>${CHANGE_NOTE[run.status] ?? 'Nothing changed.'}</p></section>`;
   const rows = run.changes.map((table) => {
     const snapshot = run.snapshots.find((entry) => entry.table_name === table.table);
     return {
@@ -153,11 +154,20 @@ function runChanges(run: RunChanges | undefined): Html | null {
         { content: formatCount(table.inserted), className: 'num' },
         { content: formatCount(table.updated), className: 'num' },
         { content: formatCount(table.unchanged), className: 'num' },
-        snapshot ? html`<span class="mono" title="${snapshot.sha256}">${snapshot.path}</span> <span class="muted">${formatCount(snapshot.rows)} rows</span>` : html`<span class="muted">—</span>`,
+        snapshot
+          ? html`<span class="mono" title="${snapshot.sha256}">${snapshot.path}</span> <span class="muted">${formatCount(snapshot.rows)} rows</span>`
+          : html`<span class="muted">—</span>`,
       ],
     };
   });
-  const head = ['Table', { content: 'Rows in', className: 'num' }, { content: 'Inserted', className: 'num' }, { content: 'Updated', className: 'num' }, { content: 'Unchanged', className: 'num' }, 'Snapshot written'];
+  const head = [
+    'Table',
+    { content: 'Rows in', className: 'num' },
+    { content: 'Inserted', className: 'num' },
+    { content: 'Updated', className: 'num' },
+    { content: 'Unchanged', className: 'num' },
+    'Snapshot written',
+  ];
   return html`<section class="block changes"><h2>What the run changed</h2>${dataTable('changes', head, rows)}</section>`;
 }
 
@@ -185,7 +195,10 @@ function tableSection(table: string, document: ValidationDocument, profile: Mont
   const subtitle = file ? html`<span class="muted">${baseName(file.file)} · ${formatCount(file.rows)} rows</span>` : null;
   const columns = (profile?.metrics.columns ?? []).filter((column) => column.table_name === table);
   const previous = (profile?.metrics.previous ?? []).filter((column) => column.table_name === table);
-  const statistics = table === MONTH_SECTION ? null : html`<h3>Columns <span class="legend"><span class="swatch then"></span>previous month<span class="swatch now"></span>this month</span></h3>${columnCards(columns, previous, results)}`;
+  const statistics =
+    table === MONTH_SECTION
+      ? null
+      : html`<h3>Columns <span class="legend"><span class="swatch then"></span>previous month<span class="swatch now"></span>this month</span></h3>${columnCards(columns, previous, results)}`;
   return html`<section class="table-section" id="${sectionId(table)}" data-table="${table}">
 <div class="section-head"><h2 class="mono">${table}</h2>${subtitle}${tableStatus(results)}</div>
 <h3>Expectations</h3>${expectationsTable(results, document.meta.as_of)}
@@ -202,7 +215,7 @@ function tableNav(tables: readonly string[], document: ValidationDocument): Html
   return html`<nav class="toc" aria-label="tables"><ul>${links}</ul></nav>`;
 }
 
-export function renderPage(document: ValidationDocument, profile: MonthProfile | undefined, run?: RunChanges): string {
+export function renderReport(document: ValidationDocument, profile: MonthProfile | undefined, run?: RunChanges): string {
   const tables = tableNames(document, profile);
   const title = `${VERDICT[verdictOf(document)].text} · ${document.meta.month} · streamflow ${document.meta.run_id}`;
   return html`<!doctype html>

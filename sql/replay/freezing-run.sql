@@ -1,0 +1,2 @@
+-- What the run that froze a month knew: its inputs, the pipeline that ran, its report.
+SELECT input_files, pipeline_fingerprint, report_path FROM wh.meta.runs WHERE run_id = $run_id;

@@ -1,0 +1,147 @@
+// What streamflow writes for other tools to read, and the version of each shape, in one
+// place (as dbt keeps its artifact schemas): a shape changes only with its version here.
+// Imports the contract only (an expectation result carries its expectation's config).
+import type { ExpectationConfig, Severity } from './contract/expectations';
+
+/** `--json` of ingest, validate, backfill and every command without a version of its own (2.0: snake_case keys, errors as {kind, message, exit_code}, findings). */
+export const RUN_SUMMARY_VERSION = '2.0';
+/** `--json` of rebuild, sync, sync --verify, report and training-set. */
+export const REBUILD_SUMMARY_VERSION = '1.0';
+export const SYNC_SUMMARY_VERSION = '1.0';
+export const SYNC_VERIFY_VERSION = '1.0';
+export const REPORT_PATH_VERSION = '1.0';
+export const TRAINING_SUMMARY_VERSION = '1.0';
+/** reports/<run_id>/validation.json. */
+export const VALIDATION_DOCUMENT_VERSION = '1.0';
+/** snapshots/<table>/as_of=<date>/_manifest.json. */
+export const PARTITION_MANIFEST_VERSION = '1';
+/** The warehouse database's own tables (meta.schema_info). */
+export const WAREHOUSE_SCHEMA_VERSION = '3';
+
+export const TASK_STATES = ['pending', 'running', 'completed', 'failed', 'retrying', 'skipped'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+/** One task of a flow run (meta.task_runs, the `tasks` of a run summary). */
+export interface TaskRun {
+  readonly task: string;
+  state: TaskState;
+  attempts: number;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_ms: number | null;
+  /** Rows the task handled, when it has a natural count. */
+  rows: number | null;
+  error: string | null;
+}
+
+export type RunStatus = 'succeeded' | 'unchanged' | 'validated' | 'rejected' | 'refused' | 'failed';
+
+/** One input file of a month as loaded (meta.runs.input_files, validation.json, the partition manifest). */
+export interface LoadedTable {
+  readonly table: string;
+  readonly file: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly rows: number;
+}
+
+/** What upsert did to one live table (meta.runs.table_counts, the run summary). */
+export interface TableChanges {
+  readonly table: string;
+  readonly rows_in: number;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly unchanged: number;
+}
+
+/** One frozen partition (meta.snapshots). */
+export interface SnapshotEntry {
+  readonly table_name: string;
+  readonly as_of: string;
+  /** Relative to the warehouse root. */
+  readonly path: string;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly run_id: string;
+}
+
+/** What the freezing run knew, kept beside each partition for `rebuild`. */
+export interface FreezingRun {
+  readonly month: string;
+  readonly month_path: string;
+  readonly pipeline_fingerprint: string;
+  readonly input_files: readonly LoadedTable[];
+}
+
+export interface PartitionManifest extends SnapshotEntry, FreezingRun {
+  readonly schema_version: string;
+}
+
+export interface UnexpectedIndex {
+  readonly user_id: string | null;
+  readonly line: number;
+}
+
+/** One expectation's outcome, shaped as a Great Expectations validation result. */
+export interface ExpectationResult {
+  readonly expectation_config: ExpectationConfig & { readonly id: string };
+  readonly success: boolean;
+  readonly result: {
+    readonly element_count: number;
+    readonly missing_count: number;
+    readonly unexpected_count: number;
+    readonly unexpected_percent: number;
+    readonly partial_unexpected_list: readonly (string | null)[];
+    readonly partial_unexpected_index_list: readonly UnexpectedIndex[];
+    readonly observed_value?: unknown;
+  };
+  readonly meta: { readonly table: string; readonly column?: string; readonly severity: Severity };
+}
+
+/** reports/<run_id>/validation.json. */
+export interface ValidationDocument {
+  readonly schema_version: string;
+  readonly success: boolean;
+  readonly statistics: {
+    readonly evaluated_expectations: number;
+    readonly successful_expectations: number;
+    readonly unsuccessful_expectations: number;
+    readonly success_percent: number;
+    readonly warnings: number;
+  };
+  readonly results: readonly ExpectationResult[];
+  readonly meta: {
+    readonly run_id: string;
+    readonly month: string;
+    readonly as_of: string | null;
+    /** `validate` reports are recorded in no database (warehouse/recover.ts tells them apart). */
+    readonly command?: 'ingest' | 'validate';
+    readonly validation_time: string;
+    readonly tables: readonly LoadedTable[];
+    /**
+     * Set when this run reused an earlier run's results instead of running the suites:
+     * that run had byte-identical inputs under the same pipeline (flow/replay.ts).
+     */
+    readonly reused_from_run?: string;
+  };
+}
+
+/** One row of meta.runs. */
+export interface RunRecord {
+  readonly run_id: string;
+  readonly command: 'ingest' | 'validate';
+  readonly month: string;
+  readonly month_path: string;
+  readonly as_of: string | null;
+  readonly started_at: string;
+  readonly ended_at: string;
+  readonly status: RunStatus;
+  readonly exit_code: number;
+  readonly input_files: readonly LoadedTable[];
+  readonly table_counts: readonly TableChanges[];
+  readonly error: string | null;
+  readonly report_path: string | null;
+  /** What produced the run: see flow/replay.ts. */
+  readonly pipeline_fingerprint: string;
+}
