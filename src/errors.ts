@@ -32,14 +32,8 @@ export class InvocationError extends StreamflowError {
 export class DataRejectedError extends StreamflowError {
   readonly exitCode = 1;
   readonly kind = 'data_rejected';
-  constructor(
-    readonly problems: readonly Problem[],
-    readonly reportDir?: string,
-  ) {
+  constructor(readonly problems: readonly Problem[]) {
     super(formatProblems(problems));
-  }
-  withReport(reportDir: string): DataRejectedError {
-    return new DataRejectedError(this.problems, reportDir);
   }
 }
 
