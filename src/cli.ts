@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { REPORT_PATH_VERSION, RUN_SUMMARY_VERSION, SYNC_VERIFY_VERSION } from './artifacts';
-import { runPageText, runSummaryText, runsText, snapshotsText } from './cli/views';
+import { runPageText, runSummaryText, runsText, snapshotsText, trainingSetText } from './cli/views';
 import { describeSettings, resolveSettings, type SettingFlags, type Settings } from './config';
 import { CONTRACT } from './contract/tables';
 import { errorObject, exitCodeOf, InvocationError, StreamflowError } from './errors';
@@ -21,7 +21,7 @@ import { openInViewer } from './record/open';
 import { readManifest } from './snapshot';
 import { verifySnapshots } from './snapshot/verify';
 import { describeChecksum, verifyMirror } from './sync';
-import { buildTrainingSet, type TrainingSummary } from './training';
+import { buildTrainingSet } from './training';
 import { warehouseLayout } from './warehouse/layout';
 import { openReader } from './warehouse/reader';
 
@@ -320,7 +320,7 @@ export function buildProgram(): Command {
       });
       if (rows) process.stdout.write(await formatResult(rows, 'table'));
       if (settings.json) printJson(summary);
-      else process.stderr.write(describeTrainingSet(summary));
+      else process.stderr.write(trainingSetText(summary));
     });
 
   return program;
@@ -335,17 +335,6 @@ interface TrainingSetFlags {
   readonly labelHorizon?: string;
   readonly withSourceAsOf?: boolean;
   readonly out?: string;
-}
-
-function describeTrainingSet(summary: TrainingSummary): string {
-  const missing = Object.entries(summary.rows_missing_features).map(([view, rows]) => `  ${view.padEnd(22)} ${rows} rows without features`);
-  const labels = { entities: 'from the entity file', same_as_of: "frozen at the features' as_of", next_as_of: 'from the next frozen month' }[summary.label];
-  return `${[
-    `training set: ${summary.rows} rows from ${summary.entities}${summary.out ? ` → ${summary.out}` : ''}`,
-    `  labels ${labels}${summary.labels_left_out > 0 ? `; ${summary.labels_left_out} rows left out (their next month is not frozen)` : ''}${summary.rows_without_label > 0 ? `; ${summary.rows_without_label} rows without a label` : ''}`,
-    `  feature values from snapshots ${summary.source_as_of.min ?? '-'} … ${summary.source_as_of.max ?? '-'}`,
-    ...missing,
-  ].join('\n')}\n`;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -5,6 +5,7 @@ import type { SnapshotEntry } from '../artifacts';
 import type { RunSummary } from '../flow/ingest';
 import { textTable } from '../query/format';
 import type { RunDetails, RunListing } from '../record/history';
+import type { TrainingSummary } from '../training';
 import type { Finding } from '../validate';
 
 /** Hashes in people's tables: 12 hex digits tell partitions apart; --long prints all 64. */
@@ -140,4 +141,16 @@ export function snapshotsText(entries: readonly SnapshotEntry[], long: boolean):
       entry.run_id,
     ]),
   );
+}
+
+/** The training set's summary on stderr: rows, where the labels came from, the snapshot range read, rows without features per view. */
+export function trainingSetText(summary: TrainingSummary): string {
+  const missing = Object.entries(summary.rows_missing_features).map(([view, rows]) => `  ${view.padEnd(22)} ${rows} rows without features`);
+  const labels = { entities: 'from the entity file', same_as_of: "frozen at the features' as_of", next_as_of: 'from the next frozen month' }[summary.label];
+  return `${[
+    `training set: ${summary.rows} rows from ${summary.entities}${summary.out ? ` → ${summary.out}` : ''}`,
+    `  labels ${labels}${summary.labels_left_out > 0 ? `; ${summary.labels_left_out} rows left out (their next month is not frozen)` : ''}${summary.rows_without_label > 0 ? `; ${summary.rows_without_label} rows without a label` : ''}`,
+    `  feature values from snapshots ${summary.source_as_of.min ?? '-'} … ${summary.source_as_of.max ?? '-'}`,
+    ...missing,
+  ].join('\n')}\n`;
 }
