@@ -112,6 +112,9 @@ CREATE TABLE IF NOT EXISTS wh.meta.column_metrics (
   null_share_change  DOUBLE,            -- points (fraction) against the previous month
   new_values         VARCHAR[]          -- categorical values the previous month did not hold
 );
+-- Schema 4: which figures of a row are estimates (quantiles and bin edges of numeric
+-- columns of tables above 200,000 rows, validate/metrics.ts); empty when all are exact.
+ALTER TABLE wh.meta.column_metrics ADD COLUMN IF NOT EXISTS estimated VARCHAR[];
 
 -- One row per table of each frozen month: its size, and for users the key churn against
 -- the live table it was merged into (users new to the warehouse, known users absent from

@@ -106,6 +106,7 @@ function metrics(column: Partial<ColumnMetrics> & Pick<ColumnMetrics, 'table_nam
     null_count: 0,
     null_share: 0,
     distinct_count: 100,
+    estimated: [],
     min_value: null,
     max_value: null,
     mean: null,

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CONTRACT } from '../src/contract/tables';
+import { CONTRACT, tableSpec } from '../src/contract/tables';
 import { type Engine, openEngine } from '../src/engine/duckdb';
 import { PIPELINE_FINGERPRINT } from '../src/flow/replay';
 import { loadMonth } from '../src/load';
@@ -10,7 +10,7 @@ import { recordMonthMetrics, recordRun } from '../src/record';
 import { compareWithFrozen, readManifest, writeSnapshots } from '../src/snapshot';
 import { upsertMonth } from '../src/upsert';
 import { validateMonth } from '../src/validate';
-import { measureMonth } from '../src/validate/metrics';
+import { EXACT_ROWS, measureMonth, metricsAggregate, settleTableMetrics } from '../src/validate/metrics';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
 import { publishStaged } from '../src/warehouse/recover';
@@ -140,5 +140,41 @@ describe('stages on the committed seeds', () => {
     await engine.run(`UPDATE staging.rows_labels SET churn_label = NOT churn_label WHERE rowid = 0`);
     const differences = await compareWithFrozen(engine, layout, manifest, '2024-01-31');
     expect(differences.map((difference) => [difference.table, difference.keys])).toEqual([['labels', 1]]);
+  });
+
+  it('metrics: exact up to EXACT_ROWS rows; above, a numeric column says which figures are estimated, and its bin counts stay exact', async () => {
+    const usage = tableSpec('usage_agg_30d');
+    const measure = async (rows: number) => {
+      // A staged usage table of `rows` rows: watch hours take 1,000 values evenly, 0.0 … 99.9.
+      await engine.run(
+        `CREATE SCHEMA IF NOT EXISTS staging;
+         CREATE OR REPLACE VIEW staging.usage_agg_30d AS
+         SELECT i + 2 AS _line, printf('%04d-X%04d', i // 10000, i % 10000) AS user_id, (i % 1000) / 10 AS watch_hours_30d,
+                1.5 AS avg_session_mins_7d, 1 AS unique_devices_30d, 2 AS skips_7d, 0 AS rebuffer_events_7d
+         FROM range(${rows}) AS r(i)`,
+      );
+      const [scan] = await engine.rows<{ metrics: Record<string, unknown>[] }>(
+        `SELECT ${metricsAggregate(usage, { asOf: null, columns: [], tables: [] }, rows)} AS metrics FROM staging.usage_agg_30d`,
+      );
+      const { columns } = await settleTableMetrics(
+        engine,
+        usage,
+        scan.metrics,
+        { asOf: null, columns: [], tables: [] },
+        { asOf: '2024-01-31', liveAttached: false },
+      );
+      return (name: string) => columns.find((column) => column.column_name === name)!;
+    };
+    const small = await measure(EXACT_ROWS);
+    expect([small('watch_hours_30d').distinct_count, small('watch_hours_30d').estimated]).toEqual([1000, []]);
+    expect(small('watch_hours_30d').quantiles?.[2]).toBe(49.9);
+
+    const large = await measure(EXACT_ROWS + 50_000);
+    const hours = large('watch_hours_30d');
+    expect([hours.estimated, hours.distinct_count]).toEqual([['quantiles'], 1000]);
+    expect(Math.abs((hours.quantiles?.[2] ?? 0) - 49.9)).toBeLessThanOrEqual(0.5);
+    // Cut points may be estimated; the rows counted on them are every row.
+    expect(hours.bin_counts?.reduce((sum, count) => sum + count, 0)).toBe(EXACT_ROWS + 50_000);
+    expect([large('user_id').distinct_count, large('user_id').estimated]).toEqual([EXACT_ROWS + 50_000, []]);
   });
 });

@@ -42,7 +42,11 @@ export function commonSuite({ table, columns, parent }: SuiteColumns): Expectati
         ]),
     expect('expect_column_values_to_not_be_null', { column: 'user_id' }, 'the key'),
     expect('expect_column_values_to_be_unique', { column: 'user_id' }, 'one row per user; a duplicate would make the upsert ambiguous'),
-    expect('expect_column_values_to_match_regex', { column: 'user_id', regex: '^[0-9]{4}-[A-Z]{5}$' }, 'the CRM id format, e.g. 7590-VHVEG'),
+    // A child's keys must be its parent's (the foreign key below), so the format is checked
+    // once, on the parent: again in every table it said nothing new and cost 0.1 s a table at 1M rows.
+    ...(parent
+      ? []
+      : [expect('expect_column_values_to_match_regex', { column: 'user_id', regex: '^[0-9]{4}-[A-Z]{5}$' }, 'the CRM id format, e.g. 7590-VHVEG')]),
     ...(parent
       ? [
           expect(

@@ -1,9 +1,9 @@
-// One card per column: its figures (exact distinct count, money to the cent), a chart of
+// One card per column: its figures (exact distinct count, quantiles marked ≈ when estimated, money to the cent), a chart of
 // this month over the previous one, and the drift figures beside it, coloured by the
 // month-over-month expectation that judged them.
 import type { ExpectationResult } from '../artifacts';
 import { formatCount, formatNumber, formatOfType, formatPercent, formatPoints, formatRatio } from '../format';
-import type { ColumnMetrics } from '../validate';
+import { type ColumnMetrics, type EstimatedFigure, SAMPLE_EVERY } from '../validate';
 import { categoryBars, histogram, type PairedShare } from './charts';
 import { statusOf } from './expectations';
 import { type Html, html, type Status, valueHtml } from './html';
@@ -18,6 +18,15 @@ function numericFigure(value: string | null, type: string): Html {
   const number = Number(value);
   if (type === 'DATE' || type === 'VARCHAR' || type === 'BOOLEAN' || !Number.isFinite(number)) return valueHtml(value, 24);
   return html`<span title="${value}">${formatOfType(number, type)}</span>`;
+}
+
+const ESTIMATE_METHODS: Record<EstimatedFigure, string> = {
+  quantiles: `estimated from every ${SAMPLE_EVERY}th line of the file: an exact sort of every value costs too much on a table this large`,
+};
+
+/** A figure marked ≈ when it is an estimate, the method in its tooltip (validate/metrics.ts). */
+function estimate(column: ColumnMetrics, figure: EstimatedFigure, text: string): Html | string {
+  return column.estimated.includes(figure) ? html`<span title="${ESTIMATE_METHODS[figure]}">≈ ${text}</span>` : text;
 }
 
 function stat(label: string, value: Html | string): Html {
@@ -37,7 +46,9 @@ function figures(column: ColumnMetrics): Html {
       ? null
       : stat(type === 'BOOLEAN' ? 'share True' : 'mean', type === 'BOOLEAN' ? formatPercent(100 * column.mean) : formatOfType(column.mean, type)),
     column.std === null || type === 'BOOLEAN' ? null : stat('std', formatOfType(column.std, type)),
-    quantiles ? stat('p5 · p50 · p95', [quantiles[0], quantiles[2], quantiles[4]].map((value) => formatOfType(value, type)).join(' · ')) : null,
+    quantiles
+      ? stat('p5 · p50 · p95', estimate(column, 'quantiles', [quantiles[0], quantiles[2], quantiles[4]].map((value) => formatOfType(value, type)).join(' · ')))
+      : null,
   ]}</dl>`;
 }
 

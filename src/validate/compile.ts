@@ -199,6 +199,9 @@ function bounds(
   return conditions.length > 0 ? conditions.join(' AND ') : 'true';
 }
 
+/** A FILTER clause for rows in `scope`; none when the scope is every row. */
+const inScope = (scope: string) => (scope === 'true' ? '' : ` FILTER (WHERE ${scope})`);
+
 function compileRowRule(config: ExpectationConfig, params: Params, context: CompileContext): RowRule | undefined {
   switch (config.type) {
     case 'expect_column_values_to_not_be_null': {
@@ -216,8 +219,10 @@ function compileRowRule(config: ExpectationConfig, params: Params, context: Comp
         unexpected: '_duplicates > 1',
         ignoresNulls: true,
         windows: `count(*) OVER (PARTITION BY ${quoteIdent(column)}) AS _duplicates`,
+        // Unfiltered when every row is in scope: the same expression as the column's
+        // distinct count in the metrics, which DuckDB then computes once for both.
         noneUnexpected: (scope) =>
-          `CASE WHEN count(${quoteIdent(column)}) FILTER (WHERE ${scope}) = count(DISTINCT ${quoteIdent(column)}) FILTER (WHERE ${scope}) THEN 0 END`,
+          `CASE WHEN count(${quoteIdent(column)})${inScope(scope)} = count(DISTINCT ${quoteIdent(column)})${inScope(scope)} THEN 0 END`,
       };
     }
     case 'expect_compound_columns_to_be_unique': {
