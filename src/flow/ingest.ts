@@ -293,8 +293,8 @@ async function validate(run: RunContext, loaded: Findings): Promise<Step> {
 async function plan(run: RunContext, validated: Findings): Promise<Verdict> {
   return run.tasks.run<Verdict>('plan', async () => {
     try {
-      const plan = await planMonth(run.engine, run.layout, run.request, validated.loaded);
-      return { value: { findings: validated, outcome: { status: plan === 'apply' ? 'succeeded' : 'unchanged', cause: null } } };
+      const decision = await planMonth(run.engine, run.layout, run.request, validated.loaded);
+      return { value: { findings: validated, outcome: { status: decision === 'apply' ? 'succeeded' : 'unchanged', cause: null } } };
     } catch (error) {
       if (!(error instanceof RefusedError)) throw error;
       return { value: { findings: validated, outcome: { status: 'refused', cause: error } }, failed: error };
