@@ -1,7 +1,7 @@
 // What streamflow writes for other tools to read, and the version of each shape, in one
 // place (as dbt keeps its artifact schemas): a shape changes only with its version here.
 // Imports the contract only (an expectation result carries its expectation's config).
-import type { ExpectationConfig, Severity } from './contract/expectations';
+import type { CheckConfig, Severity } from './contract/expectations';
 
 /** `--json` of ingest, validate, backfill and every command without a version of its own (2.0: snake_case keys, errors as {kind, message, exit_code}, findings). */
 export const RUN_SUMMARY_VERSION = '2.0';
@@ -85,7 +85,7 @@ export interface UnexpectedIndex {
 
 /** One expectation's outcome, shaped as a Great Expectations validation result. */
 export interface ExpectationResult {
-  readonly expectation_config: ExpectationConfig & { readonly id: string };
+  readonly expectation_config: CheckConfig & { readonly id: string };
   readonly success: boolean;
   readonly result: {
     readonly element_count: number;

@@ -139,7 +139,7 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
     expect(await warehouseState(warehouse)).toEqual(februaryState);
   });
 
-  it('refuses a new as_of older than the newest frozen one (exit 3), changing nothing', async () => {
+  it('refuses a new as_of older than the newest frozen one (exit 3), changing nothing, its plan task failed with the reason', async () => {
     const warehouse = tempDir();
     fs.cpSync(february, warehouse, { recursive: true });
     // A folder outside the month calendar, so that the as_of is the user's to choose, holding
@@ -150,6 +150,11 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/older than the newest frozen month 2024-02-29/);
     expect(await warehouseState(warehouse)).toEqual(februaryState);
+    const shown = await cli('--warehouse', warehouse, '--json', 'runs', 'show', 'latest');
+    expect(shown.json.tasks.find((task: { task: string }) => task.task === 'plan')).toMatchObject({
+      state: 'failed',
+      error: expect.stringMatching(/older than the newest frozen month 2024-02-29/),
+    });
   });
 
   describe('a run killed with SIGKILL', () => {

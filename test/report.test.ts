@@ -6,9 +6,10 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ExpectationResult, ValidationDocument } from '../src/artifacts';
+import type { ExpectationConfig, LoadCheckConfig } from '../src/contract/expectations';
 import { validationDocument } from '../src/record';
-import type { MonthProfile } from '../src/record/profile';
 import { renderReport } from '../src/report/page';
+import type { MonthProfile } from '../src/report/profile';
 import type { ColumnMetrics } from '../src/validate';
 import { cli, REAL, REAL_AVAILABLE, tempDir } from './helpers';
 
@@ -22,7 +23,7 @@ type Config = ExpectationResult['expectation_config'];
 function result(
   table: string,
   index: number,
-  config: Omit<Config, 'id'>,
+  config: ExpectationConfig,
   outcome: { success: boolean; unexpected?: number; samples?: { value: string | null; user_id: string | null; line: number }[]; observed?: unknown },
 ): ExpectationResult {
   const samples = outcome.samples ?? [];
@@ -198,8 +199,8 @@ const PROFILES: MonthProfile = {
 
 /** A month that stopped at load: only failed load results, no input files, no profiles. */
 function failedLoadDocument(): ValidationDocument {
-  const load = (table: string, type: string, kwargs: Record<string, unknown>, extra: Partial<ExpectationResult['result']> = {}): ExpectationResult => ({
-    expectation_config: { id: `${table || 'month'}.load00.${type}`, type, kwargs } as unknown as Config,
+  const load = (table: string, type: string, kwargs: LoadCheckConfig['kwargs'], extra: Partial<ExpectationResult['result']> = {}): ExpectationResult => ({
+    expectation_config: { id: `${table || 'month'}.load00.${type}`, type, kwargs },
     success: false,
     result: {
       element_count: 0,
@@ -210,7 +211,7 @@ function failedLoadDocument(): ValidationDocument {
       partial_unexpected_index_list: [],
       ...extra,
     },
-    meta: { table, column: kwargs.column as string | undefined, severity: 'error' },
+    meta: { table, column: kwargs.column, severity: 'error' },
   });
   return validationDocument(
     [

@@ -2,7 +2,7 @@
 // the one wording the terminal's findings and the report share. The column is shown
 // beside the text, so the text says what is expected of it.
 import { formatPercent, formatPoints, plain } from '../format';
-import type { ExpectationConfig } from './expectations';
+import type { CheckConfig } from './expectations';
 
 type Kwargs = Record<string, unknown>;
 /** undefined when the kwargs lack what the text needs (load problems carry only a detail). */
@@ -102,7 +102,7 @@ function generic(type: string, kwargs: Kwargs): string {
 }
 
 /** The expectation's text with its qualifiers: row condition, `mostly`. */
-export function describeExpectation(config: ExpectationConfig, asOf: string | null = null): string {
+export function describeExpectation(config: CheckConfig, asOf: string | null = null): string {
   const kwargs = config.kwargs as Kwargs;
   const main = DESCRIBE[config.type]?.(kwargs, asOf) ?? BARE[config.type] ?? generic(config.type, kwargs);
   const qualifiers = [
@@ -113,7 +113,7 @@ export function describeExpectation(config: ExpectationConfig, asOf: string | nu
 }
 
 /** What the load stage found instead (a missing path, the header it read, the parse rule). */
-export function loadDetail(config: ExpectationConfig): string | undefined {
+export function loadDetail(config: CheckConfig): string | undefined {
   const detail = (config.kwargs as Kwargs).detail;
   return typeof detail === 'string' && detail !== '' ? detail : undefined;
 }

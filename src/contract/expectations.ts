@@ -83,6 +83,22 @@ export type ExpectationConfig = {
   };
 }[ExpectationType];
 
+/**
+ * A check load makes before any suite runs (load/index.ts LOAD_CHECKS: the file exists,
+ * its header holds the contract's columns, its rows are well-formed CSV, its values
+ * parse). Each problem it finds is reported as a failed result of that check, with what
+ * load saw (`detail`) where a suite's expectation has its kwargs.
+ */
+export interface LoadCheckConfig {
+  /** The check's rule, named as an expectation type (some share a suite expectation's name). */
+  readonly type: string;
+  readonly kwargs: { readonly column?: string; readonly detail?: string };
+  readonly meta?: undefined;
+}
+
+/** What a validation result was checked against: a suite's expectation, or a load check. */
+export type CheckConfig = ExpectationConfig | LoadCheckConfig;
+
 export function expect<K extends ExpectationType>(type: K, kwargs: KwargsByType[K] & CommonKwargs, notes?: string): ExpectationConfig {
   return { type, kwargs, meta: notes ? { notes } : undefined } as ExpectationConfig;
 }

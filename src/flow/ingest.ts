@@ -1,15 +1,19 @@
-// The flow: load → validate → plan → upsert → snapshot → record, as one run.
+// The flow: load → validate → plan → upsert → snapshot → record, as one run that reads
+// top to bottom (ingestMonth): each stage a function taking what it needs and returning
+// what the next one takes; a run that ends early (an exact replay, a rejected month, a
+// refusal) returns its verdict as a value, recorded like any other.
 //
 // load, validate and plan work in an in-memory engine with the warehouse attached
 // read-only, so readers keep working. Only then is the warehouse attached read-write
-// for one transaction in which upsert merges the live tables, snapshot writes the
-// partitions (each with its _manifest.json) under .staging/<run_id>, and record inserts
-// the run and the manifest rows. COMMIT is the moment the run happens; only after it are
-// the staged folders published by rename, so a direct Parquet reader never sees a
-// partition the database has not committed. A run that dies before COMMIT leaves only
-// staging, which recovery removes; one that dies after it is rolled forward by recovery
-// (warehouse/recover.ts). An exact replay of a frozen month (byte-identical inputs, same
-// pipeline) ends after load: see replay.ts. `validate` writes its report and nothing else.
+// for one transaction (write.ts) in which upsert merges the live tables, snapshot writes
+// the partitions (each with its _manifest.json) under .staging/<run_id>, and record
+// inserts the run and the manifest rows. COMMIT is the moment the run happens; only
+// after it are the staged folders published by rename, so a direct Parquet reader never
+// sees a partition the database has not committed. A run that dies before COMMIT leaves
+// only staging, which recovery removes; one that dies after it is rolled forward by
+// recovery (warehouse/recover.ts). An exact replay of a frozen month (byte-identical
+// inputs, same pipeline) ends after load: see replay.ts. `validate` writes its report
+// and nothing else.
 
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -30,14 +34,14 @@ import { DataRejectedError, type ErrorObject, errorObject, formatProblems, Refus
 import { faultPoint } from '../faults';
 import { loadMonth, type MonthInput } from '../load';
 import { recordMonthMetrics, recordRun, recordTaskRuns, validationDocument, writeReportFiles } from '../record';
-import { type MonthProfile, profileMonth } from '../record/profile';
 import { writeReportIndex } from '../report';
 import { renderReport } from '../report/page';
+import { profileMonth } from '../report/profile';
 import { writeSnapshots } from '../snapshot';
 import { writePartitionManifests } from '../snapshot/partition-manifest';
 import { SyncError, type SyncResult } from '../sync';
 import { upsertMonth } from '../upsert';
-import { type Finding, findingsOf, problemsOf, resultsFromLoadProblems, validateMonth } from '../validate';
+import { type Finding, findingsOf, type MonthMetrics, problemsOf, resultsFromLoadProblems, validateMonth } from '../validate';
 import { attachWarehouse, attachWarehouseCreatingIt, isLockConflict } from '../warehouse/catalog';
 import { startFailures } from '../warehouse/failures';
 import { reportDir, type WarehouseLayout, warehouseLayout } from '../warehouse/layout';
@@ -48,7 +52,7 @@ import { findIdenticalReplay, planMonth } from './plan';
 import { PIPELINE_FINGERPRINT } from './replay';
 import { syncAfterRun, syncTarget } from './sync';
 import { FlowTasks, type TaskPolicy } from './tasks';
-import { WriteTransaction } from './write';
+import { type BeginWrite, writeInOneTransaction } from './write';
 
 export const INGEST_TASKS = ['load', 'validate', 'plan', 'upsert', 'snapshot', 'record'] as const;
 
@@ -84,16 +88,6 @@ export interface RunRequest {
   readonly recompute?: boolean;
 }
 
-/** A run that ended before upsert, with the status and error it records. */
-class RunEnded extends Error {
-  constructor(
-    readonly status: RunStatus,
-    readonly reason: StreamflowError | null,
-  ) {
-    super(status);
-  }
-}
-
 /** A run that ended with a non-zero exit code but was recorded; carries its summary. */
 export class RunFailed extends StreamflowError {
   readonly exitCode: number;
@@ -123,12 +117,10 @@ export function newRunId(now: Date = new Date()): string {
 export async function runMonth(settings: Settings, request: RunRequest, logger: Logger = defaultLogger()): Promise<RunSummary> {
   if (request.command === 'validate') return validateOnly(settings, request, logger);
   const layout = warehouseLayout(settings.warehouseDir);
-  if (settings.syncPostgres && request.command === 'ingest') syncTarget(settings); // no URL: refused before the run, not after
+  if (settings.syncPostgres) syncTarget(settings); // no URL: refused before the run, not after
   const runId = newRunId();
   const startedAt = new Date();
   const release = await acquireRunLock(layout, settings.lockTimeoutMs);
-  const stagingRoot = path.join(layout.staging, runId);
-  let run: MonthRun | undefined;
   try {
     refuseLostDatabase(layout);
     const engine = await openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit, tempDirectory: layout.spill });
@@ -139,8 +131,7 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
       for (const dir of recovered.rolledBack) logger.info(`recovery: removed ${dir}, staged by a run that never committed`);
       for (const dir of recovered.rolledForward) logger.info(`recovery: published ${dir}, committed by a run that died before publishing it`);
       const tasks = new FlowTasks(INGEST_TASKS, logger);
-      run = new MonthRun(engine, layout, request, { runId, startedAt, stagingRoot }, tasks, logger);
-      const summary = await run.execute();
+      const summary = await ingestMonth({ engine, layout, request, runId, startedAt, tasks, logger, liveAttached: true });
       if (!settings.syncPostgres) return summary;
       try {
         return { ...summary, sync: await syncAfterRun(engine, settings, tasks, runId, logger) };
@@ -154,8 +145,6 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
       engine.close();
     }
   } finally {
-    // After COMMIT the staging folder is the committed run's until it is published: recovery's, not ours.
-    if (!run?.committed) fs.rmSync(stagingRoot, { recursive: true, force: true });
     await release();
   }
 }
@@ -172,231 +161,243 @@ async function validateOnly(settings: Settings, request: RunRequest, logger: Log
   try {
     const liveAttached = fs.existsSync(layout.database);
     if (liveAttached) await attachWarehouse(engine, layout, 'read_only');
-    // validate stages nothing: its one folder is its report's.
-    const identity = { runId, startedAt: new Date(), stagingRoot: path.join(layout.root, reportDir(runId)) };
-    const run = new MonthRun(engine, layout, request, identity, new FlowTasks(INGEST_TASKS, logger), logger, liveAttached);
-    return await run.execute();
+    const run: RunContext = { engine, layout, request, runId, startedAt: new Date(), tasks: new FlowTasks(INGEST_TASKS, logger), logger, liveAttached };
+    const verdict = await checkMonth(run);
+    const record = runRecord(run, verdict, NOTHING_APPLIED);
+    run.tasks.skipPending();
+    // Straight into reports/<run_id>, a folder no other run uses: validate stages nothing.
+    await writeRunReport(run, path.join(layout.root, reportDir(runId)), verdict, NOTHING_APPLIED);
+    return endRun(run, verdict, record, NOTHING_APPLIED);
   } finally {
     engine.close();
   }
 }
 
-interface RunIdentity {
+/** What one run works with, fixed when it starts. `tasks` keeps the record of its tasks. */
+interface RunContext {
+  readonly engine: Engine;
+  readonly layout: WarehouseLayout;
+  readonly request: RunRequest;
   readonly runId: string;
   readonly startedAt: Date;
-  readonly stagingRoot: string;
+  readonly tasks: FlowTasks;
+  readonly logger: Logger;
+  /** The warehouse is attached read-only as `wh` (for validate, only when it has a database). */
+  readonly liveAttached: boolean;
 }
 
-class MonthRun {
-  private loaded: readonly LoadedTable[] = [];
-  private results: ExpectationResult[] = [];
+/** What the run found in the month: its validation report and its run record are made of it. */
+interface Findings {
+  readonly loaded: readonly LoadedTable[];
+  readonly results: readonly ExpectationResult[];
+  /** validate's measures of the month, for the report; none when the run ended at load or reuses a replay's results. */
+  readonly metrics?: MonthMetrics;
   /** The earlier run whose results this exact replay reuses (replay.ts). */
-  private reused: { runId: string; validationTime: string } | undefined;
-  private profiles: MonthProfile | undefined;
-  private changes: TableChanges[] = [];
-  private snapshots: SnapshotEntry[] = [];
-  /** The run's COMMIT happened: its staged folders are to be published, never removed. */
-  committed = false;
+  readonly reused?: { readonly runId: string; readonly validationTime: string };
+}
 
-  constructor(
-    private readonly engine: Engine,
-    private readonly layout: WarehouseLayout,
-    private readonly request: RunRequest,
-    private readonly identity: RunIdentity,
-    private readonly tasks: FlowTasks,
-    private readonly logger: Logger,
-    /** The warehouse is attached read-only as `wh` (for validate, only when it has a database). */
-    private readOnlyAttached = true,
-  ) {}
+/** How a run ends: the status it records and, for a non-zero exit, the cause. */
+type Outcome =
+  | { readonly status: 'succeeded' | 'unchanged' | 'validated'; readonly cause: null }
+  | { readonly status: 'rejected' | 'refused'; readonly cause: StreamflowError };
 
-  async execute(): Promise<RunSummary> {
+/** The run's verdict before it writes anything: what it found, and how it ends ('succeeded': the month is to be applied). */
+interface Verdict {
+  readonly findings: Findings;
+  readonly outcome: Outcome;
+}
+
+/** A stage's result: the findings the next stage takes, or the verdict of a run that ends there. */
+type Step = { readonly next: Findings } | { readonly ended: Verdict };
+
+/** What upsert and snapshot did to the warehouse: nothing, for a run that applies no month. */
+interface Applied {
+  readonly changes: readonly TableChanges[];
+  readonly snapshots: readonly SnapshotEntry[];
+}
+
+const NOTHING_APPLIED: Applied = { changes: [], snapshots: [] };
+
+/**
+ * ingest: load → validate → plan; then one transaction (write.ts): upsert → snapshot when
+ * the month is applied, record always; COMMIT; then publish the staged folders.
+ */
+async function ingestMonth(run: RunContext): Promise<RunSummary> {
+  const verdict = await checkMonth(run);
+  const stagingRoot = path.join(run.layout.staging, run.runId);
+  const { record, applied } = await writeInOneTransaction(run.engine, run.layout, { readOnlyAttached: run.liveAttached, stagingRoot }, async (begin) => {
+    const applied = verdict.outcome.status === 'succeeded' ? await applyMonth(run, stagingRoot, begin) : NOTHING_APPLIED;
+    run.tasks.skipPending();
+    const record = await recordMonth(run, verdict, applied, stagingRoot, begin);
+    await recordTaskRuns(run.engine, run.runId, run.tasks.runs);
+    return { record, applied };
+  });
+  await faultPoint('committed');
+  await publishStaged(run.layout, stagingRoot);
+  await faultPoint('published');
+  // Derived from meta.runs, so a failure here loses nothing: the next run rewrites it.
+  await writeReportIndex(run.engine, run.layout).catch((error: Error) => run.logger.warn(`reports/index.html not rewritten: ${error.message}`));
+  return endRun(run, verdict, record, applied);
+}
+
+/** load → validate (→ plan, for ingest), writing nothing: the verdict of an exact replay, a rejected month or a refusal ends the run early. */
+async function checkMonth(run: RunContext): Promise<Verdict> {
+  const loaded = await load(run);
+  if ('ended' in loaded) return loaded.ended;
+  await faultPoint('loaded');
+  const validated = await validate(run, loaded.next);
+  if ('ended' in validated) return validated.ended;
+  await faultPoint('validated');
+  if (run.request.command === 'validate') return { findings: validated.next, outcome: { status: 'validated', cause: null } };
+  return plan(run, validated.next);
+}
+
+/** load: the month's files into staging tables, or, for an exact replay, what the run that froze it loaded and found (plan.ts). */
+async function load(run: RunContext): Promise<Step> {
+  return run.tasks.run<Step>('load', async () => {
+    const replay = await identicalReplay(run);
+    if (replay) return { value: { ended: replay }, rows: totalRows(replay.findings.loaded) };
     try {
-      await this.tasks.run('load', async () => {
-        if (!(await this.reuseIdenticalReplay())) this.loaded = await this.load();
-        return { value: undefined, rows: this.loaded.reduce((sum, table) => sum + table.rows, 0) };
-      });
-      if (this.reused) return await this.finish('unchanged', null);
-      await faultPoint('loaded');
-      await this.tasks.run('validate', async () => ({ value: await this.validate(), rows: this.results.length, unit: 'expectations' }));
-      await faultPoint('validated');
-      if (this.request.command === 'validate') throw new RunEnded('validated', null);
-      const plan = await this.tasks.run('plan', async () => {
-        try {
-          return { value: await planMonth(this.engine, this.layout, this.request, this.loaded) };
-        } catch (error) {
-          throw error instanceof RefusedError ? new RunEnded('refused', error) : error;
-        }
-      });
-      return await this.finish(plan === 'apply' ? 'succeeded' : 'unchanged', null);
+      const loaded = await loadMonth(run.engine, run.request.month, run.tasks.progress('load', 'bytes'));
+      return { value: { next: { loaded, results: [] } }, rows: totalRows(loaded) };
     } catch (error) {
-      if (error instanceof RunEnded) return this.finish(error.status, error.reason);
-      if (error instanceof DataRejectedError) return this.finish('rejected', error);
-      throw error;
+      if (!(error instanceof DataRejectedError)) throw error;
+      const findings = { loaded: [], results: resultsFromLoadProblems(error.problems) };
+      return { value: { ended: { findings, outcome: { status: 'rejected', cause: error } } }, failed: error };
     }
-  }
+  });
+}
 
-  private async finish(status: RunStatus, cause: StreamflowError | null): Promise<RunSummary> {
-    return this.request.command === 'validate' ? this.writeValidateReport(status, cause) : this.commit(status, cause);
-  }
+/** An ingest of a frozen as_of with byte-identical inputs ends after load, unchanged, with the freezing run's results. */
+async function identicalReplay(run: RunContext): Promise<Verdict | undefined> {
+  if (run.request.command !== 'ingest' || run.request.recompute) return undefined;
+  const identical = await findIdenticalReplay(run.engine, run.layout, run.request, run.logger);
+  if (!identical) return undefined;
+  await startFailures(run.engine); // the run's list of unexpected rows, empty: record copies it
+  const reused = { runId: identical.runId, validationTime: identical.document.meta.validation_time };
+  return { findings: { loaded: identical.inputFiles, results: identical.document.results, reused }, outcome: { status: 'unchanged', cause: null } };
+}
 
-  /** validate's one write: its report, straight into reports/<run_id> (a folder no other run uses). */
-  private writeValidateReport(status: RunStatus, cause: StreamflowError | null): RunSummary {
-    const record = this.runRecord(status, cause, reportDir(this.identity.runId));
-    this.tasks.skipPending();
-    const document = this.document();
-    writeReportFiles(
-      path.join(this.layout.root, reportDir(this.identity.runId)),
-      document,
-      renderReport(document, this.profiles, { status, changes: [], snapshots: [] }),
-    );
-    const summary = this.summary(record, cause);
-    if (cause) throw new RunFailed(cause, summary);
-    return summary;
-  }
+/** validate: every expectation suite on the staged month; a failed error-severity expectation rejects it. */
+async function validate(run: RunContext, loaded: Findings): Promise<Step> {
+  return run.tasks.run<Step>('validate', async () => {
+    const validation = await validateMonth(run.engine, { asOf: run.request.asOf, liveAttached: run.liveAttached }, run.tasks.progress('validate', 'tables'));
+    const findings = { ...loaded, results: validation.results, metrics: validation.metrics };
+    if (validation.errors.length === 0) return { value: { next: findings }, rows: validation.results.length, unit: 'expectations' };
+    const cause = new DataRejectedError(problemsOf(validation.errors));
+    return { value: { ended: { findings, outcome: { status: 'rejected', cause } } }, failed: cause };
+  });
+}
 
-  /** An exact replay takes what the run that froze the month loaded and found (plan.ts). */
-  private async reuseIdenticalReplay(): Promise<boolean> {
-    if (this.request.command !== 'ingest' || this.request.recompute) return false;
-    const identical = await findIdenticalReplay(this.engine, this.layout, this.request, this.logger);
-    if (!identical) return false;
-    await startFailures(this.engine); // the run's list of unexpected rows, empty: record copies it
-    this.loaded = identical.inputFiles;
-    this.results = [...identical.document.results];
-    this.reused = { runId: identical.runId, validationTime: identical.document.meta.validation_time };
-    return true;
-  }
-
-  private async load(): Promise<LoadedTable[]> {
+/** plan: apply the month, or nothing to do (already frozen with this content), or refused (it would alter history). */
+async function plan(run: RunContext, validated: Findings): Promise<Verdict> {
+  return run.tasks.run<Verdict>('plan', async () => {
     try {
-      return await loadMonth(this.engine, this.request.month, this.tasks.progress('load', 'bytes'));
+      const decision = await planMonth(run.engine, run.layout, run.request, validated.loaded);
+      return { value: { findings: validated, outcome: { status: decision === 'apply' ? 'succeeded' : 'unchanged', cause: null } } };
     } catch (error) {
-      if (error instanceof DataRejectedError) this.results = resultsFromLoadProblems(error.problems);
-      throw error;
+      if (!(error instanceof RefusedError)) throw error;
+      return { value: { findings: validated, outcome: { status: 'refused', cause: error } }, failed: error };
     }
-  }
+  });
+}
 
-  private async validate(): Promise<void> {
-    const outcome = await validateMonth(
-      this.engine,
-      { asOf: this.request.asOf, liveAttached: this.readOnlyAttached },
-      this.tasks.progress('validate', 'tables'),
-    );
-    this.results = [...outcome.results];
-    this.profiles = await profileMonth(this.engine, outcome.metrics, this.readOnlyAttached);
-    if (outcome.errors.length > 0) throw new DataRejectedError(problemsOf(outcome.errors));
-  }
+/** upsert → snapshot, in the transaction: the first writing task opens it (a reader holding the file is a transient fault it retries). */
+async function applyMonth(run: RunContext, stagingRoot: string, begin: BeginWrite): Promise<Applied> {
+  const audit = { asOf: run.request.asOf, runId: run.runId };
+  const changes = await run.tasks.run(
+    'upsert',
+    async () => {
+      await begin();
+      const changes = await upsertMonth(run.engine, audit, run.tasks.progress('upsert', 'tables'));
+      await faultPoint('upserted');
+      return { value: changes, rows: changes.reduce((sum, table) => sum + table.inserted + table.updated, 0) };
+    },
+    WRITE_POLICY,
+  );
+  const snapshots = await run.tasks.run('snapshot', async () => {
+    const snapshots = await writeSnapshots(run.engine, stagingRoot, audit, run.tasks.progress('snapshot', 'tables'));
+    await faultPoint('snapshotted');
+    return { value: snapshots, rows: snapshots.reduce((sum, entry) => sum + entry.rows, 0) };
+  });
+  return { changes, snapshots };
+}
 
-  /**
-   * One read-write transaction (write.ts): for a succeeded run upsert and snapshot, then for
-   * every run record (run row, results, manifest); COMMIT; then publish the staged
-   * folders. The first writing task attaches the warehouse read-write; a reader holding
-   * the file at that moment is a transient fault the task retries.
-   */
-  private async commit(status: RunStatus, cause: StreamflowError | null): Promise<RunSummary> {
-    const apply = status === 'succeeded';
-    const { runId, stagingRoot } = this.identity;
-    const reportRelative = reportDir(runId);
-    const write = new WriteTransaction(this.engine, this.layout, this.readOnlyAttached);
-    const record = await write.within(async () => {
-      if (apply) {
-        await this.tasks.run(
-          'upsert',
-          async () => {
-            await write.begin();
-            this.changes = await upsertMonth(this.engine, { asOf: this.request.asOf, runId }, this.tasks.progress('upsert', 'tables'));
-            await faultPoint('upserted');
-            return { value: undefined, rows: this.changes.reduce((sum, table) => sum + table.inserted + table.updated, 0) };
-          },
-          WRITE_POLICY,
-        );
-        await this.tasks.run('snapshot', async () => {
-          this.snapshots = await writeSnapshots(this.engine, stagingRoot, { asOf: this.request.asOf, runId }, this.tasks.progress('snapshot', 'tables'));
-          await faultPoint('snapshotted');
-          return { value: undefined, rows: this.snapshots.reduce((sum, entry) => sum + entry.rows, 0) };
-        });
-      }
-      this.tasks.skipPending();
-      const record = await this.tasks.run(
-        'record',
-        async () => {
-          await write.begin();
-          const record = this.runRecord(status, cause, reportRelative);
-          const document = this.document();
-          writeReportFiles(
-            path.join(stagingRoot, reportRelative),
-            document,
-            renderReport(document, this.profiles, { status, changes: this.changes, snapshots: this.snapshots }),
-          );
-          writePartitionManifests(stagingRoot, this.snapshots, record);
-          await recordRun(this.engine, record, this.results, this.snapshots);
-          if (apply) await recordMonthMetrics(this.engine, record.run_id);
-          await faultPoint('recorded');
-          return { value: record };
-        },
-        WRITE_POLICY,
-      );
-      await recordTaskRuns(this.engine, runId, this.tasks.runs);
-      return record;
-    });
-    this.committed = true;
-    await faultPoint('committed');
-    await publishStaged(this.layout, stagingRoot);
-    await faultPoint('published');
-    // Derived from meta.runs, so a failure here loses nothing: the next run rewrites it.
-    await writeReportIndex(this.engine, this.layout).catch((error: Error) => this.logger.warn(`reports/index.html not rewritten: ${error.message}`));
-    const summary = this.summary(record, cause);
-    if (cause) throw new RunFailed(cause, summary);
-    return summary;
-  }
+/** record, in the transaction: the report files and partition manifests (staged), the run row, its results, the manifest rows. */
+async function recordMonth(run: RunContext, verdict: Verdict, applied: Applied, stagingRoot: string, begin: BeginWrite): Promise<RunRecord> {
+  return run.tasks.run(
+    'record',
+    async () => {
+      await begin();
+      const record = runRecord(run, verdict, applied);
+      await writeRunReport(run, path.join(stagingRoot, reportDir(run.runId)), verdict, applied);
+      writePartitionManifests(stagingRoot, applied.snapshots, record);
+      await recordRun(run.engine, record, verdict.findings.results, applied.snapshots);
+      if (verdict.outcome.status === 'succeeded') await recordMonthMetrics(run.engine, record.run_id);
+      await faultPoint('recorded');
+      return { value: record };
+    },
+    WRITE_POLICY,
+  );
+}
 
-  private document() {
-    return validationDocument(this.results, {
-      run_id: this.identity.runId,
-      month: this.request.month.name,
-      as_of: this.request.asOf,
-      command: this.request.command,
-      validation_time: this.reused?.validationTime ?? this.identity.startedAt.toISOString(),
-      tables: this.loaded,
-      ...(this.reused ? { reused_from_run: this.reused.runId } : {}),
-    });
-  }
+/** validation.json and report.html into `dir`; the report's trend lines read the metric history of the frozen months here. */
+async function writeRunReport(run: RunContext, dir: string, { findings, outcome }: Verdict, applied: Applied): Promise<void> {
+  const document = validationDocument(findings.results, {
+    run_id: run.runId,
+    month: run.request.month.name,
+    as_of: run.request.asOf,
+    command: run.request.command,
+    validation_time: findings.reused?.validationTime ?? run.startedAt.toISOString(),
+    tables: findings.loaded,
+    ...(findings.reused ? { reused_from_run: findings.reused.runId } : {}),
+  });
+  const profile = findings.metrics && (await profileMonth(run.engine, findings.metrics, run.liveAttached));
+  writeReportFiles(dir, document, renderReport(document, profile, { status: outcome.status, ...applied }));
+}
 
-  private runRecord(status: RunStatus, cause: StreamflowError | null, reportRelative: string): RunRecord {
-    return {
-      run_id: this.identity.runId,
-      command: this.request.command,
-      month: this.request.month.name,
-      month_path: this.request.month.dir,
-      as_of: this.request.asOf,
-      started_at: this.identity.startedAt.toISOString(),
-      ended_at: new Date().toISOString(),
-      status,
-      exit_code: cause?.exitCode ?? 0,
-      input_files: this.loaded,
-      table_counts: this.changes,
-      error: cause ? cause.message : null,
-      report_path: reportRelative,
-      pipeline_fingerprint: PIPELINE_FINGERPRINT,
-    };
-  }
+function runRecord(run: RunContext, { findings, outcome }: Verdict, applied: Applied): RunRecord {
+  return {
+    run_id: run.runId,
+    command: run.request.command,
+    month: run.request.month.name,
+    month_path: run.request.month.dir,
+    as_of: run.request.asOf,
+    started_at: run.startedAt.toISOString(),
+    ended_at: new Date().toISOString(),
+    status: outcome.status,
+    exit_code: outcome.cause?.exitCode ?? 0,
+    input_files: findings.loaded,
+    table_counts: applied.changes,
+    error: outcome.cause ? outcome.cause.message : null,
+    report_path: reportDir(run.runId),
+    pipeline_fingerprint: PIPELINE_FINGERPRINT,
+  };
+}
 
-  private summary(record: RunRecord, cause: StreamflowError | null): RunSummary {
-    return {
-      schema_version: RUN_SUMMARY_VERSION,
-      run_id: record.run_id,
-      command: record.command,
-      month: record.month,
-      as_of: record.as_of,
-      status: record.status,
-      exit_code: record.exit_code,
-      duration_ms: Date.parse(record.ended_at) - this.identity.startedAt.getTime(),
-      tasks: this.tasks.runs,
-      tables: this.changes,
-      snapshots: this.snapshots,
-      warnings: this.results.filter((result) => !result.success && result.meta.severity === 'warn').length,
-      findings: findingsOf(this.results),
-      report_path: record.report_path === null ? null : path.join(this.layout.root, record.report_path),
-      error: cause ? errorObject(cause) : null,
-    };
-  }
+/** The run's summary; a run that ends with a cause throws RunFailed, which carries it. */
+function endRun(run: RunContext, { findings, outcome }: Verdict, record: RunRecord, applied: Applied): RunSummary {
+  const summary: RunSummary = {
+    schema_version: RUN_SUMMARY_VERSION,
+    run_id: record.run_id,
+    command: record.command,
+    month: record.month,
+    as_of: record.as_of,
+    status: record.status,
+    exit_code: record.exit_code,
+    duration_ms: Date.parse(record.ended_at) - run.startedAt.getTime(),
+    tasks: run.tasks.runs,
+    tables: applied.changes,
+    snapshots: applied.snapshots,
+    warnings: findings.results.filter((result) => !result.success && result.meta.severity === 'warn').length,
+    findings: findingsOf(findings.results),
+    report_path: record.report_path === null ? null : path.join(run.layout.root, record.report_path),
+    error: outcome.cause ? errorObject(outcome.cause) : null,
+  };
+  if (outcome.cause) throw new RunFailed(outcome.cause, summary);
+  return summary;
+}
+
+function totalRows(tables: readonly LoadedTable[]): number {
+  return tables.reduce((sum, table) => sum + table.rows, 0);
 }

@@ -17,6 +17,11 @@ export interface TaskOutcome<T> {
   readonly rows?: number;
   /** What `rows` counts, when not rows (e.g. validate's expectations): for the log line. */
   readonly unit?: string;
+  /**
+   * The task ran to its end and found against the month (a rejection, a refusal): it is
+   * recorded as failed with this reason, and its value (the run's verdict) still handed on.
+   */
+  readonly failed?: Error;
 }
 
 export class FlowTasks {
@@ -64,13 +69,16 @@ export class FlowTasks {
           },
         },
       );
-      run.state = 'completed';
-      run.rows = outcome.rows ?? null;
-      unit = outcome.unit;
+      if (outcome.failed) {
+        markFailed(run, outcome.failed);
+      } else {
+        run.state = 'completed';
+        run.rows = outcome.rows ?? null;
+        unit = outcome.unit;
+      }
       return outcome.value;
     } catch (error) {
-      run.state = 'failed';
-      run.error = error instanceof Error ? error.message : String(error);
+      markFailed(run, error);
       throw error;
     } finally {
       run.ended_at = new Date().toISOString();
@@ -88,4 +96,9 @@ export class FlowTasks {
   skipPending(): void {
     for (const run of this.runs) if (run.state === 'pending') run.state = 'skipped';
   }
+}
+
+function markFailed(run: TaskRun, error: unknown): void {
+  run.state = 'failed';
+  run.error = error instanceof Error ? error.message : String(error);
 }

@@ -1,44 +1,52 @@
-// The one write transaction of an ingest. The first writing task opens it, because that
-// is when the warehouse is attached read-write, and a reader holding the file at that
-// moment is a transient fault the task retries; so it cannot open before the tasks run.
-// `within` commits what the tasks wrote, or rolls it back when any of them throws.
+// The one write transaction of an ingest: the database and the run's staging folder
+// change together or not at all. The first writing task opens it, because that is when
+// the warehouse is attached read-write, and a reader holding the file at that moment is
+// a transient fault the task retries; so it cannot open before the tasks run.
+import * as fs from 'node:fs';
 import type { Engine } from '../engine/duckdb';
 import { attachWarehouse, detachWarehouse } from '../warehouse/catalog';
 import type { WarehouseLayout } from '../warehouse/layout';
 
-export class WriteTransaction {
-  private open = false;
+export interface WriteTarget {
+  /** The warehouse is attached read-only as `wh` (validate's view of it), to be swapped. */
+  readonly readOnlyAttached: boolean;
+  /** The run's .staging/<run_id>: what the transaction's tasks write as files, published after COMMIT. */
+  readonly stagingRoot: string;
+}
 
-  constructor(
-    private readonly engine: Engine,
-    private readonly layout: WarehouseLayout,
-    /** The warehouse is attached read-only as `wh` (validate's view of it), to be swapped. */
-    private readOnlyAttached: boolean,
-  ) {}
+/** Swaps the read-only attachment for a read-write one and opens the transaction (once; later calls do nothing). */
+export type BeginWrite = () => Promise<void>;
 
-  /** Swaps the read-only attachment for a read-write one and opens the transaction (once; later calls do nothing). */
-  async begin(): Promise<void> {
-    if (this.open) return;
-    if (this.readOnlyAttached) {
-      await detachWarehouse(this.engine);
-      this.readOnlyAttached = false;
+/**
+ * Runs `work`, whose writing tasks call `begin`, then COMMIT. When anything throws before
+ * COMMIT succeeds: ROLLBACK, and the run's staged files go with it. After COMMIT the
+ * staging folder belongs to the committed run until it is published: recovery's, not ours.
+ */
+export async function writeInOneTransaction<T>(
+  engine: Engine,
+  layout: WarehouseLayout,
+  target: WriteTarget,
+  work: (begin: BeginWrite) => Promise<T>,
+): Promise<T> {
+  let readOnlyAttached = target.readOnlyAttached;
+  let open = false;
+  const begin: BeginWrite = async () => {
+    if (open) return;
+    if (readOnlyAttached) {
+      await detachWarehouse(engine);
+      readOnlyAttached = false;
     }
-    await attachWarehouse(this.engine, this.layout, 'read_write', { retry: false });
-    await this.engine.run('BEGIN TRANSACTION');
-    this.open = true;
-  }
-
-  /** Runs `work`, whose writing tasks call begin(), then COMMIT; ROLLBACK when it throws. */
-  async within<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      const result = await work();
-      if (this.open) await this.engine.run('COMMIT');
-      this.open = false;
-      return result;
-    } catch (error) {
-      if (this.open) await this.engine.run('ROLLBACK').catch(() => undefined);
-      this.open = false;
-      throw error;
-    }
+    await attachWarehouse(engine, layout, 'read_write', { retry: false });
+    await engine.run('BEGIN TRANSACTION');
+    open = true;
+  };
+  try {
+    const result = await work(begin);
+    if (open) await engine.run('COMMIT');
+    return result;
+  } catch (error) {
+    if (open) await engine.run('ROLLBACK').catch(() => undefined);
+    fs.rmSync(target.stagingRoot, { recursive: true, force: true });
+    throw error;
   }
 }

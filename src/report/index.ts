@@ -1,6 +1,6 @@
 // report: the pages people read, built from what the stages recorded: report.html of one
-// run (page.ts, from its validation document and month profile) and reports/index.html
-// of all runs. Self-contained HTML: inline CSS, charts as inline SVG, every value escaped.
+// run (page.ts, from its validation document and month profile, whose metric history of
+// the frozen months profile.ts reads) and reports/index.html of all runs. Self-contained HTML: inline CSS, charts as inline SVG, every value escaped.
 // May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot, record, sync, query, training (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';

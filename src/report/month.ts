@@ -3,11 +3,11 @@
 import type { ExpectationResult } from '../artifacts';
 import { type ExpectationType, MONTH_COMPARISONS } from '../contract/expectations';
 import { formatCount, formatNumber, formatOfType, formatPercent, formatRatio } from '../format';
-import type { MonthProfile, TrendPoint } from '../record/profile';
 import type { ColumnMetrics } from '../validate';
 import { type TrendPointValue, trendLine } from './charts';
 import { statusOf } from './expectations';
 import { badge, type Html, html, type Status } from './html';
+import type { MonthProfile, TrendPoint } from './profile';
 
 const LABEL = { table: 'labels', column: 'churn_label' } as const;
 const SHIFTS_SHOWN = 6;

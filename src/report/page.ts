@@ -5,11 +5,11 @@ import type { ExpectationResult, ValidationDocument } from '../artifacts';
 import { describeExpectation, loadDetail } from '../contract/describe';
 import { baseName, formatBytes, formatCount, formatPercent, shortHash } from '../format';
 import type { RunChanges } from '../record';
-import type { MonthProfile } from '../record/profile';
 import { columnCards } from './columns';
 import { anchorOf, countByStatus, expectationsTable, observedText, statusOf, worstFirst } from './expectations';
 import { badge, bar, dataTable, Html, html, type Status } from './html';
 import { monthOverMonth, trends } from './month';
+import type { MonthProfile } from './profile';
 import { STYLES } from './styles';
 
 type InputFile = ValidationDocument['meta']['tables'][number];

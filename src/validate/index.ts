@@ -252,8 +252,9 @@ export function findingsOf(results: readonly ExpectationResult[]): Finding[] {
 
 /**
  * Load problems (missing file, drift, malformed rows, unparseable values) as failed
- * expectation results, so one report shape covers both stages; their rule is already
- * an expectation type (load/index.ts LOAD_CHECKS), their ids those load staged rows under.
+ * expectation results, so one report shape covers both stages; each one's config is a
+ * load check (contract/expectations.ts LoadCheckConfig: its rule, from load/index.ts
+ * LOAD_CHECKS, and what load saw), its id the one load staged its rows under.
  */
 export function resultsFromLoadProblems(problems: readonly Problem[]): ExpectationResult[] {
   const seenPerTable = new Map<string, number>();
@@ -267,7 +268,7 @@ export function resultsFromLoadProblems(problems: readonly Problem[]): Expectati
         id: expectationId(table, index, problem.rule, 'load'),
         type: problem.rule,
         kwargs: { column: problem.column, detail: problem.detail },
-      } as unknown as ExpectationResult['expectation_config'],
+      },
       success: false,
       result: {
         element_count: 0,
