@@ -74,8 +74,23 @@ export interface Engine {
   statementTypes(sql: string): Promise<string[]>;
   /** Runs `work` inside BEGIN … COMMIT; rolls back when it throws. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` for every item, on up to `width` connections of this engine's database at
+   * once, and returns the results in item order. For independent read-only work: each
+   * connection sees what is committed (the staged month, the attached warehouse), not
+   * another connection's open transaction.
+   */
+  concurrently<I, R>(items: readonly I[], work: (engine: Engine, item: I) => Promise<R>, width?: number): Promise<R[]>;
   close(): void;
 }
+
+/**
+ * Side by side on two connections: DuckDB parallelises a scan, but an aggregate's
+ * DISTINCT and its final steps run on one thread (measured at 1M users: the expectation
+ * scans of the six tables 13.0 s of wall for 6.5 s of CPU one after the other, 9.3 s two
+ * at a time, on a shared machine).
+ */
+const CONCURRENT_QUERIES = 2;
 
 /** An in-memory engine: the pipeline stages data here and ATTACHes the warehouse file. */
 export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
@@ -91,10 +106,10 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
   }
   const instance = await DuckDBInstance.create(options.readOnlyDatabase ?? ':memory:', config);
   const connection = await instance.connect();
-  return wrap(instance, connection);
+  return wrap(instance, connection, () => instance.closeSync());
 }
 
-function wrap(instance: DuckDBInstance, connection: DuckDBConnection): Engine {
+function wrap(instance: DuckDBInstance, connection: DuckDBConnection, closeInstance: () => void): Engine {
   const engine: Engine = {
     async run(sql, params) {
       await connection.run(sql, params as never);
@@ -130,9 +145,25 @@ function wrap(instance: DuckDBInstance, connection: DuckDBConnection): Engine {
         throw error;
       }
     },
+    async concurrently(items, work, width = CONCURRENT_QUERIES) {
+      const results = new Array(items.length);
+      let next = 0;
+      const worker = async (engineOfWorker: Engine) => {
+        for (let index = next++; index < items.length; index = next++) results[index] = await work(engineOfWorker, items[index]);
+      };
+      const others = await Promise.all(
+        Array.from({ length: Math.max(0, Math.min(width, items.length) - 1) }, async () => wrap(instance, await instance.connect(), () => undefined)),
+      );
+      try {
+        await Promise.all([engine, ...others].map(worker));
+      } finally {
+        for (const other of others) other.close();
+      }
+      return results;
+    },
     close() {
       connection.closeSync();
-      instance.closeSync();
+      closeInstance();
     },
   };
   return engine;
