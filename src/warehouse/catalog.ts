@@ -2,10 +2,24 @@
 // everything but the short commit of a run, so readers can share the file.
 import * as fs from 'node:fs';
 import { WAREHOUSE_SCHEMA_VERSION } from '../artifacts';
+import type { ColumnType } from '../contract/columns';
 import { CONTRACT, type TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent, quoteLiteral, sqlFile } from '../engine/duckdb';
 import { withRetry } from '../engine/retry';
 import type { WarehouseLayout } from './layout';
+
+/**
+ * How a live column is stored, chosen per type instead of DuckDB trying every method at
+ * each checkpoint. The live tables hold one month's state (history is in the snapshots),
+ * so the write matters more than the size. Measured at 1M users, six tables written and
+ * checkpointed on one thread: DuckDB's own choice 4.5 s of CPU for 75 MB; these 2.0 s for
+ * 123 MB; everything uncompressed 2.0 s for 204 MB. Keys and doubles are near-unique
+ * (nothing to gain), text columns are categories (a dictionary), the rest small integers.
+ */
+function liveCompression(type: ColumnType, isKey: boolean): string {
+  if (isKey || type === 'DOUBLE') return 'uncompressed';
+  return type === 'VARCHAR' ? 'dictionary' : 'bitpacking';
+}
 
 /**
  * A live table: the contract's columns plus audit columns saying which as_of and run
@@ -13,8 +27,9 @@ import type { WarehouseLayout } from './layout';
  * large loads than the uniqueness check validate already makes.
  */
 export function liveTableDdl(table: TableSpec): string {
-  const columns = table.columns.map((column) => `${quoteIdent(column.name)} ${column.type}`);
-  return `CREATE TABLE IF NOT EXISTS wh.main.${quoteIdent(table.name)} (${[...columns, '"_changed_as_of" DATE', '"_changed_run_id" VARCHAR'].join(', ')})`;
+  const column = (name: string, type: ColumnType) => `${quoteIdent(name)} ${type} USING COMPRESSION ${liveCompression(type, table.key.includes(name))}`;
+  const columns = [...table.columns.map((spec) => column(spec.name, spec.type)), column('_changed_as_of', 'DATE'), column('_changed_run_id', 'VARCHAR')];
+  return `CREATE TABLE IF NOT EXISTS wh.main.${quoteIdent(table.name)} (${columns.join(', ')})`;
 }
 
 /**
