@@ -29,9 +29,11 @@ export const LABEL_AS_OF = `${LABEL.column}__as_of`;
 
 /**
  * The rows of `table`'s picked snapshots that entity rows picked in column `pick`, as
- * `(entity_row, columns…, as_of)`: per file, the file joined on user_id with only the entity
- * rows that picked its as_of (a hash table of a twelfth of the rows for twelve months, one
- * the cache holds), all files in one UNION ALL; an empty typed relation when none is picked.
+ * `(entity_row, columns…, as_of)`: per file, the file joined with only the entity rows that
+ * picked its as_of, all files in one UNION ALL; an empty typed relation when none is picked.
+ * Per file, the hash table holds a twelfth of the rows for twelve months (one the cache
+ * holds), and the filter DuckDB derives from it skips other users' rows in the Parquet scan
+ * before their features are decoded.
  */
 function pickedRowsSql(layout: WarehouseLayout, snapshots: readonly SnapshotEntry[], table: TableName, columns: readonly string[], pick: string): string {
   const spec = tableSpec(table);
@@ -44,7 +46,8 @@ function pickedRowsSql(layout: WarehouseLayout, snapshots: readonly SnapshotEntr
     .map(
       (entry) =>
         `SELECT p."entity_row", ${typed.map((column) => `s.${column.name}`).join(', ')}, s."as_of"
-         FROM read_parquet(${quoteLiteral(path.join(layout.root, entry.path))}) AS s JOIN ${PICKS_TABLE} AS p ON s."user_id" = p."user_id"
+         FROM read_parquet(${quoteLiteral(path.join(layout.root, entry.path))}) AS s
+         JOIN ${PICKS_TABLE} AS p ON s."user_id" = p."user_id" AND s."as_of" = p.${quoteIdent(pick)}
          WHERE p.${quoteIdent(pick)} = DATE ${quoteLiteral(entry.as_of)}`,
     )
     .join('\nUNION ALL\n');
@@ -109,7 +112,7 @@ export function pickedSnapshotsSql(views: readonly PointInTimeView[], label: Lab
  * snapshot holds a table's whole state at its as_of, so this is "the newest snapshot at or
  * before t"; it is also far cheaper than an ASOF JOIN over every snapshot row. No pick, or
  * a user absent from the picked snapshot, gives NULL features. The source as_of is the
- * file's own column, so the leakage check tests what was read, not what was meant.
+ * file's own column, equal to the pick, so the leakage check tests what was read.
  */
 export function pointInTimeSql(layout: WarehouseLayout, snapshots: readonly SnapshotEntry[], views: readonly PointInTimeView[], label: LabelRule): string {
   const select = ['p."entity_row"', 'p."user_id"', 'p."event_timestamp"'];
