@@ -27,16 +27,30 @@ export interface PointInTimeView extends SelectedView {
 /** The label's source as_of (null when the label came from the entity file). */
 export const LABEL_AS_OF = `${LABEL.column}__as_of`;
 
-/** A table's snapshots (user_id, `columns`, as_of) as the manifest lists them; an empty typed relation when none is frozen. */
-function snapshotSourceSql(layout: WarehouseLayout, manifest: readonly SnapshotEntry[], table: TableName, columns: readonly string[]): string {
+/**
+ * The rows of `table`'s picked snapshots that entity rows picked in column `pick`, as
+ * `(entity_row, columns…, as_of)`: per file, the file joined with only the entity rows that
+ * picked its as_of, all files in one UNION ALL; an empty typed relation when none is picked.
+ * Per file, the hash table holds a twelfth of the rows for twelve months (one the cache
+ * holds), and the filter DuckDB derives from it skips other users' rows in the Parquet scan
+ * before their features are decoded.
+ */
+function pickedRowsSql(layout: WarehouseLayout, snapshots: readonly SnapshotEntry[], table: TableName, columns: readonly string[], pick: string): string {
   const spec = tableSpec(table);
-  const typed = ['user_id', ...columns].map((name) => {
-    const column = spec.columns.find((candidate) => candidate.name === name)!;
-    return { name: quoteIdent(name), type: column.type };
-  });
-  const files = manifest.filter((entry) => entry.table_name === table).map((entry) => quoteLiteral(path.join(layout.root, entry.path)));
-  if (files.length === 0) return `(SELECT ${typed.map((column) => `NULL::${column.type} AS ${column.name}`).join(', ')}, NULL::DATE AS "as_of" WHERE false)`;
-  return `(SELECT ${typed.map((column) => column.name).join(', ')}, "as_of" FROM read_parquet([${files.join(', ')}]))`;
+  const typed = columns.map((name) => ({ name: quoteIdent(name), type: spec.columns.find((candidate) => candidate.name === name)!.type }));
+  const entries = snapshots.filter((entry) => entry.table_name === table);
+  if (entries.length === 0) {
+    return `SELECT NULL::BIGINT AS "entity_row", ${typed.map((column) => `NULL::${column.type} AS ${column.name}`).join(', ')}, NULL::DATE AS "as_of" WHERE false`;
+  }
+  return entries
+    .map(
+      (entry) =>
+        `SELECT p."entity_row", ${typed.map((column) => `s.${column.name}`).join(', ')}, s."as_of"
+         FROM read_parquet(${quoteLiteral(path.join(layout.root, entry.path))}) AS s
+         JOIN ${PICKS_TABLE} AS p ON s."user_id" = p."user_id" AND s."as_of" = p.${quoteIdent(pick)}
+         WHERE p.${quoteIdent(pick)} = DATE ${quoteLiteral(entry.as_of)}`,
+    )
+    .join('\nUNION ALL\n');
 }
 
 /** The as_of dates a table is frozen at, as a one-column relation. */
@@ -56,23 +70,26 @@ const LABEL_PICK = 'pick_label';
  * newest as_of the view's table is frozen at that is <= its event_timestamp (an ASOF JOIN
  * with the frozen dates, a dozen rows), NULL when older than the ttl (parameter
  * `$ttl_<i>`, seconds; see `pointInTimeParams`); and the label's date by the label rule.
+ * The picks depend on the moment alone, so they are made once per distinct event_timestamp
+ * (a few hundred) and joined to the rows by it.
  */
 export function picksSql(manifest: readonly SnapshotEntry[], views: readonly PointInTimeView[], label: LabelRule): string {
-  const picks = ['e.*'];
+  const picks = ['m."event_timestamp"'];
   const joins: string[] = [];
   views.forEach((selected, index) => {
     const dates = `d${index}`;
-    const fresh = selected.ttlSeconds === null ? 'true' : `${dates}."as_of" >= e."event_timestamp" - to_seconds($ttl_${index})`;
-    joins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, selected.view.table)} AS ${dates} ON e."event_timestamp" >= ${dates}."as_of"`);
+    const fresh = selected.ttlSeconds === null ? 'true' : `${dates}."as_of" >= m."event_timestamp" - to_seconds($ttl_${index})`;
+    joins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, selected.view.table)} AS ${dates} ON m."event_timestamp" >= ${dates}."as_of"`);
     picks.push(`CASE WHEN ${fresh} THEN ${dates}."as_of" END AS ${quoteIdent(pickColumn(index))}`);
   });
   if (label.from === 'snapshot') {
     // ASOF with >= finds the newest as_of at or before the row; with < the oldest after it.
     const comparison = label.horizon === 0 ? '>=' : '<';
-    joins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, LABEL.table)} AS dl ON e."event_timestamp" ${comparison} dl."as_of"`);
+    joins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, LABEL.table)} AS dl ON m."event_timestamp" ${comparison} dl."as_of"`);
     picks.push(`dl."as_of" AS ${quoteIdent(LABEL_PICK)}`);
   }
-  return `SELECT ${picks.join(', ')} FROM ${ENTITY_TABLE} AS e ${joins.join(' ')}`;
+  return `WITH moment_picks AS (SELECT ${picks.join(', ')} FROM (SELECT DISTINCT "event_timestamp" FROM ${ENTITY_TABLE}) AS m ${joins.join(' ')})
+          SELECT e.*, moment_picks.* EXCLUDE ("event_timestamp") FROM ${ENTITY_TABLE} AS e JOIN moment_picks USING ("event_timestamp")`;
 }
 
 /** `(table_name, as_of)` of every snapshot some row picked: only those files need reading (one of twelve for --as-of). */
@@ -82,7 +99,8 @@ export function pickedSnapshotsSql(views: readonly PointInTimeView[], label: Lab
   return picked
     .map(
       ({ table, column }) =>
-        `SELECT ${quoteLiteral(table)} AS table_name, strftime(${quoteIdent(column)}, '%Y-%m-%d') AS as_of FROM ${PICKS_TABLE} WHERE ${quoteIdent(column)} IS NOT NULL`,
+        `SELECT ${quoteLiteral(table)} AS table_name, strftime("as_of", '%Y-%m-%d') AS as_of
+         FROM (SELECT DISTINCT ${quoteIdent(column)} AS "as_of" FROM ${PICKS_TABLE} WHERE ${quoteIdent(column)} IS NOT NULL)`,
     )
     .join(' UNION ');
 }
@@ -90,32 +108,27 @@ export function pickedSnapshotsSql(views: readonly PointInTimeView[], label: Lab
 /**
  * Step two: `SELECT entity_row, user_id, event_timestamp, <features…>, <view>__as_of…,
  * churn_label, churn_label__as_of` from the picks, reading each user's row of the picked
- * snapshot by an equi-join on (user_id, as_of) over `snapshots` (the picked entries of the
- * manifest). A snapshot holds a table's whole state at its as_of, so this is "the newest
- * snapshot at or before t"; it is also far cheaper than an ASOF JOIN over every snapshot
- * row. No pick, or a user absent from the picked snapshot, gives NULL features.
+ * snapshot (`pickedRowsSql` over `snapshots`, the picked entries of the manifest). A
+ * snapshot holds a table's whole state at its as_of, so this is "the newest snapshot at or
+ * before t"; it is also far cheaper than an ASOF JOIN over every snapshot row. No pick, or
+ * a user absent from the picked snapshot, gives NULL features. The source as_of is the
+ * file's own column, equal to the pick, so the leakage check tests what was read.
  */
 export function pointInTimeSql(layout: WarehouseLayout, snapshots: readonly SnapshotEntry[], views: readonly PointInTimeView[], label: LabelRule): string {
   const select = ['p."entity_row"', 'p."user_id"', 'p."event_timestamp"'];
   const matches: string[] = [];
   const joins: string[] = [];
-  /** The user's row of the picked snapshot (an inner join: the entity rows are the small, hashed side), then kept per entity row. */
-  const joinPicked = (alias: string, source: string, pick: string) => {
-    matches.push(
-      `${alias} AS (SELECT p."entity_row", s.* FROM ${PICKS_TABLE} AS p JOIN ${source} AS s ON s."user_id" = p."user_id" AND s."as_of" = p.${quoteIdent(pick)})`,
-    );
+  /** The rows read for one view (or the label), kept per entity row. */
+  const joinPicked = (alias: string, table: TableName, columns: readonly string[], pick: string) => {
+    matches.push(`${alias} AS (${pickedRowsSql(layout, snapshots, table, columns, pick)})`);
     joins.push(`LEFT JOIN ${alias} USING ("entity_row")`);
   };
   views.forEach((selected, index) => {
     const alias = `v${index}`;
     joinPicked(
       alias,
-      snapshotSourceSql(
-        layout,
-        snapshots,
-        selected.view.table,
-        selected.features.map((feature) => feature.column),
-      ),
+      selected.view.table,
+      selected.features.map((feature) => feature.column),
       pickColumn(index),
     );
     select.push(...selected.features.map((feature) => `${alias}.${quoteIdent(feature.column)} AS ${quoteIdent(feature.output)}`));
@@ -125,7 +138,7 @@ export function pointInTimeSql(layout: WarehouseLayout, snapshots: readonly Snap
   if (label.from === 'entities') {
     select.push(`p.${labelColumn}`, `NULL::DATE AS ${quoteIdent(LABEL_AS_OF)}`);
   } else {
-    joinPicked('l', snapshotSourceSql(layout, snapshots, LABEL.table, [LABEL.column]), LABEL_PICK);
+    joinPicked('l', LABEL.table, [LABEL.column], LABEL_PICK);
     select.push(`l.${labelColumn}`, `l."as_of" AS ${quoteIdent(LABEL_AS_OF)}`);
   }
   return `WITH ${matches.join(',\n')}\nSELECT ${select.join(',\n       ')}\nFROM ${PICKS_TABLE} AS p\n${joins.join('\n')}`;
