@@ -317,6 +317,7 @@ export function buildProgram(): Command {
         labelHorizon: options.labelHorizon === undefined ? undefined : Number(options.labelHorizon),
         withSourceAsOf: options.withSourceAsOf,
         out: options.out,
+        engine: { threads: settings.threads, memoryLimit: settings.memoryLimit },
       });
       if (rows) process.stdout.write(await formatResult(rows, 'table'));
       if (settings.json) printJson(summary);

@@ -40,6 +40,8 @@ export interface TrainingRequest {
   readonly withSourceAsOf?: boolean;
   /** .parquet, .csv or .arrow; undefined: the rows are returned. */
   readonly out?: string;
+  /** DuckDB threads and memory limit (--threads, --memory-limit). */
+  readonly engine?: { readonly threads?: number; readonly memoryLimit?: string };
 }
 
 export interface TrainingSummary {
@@ -131,7 +133,7 @@ export async function buildTrainingSet(layout: WarehouseLayout, request: Trainin
     ttlSeconds: ttlOverride ?? (selected.view.ttl === null ? null : parseTtl(selected.view.ttl, `feature view ${selected.view.name} ttl`)),
   }));
   // The same read-only opener as `query`: the warehouse attached READ_ONLY, never created.
-  const engine = await openReader(layout);
+  const engine = await openReader(layout, request.engine);
   try {
     const manifest = await readManifest(engine);
     const entities = await loadEntities(engine, layout, manifest, request.entities);
