@@ -63,18 +63,24 @@ export async function validateMonth(
   const columns = scanned.flatMap(({ metrics }) => metrics.columns);
   const tables = scanned.map(({ metrics }) => metrics.table);
   const metrics = await stageMetrics(engine, { columns, tables, previous: previous.columns });
+  // What the scans could not settle runs its own query (a comparison with the live table
+  // or the previous month, a failing rule's samples): independent reads, two at a time.
+  const checks = scanned.flatMap(({ table, planned, summaries }) => planned.map((expectation, index) => ({ table, expectation, summary: summaries[index] })));
+  const unsettled = checks.filter(({ expectation, summary }) => !settles(expectation.compiled, summary));
+  const answered = new Map(
+    await engine.concurrently(unsettled, async (connection, check) => {
+      const [row] = await connection.rows(check.expectation.compiled.sql, check.expectation.compiled.params);
+      return [check, row] as const;
+    }),
+  );
   const results: ExpectationResult[] = [];
-  for (const { table, planned, summaries } of scanned) {
-    for (const [index, { id, config, compiled }] of planned.entries()) {
-      const summary = summaries[index];
-      const settled = summary !== undefined && summary.unexpected_count !== null && !(compiled.unexpectedRowsSql && Number(summary.unexpected_count) > 0);
-      const row = settled ? summary : (await engine.rows(compiled.sql, compiled.params))[0];
-      const result = judge(table.name, id, config, row, compiled.ignoresNulls);
-      if (!result.success && compiled.unexpectedRowsSql) {
-        await stageFailures(engine, { expectationId: id, table: table.name, column: columnOf(config) }, compiled.unexpectedRowsSql, compiled.params);
-      }
-      results.push(result);
+  for (const check of checks) {
+    const { id, config, compiled } = check.expectation;
+    const result = judge(check.table.name, id, config, answered.get(check) ?? check.summary!, compiled.ignoresNulls);
+    if (!result.success && compiled.unexpectedRowsSql) {
+      await stageFailures(engine, { expectationId: id, table: check.table.name, column: columnOf(config) }, compiled.unexpectedRowsSql, compiled.params);
     }
+    results.push(result);
   }
   onProgress(CONTRACT.length, CONTRACT.length, '');
   return {
@@ -83,6 +89,11 @@ export async function validateMonth(
     errors: results.filter((result) => !result.success && result.meta.severity === 'error'),
     warnings: results.filter((result) => !result.success && result.meta.severity === 'warn'),
   };
+}
+
+/** A summary settles its expectation unless it lacks a count, or counts unexpected rows whose samples are wanted. */
+function settles(compiled: CompiledExpectation, summary: Record<string, unknown> | undefined): summary is Record<string, unknown> {
+  return summary !== undefined && summary.unexpected_count !== null && !(compiled.unexpectedRowsSql && Number(summary.unexpected_count) > 0);
 }
 
 interface PlannedExpectation {
