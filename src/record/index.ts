@@ -98,8 +98,7 @@ export async function recordMonthMetrics(engine: Engine, runId: string): Promise
 
 /** The flow's tasks with their states, attempts and timings, in flow order (the first at position `first`). */
 export async function recordTaskRuns(engine: Engine, runId: string, tasks: readonly TaskRun[], first = 0): Promise<void> {
-  for (const [index, task] of tasks.entries()) {
-    const position = first + index;
-    await engine.run(sqlFile('record/insert-task-run'), { run_id: runId, position, ...task });
-  }
+  if (tasks.length === 0) return;
+  const rows = tasks.map((task, index) => ({ ...task, position: first + index }));
+  await engine.run(sqlFile('record/insert-task-runs'), { run_id: runId, tasks: JSON.stringify(rows) });
 }
