@@ -13,7 +13,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { resolveSettings } from '../src/config';
 import { FIRST_AS_OF, monthEndAfter, monthFolderName } from '../src/contract/months';
 import { CONTRACT, exportColumns, type TableSpec } from '../src/contract/tables';
-import { openEngine, quoteIdent, quoteLiteral } from '../src/engine/duckdb';
+import { type Engine, openEngine, quoteIdent, quoteLiteral } from '../src/engine/duckdb';
 import { INGEST_TASKS } from '../src/flow/ingest';
 import { loadMonth } from '../src/load';
 import { measureMonth } from '../src/validate/metrics';
@@ -219,26 +219,39 @@ function ingestPlan(months: readonly Month[]): Step[] {
 // ---------------------------------------------------------------------------------------
 // Measurements
 
-/** The DuckDB floor: one COPY (read_csv with the declared types) TO Parquet per table; engine open and close included. */
-async function measureFloor(options: Options, month: Month, run: number): Promise<FloorSample> {
-  const out = path.join(options.out, 'floor');
+/** An engine with the bench's threads and memory limit (the same for floors, metrics and every ingest), spilling under `spill`. */
+async function benchEngine(options: Options, spill: string): Promise<Engine> {
+  const settings = resolveSettings({ threads: options.threads, memoryLimit: options.memoryLimit });
+  return openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit, tempDirectory: spill });
+}
+
+/** Runs `work` on a fresh engine in an empty scratch folder <out>/<name>, removed after; the ms from opening the engine to closing it. */
+async function timedInScratch(options: Options, name: string, work: (engine: Engine, out: string) => Promise<void>): Promise<number> {
+  const out = path.join(options.out, name);
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
-  const settings = resolveSettings({ threads: options.threads, memoryLimit: options.memoryLimit });
-  const tables: Record<string, number> = {};
   const started = performance.now();
-  const engine = await openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit, tempDirectory: path.join(out, 'spill') });
+  const engine = await benchEngine(options, path.join(out, 'spill'));
   try {
-    for (const table of CONTRACT) {
-      const tableStarted = performance.now();
-      await engine.run(`COPY (SELECT * FROM ${typedCsv(month, table)}) TO ${quoteLiteral(path.join(out, `${table.name}.parquet`))} (FORMAT parquet)`);
-      tables[table.name] = performance.now() - tableStarted;
-    }
+    await work(engine, out);
   } finally {
     engine.close();
   }
   const ms = performance.now() - started;
   fs.rmSync(out, { recursive: true, force: true });
+  return ms;
+}
+
+/** The DuckDB floor: one COPY (read_csv with the declared types) TO Parquet per table; engine open and close included. */
+async function measureFloor(options: Options, month: Month, run: number): Promise<FloorSample> {
+  const tables: Record<string, number> = {};
+  const ms = await timedInScratch(options, 'floor', async (engine, out) => {
+    for (const table of CONTRACT) {
+      const tableStarted = performance.now();
+      await engine.run(`COPY (SELECT * FROM ${typedCsv(month, table)}) TO ${quoteLiteral(path.join(out, `${table.name}.parquet`))} (FORMAT parquet)`);
+      tables[table.name] = performance.now() - tableStarted;
+    }
+  });
   const contract = await measureContractFloor(options, month);
   return { month: month.name, seeds: month.seeds, run, ms, tables, ...contract };
 }
@@ -256,19 +269,13 @@ function typedCsv(month: Month, table: TableSpec): string {
  * zstd Parquet. Engine open and close included, as for the floor.
  */
 async function measureContractFloor(options: Options, month: Month): Promise<Pick<FloorSample, 'contract_ms' | 'contract_steps'>> {
-  const out = path.join(options.out, 'contract-floor');
-  fs.rmSync(out, { recursive: true, force: true });
-  fs.mkdirSync(out, { recursive: true });
-  const settings = resolveSettings({ threads: options.threads, memoryLimit: options.memoryLimit });
   const steps = { load: 0, checkpoint: 0, parquet: 0 };
   const timed = async (step: keyof typeof steps, work: () => Promise<void>) => {
     const stepStarted = performance.now();
     await work();
     steps[step] += performance.now() - stepStarted;
   };
-  const started = performance.now();
-  const engine = await openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit, tempDirectory: path.join(out, 'spill') });
-  try {
+  const contractMs = await timedInScratch(options, 'contract-floor', async (engine, out) => {
     await engine.run(`ATTACH ${quoteLiteral(path.join(out, 'contract.duckdb'))} AS contract`);
     for (const table of CONTRACT) {
       const name = `contract.main.${quoteIdent(table.name)}`;
@@ -280,11 +287,7 @@ async function measureContractFloor(options: Options, month: Month): Promise<Pic
         ),
       );
     }
-  } finally {
-    engine.close();
-  }
-  const contractMs = performance.now() - started;
-  fs.rmSync(out, { recursive: true, force: true });
+  });
   return { contract_ms: contractMs, contract_steps: steps };
 }
 
@@ -361,8 +364,7 @@ interface Measurements {
  * warehouse the ingests left (the month itself is loaded first, outside the time).
  */
 async function measureMetrics(options: Options, warehouse: string, month: Month): Promise<number> {
-  const settings = resolveSettings({ threads: options.threads, memoryLimit: options.memoryLimit });
-  const engine = await openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit, tempDirectory: path.join(options.out, 'floor', 'spill') });
+  const engine = await benchEngine(options, path.join(options.out, 'floor', 'spill'));
   try {
     await attachWarehouse(engine, warehouseLayout(warehouse), 'read_only');
     await loadMonth(engine, { name: month.name, dir: path.join(month.seeds, month.name) });

@@ -114,11 +114,9 @@ async function scanTable(
   planned: readonly PlannedExpectation[],
   previous: PreviousMonth,
 ): Promise<{ summaries: (Record<string, unknown> | undefined)[]; metrics: Record<string, unknown>[] }> {
-  const relation = `staging.${quoteIdent(table.name)}`;
-  const [{ rows }] = await engine.rows<{ rows: number }>(`SELECT count(*) AS rows FROM ${relation}`);
   const summaries = planned.flatMap(({ compiled }, index) => (compiled.summary ? [`${compiled.summary} AS s${index}`] : []));
   const [row] = await engine.rows(
-    `SELECT ${[...summaries, `${metricsAggregate(table, previous, rows)} AS _metrics`].join(', ')} FROM ${relation}`,
+    `SELECT ${[...summaries, `${await metricsAggregate(engine, table, previous)} AS _metrics`].join(', ')} FROM staging.${quoteIdent(table.name)}`,
     Object.assign({}, ...planned.filter(({ compiled }) => compiled.summary).map(({ compiled }) => compiled.params)),
   );
   return {

@@ -260,10 +260,12 @@ const previousColumn = (previous: PreviousMonth, table: TableSpec, column: strin
 /**
  * The metric aggregates of one staged table as one SQL expression (a LIST of one STRUCT
  * per column), to ride in a scan of the table: it also counts rows on the previous
- * month's bins, known beforehand. `rowCount` decides what is estimated (EXACT_ROWS).
+ * month's bins, known beforehand. The table's size (free: DuckDB keeps it) decides what
+ * is estimated (EXACT_ROWS).
  */
-export function metricsAggregate(table: TableSpec, previous: PreviousMonth, rowCount: number): string {
-  const aggregates = exportColumns(table).map((column) => columnAggregate(table, column, previousColumn(previous, table, column.name)?.bin_edges, rowCount));
+export async function metricsAggregate(engine: Engine, table: TableSpec, previous: PreviousMonth): Promise<string> {
+  const [{ rows }] = await engine.rows<{ rows: number }>(`SELECT count(*) AS rows FROM staging.${quoteIdent(table.name)}`);
+  const aggregates = exportColumns(table).map((column) => columnAggregate(table, column, previousColumn(previous, table, column.name)?.bin_edges, rows));
   return `[${aggregates.join(',\n')}]`;
 }
 
@@ -328,9 +330,9 @@ export async function measureMonth(engine: Engine, options: { asOf: string; live
   const columns: ColumnMetrics[] = [];
   const tables: TableMetrics[] = [];
   for (const table of CONTRACT) {
-    const relation = `staging.${quoteIdent(table.name)}`;
-    const [{ rows }] = await engine.rows<{ rows: number }>(`SELECT count(*) AS rows FROM ${relation}`);
-    const [scan] = await engine.rows<{ metrics: Record<string, unknown>[] }>(`SELECT ${metricsAggregate(table, previous, rows)} AS metrics FROM ${relation}`);
+    const [scan] = await engine.rows<{ metrics: Record<string, unknown>[] }>(
+      `SELECT ${await metricsAggregate(engine, table, previous)} AS metrics FROM staging.${quoteIdent(table.name)}`,
+    );
     const settled = await settleTableMetrics(engine, table, scan.metrics, previous, options);
     columns.push(...settled.columns);
     tables.push(settled.table);
