@@ -10,18 +10,29 @@ import type { WarehouseLayout } from './layout';
 import { refuseLostDatabase } from './recover';
 
 /**
- * An engine with the warehouse attached read-only as `wh`; `engine` carries the run's
+ * An engine with the warehouse attached read-only as `wh`; `limits` carries the run's
  * threads and memory limit for consumers that join a month's worth of rows, such as
  * training sets.
  */
-export async function openReader(layout: WarehouseLayout, engine: Pick<EngineOptions, 'threads' | 'memoryLimit'> = {}): Promise<Engine> {
+export async function openReader(layout: WarehouseLayout, limits: Pick<EngineOptions, 'threads' | 'memoryLimit'> = {}): Promise<Engine> {
   refuseLostDatabase(layout);
   if (!fs.existsSync(layout.database)) {
     throw new InvocationError(`no warehouse at ${layout.root}: run \`streamflow ingest\` first (or set --warehouse / WAREHOUSE_DIR)`);
   }
-  // Spills go to a folder of this process's own: the warehouse's is a writer's.
-  const spill = engine.memoryLimit === undefined ? {} : { tempDirectory: path.join(os.tmpdir(), `streamflow-spill-${process.pid}`) };
-  const reader = await openEngine({ ...engine, ...spill });
+  // Under a memory limit, spills go to a folder of the reader's own (the warehouse's is a
+  // writer's), removed when the reader closes.
+  const spill = limits.memoryLimit === undefined ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'streamflow-spill-'));
+  const opened = await openEngine({ ...limits, tempDirectory: spill });
+  const reader: Engine =
+    spill === undefined
+      ? opened
+      : {
+          ...opened,
+          close: () => {
+            opened.close();
+            fs.rmSync(spill, { recursive: true, force: true });
+          },
+        };
   try {
     await attachWarehouse(reader, layout, 'read_only');
     return reader;
