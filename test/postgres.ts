@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { withRetry } from '../src/engine/retry';
 
 export const TEST_PG_URL = process.env.STREAMFLOW_TEST_PG_URL ?? 'postgres://streamflow:streamflow@127.0.0.1:5432/postgres';
 
@@ -49,7 +50,14 @@ export async function createTestDatabase(prefix: string): Promise<{ url: string;
   await withClient(TEST_PG_URL, (client) => client.query(`CREATE DATABASE "${name}"`));
   return {
     url: databaseUrl(name),
-    drop: () => withClient(TEST_PG_URL, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    // FORCE cannot end an autovacuum worker busy in the database (it runs as the server's
+    // superuser, 42501 for our role): the worker yields in a moment, so try again.
+    drop: () =>
+      withRetry(() => withClient(TEST_PG_URL, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)), {
+        isTransient: (error) => (error as { code?: string }).code === '42501',
+        attempts: 8,
+        startingDelayMs: 100,
+      }).then(() => undefined),
   };
 }
 

@@ -303,6 +303,16 @@ describe('renderReport', () => {
     expect(page).not.toContain('≈');
   });
 
+  it('marks estimated figures ≈, with the method in the tooltip, and only those', () => {
+    const estimated = (column: ColumnMetrics): ColumnMetrics =>
+      column.column_name === 'monthly_fee' ? { ...column, estimated: ['quantiles', 'distinct_count'] } : column;
+    const page = renderReport(failingDocument(), { ...PROFILES, metrics: { ...PROFILES.metrics, columns: PROFILES.metrics.columns.map(estimated) } });
+    const fees = page.slice(page.indexOf('data-column="monthly_fee"'));
+    expect(fees).toMatch(/<dt>distinct<\/dt><dd><span title="estimated: the distinct values among those whose hash is 0 modulo 16[^"]*">≈ 1,585<\/span><\/dd>/);
+    expect(fees).toMatch(/<span title="estimated from every 16th line[^"]*">≈ /);
+    expect(page.match(/≈/g)).toHaveLength(2);
+  });
+
   it('draws trends across frozen months and names the first month as having nothing to compare', () => {
     const page = renderReport(failingDocument(), PROFILES);
     expect(page).toMatch(/<svg class="chart trend flagged"|<svg class="chart trend line"/);

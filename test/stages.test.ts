@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ExpectationResult } from '../src/artifacts';
 import { CONTRACT, tableSpec } from '../src/contract/tables';
 import { type Engine, openEngine } from '../src/engine/duckdb';
 import { PIPELINE_FINGERPRINT } from '../src/flow/replay';
@@ -10,11 +11,12 @@ import { recordMonthMetrics, recordRun } from '../src/record';
 import { compareWithFrozen, readManifest, writeSnapshots } from '../src/snapshot';
 import { upsertMonth } from '../src/upsert';
 import { validateMonth } from '../src/validate';
+import { takeKeyCensus } from '../src/validate/keys';
 import { EXACT_ROWS, measureMonth, metricsAggregate, settleTableMetrics } from '../src/validate/metrics';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
 import { publishStaged } from '../src/warehouse/recover';
-import { SEEDS, tempDir } from './helpers';
+import { copyMonths, SEEDS, tempDir } from './helpers';
 
 const month = (name: string) => ({ name, dir: path.join(SEEDS, name) });
 
@@ -59,6 +61,52 @@ describe('stages on the committed seeds', () => {
     expect(outcome.errors).toEqual([]);
     expect(outcome.warnings).toEqual([]);
     for (const result of outcome.results) expect(result.result.element_count).toBeGreaterThan(0);
+  });
+
+  it('validate: the key census settles the key rules when every file lists the users in the same order, and the exact rules run when not', async () => {
+    /** month_000 with each file's data lines passed through `edit` (a table left out is copied as is). */
+    const edited = (edits: Partial<Record<string, (lines: string[]) => string[]>>) => {
+      const seeds = copyMonths(SEEDS, ['month_000']);
+      for (const [table, edit] of Object.entries(edits)) {
+        const file = path.join(seeds, 'month_000', `${table}.csv`);
+        const [header, ...lines] = fs.readFileSync(file, 'utf8').replace(/\n$/, '').split('\n');
+        fs.writeFileSync(file, `${[header, ...edit!(lines)].join('\n')}\n`);
+      }
+      return { name: 'month_000', dir: path.join(seeds, 'month_000') };
+    };
+    const keyRules = (results: readonly ExpectationResult[]) =>
+      results
+        .filter((result) => result.meta.column === 'user_id' && /unique|other_table/.test(result.expectation_config.type))
+        .map((result) => `${result.meta.table} ${result.expectation_config.type.replace('expect_column_values_to_be_', '')} ${result.result.unexpected_count}`);
+
+    await loadMonth(engine, month('month_000'));
+    const aligned = await takeKeyCensus(engine);
+    expect(aligned.get('users')).toEqual({ table: 'users', column: 'user_id', nonNullKeys: 2500, distinctKeys: 2500 });
+    expect(aligned.get('labels')).toEqual({
+      table: 'labels',
+      column: 'user_id',
+      nonNullKeys: 2500,
+      distinctKeys: 2500,
+      parent: { table: 'users', column: 'user_id', aligned: true },
+    });
+
+    // Labels in reverse order: nothing is wrong, the census cannot tell, the exact rules say so.
+    await loadMonth(engine, edited({ labels: (lines) => lines.reverse() }));
+    expect((await takeKeyCensus(engine)).get('labels')).toMatchObject({ distinctKeys: null, parent: { aligned: false } });
+    const reversed = await validateMonth(engine, { asOf: '2024-01-31', liveAttached: false });
+    expect(reversed.errors).toEqual([]);
+
+    // The last user twice in every file, in the same place: aligned, and every table's
+    // duplicate is counted by the exact rule (two rows each), none settled as unique.
+    const repeatLast = (lines: string[]) => [...lines, lines[lines.length - 1]];
+    await loadMonth(engine, edited(Object.fromEntries(CONTRACT.map((table) => [table.name, repeatLast]))));
+    const repeated = await validateMonth(engine, { asOf: '2024-01-31', liveAttached: false });
+    expect(keyRules(repeated.errors)).toEqual(CONTRACT.map((table) => `${table.name} unique 2`));
+
+    // A key of labels replaced by one unknown to users: misaligned, the lookup finds it.
+    await loadMonth(engine, edited({ labels: (lines) => lines.map((line, index) => (index === 7 ? line.replace(/^[^,]+/, '0000-ZZZZZ') : line)) }));
+    const unknown = await validateMonth(engine, { asOf: '2024-01-31', liveAttached: false });
+    expect(keyRules(unknown.errors)).toEqual(['labels in_other_table 1']);
   });
 
   it('upsert: counts inserted, updated and unchanged rows, and a second merge changes nothing', async () => {
@@ -142,15 +190,16 @@ describe('stages on the committed seeds', () => {
     expect(differences.map((difference) => [difference.table, difference.keys])).toEqual([['labels', 1]]);
   });
 
-  it('metrics: exact up to EXACT_ROWS rows; above, a numeric column says which figures are estimated, and its bin counts stay exact', async () => {
+  it('metrics: exact up to EXACT_ROWS rows; above, a numeric column says which figures are estimated (quantiles; a distinct count of many values), and its bin counts stay exact', async () => {
     const usage = tableSpec('usage_agg_30d');
     const measure = async (rows: number) => {
-      // A staged usage table of `rows` rows: watch hours take 1,000 values evenly, 0.0 … 99.9.
+      // A staged usage table of `rows` rows: watch hours take 1,000 values evenly, 0.0 … 99.9;
+      // session minutes a different value on every row.
       await engine.run(
         `CREATE SCHEMA IF NOT EXISTS staging;
          CREATE OR REPLACE VIEW staging.usage_agg_30d AS
          SELECT i + 2 AS _line, printf('%04d-X%04d', i // 10000, i % 10000) AS user_id, (i % 1000) / 10 AS watch_hours_30d,
-                1.5 AS avg_session_mins_7d, 1 AS unique_devices_30d, 2 AS skips_7d, 0 AS rebuffer_events_7d
+                i / 1000 AS avg_session_mins_7d, 1 AS unique_devices_30d, 2 AS skips_7d, 0 AS rebuffer_events_7d
          FROM range(${rows}) AS r(i)`,
       );
       const [scan] = await engine.rows<{ metrics: Record<string, unknown>[] }>(
@@ -167,11 +216,17 @@ describe('stages on the committed seeds', () => {
     };
     const small = await measure(EXACT_ROWS);
     expect([small('watch_hours_30d').distinct_count, small('watch_hours_30d').estimated]).toEqual([1000, []]);
+    expect([small('avg_session_mins_7d').distinct_count, small('avg_session_mins_7d').estimated]).toEqual([EXACT_ROWS, []]);
     expect(small('watch_hours_30d').quantiles?.[2]).toBe(49.9);
 
     const large = await measure(EXACT_ROWS + 50_000);
+    // Few distinct values: counted exactly even above EXACT_ROWS (the sample says they are few).
     const hours = large('watch_hours_30d');
     expect([hours.estimated, hours.distinct_count]).toEqual([['quantiles'], 1000]);
+    // Many: estimated from the values whose hash is 0 modulo SAMPLE_EVERY, and labelled.
+    const minutes = large('avg_session_mins_7d');
+    expect(minutes.estimated).toEqual(['quantiles', 'distinct_count']);
+    expect(Math.abs(minutes.distinct_count / (EXACT_ROWS + 50_000) - 1)).toBeLessThan(0.03);
     expect(Math.abs((hours.quantiles?.[2] ?? 0) - 49.9)).toBeLessThanOrEqual(0.5);
     // Cut points may be estimated; the rows counted on them are every row.
     expect(hours.bin_counts?.reduce((sum, count) => sum + count, 0)).toBe(EXACT_ROWS + 50_000);

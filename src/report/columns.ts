@@ -1,4 +1,4 @@
-// One card per column: its figures (exact distinct count, quantiles marked ≈ when estimated, money to the cent), a chart of
+// One card per column: its figures (distinct count and quantiles marked ≈ when estimated, money to the cent), a chart of
 // this month over the previous one, and the drift figures beside it, coloured by the
 // month-over-month expectation that judged them.
 import type { ExpectationResult } from '../artifacts';
@@ -22,6 +22,7 @@ function numericFigure(value: string | null, type: string): Html {
 
 const ESTIMATE_METHODS: Record<EstimatedFigure, string> = {
   quantiles: `estimated from every ${SAMPLE_EVERY}th line of the file: an exact sort of every value costs too much on a table this large`,
+  distinct_count: `estimated: the distinct values among those whose hash is 0 modulo ${SAMPLE_EVERY}, times ${SAMPLE_EVERY} (an exact count of this many values costs too much on a table this large)`,
 };
 
 /** A figure marked ≈ when it is an estimate, the method in its tooltip (validate/metrics.ts). */
@@ -39,7 +40,7 @@ function figures(column: ColumnMetrics): Html {
   return html`<dl class="col-stats">${[
     stat('rows', formatCount(column.row_count)),
     stat('NULLs', html`${formatCount(column.null_count)} <span class="pct">${formatPercent(100 * (column.null_share ?? 0))}</span>`),
-    stat('distinct', formatCount(column.distinct_count)),
+    stat('distinct', estimate(column, 'distinct_count', formatCount(column.distinct_count))),
     type === 'BOOLEAN' ? null : stat('min', numericFigure(column.min_value, type)),
     type === 'BOOLEAN' ? null : stat('max', numericFigure(column.max_value, type)),
     column.mean === null

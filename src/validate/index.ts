@@ -9,6 +9,7 @@ import { type Engine, quoteIdent } from '../engine/duckdb';
 import { formatProblem, type Problem, type SampleValue } from '../errors';
 import { stageFailures } from '../warehouse/failures';
 import { type CompileContext, type CompiledExpectation, compileExpectation } from './compile';
+import { type KeyCensus, takeKeyCensus } from './keys';
 import { type MonthMetrics, metricsAggregate, type PreviousMonth, readPreviousMonth, settleTableMetrics, stageMetrics } from './metrics';
 
 export { COLUMN_METRICS_TABLE, type ColumnMetrics, type EstimatedFigure, type MonthMetrics, SAMPLE_EVERY, TABLE_METRICS_TABLE } from './metrics';
@@ -39,10 +40,12 @@ export async function validateMonth(
   options: ValidateOptions,
   onProgress: (tablesDone: number, tablesTotal: number, table: string) => void = () => undefined,
 ): Promise<ValidationOutcome> {
+  const census = await takeKeyCensus(engine);
   const context: CompileContext = {
     relation: (table) => `staging.${quoteIdent(table)}`,
     liveRelation: (table) => (options.liveAttached ? `wh.main.${quoteIdent(table)}` : undefined),
     keyOf: (table) => tableSpec(table as TableName).key,
+    keyCensus: (table) => census.get(table),
     asOf: options.asOf,
   };
   const previous = await readPreviousMonth(engine, options);
@@ -55,7 +58,7 @@ export async function validateMonth(
       config,
       compiled: compileExpectation(table.name, config, context, `e${index}_`),
     }));
-    const scan = await scanTable(connection, table, planned, previous);
+    const scan = await scanTable(connection, table, planned, previous, census.get(table.name));
     const metrics = await settleTableMetrics(connection, table, scan.metrics, previous, options);
     done += 1;
     return { table, planned, summaries: scan.summaries, metrics };
@@ -69,7 +72,8 @@ export async function validateMonth(
   const unsettled = checks.filter(({ expectation, summary }) => !settles(expectation.compiled, summary));
   const answered = new Map(
     await engine.concurrently(unsettled, async (connection, check) => {
-      const [row] = await connection.rows(check.expectation.compiled.sql, check.expectation.compiled.params);
+      const { sql, params } = check.expectation.compiled;
+      const [row] = await connection.rows(sql, namedIn(sql, params));
       return [check, row] as const;
     }),
   );
@@ -78,7 +82,12 @@ export async function validateMonth(
     const { id, config, compiled } = check.expectation;
     const result = judge(check.table.name, id, config, answered.get(check) ?? check.summary!, compiled.ignoresNulls);
     if (!result.success && compiled.unexpectedRowsSql) {
-      await stageFailures(engine, { expectationId: id, table: check.table.name, column: columnOf(config) }, compiled.unexpectedRowsSql, compiled.params);
+      await stageFailures(
+        engine,
+        { expectationId: id, table: check.table.name, column: columnOf(config) },
+        compiled.unexpectedRowsSql,
+        namedIn(compiled.unexpectedRowsSql, compiled.params),
+      );
     }
     results.push(result);
   }
@@ -89,6 +98,11 @@ export async function validateMonth(
     errors: results.filter((result) => !result.success && result.meta.severity === 'error'),
     warnings: results.filter((result) => !result.success && result.meta.severity === 'warn'),
   };
+}
+
+/** The parameters `sql` names: an expectation's summary may bind some its full query does not use, which DuckDB refuses. */
+function namedIn(sql: string, params: CompiledExpectation['params']): CompiledExpectation['params'] {
+  return Object.fromEntries(Object.entries(params).filter(([name]) => new RegExp(`\\$${name}\\b`).test(sql)));
 }
 
 /** A summary settles its expectation unless it lacks a count, or counts unexpected rows whose samples are wanted. */
@@ -113,11 +127,13 @@ async function scanTable(
   table: TableSpec,
   planned: readonly PlannedExpectation[],
   previous: PreviousMonth,
+  census: KeyCensus | undefined,
 ): Promise<{ summaries: (Record<string, unknown> | undefined)[]; metrics: Record<string, unknown>[] }> {
   const summaries = planned.flatMap(({ compiled }, index) => (compiled.summary ? [`${compiled.summary} AS s${index}`] : []));
+  const sql = `SELECT ${[...summaries, `${await metricsAggregate(engine, table, previous, census)} AS _metrics`].join(', ')} FROM staging.${quoteIdent(table.name)}`;
   const [row] = await engine.rows(
-    `SELECT ${[...summaries, `${await metricsAggregate(engine, table, previous)} AS _metrics`].join(', ')} FROM staging.${quoteIdent(table.name)}`,
-    Object.assign({}, ...planned.filter(({ compiled }) => compiled.summary).map(({ compiled }) => compiled.params)),
+    sql,
+    namedIn(sql, Object.assign({}, ...planned.filter(({ compiled }) => compiled.summary).map(({ compiled }) => compiled.params))),
   );
   return {
     summaries: planned.map((_, index) => row[`s${index}`] as Record<string, unknown> | undefined),
