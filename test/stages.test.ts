@@ -203,7 +203,7 @@ describe('stages on the committed seeds', () => {
          FROM range(${rows}) AS r(i)`,
       );
       const [scan] = await engine.rows<{ metrics: Record<string, unknown>[] }>(
-        `SELECT ${await metricsAggregate(engine, usage, { asOf: null, columns: [], tables: [] })} AS metrics FROM staging.usage_agg_30d`,
+        `SELECT ${await metricsAggregate(engine, usage)} AS metrics FROM staging.usage_agg_30d`,
       );
       const { columns } = await settleTableMetrics(
         engine,

@@ -10,7 +10,7 @@ import { formatProblem, type Problem, type SampleValue } from '../errors';
 import { stageFailures } from '../warehouse/failures';
 import { type CompileContext, type CompiledExpectation, compileExpectation } from './compile';
 import { type KeyCensus, takeKeyCensus } from './keys';
-import { type MonthMetrics, metricsAggregate, type PreviousMonth, readPreviousMonth, settleTableMetrics, stageMetrics } from './metrics';
+import { type MonthMetrics, metricsAggregate, readPreviousMonth, settleTableMetrics, stageMetrics } from './metrics';
 
 export { COLUMN_METRICS_TABLE, type ColumnMetrics, type EstimatedFigure, type MonthMetrics, SAMPLE_EVERY, TABLE_METRICS_TABLE } from './metrics';
 
@@ -58,7 +58,7 @@ export async function validateMonth(
       config,
       compiled: compileExpectation(table.name, config, context, `e${index}_`),
     }));
-    const scan = await scanTable(connection, table, planned, previous, census.get(table.name));
+    const scan = await scanTable(connection, table, planned, census.get(table.name));
     const metrics = await settleTableMetrics(connection, table, scan.metrics, previous, options);
     done += 1;
     return { table, planned, summaries: scan.summaries, metrics };
@@ -126,11 +126,10 @@ async function scanTable(
   engine: Engine,
   table: TableSpec,
   planned: readonly PlannedExpectation[],
-  previous: PreviousMonth,
   census: KeyCensus | undefined,
 ): Promise<{ summaries: (Record<string, unknown> | undefined)[]; metrics: Record<string, unknown>[] }> {
   const summaries = planned.flatMap(({ compiled }, index) => (compiled.summary ? [`${compiled.summary} AS s${index}`] : []));
-  const sql = `SELECT ${[...summaries, `${await metricsAggregate(engine, table, previous, census)} AS _metrics`].join(', ')} FROM staging.${quoteIdent(table.name)}`;
+  const sql = `SELECT ${[...summaries, `${await metricsAggregate(engine, table, census)} AS _metrics`].join(', ')} FROM staging.${quoteIdent(table.name)}`;
   const [row] = await engine.rows(
     sql,
     namedIn(sql, Object.assign({}, ...planned.filter(({ compiled }) => compiled.summary).map(({ compiled }) => compiled.params))),

@@ -2,7 +2,7 @@
 // counts, NULLs, distinct values, range, mean, spread, quantiles, bins and categories;
 // per table the size and key churn. Their aggregates ride in the same scan of the staged
 // table as the expectation summaries (validate/index.ts), and one more scan counts rows
-// on the bins the first one fixed; the previous month's figures come from
+// on the bins the first one fixed and on the previous month's; the previous month's figures come from
 // meta.column_metrics, so no snapshot is re-read. The result lands in staging tables:
 // the month-over-month expectations read them, record copies them into
 // meta.column_metrics / meta.table_metrics when the month is frozen.
@@ -45,6 +45,8 @@ export const EXACT_ROWS = 200_000;
 export const SAMPLE_EVERY = 16;
 /** Above EXACT_ROWS, a numeric column estimated to hold at most this many distinct values gets an exact count. */
 export const EXACT_DISTINCT = 65_536;
+/** A numeric column of at most this many distinct values has its bins counted from its value counts (secondScanPlan). */
+const VALUE_COUNTS = 4_096;
 
 /** Figures of a column that may be estimated (see the top of this file). */
 export type EstimatedFigure = 'quantiles' | 'distinct_count';
@@ -125,13 +127,7 @@ const sampledAt = (kind: ColumnKind, rowCount: number) => kind === 'numeric' && 
  * The first scan: everything but the bin counts, one struct per column (same shape for
  * all, so they unnest into rows).
  */
-function columnAggregate(
-  table: TableSpec,
-  column: ColumnSpec,
-  previousEdges: readonly number[] | null | undefined,
-  rowCount: number,
-  census: KeyCensus | undefined,
-): string {
+function columnAggregate(table: TableSpec, column: ColumnSpec, rowCount: number, census: KeyCensus | undefined): string {
   const kind = kindOf(table, column);
   const name = quoteIdent(column.name);
   const asDouble = `${name}::DOUBLE`;
@@ -155,7 +151,6 @@ function columnAggregate(
                ? `list_transform(map_entries(${histogram}), entry -> {'value': entry.key::VARCHAR, 'count': entry.value::BIGINT})`
                : `NULL::STRUCT("value" VARCHAR, "count" BIGINT)[]`
            },
-           'previous_bins': ${numeric && previousEdges && previousEdges.length > 0 ? binHistogramSql(column.name, previousEdges) : 'NULL::STRUCT("key" INTEGER, "value" UBIGINT)[]'},
            'estimated': ${sampled ? `['quantiles']` : '[]::VARCHAR[]'}}`;
 }
 
@@ -170,13 +165,62 @@ function binHistogramSql(column: string, edges: readonly number[]): string {
   return `map_entries(histogram(CASE WHEN ${value} IS NULL THEN NULL ${arms.join(' ')} ELSE ${edges.length} END))`;
 }
 
+type HistogramEntries = readonly { key: number; value: number }[];
+
 /** Counts per bin in bin order, empty bins as 0, from binHistogramSql's entries. */
-function binCounts(entries: readonly { key: number; value: number }[] | null | undefined, edges: readonly number[]): number[] | null {
-  if (!entries) return null;
+function binCounts(entries: HistogramEntries | undefined, edges: readonly number[]): number[] {
   const counts = Array.from({ length: edges.length + 1 }, () => 0);
-  for (const { key, value } of entries) counts[Number(key)] = Number(value);
+  for (const { key, value } of entries ?? []) counts[Number(key)] = Number(value);
   return counts;
 }
+
+/** The same counts from a column's value counts (binHistogramSql's rule: the first edge a value does not exceed). */
+function binCountsOfValues(values: HistogramEntries, edges: readonly number[]): number[] {
+  const counts = Array.from({ length: edges.length + 1 }, () => 0);
+  for (const { key, value } of values) {
+    const bin = edges.findIndex((edge) => key <= edge);
+    counts[bin < 0 ? edges.length : bin] += Number(value);
+  }
+  return counts;
+}
+
+/**
+ * What the second scan counts for one column, and how its figures are read back: the
+ * rows on this month's bins (kept for the next month's comparison) and on the previous
+ * month's, and a large table's exact distinct count where the sample says it is cheap.
+ * A numeric column of at most VALUE_COUNTS values has them counted once (histogram),
+ * and both sets of bins follow from those counts in JavaScript: one small hash table
+ * instead of two CASE ladders over every row (measured at 1M rows: ~25 ms a column
+ * against ~90 ms a ladder).
+ */
+function secondScanPlan(row: Record<string, unknown>, previousEdges: readonly number[] | null | undefined) {
+  const name = String(row.column_name);
+  const ownEdges = nonEmpty(row.bin_edges as number[] | null);
+  const thenEdges = nonEmpty(previousEdges);
+  const sampled = row.distinct_sampled !== null;
+  const distinctSoFar = sampled ? Number(row.distinct_sampled) * SAMPLE_EVERY : Number(row.distinct_count);
+  const byValue = (ownEdges !== null || thenEdges !== null) && distinctSoFar <= VALUE_COUNTS;
+  const countDistinct = sampled && !byValue && distinctSoFar <= EXACT_DISTINCT;
+  const alias = (what: string) => quoteIdent(`${what} ${name}`);
+  const aggregates = byValue
+    ? [`map_entries(histogram(${quoteIdent(name)}::DOUBLE)) AS ${alias('values')}`]
+    : [
+        ...(ownEdges ? [`${binHistogramSql(name, ownEdges)} AS ${alias('bins')}`] : []),
+        ...(thenEdges ? [`${binHistogramSql(name, thenEdges)} AS ${alias('previous bins')}`] : []),
+        ...(countDistinct ? [`count(DISTINCT ${quoteIdent(name)}) AS ${alias('distinct')}`] : []),
+      ];
+  const read = (second: Record<string, unknown>) => {
+    const values = second[`values ${name}`] as HistogramEntries | undefined;
+    const bins = (edges: readonly number[] | null, what: string) =>
+      edges === null ? null : values ? binCountsOfValues(values, edges) : binCounts(second[`${what} ${name}`] as HistogramEntries | undefined, edges);
+    const exactDistinct = !sampled || byValue || countDistinct;
+    const distinctCount = !sampled ? distinctSoFar : byValue ? (values?.length ?? 0) : countDistinct ? Number(second[`distinct ${name}`]) : distinctSoFar;
+    return { name, ownBins: bins(ownEdges, 'bins'), previousBins: bins(thenEdges, 'previous bins'), distinctCount, exactDistinct };
+  };
+  return { aggregates, read };
+}
+
+const nonEmpty = (edges: readonly number[] | null | undefined) => (edges && edges.length > 0 ? edges : null);
 
 /** PSI = Σ (now − then) · ln(now / then) over shares; empty shares floored. */
 export function populationStability(then: readonly number[], now: readonly number[]): number | null {
@@ -274,22 +318,20 @@ const previousColumn = (previous: PreviousMonth, table: TableSpec, column: strin
 
 /**
  * The metric aggregates of one staged table as one SQL expression (a LIST of one STRUCT
- * per column), to ride in a scan of the table: it also counts rows on the previous
- * month's bins, known beforehand. The table's size (free: DuckDB keeps it) decides what
- * is estimated (EXACT_ROWS).
+ * per column), to ride in a scan of the table. The table's size (free: DuckDB keeps it)
+ * decides what is estimated (EXACT_ROWS); the key's distinct count is the census's.
  */
-export async function metricsAggregate(engine: Engine, table: TableSpec, previous: PreviousMonth, census?: KeyCensus): Promise<string> {
+export async function metricsAggregate(engine: Engine, table: TableSpec, census?: KeyCensus): Promise<string> {
   const [{ rows }] = await engine.rows<{ rows: number }>(`SELECT count(*) AS rows FROM staging.${quoteIdent(table.name)}`);
-  const aggregates = exportColumns(table).map((column) =>
-    columnAggregate(table, column, previousColumn(previous, table, column.name)?.bin_edges, rows, census),
-  );
+  const aggregates = exportColumns(table).map((column) => columnAggregate(table, column, rows, census));
   return `[${aggregates.join(',\n')}]`;
 }
 
 /**
  * One table's metrics from what metricsAggregate returned: a second scan counts rows on
- * this month's bins (kept for the next month), then every column is compared with the
- * previous month, and the table's size and key churn are added.
+ * this month's bins (kept for the next month) and the previous month's (secondScanPlan),
+ * then every column is compared with the previous month, and the table's size and key
+ * churn are added.
  */
 export async function settleTableMetrics(
   engine: Engine,
@@ -298,24 +340,14 @@ export async function settleTableMetrics(
   previous: PreviousMonth,
   options: { asOf: string; liveAttached: boolean },
 ): Promise<{ columns: ColumnMetrics[]; table: TableMetrics }> {
-  const binned = scanned.flatMap((row) => {
-    const edges = row.bin_edges as number[] | null;
-    return edges && edges.length > 0 ? [`${binHistogramSql(String(row.column_name), edges)} AS ${quoteIdent(`bins ${row.column_name}`)}`] : [];
-  });
-  const fewDistinct = (row: Record<string, unknown>) => row.distinct_sampled !== null && Number(row.distinct_sampled) * SAMPLE_EVERY <= EXACT_DISTINCT;
-  const counted = scanned
-    .filter(fewDistinct)
-    .map((row) => `count(DISTINCT ${quoteIdent(String(row.column_name))}) AS ${quoteIdent(`distinct ${row.column_name}`)}`);
-  const aggregates = [...binned, ...counted];
+  const plans = scanned.map((row) => secondScanPlan(row, previousColumn(previous, table, String(row.column_name))?.bin_edges));
+  const aggregates = plans.flatMap((plan) => plan.aggregates);
   const [second] = aggregates.length > 0 ? await engine.rows(`SELECT ${aggregates.join(', ')} FROM staging.${quoteIdent(table.name)}`) : [{}];
-  const columns = scanned.map((row) => {
-    const name = String(row.column_name);
+  const columns = scanned.map((row, index) => {
+    const { name, ownBins, previousBins, distinctCount, exactDistinct } = plans[index].read(second);
     const rowCount = Number(row.row_count);
     const nullCount = Number(row.null_count);
     const categories = row.categories as Category[] | null;
-    const sampledDistinct = row.distinct_sampled !== null;
-    const exactDistinct = !sampledDistinct || fewDistinct(row);
-    const distinctCount = !sampledDistinct ? row.distinct_count : exactDistinct ? second[`distinct ${name}`] : Number(row.distinct_sampled) * SAMPLE_EVERY;
     const current: OwnMetrics = {
       as_of: options.asOf,
       table_name: table.name,
@@ -325,19 +357,18 @@ export async function settleTableMetrics(
       row_count: rowCount,
       null_count: nullCount,
       null_share: rowCount > 0 ? nullCount / rowCount : null,
-      distinct_count: Number(distinctCount),
+      distinct_count: distinctCount,
       min_value: row.min_value as string | null,
       max_value: row.max_value as string | null,
       mean: row.mean === null ? null : Number(row.mean),
       std: row.std === null ? null : Number(row.std),
       quantiles: row.quantiles as number[] | null,
       bin_edges: row.bin_edges as number[] | null,
-      bin_counts: binCounts(second[`bins ${name}`] as { key: number; value: number }[] | undefined, (row.bin_edges as number[] | null) ?? []),
+      bin_counts: ownBins,
       categories: categories === null ? null : [...categories].sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)).slice(0, MAX_CATEGORIES),
       estimated: [...(row.estimated as EstimatedFigure[]), ...(exactDistinct ? [] : ['distinct_count' as const])],
     };
-    const before = previousColumn(previous, table, name);
-    return compared(current, before, binCounts(row.previous_bins as { key: number; value: number }[] | null, before?.bin_edges ?? []));
+    return compared(current, previousColumn(previous, table, name), previousBins);
   });
   return { columns, table: await tableMetrics(engine, table, options, previous) };
 }
@@ -354,7 +385,7 @@ export async function measureMonth(engine: Engine, options: { asOf: string; live
   const tables: TableMetrics[] = [];
   for (const table of CONTRACT) {
     const [scan] = await engine.rows<{ metrics: Record<string, unknown>[] }>(
-      `SELECT ${await metricsAggregate(engine, table, previous, census.get(table.name))} AS metrics FROM staging.${quoteIdent(table.name)}`,
+      `SELECT ${await metricsAggregate(engine, table, census.get(table.name))} AS metrics FROM staging.${quoteIdent(table.name)}`,
     );
     const settled = await settleTableMetrics(engine, table, scan.metrics, previous, options);
     columns.push(...settled.columns);
