@@ -59,7 +59,7 @@ export async function validateMonth(
       compiled: compileExpectation(table.name, config, context, `e${index}_`),
     }));
     const scan = await scanTable(connection, table, planned, census.get(table.name));
-    const metrics = await settleTableMetrics(connection, table, scan.metrics, previous, options, census.get(table.name));
+    const metrics = await settleTableMetrics(connection, table, scan.metrics, previous, options);
     done += 1;
     return { table, planned, summaries: scan.summaries, metrics };
   });

@@ -64,21 +64,3 @@ async function childCensus(engine: Engine, table: TableSpec, parent: KeyCensus):
     parent: { table: parent.table, column: parent.column, aligned },
   };
 }
-
-/**
- * The keys a month adds to and takes from the live table, when the month lists the live
- * table's keys first and in its order (an export appends new users: both real months do,
- * and the live table keeps the order it was merged in): then no live key is gone and the
- * added ones are the rest, from one streaming comparison. Undefined when that does not
- * hold or the month's keys are not known to be unique: the caller joins (~0.35 s of CPU
- * at 1M keys).
- */
-export async function churnByPosition(engine: Engine, census: KeyCensus, live: string): Promise<{ added: number; gone: number } | undefined> {
-  if (census.distinctKeys === null || census.distinctKeys !== census.nonNullKeys) return undefined;
-  const key = quoteIdent(census.column);
-  const [row] = await engine.rows<{ mismatches: number; live_keys: number }>(
-    `SELECT count(*) FILTER (WHERE live.${key} IS NOT NULL AND live.${key} IS DISTINCT FROM month.${key}) AS mismatches, count(live.${key}) AS live_keys
-     FROM (SELECT ${key} FROM ${staged(census.table)}) AS month POSITIONAL JOIN (SELECT ${key} FROM ${live}) AS live`,
-  );
-  return Number(row.mismatches) === 0 ? { added: census.nonNullKeys - Number(row.live_keys), gone: 0 } : undefined;
-}

@@ -24,7 +24,7 @@
 import { type ColumnSpec, isNumeric } from '../contract/columns';
 import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent, quoteLiteral } from '../engine/duckdb';
-import { churnByPosition, type KeyCensus, takeKeyCensus } from './keys';
+import { type KeyCensus, takeKeyCensus } from './keys';
 
 export const COLUMN_METRICS_TABLE = 'staging._column_metrics';
 export const TABLE_METRICS_TABLE = 'staging._table_metrics';
@@ -378,7 +378,6 @@ export async function settleTableMetrics(
   scanned: readonly Record<string, unknown>[],
   previous: PreviousMonth,
   options: { asOf: string; liveAttached: boolean },
-  census?: KeyCensus,
 ): Promise<{ columns: ColumnMetrics[]; table: TableMetrics }> {
   const plans = scanned.map((row) => secondScanPlan(row, previousColumn(previous, table, String(row.column_name))?.bin_edges));
   const aggregates = plans.flatMap((plan) => plan.aggregates);
@@ -410,7 +409,7 @@ export async function settleTableMetrics(
     };
     return compared(current, previousColumn(previous, table, name), previousBins);
   });
-  return { columns, table: await tableMetrics(engine, table, options, previous, census) };
+  return { columns, table: await tableMetrics(engine, table, options, previous) };
 }
 
 /**
@@ -427,7 +426,7 @@ export async function measureMonth(engine: Engine, options: { asOf: string; live
     const [scan] = await engine.rows<{ metrics: Record<string, unknown>[] }>(
       `SELECT ${await metricsAggregate(engine, table, census.get(table.name))} AS metrics FROM staging.${quoteIdent(table.name)}`,
     );
-    const settled = await settleTableMetrics(engine, table, scan.metrics, previous, options, census.get(table.name));
+    const settled = await settleTableMetrics(engine, table, scan.metrics, previous, options);
     columns.push(...settled.columns);
     tables.push(settled.table);
   }
@@ -436,36 +435,28 @@ export async function measureMonth(engine: Engine, options: { asOf: string; live
 
 /**
  * Size, and for the parent table (users) the key churn against the live table the month
- * would be merged into: by position when the month lists the live keys first, in order
- * (keys.ts), by a join otherwise. Every other table must hold exactly the parent's keys
- * (validated), so its churn is the parent's: not joined again (a join of a million keys
- * costs ~0.5 s).
+ * would be merged into. Every other table must hold exactly the parent's keys (validated),
+ * so its churn is the parent's: not joined again (a join of a million keys costs ~0.5 s).
  */
 async function tableMetrics(
   engine: Engine,
   table: TableSpec,
   options: { asOf: string; liveAttached: boolean },
   previous: PreviousMonth,
-  census: KeyCensus | undefined,
 ): Promise<TableMetrics> {
   const relation = `staging.${quoteIdent(table.name)}`;
-  const live = `wh.main.${quoteIdent(table.name)}`;
-  type Churn = { row_count: number; keys_added: number | null; keys_gone: number | null };
-  const query = async (sql: string) => (await engine.rows<Churn>(sql))[0];
   const keys = table.key.map(quoteIdent).join(', ');
   const firstKey = quoteIdent(table.key[0]);
   const keyMatch = table.key.map((key) => `live.${quoteIdent(key)} = staged.${quoteIdent(key)}`).join(' AND ');
-  const byPosition = table.parent === undefined && options.liveAttached && census ? await churnByPosition(engine, census, live) : undefined;
-  const churn: Churn =
+  const churnSql =
     table.parent !== undefined
-      ? await query(`SELECT count(*) AS row_count, NULL AS keys_added, NULL AS keys_gone FROM ${relation}`)
-      : byPosition && census
-        ? { row_count: census.nonNullKeys, keys_added: byPosition.added, keys_gone: byPosition.gone }
-        : options.liveAttached
-          ? await query(`SELECT count(staged.${firstKey}) AS row_count, count(*) FILTER (WHERE live.${firstKey} IS NULL) AS keys_added,
-                                count(*) FILTER (WHERE staged.${firstKey} IS NULL) AS keys_gone
-                         FROM (SELECT ${keys} FROM ${relation}) AS staged FULL JOIN (SELECT ${keys} FROM ${live}) AS live ON ${keyMatch}`)
-          : await query(`SELECT count(*) AS row_count, count(*) AS keys_added, 0 AS keys_gone FROM ${relation}`);
+      ? `SELECT count(*) AS row_count, NULL AS keys_added, NULL AS keys_gone FROM ${relation}`
+      : options.liveAttached
+        ? `SELECT count(staged.${firstKey}) AS row_count, count(*) FILTER (WHERE live.${firstKey} IS NULL) AS keys_added,
+                  count(*) FILTER (WHERE staged.${firstKey} IS NULL) AS keys_gone
+           FROM (SELECT ${keys} FROM ${relation}) AS staged FULL JOIN (SELECT ${keys} FROM wh.main.${quoteIdent(table.name)}) AS live ON ${keyMatch}`
+        : `SELECT count(*) AS row_count, count(*) AS keys_added, 0 AS keys_gone FROM ${relation}`;
+  const [churn] = await engine.rows<{ row_count: number; keys_added: number | null; keys_gone: number | null }>(churnSql);
   const before = previous.tables.find((metrics) => metrics.table_name === table.name);
   return {
     as_of: options.asOf,
