@@ -118,8 +118,8 @@ function compileRowExpectation(source: string, rowCondition: string | undefined,
                    FILTER (WHERE ${unexpected})[1:${PARTIAL_LIMIT}] AS samples
           FROM ${rows}`,
     unexpectedRowsSql: `SELECT "user_id", _line AS line, ${column}::VARCHAR AS value FROM ${rows} WHERE ${unexpected}`,
-    summary: `{'element_count': count(*) FILTER (WHERE ${scope}),
-               'missing_count': count(*) FILTER (WHERE ${scope} AND ${column} IS NULL),
+    summary: `{'element_count': count(*)${inScope(scope)},
+               'missing_count': ${nullsIn(rule.column, scope) ?? `count(*) FILTER (WHERE ${scope} AND ${column} IS NULL)`},
                'unexpected_count': ${rule.summaryUnexpected?.(scope) ?? `count(*) FILTER (WHERE ${scope} AND ${unexpected})`},
                'observed_value': NULL}`,
     params: params.values,
@@ -206,24 +206,30 @@ function compileMonthComparison(table: string, config: ExpectationConfig, params
   };
 }
 
+/**
+ * A rule's bounds as a predicate: `within(low, high)` tests `low` against the lower bound
+ * and `high` against the upper one (a value against both, or a column's min and max).
+ * The bounds are bound once, whichever predicates use them.
+ */
 function bounds(
-  column: string,
   min: unknown,
   max: unknown,
   strictMin: boolean | undefined,
   strictMax: boolean | undefined,
   params: Params,
   context: CompileContext,
-): string {
+): (low: string, high: string) => string {
   const value = (bound: unknown) => params.bind(bound === '$as_of' ? context.asOf : (bound as string | number));
-  const conditions: string[] = [];
-  if (min !== undefined && min !== null) conditions.push(`${column} ${strictMin ? '>' : '>='} ${value(min)}`);
-  if (max !== undefined && max !== null) conditions.push(`${column} ${strictMax ? '<' : '<='} ${value(max)}`);
-  return conditions.length > 0 ? conditions.join(' AND ') : 'true';
+  const lower = min !== undefined && min !== null ? `${strictMin ? '>' : '>='} ${value(min)}` : undefined;
+  const upper = max !== undefined && max !== null ? `${strictMax ? '<' : '<='} ${value(max)}` : undefined;
+  return (low, high) => [lower && `${low} ${lower}`, upper && `${high} ${upper}`].filter(Boolean).join(' AND ') || 'true';
 }
 
 /** A FILTER clause for rows in `scope`; none when the scope is every row. */
 const inScope = (scope: string) => (scope === 'true' ? '' : ` FILTER (WHERE ${scope})`);
+
+/** Over every row, a column's NULLs from the counts the metrics take anyway (count(col), computed once); undefined for a narrower scope. */
+const nullsIn = (column: string, scope: string) => (scope === 'true' ? `count(*) - count(${quoteIdent(column)})` : undefined);
 
 /** The key census of `table` when it speaks for `column` over every row (scope 'true': no row_condition). */
 function censusFor(context: CompileContext, table: string, column: string, scope: string): KeyCensus | undefined {
@@ -235,7 +241,7 @@ function compileRowRule(table: string, config: ExpectationConfig, params: Params
   switch (config.type) {
     case 'expect_column_values_to_not_be_null': {
       const column = config.kwargs.column;
-      return { column, unexpected: `${quoteIdent(column)} IS NULL`, ignoresNulls: false };
+      return { column, unexpected: `${quoteIdent(column)} IS NULL`, ignoresNulls: false, summaryUnexpected: (scope) => nullsIn(column, scope) };
     }
     case 'expect_column_values_to_be_null': {
       const column = config.kwargs.column;
@@ -270,8 +276,17 @@ function compileRowRule(table: string, config: ExpectationConfig, params: Params
     }
     case 'expect_column_values_to_be_between': {
       const { column, min_value, max_value, strict_min, strict_max } = config.kwargs;
-      const inBounds = bounds(quoteIdent(column), min_value, max_value, strict_min, strict_max, params, context);
-      return { column, unexpected: `NOT (${inBounds})`, ignoresNulls: true };
+      const within = bounds(min_value, max_value, strict_min, strict_max, params, context);
+      const value = quoteIdent(column);
+      return {
+        column,
+        unexpected: `NOT (${within(value, value)})`,
+        ignoresNulls: true,
+        // Over every row, none is out of bounds when the smallest and the largest value are
+        // within them (NULL otherwise: the full query counts them): min and max are the
+        // metrics' (metrics.ts), computed once for both, where testing every row cost ~20 ms a column at 1M rows.
+        summaryUnexpected: (scope) => (scope === 'true' ? `CASE WHEN ${within(`min(${value})`, `max(${value})`)} THEN 0 END` : undefined),
+      };
     }
     case 'expect_column_values_to_be_in_set': {
       const { column, value_set } = config.kwargs;
