@@ -17,11 +17,11 @@ export interface CompiledExpectation {
   /**
    * The same answer as one aggregate expression over the staged table, so that a table's
    * expectations share one scan: a STRUCT of element_count, missing_count,
-   * unexpected_count, observed_value. An unexpected_count that is NULL, or above zero
-   * for a row-level rule, means `sql` must run for the whole answer. Absent: always run `sql`.
+   * unexpected_count, observed_value. An unexpected_count that is NULL means `sql` must
+   * run for the whole answer; so does, for a rule with unexpectedRowsSql, a count above
+   * zero or a failing verdict (its rows are wanted). Absent: always run `sql`.
    */
   readonly summary?: string;
-  /** Bound values of `sql` and `summary`; each may name only some of them. */
   readonly params: Record<string, string | number | boolean>;
   /** SQL selecting every unexpected row as (user_id, line, value), for the failures table; row-level rules only. */
   readonly unexpectedRowsSql?: string;
@@ -73,7 +73,7 @@ export function compileExpectation(table: string, config: ExpectationConfig, con
   const source = context.relation(table);
   const where = config.kwargs.row_condition ? `WHERE ${config.kwargs.row_condition}` : '';
   if (config.type === 'expect_column_null_fraction_to_not_increase_by_more_than') {
-    return compileNullShareIncrease(table, config.kwargs, where, params, context);
+    return compileNullShareIncrease(table, config.kwargs.column, where, context);
   }
   if (MONTH_COMPARISONS.has(config.type)) return compileMonthComparison(table, config, params);
   const rowRule = compileRowRule(table, config, params, context);
@@ -131,16 +131,10 @@ function compileRowExpectation(source: string, rowCondition: string | undefined,
  * The staged NULL share against the live table's (judged in JavaScript from both); its
  * unexpected rows are those that became NULL: non-NULL in the live table, NULL now.
  * Finding them joins the month with the live table on the key (~0.5 s a table at 1M
- * rows), so the scan's summary compares the two shares alone and only a rise beyond the
- * bound runs the join, for the rows and their samples.
+ * rows), so the scan's summary carries the two shares alone; a verdict that fails on
+ * them runs the join, for the rows and their samples (validate/index.ts `settles`).
  */
-function compileNullShareIncrease(
-  table: string,
-  { column, max_increase }: { column: string; max_increase: number },
-  where: string,
-  params: Params,
-  context: CompileContext,
-): CompiledExpectation {
+function compileNullShareIncrease(table: string, column: string, where: string, context: CompileContext): CompiledExpectation {
   const value = quoteIdent(column);
   const staged = `(SELECT * FROM ${context.relation(table)} ${where})`;
   const liveTable = context.liveRelation(table);
@@ -163,13 +157,11 @@ function compileNullShareIncrease(
                    FILTER (WHERE ${becameNull})[1:${PARTIAL_LIMIT}] AS samples
           FROM ${rows}`,
     unexpectedRowsSql: `SELECT staged."user_id" AS user_id, staged._line AS line, NULL::VARCHAR AS value FROM ${rows} WHERE ${becameNull}`,
-    // The same rule as aggregateSucceeds (validate/index.ts): no live share, or a rise within the bound.
     summary: where
       ? undefined
-      : `{'element_count': count(*), 'missing_count': count(*) FILTER (WHERE ${value} IS NULL),
-          'unexpected_count': CASE WHEN coalesce(${stagedShare} - ${liveShare} <= ${params.bind(max_increase)} + 1e-12, true) THEN 0 END,
+      : `{'element_count': count(*), 'missing_count': ${nullsIn(column, 'true')}, 'unexpected_count': 0,
           'observed_value': {'staged': ${stagedShare}, 'live': ${liveShare}}}`,
-    params: params.values,
+    params: {},
     ignoresNulls: false,
   };
 }
@@ -271,7 +263,7 @@ function compileRowRule(table: string, config: ExpectationConfig, params: Params
         ignoresNulls: false,
         windows: `count(*) OVER (PARTITION BY ${columns.map(quoteIdent).join(', ')}) AS _duplicates`,
         summaryUnexpected: (scope) =>
-          `CASE WHEN count(*) FILTER (WHERE ${scope}) = count(DISTINCT [${columns.map(quoteIdent).join(', ')}]::VARCHAR) FILTER (WHERE ${scope}) THEN 0 END`,
+          `CASE WHEN count(*)${inScope(scope)} = count(DISTINCT [${columns.map(quoteIdent).join(', ')}]::VARCHAR)${inScope(scope)} THEN 0 END`,
       };
     }
     case 'expect_column_values_to_be_between': {

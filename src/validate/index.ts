@@ -68,12 +68,13 @@ export async function validateMonth(
   const metrics = await stageMetrics(engine, { columns, tables, previous: previous.columns });
   // What the scans could not settle runs its own query (a comparison with the live table
   // or the previous month, a failing rule's samples): independent reads, two at a time.
-  const checks = scanned.flatMap(({ table, planned, summaries }) => planned.map((expectation, index) => ({ table, expectation, summary: summaries[index] })));
-  const unsettled = checks.filter(({ expectation, summary }) => !settles(expectation.compiled, summary));
+  const checks: Check[] = scanned.flatMap(({ table, planned, summaries }) =>
+    planned.map((expectation, index) => ({ table, expectation, summary: summaries[index] })),
+  );
+  const unsettled = checks.filter((check) => !settles(check));
   const answered = new Map(
     await engine.concurrently(unsettled, async (connection, check) => {
-      const { sql, params } = check.expectation.compiled;
-      const [row] = await connection.rows(sql, namedIn(sql, params));
+      const [row] = await connection.rows(check.expectation.compiled.sql, check.expectation.compiled.params);
       return [check, row] as const;
     }),
   );
@@ -82,12 +83,7 @@ export async function validateMonth(
     const { id, config, compiled } = check.expectation;
     const result = judge(check.table.name, id, config, answered.get(check) ?? check.summary!, compiled.ignoresNulls);
     if (!result.success && compiled.unexpectedRowsSql) {
-      await stageFailures(
-        engine,
-        { expectationId: id, table: check.table.name, column: columnOf(config) },
-        compiled.unexpectedRowsSql,
-        namedIn(compiled.unexpectedRowsSql, compiled.params),
-      );
+      await stageFailures(engine, { expectationId: id, table: check.table.name, column: columnOf(config) }, compiled.unexpectedRowsSql, compiled.params);
     }
     results.push(result);
   }
@@ -100,14 +96,22 @@ export async function validateMonth(
   };
 }
 
-/** The parameters `sql` names: an expectation's summary may bind some its full query does not use, which DuckDB refuses. */
-function namedIn(sql: string, params: CompiledExpectation['params']): CompiledExpectation['params'] {
-  return Object.fromEntries(Object.entries(params).filter(([name]) => new RegExp(`\\$${name}\\b`).test(sql)));
+interface Check {
+  readonly table: TableSpec;
+  readonly expectation: PlannedExpectation;
+  readonly summary: Record<string, unknown> | undefined;
 }
 
-/** A summary settles its expectation unless it lacks a count, or counts unexpected rows whose samples are wanted. */
-function settles(compiled: CompiledExpectation, summary: Record<string, unknown> | undefined): summary is Record<string, unknown> {
-  return summary !== undefined && summary.unexpected_count !== null && !(compiled.unexpectedRowsSql && Number(summary.unexpected_count) > 0);
+/**
+ * A summary settles its expectation unless it lacks a count, or the expectation names its
+ * unexpected rows (samples, the failures table) and the summary counts some or its
+ * verdict fails: the full query then runs, for those rows.
+ */
+function settles({ table, expectation, summary }: Check): boolean {
+  if (summary === undefined || summary.unexpected_count === null) return false;
+  if (!expectation.compiled.unexpectedRowsSql) return true;
+  const { id, config, compiled } = expectation;
+  return Number(summary.unexpected_count) === 0 && judge(table.name, id, config, summary, compiled.ignoresNulls).success;
 }
 
 interface PlannedExpectation {
@@ -129,10 +133,9 @@ async function scanTable(
   census: KeyCensus | undefined,
 ): Promise<{ summaries: (Record<string, unknown> | undefined)[]; metrics: Record<string, unknown>[] }> {
   const summaries = planned.flatMap(({ compiled }, index) => (compiled.summary ? [`${compiled.summary} AS s${index}`] : []));
-  const sql = `SELECT ${[...summaries, `${await metricsAggregate(engine, table, census)} AS _metrics`].join(', ')} FROM staging.${quoteIdent(table.name)}`;
   const [row] = await engine.rows(
-    sql,
-    namedIn(sql, Object.assign({}, ...planned.filter(({ compiled }) => compiled.summary).map(({ compiled }) => compiled.params))),
+    `SELECT ${[...summaries, `${await metricsAggregate(engine, table, census)} AS _metrics`].join(', ')} FROM staging.${quoteIdent(table.name)}`,
+    Object.assign({}, ...planned.filter(({ compiled }) => compiled.summary).map(({ compiled }) => compiled.params)),
   );
   return {
     summaries: planned.map((_, index) => row[`s${index}`] as Record<string, unknown> | undefined),
