@@ -144,8 +144,7 @@ function columnAggregate(table: TableSpec, column: ColumnSpec, rowCount: number,
            'min_value': ${figures.min}, 'max_value': ${figures.max}, 'mean': ${figures.mean}, 'std': ${figures.std},
            'quantiles': ${numeric ? `list_select(${cutPoints}, [${positionsOf(QUANTILES).join(', ')}])` : 'NULL::DOUBLE[]'},
            'bin_edges': ${numeric ? `list_sort(list_distinct(list_select(${cutPoints}, [${positionsOf(DECILES).join(', ')}])))` : 'NULL::DOUBLE[]'},
-           'categories': ${figures.categories},
-           'estimated': ${sampled ? `['quantiles']` : '[]::VARCHAR[]'}}`;
+           'categories': ${figures.categories}}`;
 }
 
 /** A column's distinct count, range, mean, spread and categories as SQL aggregates. */
@@ -258,7 +257,9 @@ function secondScanPlan(row: Record<string, unknown>, previousEdges: readonly nu
     const bins = (edges: readonly number[] | null) => (edges === null ? null : binCountsOfValues(values, edges));
     const exactDistinct = !sampled || byValue || countDistinct;
     const distinctCount = !sampled ? distinctSoFar : byValue ? values.length : countDistinct ? Number(second[`distinct ${name}`]) : distinctSoFar;
-    return { name, ownBins: bins(ownEdges), previousBins: bins(thenEdges), distinctCount, exactDistinct };
+    // A sampled column's quantiles are the sample's (columnAggregate); its distinct count is an estimate unless counted again here.
+    const estimated: EstimatedFigure[] = sampled ? ['quantiles', ...(exactDistinct ? [] : ['distinct_count' as const])] : [];
+    return { name, ownBins: bins(ownEdges), previousBins: bins(thenEdges), distinctCount, estimated };
   };
   return { aggregates, read };
 }
@@ -387,7 +388,7 @@ export async function settleTableMetrics(
   const aggregates = plans.flatMap((plan) => plan.aggregates);
   const [second] = aggregates.length > 0 ? await engine.rows(`SELECT ${aggregates.join(', ')} FROM staging.${quoteIdent(table.name)}`) : [{}];
   const columns = scanned.map((row, index) => {
-    const { name, ownBins, previousBins, distinctCount, exactDistinct } = plans[index].read(second);
+    const { name, ownBins, previousBins, distinctCount, estimated } = plans[index].read(second);
     const rowCount = Number(row.row_count);
     const nullCount = Number(row.null_count);
     const categories = row.categories as Category[] | null;
@@ -409,7 +410,7 @@ export async function settleTableMetrics(
       bin_edges: row.bin_edges as number[] | null,
       bin_counts: ownBins,
       categories: categories === null ? null : [...categories].sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)).slice(0, MAX_CATEGORIES),
-      estimated: [...(row.estimated as EstimatedFigure[]), ...(exactDistinct ? [] : ['distinct_count' as const])],
+      estimated,
     };
     return compared(current, previousColumn(previous, table, name), previousBins);
   });
