@@ -350,8 +350,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     // A recorded run printed its summary, error included, already.
     if (argv.includes('--json') && !(error instanceof RunFailed)) printJson({ error: errorObject(error) });
     const code = exitCodeOf(error);
-    const prefix = error instanceof StreamflowError ? 'error' : 'internal error';
-    process.stderr.write(`${prefix}: ${error instanceof Error ? (code === 70 ? error.stack : error.message) : String(error)}\n`);
+    const known = error instanceof StreamflowError;
+    process.stderr.write(`${known ? 'error' : 'internal error'}: ${error instanceof Error ? (known ? error.message : error.stack) : String(error)}\n`);
     return code;
   }
 }

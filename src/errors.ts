@@ -43,6 +43,16 @@ export class RefusedError extends StreamflowError {
   readonly kind = 'refused';
 }
 
+/**
+ * Exit 70 without a stack trace: the machine refused what the tool had to do (a full
+ * disk, a file system that turned read-only) through no bug of its own. Nothing
+ * committed was changed; the message names the file and what to do.
+ */
+export class EnvironmentError extends StreamflowError {
+  readonly exitCode = 70;
+  readonly kind = 'internal';
+}
+
 /** Longest sample value a message shows: a raw line after an unterminated quote can hold the rest of the file. */
 const SAMPLE_CHARS = 120;
 
