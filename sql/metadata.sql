@@ -3,7 +3,7 @@
 CREATE SCHEMA IF NOT EXISTS wh.meta;
 
 CREATE TABLE IF NOT EXISTS wh.meta.schema_info (
-  key   VARCHAR NOT NULL,
+  key   VARCHAR NOT NULL,                -- schema_version | warehouse_id (schema 5: the warehouse's identity)
   value VARCHAR NOT NULL
 );
 
@@ -38,6 +38,11 @@ CREATE TABLE IF NOT EXISTS wh.meta.snapshots (
   sha256      VARCHAR NOT NULL,
   run_id      VARCHAR NOT NULL
 );
+
+-- Schema 5: the hash of each partition's own _manifest.json, so `verify` names a manifest
+-- that was edited or deleted (NULL for partitions frozen before schema 5: their manifest is
+-- compared field by field with this row instead).
+ALTER TABLE wh.meta.snapshots ADD COLUMN IF NOT EXISTS manifest_sha256 VARCHAR;
 
 -- Every expectation's outcome per run: the validation history.
 CREATE TABLE IF NOT EXISTS wh.meta.validation_results (

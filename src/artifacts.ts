@@ -16,7 +16,7 @@ export const VALIDATION_DOCUMENT_VERSION = '1.0';
 /** snapshots/<table>/as_of=<date>/_manifest.json. */
 export const PARTITION_MANIFEST_VERSION = '1';
 /** The warehouse database's own tables (meta.schema_info). */
-export const WAREHOUSE_SCHEMA_VERSION = '4';
+export const WAREHOUSE_SCHEMA_VERSION = '5';
 
 export const TASK_STATES = ['pending', 'running', 'completed', 'failed', 'retrying', 'skipped'] as const;
 export type TaskState = (typeof TASK_STATES)[number];

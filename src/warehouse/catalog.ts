@@ -1,5 +1,6 @@
 // The warehouse database: attached to an in-memory engine as `wh`, read-only for
 // everything but the short commit of a run, so readers can share the file.
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { WAREHOUSE_SCHEMA_VERSION } from '../artifacts';
 import type { ColumnType } from '../contract/columns';
@@ -52,13 +53,23 @@ export async function detachWarehouse(engine: Engine): Promise<void> {
   await engine.run('DETACH wh');
 }
 
+/** A new warehouse's identity: random, so two warehouses fed the same months never share one. */
+function newWarehouseId(): string {
+  return randomUUID();
+}
+
 /**
  * Attaches the warehouse read-only, first creating (or upgrading) its live and metadata
  * tables in one transaction when they are not at this version (checked read-only, so a
  * run that needs nothing new never blocks readers, and the attachment it checked with is
- * the one it keeps).
+ * the one it keeps). A warehouse without an identity gets one then: `warehouseId`, new
+ * unless given (rebuild restores the one its partitions' manifests carry).
  */
-export async function attachWarehouseCreatingIt(engine: Engine, layout: WarehouseLayout): Promise<void> {
+export async function attachWarehouseCreatingIt(
+  engine: Engine,
+  layout: WarehouseLayout,
+  { warehouseId = newWarehouseId() }: { warehouseId?: string } = {},
+): Promise<void> {
   if (fs.existsSync(layout.database)) {
     await attachWarehouse(engine, layout, 'read_only');
     if ((await schemaVersion(engine)) === WAREHOUSE_SCHEMA_VERSION) return;
@@ -72,6 +83,7 @@ export async function attachWarehouseCreatingIt(engine: Engine, layout: Warehous
       for (const table of CONTRACT) await engine.run(liveTableDdl(table));
       await engine.run(sqlFile('catalog/delete-schema-version'));
       await engine.run(sqlFile('catalog/insert-schema-version'), { version: WAREHOUSE_SCHEMA_VERSION });
+      await engine.run(sqlFile('catalog/insert-warehouse-id'), { warehouse_id: warehouseId });
     });
   } finally {
     await detachWarehouse(engine);
