@@ -6,15 +6,15 @@ import type { CheckConfig, Severity } from './contract/expectations';
 /** `--json` of ingest, validate, backfill and every command without a version of its own (2.0: snake_case keys, errors as {kind, message, exit_code}, findings). */
 export const RUN_SUMMARY_VERSION = '2.0';
 /** `--json` of rebuild, sync, sync --verify, report and training-set. */
-export const REBUILD_SUMMARY_VERSION = '1.0';
+export const REBUILD_SUMMARY_VERSION = '1.1'; // 1.1: warehouse_id, missing_partitions
 export const SYNC_SUMMARY_VERSION = '1.0';
 export const SYNC_VERIFY_VERSION = '1.0';
 export const REPORT_PATH_VERSION = '1.0';
 export const TRAINING_SUMMARY_VERSION = '1.0';
 /** reports/<run_id>/validation.json. */
 export const VALIDATION_DOCUMENT_VERSION = '1.0';
-/** snapshots/<table>/as_of=<date>/_manifest.json. */
-export const PARTITION_MANIFEST_VERSION = '1';
+/** snapshots/<table>/as_of=<date>/_manifest.json (2: the freezing warehouse's identity, `warehouse_id`). */
+export const PARTITION_MANIFEST_VERSION = '2';
 /** The warehouse database's own tables (meta.schema_info). */
 export const WAREHOUSE_SCHEMA_VERSION = '5';
 
@@ -66,6 +66,11 @@ export interface SnapshotEntry {
   readonly run_id: string;
 }
 
+/** A row of meta.snapshots as recorded: the partition and the sha256 of its `_manifest.json` (null: frozen before schema 5). */
+export interface RecordedSnapshot extends SnapshotEntry {
+  readonly manifest_sha256: string | null;
+}
+
 /** What the freezing run knew, kept beside each partition for `rebuild`. */
 export interface FreezingRun {
   readonly month: string;
@@ -76,6 +81,11 @@ export interface FreezingRun {
 
 export interface PartitionManifest extends SnapshotEntry, FreezingRun {
   readonly schema_version: string;
+  /**
+   * The identity of the warehouse that froze the partition (meta.schema_info); absent from
+   * version-1 manifests, written before warehouses had identities.
+   */
+  readonly warehouse_id?: string;
 }
 
 export interface UnexpectedIndex {

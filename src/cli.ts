@@ -19,10 +19,11 @@ import { formatRecords, formatResult, OUTPUT_FORMATS, type OutputFormat } from '
 import { listRuns, reportOf, showRun } from './record/history';
 import { openInViewer } from './record/open';
 import { readManifest } from './snapshot';
-import { verifySnapshots } from './snapshot/verify';
+import { readRecordedManifest, verifySnapshots } from './snapshot/verify';
 import { describeChecksum, verifyMirror } from './sync';
 import { buildTrainingSet } from './training';
-import { warehouseLayout } from './warehouse/layout';
+import { damagedDatabase } from './warehouse/damaged';
+import { PARTITION_MANIFEST, warehouseLayout } from './warehouse/layout';
 import { openReader } from './warehouse/reader';
 
 function settingsOf(command: Command): Settings {
@@ -178,6 +179,13 @@ export function buildProgram(): Command {
     .command('sync-postgres')
     .description('mirror live and snapshot tables to PostgreSQL (--url or DATABASE_URL), incremental, in one transaction')
     .option('--schema <name>', 'PostgreSQL schema (env STREAMFLOW_PG_SCHEMA, default public)')
+    .addHelpText(
+      'after',
+      '\nWrites only into what it created for this warehouse: a table or view it did not create, or the\n' +
+        'mirror of another warehouse, in the schema is refused (exit 3). Never waits without bound (exit 4\n' +
+        'instead); the bounds in ms, from the environment: STREAMFLOW_PG_CONNECT_TIMEOUT_MS (10000),\n' +
+        'STREAMFLOW_PG_STATEMENT_TIMEOUT_MS (300000), STREAMFLOW_PG_LOCK_TIMEOUT_MS (10000).',
+    )
     .action(async (_options, command: Command) => {
       const settings = settingsOf(command);
       const summary = await syncWarehouse(settings, loggerOf(settings));
@@ -193,7 +201,7 @@ export function buildProgram(): Command {
 
   program
     .command('verify')
-    .description('re-read every snapshot file and check it against the manifest')
+    .description("re-read every snapshot file and every partition's _manifest.json and check them against the manifest")
     .option('--postgres', 'instead compare the PostgreSQL mirror (--url or DATABASE_URL) with the warehouse: rows and checksum per table and as_of')
     .option('--schema <name>', 'PostgreSQL schema for --postgres (env STREAMFLOW_PG_SCHEMA, default public)')
     .action(async (options: { postgres?: boolean }, command: Command) => {
@@ -201,10 +209,11 @@ export function buildProgram(): Command {
       if (options.postgres) return verifyPostgres(settings);
       const layout = warehouseLayout(settings.warehouseDir);
       const engine = await openReader(layout);
-      const manifest = await readManifest(engine).finally(() => engine.close());
-      const findings = await verifySnapshots(layout, manifest);
-      if (settings.json) printJson({ files: manifest.length, ok: findings.length === 0, findings });
-      else if (findings.length === 0) process.stdout.write(`verified ${manifest.length} snapshot files: all match the manifest\n`);
+      const recorded = await readRecordedManifest(engine).finally(() => engine.close());
+      const findings = await verifySnapshots(layout, recorded);
+      const files = recorded.entries.length;
+      if (settings.json) printJson({ files, ok: findings.length === 0, findings });
+      else if (findings.length === 0) process.stdout.write(`verified ${files} snapshot files and their ${PARTITION_MANIFEST}: all match the manifest\n`);
       else for (const finding of findings) process.stderr.write(`${finding.problem}: ${finding.path} (${finding.detail})\n`);
       if (findings.length > 0) process.exitCode = 1;
     });
@@ -284,11 +293,16 @@ export function buildProgram(): Command {
   program
     .command('rebuild')
     .description('recreate a lost streamflow.duckdb from the snapshot files and their manifests')
-    .action(async (_options, command: Command) => {
+    .option('--allow-missing-partitions', "rebuild even when a frozen as_of lacks some table's partition (listed in the summary); refused otherwise")
+    .action(async (options: { allowMissingPartitions?: boolean }, command: Command) => {
       const settings = settingsOf(command);
-      const summary = await rebuildWarehouse(settings, loggerOf(settings));
+      const summary = await rebuildWarehouse(settings, loggerOf(settings), { allowMissingPartitions: options.allowMissingPartitions === true });
       if (settings.json) return printJson(summary);
-      process.stdout.write(`rebuilt ${summary.database} from ${summary.partitions} snapshot partitions of ${summary.runs.length} runs\n`);
+      const missing = summary.missing_partitions.map(({ table, as_of }) => `${table} ${as_of}`);
+      process.stdout.write(
+        `rebuilt ${summary.database} (warehouse ${summary.warehouse_id}) from ${summary.partitions} snapshot partitions of ${summary.runs.length} runs\n` +
+          (missing.length > 0 ? `without the missing partitions: ${missing.join(', ')}\n` : ''),
+      );
     });
 
   program
@@ -342,7 +356,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv as string[], { from: 'user' });
     return Number(process.exitCode ?? 0);
-  } catch (error) {
+  } catch (caught) {
+    // A read that runs off the end of a truncated streamflow.duckdb, long after it was attached: refused like one found at attach.
+    const error = damagedDatabase(caught) ?? caught;
     if (error instanceof CommanderError) {
       if (error.exitCode !== 0 && argv.includes('--json')) printJson({ error: { kind: 'invalid_invocation', message: error.message, exit_code: 2 } });
       return error.exitCode === 0 ? 0 : 2;

@@ -1,6 +1,7 @@
 // Settings: a flag wins over the environment, the environment over a `.env` file in the
 // working directory, and that over the default. `streamflow config` prints the result.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { FIRST_AS_OF } from './contract/months';
 import { InvocationError } from './errors';
@@ -121,14 +122,136 @@ function memoryLimit(text: string): string {
   return text.trim();
 }
 
+/** The nearest path at or above `dir` that exists (the root at worst), and the part of `dir` below it. */
+function nearestExisting(dir: string): { existing: string; rest: string } {
+  let existing = dir;
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  return { existing, rest: path.relative(existing, dir) };
+}
+
+/**
+ * Folders a warehouse may never be: the file system's root, the system's own folders
+ * (Linux's FHS top level and the few below it that hold the system itself; macOS's), the
+ * shared temporary folders and the user's home folder itself. A warehouse owns its folder:
+ * it writes streamflow.duckdb, snapshots/, reports/, .staging/ and .lock there, and
+ * recovery cleans what it staged, so it needs a folder of its own. A folder *under* one of
+ * these is fine (`/var/lib/streamflow`, `~/warehouse`), except under the pseudo file
+ * systems (/proc, /sys), where nothing can be stored.
+ */
+const SYSTEM_FOLDERS = [
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/home',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/media',
+  '/mnt',
+  '/opt',
+  '/proc',
+  '/root',
+  '/run',
+  '/sbin',
+  '/srv',
+  '/sys',
+  '/tmp',
+  '/usr',
+  '/usr/bin',
+  '/usr/lib',
+  '/usr/lib64',
+  '/usr/local',
+  '/usr/local/bin',
+  '/usr/sbin',
+  '/usr/share',
+  '/var',
+  '/var/lib',
+  '/var/log',
+  '/var/tmp',
+  '/Applications',
+  '/Library',
+  '/System',
+  '/Users',
+  '/Volumes',
+  '/private',
+  '/private/etc',
+  '/private/tmp',
+  '/private/var',
+];
+const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys'];
+
+/** How a setting was given, for a message: `--warehouse /etc`, `WAREHOUSE_DIR=/etc (from .env)`, `the default warehouse`. */
+function givenAs(setting: ResolvedSetting): string {
+  const definition = DEFINITIONS.find((candidate) => candidate.key === setting.key)!;
+  const flag = `--${definition.flag.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+  if (setting.source === 'flag') return `${flag} ${setting.value}`;
+  if (setting.source === 'default') return `the default ${flag} ${setting.value}`;
+  return `${definition.env}=${setting.value}${setting.source === '.env' ? ' (from .env)' : ''}`;
+}
+
+/** What is wrong with `dir` as a warehouse folder, as an invocation error; nothing when it can be one (it is created when missing). */
+function checkWarehouseDir(dir: string, given: string): void {
+  const { existing, rest } = nearestExisting(dir);
+  if (!fs.statSync(existing).isDirectory()) {
+    throw new InvocationError(
+      existing === dir
+        ? `${given}: ${dir} is a file, not a folder; name a folder for the warehouse (it is created when missing)`
+        : `${given}: ${existing} is a file, so no folder can be made under it; name a folder for the warehouse`,
+    );
+  }
+  // Links resolved: a link to / is /.
+  const real = path.join(fs.realpathSync(existing), rest);
+  const home = os.homedir();
+  const isHome = real === home || real === safeRealpath(home);
+  const pseudo = PSEUDO_FILE_SYSTEMS.find((folder) => real.startsWith(folder + path.sep));
+  if (isHome || pseudo || real === path.parse(real).root || SYSTEM_FOLDERS.includes(real)) {
+    const what = isHome ? 'your home folder itself' : pseudo ? `under ${pseudo}, which holds no files` : `the system folder ${real}`;
+    throw new InvocationError(
+      `${given}: ${dir === real ? dir : `${dir} (${real})`} is ${what}; a warehouse writes streamflow.duckdb, snapshots/, reports/ and .staging/ into its folder and needs one of its own, e.g. ${path.join(home, 'streamflow', 'warehouse')}`,
+    );
+  }
+}
+
+function safeRealpath(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
+/**
+ * The temporary folder (os.tmpdir(): TMPDIR, else /tmp) that query, training sets and the
+ * sync work in must be a folder this process can write; checked up front so a wrong
+ * TMPDIR is named, not met as a raw error halfway through.
+ */
+function checkTempDir(): void {
+  const dir = os.tmpdir();
+  const named = process.env.TMPDIR ? `TMPDIR ${dir}` : `the temporary folder ${dir} (TMPDIR is not set)`;
+  let problem: string | undefined;
+  try {
+    if (!fs.statSync(dir).isDirectory()) problem = 'is a file, not a folder';
+    else fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  } catch (error) {
+    problem = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not writable';
+  }
+  if (problem) throw new InvocationError(`${named} ${problem}: set TMPDIR to a folder you can write (or unset it to use /tmp)`);
+}
+
 export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Settings {
-  const raw = Object.fromEntries(resolveRaw(flags, env, readDotenv(cwd)).map((setting) => [setting.key, setting.value]));
+  const resolved = resolveRaw(flags, env, readDotenv(cwd));
+  const raw = Object.fromEntries(resolved.map((setting) => [setting.key, setting.value]));
   const logFormat = raw.logFormat;
   if (logFormat !== 'pretty' && logFormat !== 'json') throw new InvocationError(`--log-format must be pretty or json, not ${JSON.stringify(logFormat)}`);
   if (flags.quiet && flags.verbose) throw new InvocationError('--quiet and --verbose exclude each other');
+  const warehouseDir = path.resolve(raw.warehouseDir!);
+  checkWarehouseDir(warehouseDir, givenAs(resolved.find((setting) => setting.key === 'warehouseDir')!));
+  checkTempDir();
   return {
     seedsDir: path.resolve(raw.seedsDir!),
-    warehouseDir: path.resolve(raw.warehouseDir!),
+    warehouseDir,
     json: flags.json ?? false,
     logFormat,
     verbosity: flags.quiet ? 'quiet' : flags.verbose ? 'verbose' : 'normal',

@@ -108,7 +108,9 @@ export function snapshotFiles(warehouse: string): Record<string, string> {
 
 /**
  * A digest of every live table's content per table: all columns but the run id of the
- * last change (which differs between two warehouses fed the same months).
+ * last change (which differs between two warehouses fed the same months); and of the
+ * manifest, but its run ids and the hashes of the partitions' _manifest.json (which name
+ * the run and the warehouse).
  */
 export async function liveFingerprint(warehouse: string): Promise<Record<string, string>> {
   const database = path.join(warehouse, 'streamflow.duckdb');
@@ -126,7 +128,7 @@ export async function liveFingerprint(warehouse: string): Promise<Record<string,
     }
     const [manifest] = await engine.rows(
       `SELECT coalesce(md5(string_agg(m::VARCHAR, '\n' ORDER BY table_name, as_of)), '') AS digest
-       FROM (SELECT * EXCLUDE (run_id) FROM wh.meta.snapshots) AS m`,
+       FROM (SELECT * EXCLUDE (run_id, manifest_sha256) FROM wh.meta.snapshots) AS m`,
     );
     result['meta.snapshots'] = String(manifest.digest);
     return result;

@@ -109,7 +109,7 @@ describe.skipIf(!REAL_AVAILABLE)('history on the real exports', () => {
     const replay = await ingest(warehouse, 'month_000', '2024-01-31', REAL, '--json');
     expect(replay.json.status).toBe('unchanged');
     expect(replay.json.tasks.find((task: { task: string }) => task.task === 'validate').state).toBe('completed');
-    expect(await query(warehouse, `SELECT value FROM meta.schema_info WHERE key = 'schema_version'`)).toEqual([{ value: '4' }]);
+    expect(await query(warehouse, `SELECT value FROM meta.schema_info WHERE key = 'schema_version'`)).toEqual([{ value: '5' }]);
     expect((await ingest(warehouse, 'month_001', '2024-02-29')).code).toBe(0);
     // January was frozen before metrics were kept: February is the first month with some, and compares with nothing.
     expect(await query(warehouse, `SELECT count(*)::INTEGER AS n, count(previous_as_of)::INTEGER AS compared FROM column_metrics`)).toEqual([

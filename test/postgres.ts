@@ -44,6 +44,41 @@ export async function withClient<T>(url: string, work: (client: Client) => Promi
   }
 }
 
+/** The mirror's content, as a person would look at it: the ledger and every table's rows and row-hash sum, in `schema`. */
+export async function mirrorState(url: string, schema = 'public'): Promise<Record<string, string>> {
+  return withClient(url, async (client) => {
+    const tables = await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`, [schema]);
+    const state: Record<string, string> = {};
+    for (const { tablename } of tables.rows) {
+      const [row] = (
+        await client.query(
+          `SELECT count(*) AS n, coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint), 0)::text AS digest FROM "${schema}"."${tablename}" AS t`,
+        )
+      ).rows;
+      state[tablename] = `${row.n}:${row.digest}`;
+    }
+    return state;
+  });
+}
+
+/** What a schema holds besides rows: its relations and functions with their comments, and every trigger that is not a constraint's. */
+export async function catalogState(url: string, schema = 'public'): Promise<string[]> {
+  return withClient(url, async (client) => {
+    const { rows } = await client.query(
+      `SELECT 'relation ' || c.relname || ' (' || c.relkind::text || ') ' || coalesce(obj_description(c.oid, 'pg_class'), '-') AS item
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1
+       UNION ALL SELECT 'function ' || p.proname || ' ' || coalesce(obj_description(p.oid, 'pg_proc'), '-')
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1
+       UNION ALL SELECT 'trigger ' || c.relname || '/' || t.tgname
+       FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND NOT t.tgisinternal
+       UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspname = $1
+       ORDER BY 1`,
+      [schema],
+    );
+    return rows.map((row) => String(row.item));
+  });
+}
+
 /** A fresh database on the test server (unique name: other test runs may share the server); returns its URL and a drop. */
 export async function createTestDatabase(prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;

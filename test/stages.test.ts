@@ -15,7 +15,7 @@ import { takeKeyCensus } from '../src/validate/keys';
 import { EXACT_ROWS, measureMonth, metricsAggregate, settleTableMetrics } from '../src/validate/metrics';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
-import { publishStaged } from '../src/warehouse/recover';
+import { publishStaged, stageRun } from '../src/warehouse/recover';
 import { copyMonths, SEEDS, tempDir } from './helpers';
 
 const month = (name: string) => ({ name, dir: path.join(SEEDS, name) });
@@ -154,15 +154,16 @@ describe('stages on the committed seeds', () => {
     await loadMonth(engine, month('month_000'));
     await measureMonth(engine, { asOf: '2024-01-31', liveAttached: true });
     await upsertMonth(engine, { asOf: '2024-01-31', runId: 'run-0' });
-    const first = await writeSnapshots(engine, path.join(layout.staging, 'a'), { asOf: '2024-01-31', runId: 'run-0' });
+    const marker = { run_id: '20240131T000000Z-00000a', warehouse_id: 'a test warehouse' }; // a run's staging, as publishStaged takes it
+    const first = await writeSnapshots(engine, stageRun(layout, marker), { asOf: '2024-01-31', runId: 'run-0' });
     const second = await writeSnapshots(engine, path.join(layout.staging, 'b'), { asOf: '2024-01-31', runId: 'run-0' });
     expect(second.map((entry) => entry.sha256)).toEqual(first.map((entry) => entry.sha256));
     const [columns] = await engine.rows(
-      `SELECT list(name ORDER BY name) AS names FROM parquet_schema(${`'${path.join(layout.staging, 'a', first[5].path)}'`}) WHERE name <> 'duckdb_schema'`,
+      `SELECT list(name ORDER BY name) AS names FROM parquet_schema(${`'${path.join(layout.staging, marker.run_id, first[5].path)}'`}) WHERE name <> 'duckdb_schema'`,
     );
     expect(columns.names).toEqual(['as_of', 'churn_label', 'user_id']);
 
-    await publishStaged(layout, path.join(layout.staging, 'a'));
+    await publishStaged(layout, marker);
     const now = new Date().toISOString();
     const run = { run_id: 'run-0', command: 'ingest', month: 'month_000', month_path: '', as_of: '2024-01-31', started_at: now, ended_at: now } as const;
     await recordRun(

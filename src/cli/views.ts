@@ -151,6 +151,7 @@ export function trainingSetText(summary: TrainingSummary): string {
     `training set: ${summary.rows} rows from ${summary.entities}${summary.out ? ` → ${summary.out}` : ''}`,
     `  labels ${labels}${summary.labels_left_out > 0 ? `; ${summary.labels_left_out} rows left out (their next month is not frozen)` : ''}${summary.rows_without_label > 0 ? `; ${summary.rows_without_label} rows without a label` : ''}`,
     `  feature values from snapshots ${summary.source_as_of.min ?? '-'} … ${summary.source_as_of.max ?? '-'}`,
+    ...(summary.timestamps_converted_to_utc > 0 ? [`  ${summary.timestamps_converted_to_utc} event timestamps with a zone or offset converted to UTC`] : []),
     ...missing,
   ].join('\n')}\n`;
 }

@@ -7,7 +7,7 @@ import type { Settings } from '../config';
 import { MONTH_FOLDER } from '../contract/months';
 import { InvocationError } from '../errors';
 import { type RunSummary, runMonth } from './ingest';
-import { monthEndRule, parseAsOf, readMonthsFile, resolveMonth } from './invocation';
+import { folderNames, monthEndRule, parseAsOf, readMonthsFile, resolveMonth } from './invocation';
 import type { Logger } from './log';
 
 export interface BackfillRange {
@@ -27,10 +27,10 @@ export interface PlannedMonth {
  */
 export function planBackfill(seedsDir: string, firstAsOf: string, range: BackfillRange): PlannedMonth[] {
   const mapping = readMonthsFile(seedsDir);
-  const folders = fs
-    .readdirSync(seedsDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && (mapping ? entry.name in mapping : MONTH_FOLDER.test(entry.name)))
-    .map((entry) => entry.name)
+  if (!fs.existsSync(seedsDir) || !fs.statSync(seedsDir).isDirectory()) throw new InvocationError(`seeds dir ${seedsDir} not found (set --seeds or SEED_DIR)`);
+  // A month folder may be a link to where the export lives: listed like any folder.
+  const folders = folderNames(seedsDir)
+    .filter((name) => (mapping ? name in mapping : MONTH_FOLDER.test(name)))
     .sort();
   for (const bound of [range.from, range.to]) {
     if (bound !== undefined && !folders.includes(bound)) throw new InvocationError(`no month folder ${bound} in ${seedsDir}`);

@@ -44,8 +44,9 @@ import { upsertMonth } from '../upsert';
 import { type Finding, findingsOf, type MonthMetrics, problemsOf, resultsFromLoadProblems, validateMonth } from '../validate';
 import { attachWarehouse, attachWarehouseCreatingIt, isLockConflict } from '../warehouse/catalog';
 import { startFailures } from '../warehouse/failures';
+import { readWarehouseId } from '../warehouse/identity';
 import { reportDir, type WarehouseLayout, warehouseLayout } from '../warehouse/layout';
-import { publishStaged, recoverWarehouse, refuseForeignHistory, refuseLostDatabase } from '../warehouse/recover';
+import { publishStaged, type RunMarker, recoverWarehouse, refuseForeignHistory, refuseLostDatabase, refuseUnsafeStaging } from '../warehouse/recover';
 import { acquireRunLock } from './lock';
 import { defaultLogger, type Logger } from './log';
 import { findIdenticalReplay, planMonth } from './plan';
@@ -123,15 +124,31 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
   const release = await acquireRunLock(layout, settings.lockTimeoutMs);
   try {
     refuseLostDatabase(layout);
+    refuseUnsafeStaging(layout); // before the engine creates its spill folder in it
     const engine = await openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit, tempDirectory: layout.spill });
     try {
       await attachWarehouseCreatingIt(engine, layout);
       await refuseForeignHistory(engine, layout);
-      const recovered = await recoverWarehouse(engine, layout);
+      const warehouseId = await readWarehouseId(engine);
+      const recovered = await recoverWarehouse(engine, layout, warehouseId);
       for (const dir of recovered.rolledBack) logger.info(`recovery: removed ${dir}, staged by a run that never committed`);
       for (const dir of recovered.rolledForward) logger.info(`recovery: published ${dir}, committed by a run that died before publishing it`);
+      for (const { entry, reason } of recovered.leftAlone) {
+        logger.warn(`recovery: left ${entry} as it is, ${reason}; streamflow removes or publishes only a run's staging it can prove it created`);
+      }
       const tasks = new FlowTasks(INGEST_TASKS, logger);
-      const summary = await ingestMonth({ engine, layout, request, runId, startedAt, tasks, logger, liveAttached: true });
+      const summary = await ingestMonth({
+        engine,
+        layout,
+        request,
+        runId,
+        startedAt,
+        tasks,
+        logger,
+        liveAttached: true,
+        warehouseId,
+        beforeCommit: release.assertHeld,
+      });
       if (!settings.syncPostgres) return summary;
       try {
         return { ...summary, sync: await syncAfterRun(engine, settings, tasks, runId, logger) };
@@ -161,7 +178,17 @@ async function validateOnly(settings: Settings, request: RunRequest, logger: Log
   try {
     const liveAttached = fs.existsSync(layout.database);
     if (liveAttached) await attachWarehouse(engine, layout, 'read_only');
-    const run: RunContext = { engine, layout, request, runId, startedAt: new Date(), tasks: new FlowTasks(INGEST_TASKS, logger), logger, liveAttached };
+    const run: RunContext = {
+      engine,
+      layout,
+      request,
+      runId,
+      startedAt: new Date(),
+      tasks: new FlowTasks(INGEST_TASKS, logger),
+      logger,
+      liveAttached,
+      warehouseId: null,
+    };
     const verdict = await checkMonth(run);
     const record = runRecord(run, verdict, NOTHING_APPLIED);
     run.tasks.skipPending();
@@ -184,6 +211,10 @@ interface RunContext {
   readonly logger: Logger;
   /** The warehouse is attached read-only as `wh` (for validate, only when it has a database). */
   readonly liveAttached: boolean;
+  /** The identity of the warehouse an ingest writes (identity.ts), in its staging marker and partition manifests; null for validate, which writes neither. */
+  readonly warehouseId: string | null;
+  /** Right before COMMIT: throws when the run lock was lost meanwhile (lock.ts), which rolls the run back. */
+  readonly beforeCommit?: () => void;
 }
 
 /** What the run found in the month: its validation report and its run record are made of it. */
@@ -224,8 +255,10 @@ const NOTHING_APPLIED: Applied = { changes: [], snapshots: [] };
  */
 async function ingestMonth(run: RunContext): Promise<RunSummary> {
   const verdict = await checkMonth(run);
+  const marker = runMarker(run);
   const stagingRoot = path.join(run.layout.staging, run.runId);
-  const { record, applied } = await writeInOneTransaction(run.engine, run.layout, { readOnlyAttached: run.liveAttached, stagingRoot }, async (begin) => {
+  const target = { readOnlyAttached: run.liveAttached, stagingRoot, marker, beforeCommit: run.beforeCommit };
+  const { record, applied } = await writeInOneTransaction(run.engine, run.layout, target, async (begin) => {
     const applied = verdict.outcome.status === 'succeeded' ? await applyMonth(run, stagingRoot, begin) : NOTHING_APPLIED;
     run.tasks.skipPending();
     const record = await recordMonth(run, verdict, applied, stagingRoot, begin);
@@ -233,7 +266,7 @@ async function ingestMonth(run: RunContext): Promise<RunSummary> {
     return { record, applied };
   });
   await faultPoint('committed');
-  await publishStaged(run.layout, stagingRoot);
+  await publishStaged(run.layout, marker);
   await faultPoint('published');
   // Derived from meta.runs, so a failure here loses nothing: the next run rewrites it.
   await writeReportIndex(run.engine, run.layout).catch((error: Error) => run.logger.warn(`reports/index.html not rewritten: ${error.message}`));
@@ -331,8 +364,8 @@ async function recordMonth(run: RunContext, verdict: Verdict, applied: Applied, 
       await begin();
       const record = runRecord(run, verdict, applied);
       await writeRunReport(run, path.join(stagingRoot, reportDir(run.runId)), verdict, applied);
-      writePartitionManifests(stagingRoot, applied.snapshots, record);
-      await recordRun(run.engine, record, verdict.findings.results, applied.snapshots);
+      const manifests = writePartitionManifests(stagingRoot, applied.snapshots, record, runMarker(run).warehouse_id);
+      await recordRun(run.engine, record, verdict.findings.results, manifests);
       if (verdict.outcome.status === 'succeeded') await recordMonthMetrics(run.engine, record.run_id);
       await faultPoint('recorded');
       return { value: record };
@@ -354,6 +387,12 @@ async function writeRunReport(run: RunContext, dir: string, { findings, outcome 
   });
   const profile = findings.metrics && (await profileMonth(run.engine, findings.metrics, run.liveAttached));
   writeReportFiles(dir, document, renderReport(document, profile, { status: outcome.status, ...applied }));
+}
+
+/** What the run writes first into its staging folder (warehouse/recover.ts): only an ingest stages, and it knows its warehouse. */
+function runMarker(run: RunContext): RunMarker {
+  if (run.warehouseId === null) throw new Error(`run ${run.runId} stages files without knowing its warehouse's identity`);
+  return { run_id: run.runId, warehouse_id: run.warehouseId };
 }
 
 function runRecord(run: RunContext, { findings, outcome }: Verdict, applied: Applied): RunRecord {

@@ -23,11 +23,17 @@ export function parseAsOf(text: string, today: Date = new Date()): string {
 /** Folders under `seedsDir` that hold at least one table file: the months a user can name. */
 export function monthsUnder(seedsDir: string): string[] {
   if (!fs.existsSync(seedsDir)) return [];
-  return fs
-    .readdirSync(seedsDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && isMonthFolder(path.join(seedsDir, entry.name)))
-    .map((entry) => entry.name)
+  return folderNames(seedsDir)
+    .filter((name) => isMonthFolder(path.join(seedsDir, name)))
     .sort();
+}
+
+/** The names of the folders in `dir`, a link to a folder counted as one (a month folder may be a link to where the export lives). */
+export function folderNames(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() || (entry.isSymbolicLink() && isFolder(path.join(dir, entry.name))))
+    .map((entry) => entry.name);
 }
 
 function isMonthFolder(dir: string): boolean {
@@ -41,7 +47,10 @@ function isFolder(candidate: string): boolean {
 /**
  * A month is a folder name under the seeds dir, or a path to any folder (the user's own
  * path: relative to the working directory, or absolute). "Not found" lists the months the
- * seeds dir holds.
+ * seeds dir holds. A link to a folder is a month folder too, named and recorded as given
+ * (`seeds/month_001` → `/exports/feb` is month_001 at seeds/month_001, so the month
+ * calendar and `runs --month` see the name the user chose); its table files must still
+ * lie inside the folder it leads to.
  */
 export function resolveMonth(seedsDir: string, month: string): MonthInput {
   const seedsExist = isFolder(seedsDir);
@@ -56,7 +65,7 @@ export function resolveMonth(seedsDir: string, month: string): MonthInput {
     const known = months.length > 0 ? `the months there are ${months.join(', ')}` : 'it holds no month folders';
     throw new InvocationError(`month folder ${JSON.stringify(month)} not found under ${seedsDir}: ${known}`);
   }
-  const dir = fs.realpathSync(found);
+  const dir = path.resolve(found);
   if (!isMonthFolder(dir)) {
     throw new InvocationError(`${dir} holds none of the table files (${CONTRACT.map((table) => table.file).join(', ')}): not a month`);
   }
@@ -102,10 +111,12 @@ export function readMonthsFile(dir: string): Record<string, string> | undefined 
 
 /** A table file (a symlink, say) that resolves outside its month folder is not read at all: a month's data lives in its folder. */
 function refuseEscapingTableFiles(dir: string): void {
+  const realDir = fs.realpathSync(dir);
   for (const table of CONTRACT) {
     const file = path.join(dir, table.file);
     if (!fs.existsSync(file)) continue;
     const real = fs.realpathSync(file);
-    if (!real.startsWith(dir + path.sep)) throw new InvocationError(`${file} resolves to ${real}, outside the month folder ${dir}: refusing to read it`);
+    if (!real.startsWith(realDir + path.sep))
+      throw new InvocationError(`${file} resolves to ${real}, outside the month folder ${realDir}: refusing to read it`);
   }
 }

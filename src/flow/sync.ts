@@ -2,14 +2,19 @@
 // or as the last task of an ingest. A transient fault (server down, restarting, a
 // dropped connection) is retried from the start, which is safe because each attempt is
 // one PostgreSQL transaction; a refused login or a conflict fails at once.
+//
+// The warehouse's manifest and identity are read first and the database detached before
+// PostgreSQL is waited on (the sync then reads only the partitions' Parquet files), so a
+// sync that waits, however long its bounds allow, never holds the warehouse file.
 import { SYNC_SUMMARY_VERSION, type TaskRun } from '../artifacts';
 import type { Settings } from '../config';
 import type { Engine } from '../engine/duckdb';
 import { InvocationError } from '../errors';
 import { recordTaskRuns } from '../record';
 import { readManifest } from '../snapshot';
-import { SyncError, type SyncResult, type SyncTarget, syncToPostgres } from '../sync';
+import { postgresTimeouts, SyncError, type SyncResult, type SyncTarget, syncToPostgres, type WarehouseSource } from '../sync';
 import { attachWarehouse, detachWarehouse } from '../warehouse/catalog';
+import { readWarehouseId } from '../warehouse/identity';
 import { type WarehouseLayout, warehouseLayout } from '../warehouse/layout';
 import { openReader } from '../warehouse/reader';
 import { acquireRunLock } from './lock';
@@ -25,15 +30,20 @@ export interface SyncSummary extends SyncResult {
 
 export function syncTarget(settings: Settings): SyncTarget {
   if (!settings.databaseUrl) throw new InvocationError('no PostgreSQL to sync to: pass --url postgres://… or set DATABASE_URL');
-  return { url: settings.databaseUrl, schema: settings.postgresSchema };
+  return { url: settings.databaseUrl, schema: settings.postgresSchema, timeouts: postgresTimeouts() };
 }
 
-/** Runs the sync as the task `sync` of `tasks`, over a warehouse attached to `engine`. */
-async function runSyncTask(engine: Engine, layout: WarehouseLayout, target: SyncTarget, tasks: FlowTasks, logger: Logger): Promise<SyncResult> {
+/** What the sync needs of the warehouse attached to `engine` as `wh`, read before it is detached. */
+async function readSource(engine: Engine, layout: WarehouseLayout): Promise<WarehouseSource> {
+  return { layout, id: await readWarehouseId(engine), manifest: await readManifest(engine) };
+}
+
+/** Runs the sync as the task `sync` of `tasks`; `engine` reads the partitions' Parquet files. */
+async function runSyncTask(engine: Engine, source: WarehouseSource, target: SyncTarget, tasks: FlowTasks, logger: Logger): Promise<SyncResult> {
   return tasks.run(
     'sync',
     async () => {
-      const result = await syncToPostgres(engine, layout, await readManifest(engine), target, (message) => logger.info(`sync: ${message}`));
+      const result = await syncToPostgres(engine, source, target, (message) => logger.info(`sync: ${message}`));
       logger.info(
         result.rows_written === 0
           ? `sync: PostgreSQL at ${result.server} (schema ${result.schema}) was already up to date: 0 rows written`
@@ -53,8 +63,10 @@ export async function syncWarehouse(settings: Settings, logger: Logger): Promise
   let release: (() => Promise<void>) | undefined;
   try {
     release = await acquireRunLock(layout, settings.lockTimeoutMs);
+    const source = await readSource(engine, layout);
+    await detachWarehouse(engine);
     const tasks = new FlowTasks(['sync'], logger);
-    const result = await runSyncTask(engine, layout, target, tasks, logger);
+    const result = await runSyncTask(engine, source, target, tasks, logger);
     return { schema_version: SYNC_SUMMARY_VERSION, ...result, tasks: tasks.runs };
   } finally {
     engine.close();
@@ -71,13 +83,12 @@ export async function syncAfterRun(engine: Engine, settings: Settings, tasks: Fl
   const target = syncTarget(settings);
   const layout = warehouseLayout(settings.warehouseDir);
   const position = tasks.append('sync');
-  // Read-only while PostgreSQL works, so readers of the warehouse are not shut out meanwhile.
+  const source = await readSource(engine, layout);
+  // Detached while PostgreSQL works, so readers of the warehouse are not shut out meanwhile.
   await detachWarehouse(engine);
-  await attachWarehouse(engine, layout, 'read_only');
   try {
-    return await runSyncTask(engine, layout, target, tasks, logger);
+    return await runSyncTask(engine, source, target, tasks, logger);
   } finally {
-    await detachWarehouse(engine);
     await attachWarehouse(engine, layout, 'read_write');
     await engine.transaction(() => recordTaskRuns(engine, runId, tasks.runs.slice(position), position));
   }

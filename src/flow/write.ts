@@ -2,16 +2,20 @@
 // change together or not at all. The first writing task opens it, because that is when
 // the warehouse is attached read-write, and a reader holding the file at that moment is
 // a transient fault the task retries; so it cannot open before the tasks run.
-import * as fs from 'node:fs';
 import type { Engine } from '../engine/duckdb';
 import { attachWarehouse, detachWarehouse } from '../warehouse/catalog';
 import type { WarehouseLayout } from '../warehouse/layout';
+import { type RunMarker, removeStagedRun, stageRun } from '../warehouse/recover';
 
 export interface WriteTarget {
   /** The warehouse is attached read-only as `wh` (validate's view of it), to be swapped. */
   readonly readOnlyAttached: boolean;
   /** The run's .staging/<run_id>: what the transaction's tasks write as files, published after COMMIT. */
   readonly stagingRoot: string;
+  /** Written first into stagingRoot, which it creates: recovery's proof that the folder is this run's (warehouse/recover.ts). */
+  readonly marker: RunMarker;
+  /** Called right before COMMIT, inside the transaction: what it throws (the run lock lost, lock.ts) rolls the run back. */
+  readonly beforeCommit?: () => void | Promise<void>;
 }
 
 /** Swaps the read-only attachment for a read-write one and opens the transaction (once; later calls do nothing). */
@@ -41,12 +45,16 @@ export async function writeInOneTransaction<T>(
     open = true;
   };
   try {
+    stageRun(layout, target.marker);
     const result = await work(begin);
-    if (open) await engine.run('COMMIT');
+    if (open) {
+      await target.beforeCommit?.();
+      await engine.run('COMMIT');
+    }
     return result;
   } catch (error) {
     if (open) await engine.run('ROLLBACK').catch(() => undefined);
-    fs.rmSync(target.stagingRoot, { recursive: true, force: true });
+    removeStagedRun(layout, target.marker); // only the folder its marker proves this run's
     throw error;
   }
 }

@@ -7,8 +7,9 @@
 //    the warehouse included, is read-only, an in-memory one cannot be attached, and no
 //    extension is installed or loaded;
 // 2. external access is then switched off with exactly the frozen files (and the
-//    `--out` target) as allowed paths, and the configuration locked, so no SET or RESET
-//    can give any of it back: no other file can be read, written, attached or exported;
+//    temporary file beside the `--out` target, renamed over it after: warehouse/output.ts)
+//    as allowed paths, and the configuration locked, so no SET or RESET can give any of
+//    it back: no other file can be read, written, attached or exported;
 // 3. what it runs is one statement that DuckDB's own parser and binder classify as a
 //    SELECT, which closes the last door the first two leave: COPY … TO onto one of the
 //    allowed snapshot files themselves.
@@ -20,33 +21,26 @@ import type { SnapshotEntry } from '../artifacts';
 import { CONTRACT, type TableSpec } from '../contract/tables';
 import { arrowIpc } from '../engine/arrow';
 import { type Engine, openEngine, quoteIdent, quoteLiteral, type ResultColumn } from '../engine/duckdb';
-import { InvocationError, RefusedError } from '../errors';
+import { InvocationError, StreamflowError } from '../errors';
 import { readManifest, snapshotColumnsSql } from '../snapshot';
 import { attachWarehouse } from '../warehouse/catalog';
 import type { WarehouseLayout } from '../warehouse/layout';
+import { checkUserOutput, type UserOutput, writeUserOutput } from '../warehouse/output';
 import { openReader } from '../warehouse/reader';
 import { partitionsAsOf } from './time-travel';
 
-/** Where `query --out` writes, and in which format (from the file's extension). */
-export interface OutputTarget {
-  readonly file: string;
+/** Where `query --out` writes (checked, with the temporary file beside it), and in which format (from the file's extension). */
+export interface OutputTarget extends UserOutput {
   readonly format: 'csv' | 'json' | 'parquet' | 'arrow';
 }
 
 const OUTPUT_FORMATS: Record<string, OutputTarget['format']> = { '.csv': 'csv', '.json': 'json', '.parquet': 'parquet', '.arrow': 'arrow' };
 
-/** The `--out` file as it will really be written (symlinks resolved); refused inside the warehouse folder. */
+/** The `--out` file as it will really be written (symlinks resolved); refused inside the warehouse folder or onto a committed file (warehouse/output.ts). */
 export function resolveOutput(layout: WarehouseLayout, file: string): OutputTarget {
   const format = OUTPUT_FORMATS[path.extname(file).toLowerCase()];
   if (!format) throw new InvocationError(`--out ${file}: the extension says the format: .csv, .json, .parquet or .arrow`);
-  const absolute = path.resolve(file);
-  if (!fs.existsSync(path.dirname(absolute))) throw new InvocationError(`--out ${file}: folder ${path.dirname(absolute)} does not exist`);
-  const real = fs.existsSync(absolute) ? fs.realpathSync(absolute) : path.join(fs.realpathSync(path.dirname(absolute)), path.basename(absolute));
-  const warehouse = fs.existsSync(layout.root) ? fs.realpathSync(layout.root) : layout.root;
-  if (real === warehouse || real.startsWith(warehouse + path.sep)) {
-    throw new RefusedError(`--out ${file} resolves to ${real}, inside the warehouse ${warehouse}: query never writes there`);
-  }
-  return { file: real, format };
+  return { ...checkUserOutput(layout, file), format };
 }
 
 export interface QueryEngine {
@@ -78,7 +72,8 @@ export async function openQueryEngine(layout: WarehouseLayout, { out, asOf }: Qu
     await writeViews(viewsDatabase, layout, manifest, boundAsOf);
     engine = await openEngine({ readOnlyDatabase: viewsDatabase });
     await attachWarehouse(engine, layout, 'read_only');
-    const allowed = [...present.map((entry) => path.join(layout.root, entry.path)), ...(out && out.format !== 'arrow' ? [out.file] : [])];
+    // DuckDB writes the temporary file beside the target, never the target itself: that one is replaced by rename.
+    const allowed = [...present.map((entry) => path.join(layout.root, entry.path)), ...(out && out.format !== 'arrow' ? [out.temporary] : [])];
     await engine.run(`SET allowed_paths = [${allowed.map(quoteLiteral).join(', ')}]`);
     await engine.run('SET enable_external_access = false');
     await engine.run(`SET search_path = '${boundAsOf ? 'views.as_of' : 'wh.main'},wh.meta,views.snapshots'`);
@@ -96,15 +91,19 @@ export async function openQueryEngine(layout: WarehouseLayout, { out, asOf }: Qu
       const select = await selectOnly(sealed, sql);
       if (out.format === 'arrow') {
         const columns = await sealed.columns(select).catch(explainFailure);
-        fs.writeFileSync(out.file, await arrowIpc(columns));
+        const bytes = await arrowIpc(columns);
+        await writeUserOutput(out, (temporary) => fs.writeFileSync(temporary, bytes));
         return columns[0]?.values.length ?? 0;
       }
       const options = { csv: 'FORMAT csv, HEADER true', json: 'FORMAT json, ARRAY true', parquet: 'FORMAT parquet' }[out.format];
       // The statement is one SELECT (checked above); line breaks keep a trailing comment inside it.
-      const [{ Count }] = await sealed
-        .rows<{ Count: number }>(`COPY (\n${select}\n) TO ${quoteLiteral(out.file)} (${options}, USE_TMP_FILE false)`)
-        .catch(explainFailure);
-      return Number(Count);
+      return writeUserOutput(out, async (temporary) => {
+        const [{ Count }] = await sealed.rows<{ Count: number }>(`COPY (\n${select}\n) TO ${quoteLiteral(temporary)} (${options}, USE_TMP_FILE false)`);
+        return Number(Count);
+      }).catch((error: Error) => {
+        if (error instanceof StreamflowError) throw error;
+        return explainFailure(error);
+      });
     },
     close: () => {
       sealed.close();

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   type ExpectationResult,
+  type RecordedSnapshot,
   type RunRecord,
   type RunStatus,
   type SnapshotEntry,
@@ -49,8 +50,17 @@ export function writeReportFiles(dir: string, document: ValidationDocument, repo
   fs.writeFileSync(path.join(dir, 'report.html'), reportHtml);
 }
 
-/** Inserts the run, its expectation results, its unexpected rows (staged by load and validate) and (for a frozen month) the manifest entries. */
-export async function recordRun(engine: Engine, run: RunRecord, results: readonly ExpectationResult[], snapshots: readonly SnapshotEntry[]): Promise<void> {
+/**
+ * Inserts the run, its expectation results, its unexpected rows (staged by load and
+ * validate) and (for a frozen month) the manifest entries, each with the sha256 of its
+ * partition's _manifest.json (null when none is known).
+ */
+export async function recordRun(
+  engine: Engine,
+  run: RunRecord,
+  results: readonly ExpectationResult[],
+  snapshots: readonly (SnapshotEntry & Partial<Pick<RecordedSnapshot, 'manifest_sha256'>>)[],
+): Promise<void> {
   await engine.run(sqlFile('record/insert-run'), {
     ...run,
     input_files: JSON.stringify(run.input_files),
@@ -77,8 +87,17 @@ export async function recordRun(engine: Engine, run: RunRecord, results: readonl
     });
   }
   await engine.run(`INSERT INTO wh.meta.validation_failures BY NAME SELECT $run_id AS run_id, * FROM ${FAILURES_TABLE}`, { run_id: run.run_id });
-  for (const entry of snapshots) {
-    await engine.run(sqlFile('record/insert-snapshot'), { ...entry });
+  for (const { table_name, as_of, path: file, rows, bytes, sha256, run_id, manifest_sha256 } of snapshots) {
+    await engine.run(sqlFile('record/insert-snapshot'), {
+      table_name,
+      as_of,
+      path: file,
+      rows,
+      bytes,
+      sha256,
+      run_id,
+      manifest_sha256: manifest_sha256 ?? null,
+    });
   }
 }
 

@@ -6,17 +6,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Engine, sqlFile } from '../engine/duckdb';
 import type { WarehouseLayout } from '../warehouse/layout';
+import { writeToolFile } from '../warehouse/output';
 import { type IndexedRun, renderIndex } from './index-page';
 
 /**
  * Rewrites reports/index.html from meta.runs: every run, newest first, with its verdict
- * and a link to its report. Written aside and renamed, so a reader never sees half a page.
+ * and a link to its report. Written beside it and renamed (warehouse/output.ts), so a reader never sees half a page.
  */
 export async function writeReportIndex(engine: Engine, layout: WarehouseLayout): Promise<void> {
   const runs = await engine.rows<IndexedRun & Record<string, unknown>>(sqlFile('history/report-index-runs'));
   fs.mkdirSync(layout.reports, { recursive: true });
-  fs.mkdirSync(layout.staging, { recursive: true });
-  const partial = path.join(layout.staging, `reports-index-${process.pid}.html`);
-  fs.writeFileSync(partial, renderIndex(runs));
-  fs.renameSync(partial, path.join(layout.reports, 'index.html'));
+  const page = renderIndex(runs);
+  await writeToolFile(path.join(layout.reports, 'index.html'), (temporary) => fs.writeFileSync(temporary, page));
 }

@@ -1,31 +1,74 @@
 // The manifest each partition folder carries beside its data file: the database's
-// manifest row plus what the freezing run knew (month, input file hashes, pipeline),
-// enough for `rebuild` to recreate the database from the files alone.
+// manifest row, the identity of the warehouse that froze it (version 2) and what the
+// freezing run knew (month, input file hashes, pipeline), enough for `rebuild` to
+// recreate the database from the files alone. The database records each manifest's own
+// sha256 (meta.snapshots.manifest_sha256), so `verify` names one that was edited.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type FreezingRun, PARTITION_MANIFEST_VERSION, type PartitionManifest, type SnapshotEntry } from '../artifacts';
+import { type FreezingRun, PARTITION_MANIFEST_VERSION, type PartitionManifest, type RecordedSnapshot, type SnapshotEntry } from '../artifacts';
 import { partitionManifestFile } from '../warehouse/layout';
 
-/** Writes `_manifest.json` into each staged partition folder under `stagingRoot`. */
-export function writePartitionManifests(stagingRoot: string, entries: readonly SnapshotEntry[], run: FreezingRun): void {
-  for (const entry of entries) {
+/**
+ * Writes `_manifest.json` into each staged partition folder under `stagingRoot`, naming
+ * the warehouse that freezes it; returns the entries with each manifest's sha256, as
+ * meta.snapshots records them.
+ */
+export function writePartitionManifests(stagingRoot: string, entries: readonly SnapshotEntry[], run: FreezingRun, warehouseId: string): RecordedSnapshot[] {
+  return entries.map((entry) => {
     const manifest: PartitionManifest = {
       schema_version: PARTITION_MANIFEST_VERSION,
-      ...entry,
+      ...snapshotEntryOf(entry),
+      warehouse_id: warehouseId,
       month: run.month,
       month_path: run.month_path,
       pipeline_fingerprint: run.pipeline_fingerprint,
       input_files: run.input_files,
     };
-    fs.writeFileSync(path.join(stagingRoot, partitionManifestFile(entry.table_name, entry.as_of)), `${JSON.stringify(manifest, null, 2)}\n`);
-  }
+    const text = `${JSON.stringify(manifest, null, 2)}\n`;
+    fs.writeFileSync(path.join(stagingRoot, partitionManifestFile(entry.table_name, entry.as_of)), text);
+    return { ...snapshotEntryOf(entry), manifest_sha256: sha256Text(text) };
+  });
 }
 
-/** A partition manifest file; null when it is missing or does not parse. */
-export function readPartitionManifest(file: string): PartitionManifest | null {
+/** The manifest row fields of an entry, and nothing else. */
+export function snapshotEntryOf({ table_name, as_of, path: file, rows, bytes, sha256, run_id }: SnapshotEntry): SnapshotEntry {
+  return { table_name, as_of, path: file, rows, bytes, sha256, run_id };
+}
+
+/** The fields a partition manifest shares with its meta.snapshots row, compared one by one by `verify`. */
+export const MANIFEST_ROW_FIELDS = ['table_name', 'as_of', 'path', 'rows', 'bytes', 'sha256', 'run_id'] as const satisfies readonly (keyof SnapshotEntry)[];
+
+export interface ManifestFile {
+  /** The file's bytes as text, hashed as they are. */
+  readonly text: string;
+  readonly sha256: string;
+  /** Parsed; null when it is not a JSON object. */
+  readonly manifest: PartitionManifest | null;
+}
+
+/** A partition manifest file as it is on disk; null when there is none. */
+export function readManifestFile(file: string): ManifestFile | null {
+  let buffer: Buffer;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as PartitionManifest;
+    buffer = fs.readFileSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const text = buffer.toString('utf8');
+  return { text, sha256: createHash('sha256').update(buffer).digest('hex'), manifest: parseManifest(text) };
+}
+
+function parseManifest(text: string): PartitionManifest | null {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as PartitionManifest) : null;
   } catch {
     return null;
   }
+}
+
+function sha256Text(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }

@@ -1,11 +1,15 @@
-// verify: every frozen file re-read and checked against the manifest; every file under
-// snapshots/ that the manifest does not name (other than the partitions' own manifests)
-// is reported too.
+// verify: every frozen file re-read and checked against the manifest; every partition's
+// own _manifest.json checked too (there, hashing to the sha256 the database recorded for
+// it, and saying field by field what the database's row says, in this warehouse's
+// name); every file under snapshots/ that the manifest does not name is reported.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SnapshotEntry } from '../artifacts';
+import type { RecordedSnapshot, SnapshotEntry } from '../artifacts';
+import { type Engine, sqlFile } from '../engine/duckdb';
 import { sha256File } from '../engine/files';
+import { readWarehouseIdIfAny } from '../warehouse/identity';
 import { PARTITION_MANIFEST, type WarehouseLayout } from '../warehouse/layout';
+import { MANIFEST_ROW_FIELDS, readManifestFile } from './partition-manifest';
 
 export interface VerifyFinding {
   readonly path: string;
@@ -13,13 +17,40 @@ export interface VerifyFinding {
   readonly detail: string;
 }
 
-export async function verifySnapshots(layout: WarehouseLayout, manifest: readonly SnapshotEntry[]): Promise<VerifyFinding[]> {
-  const findings = await checkFrozenFiles(layout, manifest);
-  const known = new Set(manifest.map((entry) => entry.path));
+/** What verify checks the files against: the manifest rows with their manifest hashes, and the warehouse's identity (null before schema 5). */
+export interface RecordedManifest {
+  readonly entries: readonly RecordedSnapshot[];
+  readonly warehouseId: string | null;
+}
+
+export async function readRecordedManifest(engine: Engine): Promise<RecordedManifest> {
+  const rows = await engine.rows<Record<string, string | null>>(sqlFile('snapshot/recorded-manifest'));
+  const entries = rows.map(
+    (row) =>
+      ({
+        table_name: row.table_name,
+        as_of: row.as_of,
+        path: row.path,
+        rows: Number(row.rows),
+        bytes: Number(row.bytes),
+        sha256: row.sha256,
+        run_id: row.run_id,
+        manifest_sha256: row.manifest_sha256 ?? null,
+      }) as RecordedSnapshot,
+  );
+  return { entries, warehouseId: await readWarehouseIdIfAny(engine) };
+}
+
+export async function verifySnapshots(layout: WarehouseLayout, { entries, warehouseId }: RecordedManifest): Promise<VerifyFinding[]> {
+  const findings = [...(await checkFrozenFiles(layout, entries)), ...checkPartitionManifests(layout, entries, warehouseId)];
+  const known = new Set(entries.map((entry) => entry.path));
+  const partitions = new Set(entries.map((entry) => path.dirname(entry.path)));
   for (const file of listFiles(layout.snapshots)) {
     const relative = path.relative(layout.root, file);
-    if (!known.has(relative) && path.basename(file) !== PARTITION_MANIFEST)
-      findings.push({ path: relative, problem: 'unexpected', detail: 'not in the manifest' });
+    if (path.basename(file) === PARTITION_MANIFEST) {
+      if (!partitions.has(path.dirname(relative)))
+        findings.push({ path: relative, problem: 'unexpected', detail: 'a partition manifest in a folder the manifest does not list' });
+    } else if (!known.has(relative)) findings.push({ path: relative, problem: 'unexpected', detail: 'not in the manifest' });
   }
   return findings.sort((a, b) => a.path.localeCompare(b.path));
 }
@@ -30,10 +61,7 @@ export async function checkFrozenFiles(layout: WarehouseLayout, entries: readonl
   for (const entry of entries) {
     const file = path.join(layout.root, entry.path);
     if (!fs.existsSync(file)) {
-      // Committed but not yet renamed into place: a run killed between COMMIT and publishing.
-      const staged = fs.existsSync(path.join(layout.staging, entry.run_id, entry.path));
-      const detail = `frozen by run ${entry.run_id}${staged ? `, still staged in .staging/${entry.run_id}: the next ingest publishes it` : ''}`;
-      findings.push({ path: entry.path, problem: 'missing', detail });
+      findings.push({ path: entry.path, problem: 'missing', detail: `frozen by run ${entry.run_id}${stagedHint(layout, entry.run_id, entry.path)}` });
       continue;
     }
     const sha256 = await sha256File(file);
@@ -42,6 +70,48 @@ export async function checkFrozenFiles(layout: WarehouseLayout, entries: readonl
     }
   }
   return findings;
+}
+
+/**
+ * Each listed partition's _manifest.json: present; hashing to the sha256 recorded when it
+ * was frozen (schema 5 on); whatever its version, agreeing with the database's row field
+ * by field, and naming this warehouse when it names one (version 2). One finding per
+ * manifest, naming everything that differs.
+ */
+function checkPartitionManifests(layout: WarehouseLayout, entries: readonly RecordedSnapshot[], warehouseId: string | null): VerifyFinding[] {
+  const findings: VerifyFinding[] = [];
+  for (const entry of entries) {
+    const relative = path.join(path.dirname(entry.path), PARTITION_MANIFEST);
+    const file = readManifestFile(path.join(layout.root, relative));
+    if (file === null) {
+      const detail = `the partition manifest of ${entry.table_name} as_of ${entry.as_of}, frozen by run ${entry.run_id}${stagedHint(layout, entry.run_id, relative)}`;
+      findings.push({ path: relative, problem: 'missing', detail });
+      continue;
+    }
+    const differences: string[] = [];
+    if (entry.manifest_sha256 !== null && file.sha256 !== entry.manifest_sha256)
+      differences.push(`file sha256 ${file.sha256}, recorded ${entry.manifest_sha256}`);
+    const { manifest } = file;
+    if (manifest === null) differences.push('not a JSON object');
+    else {
+      for (const field of MANIFEST_ROW_FIELDS) {
+        if (manifest[field] !== entry[field])
+          differences.push(`field ${field}: ${JSON.stringify(manifest[field])} here, ${JSON.stringify(entry[field])} in the database`);
+      }
+      if (manifest.warehouse_id === undefined) {
+        if (manifest.schema_version !== '1') differences.push(`field warehouse_id: none, in a manifest of version ${JSON.stringify(manifest.schema_version)}`);
+      } else if (warehouseId !== null && manifest.warehouse_id !== warehouseId) {
+        differences.push(`field warehouse_id: ${JSON.stringify(manifest.warehouse_id)} here, this warehouse is ${warehouseId}: it names another warehouse`);
+      }
+    }
+    if (differences.length > 0) findings.push({ path: relative, problem: 'changed', detail: differences.join('; ') });
+  }
+  return findings;
+}
+
+/** Committed but not yet renamed into place: a run killed between COMMIT and publishing. */
+function stagedHint(layout: WarehouseLayout, runId: string, relative: string): string {
+  return fs.existsSync(path.join(layout.staging, runId, relative)) ? `, still staged in .staging/${runId}: the next ingest publishes it` : '';
 }
 
 function listFiles(dir: string): string[] {

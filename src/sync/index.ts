@@ -10,6 +10,12 @@
 // triggers noted a change by someone else (streamflow_sync_changes): only those tables
 // are re-read. What the warehouse holds is known from the ledger too where the Parquet
 // file's sha256 is the one recorded. So an unchanged sync reads two small tables.
+//
+// The sync writes only into what it created for this warehouse (src/sync/ownership.ts):
+// the first thing its transaction does is read whose mirror the schema holds, and refuse.
+// DuckDB here reads only the Parquet files of the partitions: the warehouse's manifest
+// and identity are read by the caller, which detaches the database before PostgreSQL is
+// waited on; and no DuckDB work is left running when the sync ends, however it ends.
 // May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot, record (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,15 +28,23 @@ import { faultPoint } from '../faults';
 import { snapshotColumnsSql } from '../snapshot';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { checksumSelect, describeChecksum, type PartitionChecksum } from './checksum';
-import { connectPostgres, type Postgres } from './postgres';
-import { CHANGE_LOG, changeTriggers, mirrorDdl, qualified, SYNC_LEDGER, SYNCING_SETTING, snapshotTableName } from './schema';
+import { checkOwnership, markDdl, type WarehouseIdentity } from './ownership';
+import { connectPostgres, LOCK_TIMEOUT, type Postgres, type PostgresTimeouts, SyncError } from './postgres';
+import { CHANGE_LOG, changeTriggers, ledgerIdentityDdl, qualified, SYNC_LEDGER, SYNCING_SETTING, snapshotTableName } from './schema';
 
 export { describeChecksum } from './checksum';
-export { SyncError } from './postgres';
+export { postgresTimeouts, SyncError } from './postgres';
 
 export interface SyncTarget {
   readonly url: string;
   readonly schema: string;
+  /** Bounds of every wait on PostgreSQL; default: postgresTimeouts() of the environment. */
+  readonly timeouts?: PostgresTimeouts;
+}
+
+/** What the sync reads of the warehouse, read before PostgreSQL is: where it is, its identity, its frozen partitions. */
+export interface WarehouseSource extends WarehouseIdentity {
+  readonly layout: WarehouseLayout;
 }
 
 /** One thing the sync wrote: a snapshot partition, or a live table brought to an as_of. */
@@ -118,15 +132,29 @@ class MirrorSync {
     private readonly pg: Postgres,
     private readonly schema: string,
     private readonly scratch: string,
+    private readonly warehouse: WarehouseIdentity,
   ) {}
 
   private get ledgerTable(): string {
     return qualified(this.schema, SYNC_LEDGER);
   }
 
-  /** Creates what is missing and reads the ledger and the changes noted since the last sync. */
-  async prepare(): Promise<void> {
-    for (const statement of mirrorDdl(this.schema)) await this.pg.query(statement);
+  /**
+   * Refuses a schema whose mirror is not this warehouse's (before anything is written),
+   * creates and marks what is missing, and reads the ledger and the changes noted since
+   * the last sync.
+   */
+  async prepare(onProgress: (message: string) => void): Promise<void> {
+    const ownership = await checkOwnership(this.pg, this.schema, this.warehouse);
+    await this.pg.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
+    if (ownership.legacyLedger) {
+      onProgress(
+        `claiming the mirror in schema ${this.schema}, made by an earlier release: every partition its ledger lists is one this warehouse (${this.warehouse.id}) froze`,
+      );
+      for (const statement of ledgerIdentityDdl(this.schema, this.warehouse.id)) await this.pg.query(statement);
+    }
+    for (const object of ownership.missing) for (const statement of object.ddl) await this.pg.query(statement);
+    for (const object of [...ownership.missing, ...ownership.claimed]) await this.pg.query(markDdl(this.schema, object, this.warehouse.id));
     const present = new Set(
       (
         await this.pg.query<{ name: string }>(
@@ -204,7 +232,15 @@ class MirrorSync {
     const file = path.join(this.scratch, `${partition.target}-${partition.entry.as_of}.csv`);
     await exportCsv(this.engine, partition, file);
     const columns = [...partition.table.columns.map((column) => quoteIdent(column.name)), '"as_of"'].join(', ');
-    const [rows, local] = await Promise.all([this.pg.copyCsv(`${qualified(this.schema, partition.target)} (${columns})`, file), this.localContent(partition)]);
+    // Both settle before either's failure is thrown: DuckDB work left running when the
+    // engine closes keeps the process alive for good.
+    const [copied, checksummed] = await Promise.allSettled([
+      this.pg.copyCsv(`${qualified(this.schema, partition.target)} (${columns})`, file),
+      this.localContent(partition),
+    ]);
+    if (copied.status === 'rejected') throw copied.reason;
+    if (checksummed.status === 'rejected') throw checksummed.reason;
+    const [rows, local] = [copied.value, checksummed.value];
     fs.rmSync(file);
     await this.record(partition.target, partition.entry, local);
     this.written.push({ table: partition.target, as_of: partition.entry.as_of, inserted: rows, updated: 0, deleted: 0 });
@@ -268,10 +304,10 @@ class MirrorSync {
     // A live table has one entry, for the as_of it was last brought to.
     if (!target.endsWith('_snapshots')) await this.pg.query(`DELETE FROM ${this.ledgerTable} WHERE table_name = $1`, [target]);
     await this.pg.query(
-      `INSERT INTO ${this.ledgerTable} (table_name, as_of, rows, checksum, run_id, synced_at, source_sha256) VALUES ($1, $2, $3, $4, $5, now(), $6)
+      `INSERT INTO ${this.ledgerTable} (table_name, as_of, rows, checksum, run_id, synced_at, source_sha256, warehouse_id) VALUES ($1, $2, $3, $4, $5, now(), $6, $7)
        ON CONFLICT (table_name, as_of) DO UPDATE SET rows = EXCLUDED.rows, checksum = EXCLUDED.checksum, run_id = EXCLUDED.run_id,
-         synced_at = EXCLUDED.synced_at, source_sha256 = EXCLUDED.source_sha256`,
-      [target, entry.as_of, content.rows, content.checksum, entry.run_id, entry.sha256],
+         synced_at = EXCLUDED.synced_at, source_sha256 = EXCLUDED.source_sha256, warehouse_id = EXCLUDED.warehouse_id`,
+      [target, entry.as_of, content.rows, content.checksum, entry.run_id, entry.sha256, this.warehouse.id],
     );
   }
 
@@ -284,24 +320,40 @@ class MirrorSync {
 // Two syncs into one database queue on this lock instead of interleaving their COPYs.
 const SYNC_LOCK_KEY = 0x5f10;
 
+/** Takes the sync lock of the database; another sync holding it past lock_timeout is worth another attempt (it will end). */
+async function lockOutOtherSyncs(pg: Postgres): Promise<void> {
+  try {
+    await pg.query(`SELECT set_config('${SYNCING_SETTING}', 'on', true), pg_advisory_xact_lock($1)`, [SYNC_LOCK_KEY]);
+  } catch (error) {
+    if (error instanceof SyncError && error.code === LOCK_TIMEOUT)
+      throw new SyncError(
+        `PostgreSQL at ${pg.where}: another sync into this database held its lock for over ${pg.timeouts.lockMs} ms (STREAMFLOW_PG_LOCK_TIMEOUT_MS)`,
+        true,
+        LOCK_TIMEOUT,
+      );
+    throw error;
+  }
+}
+
 /**
- * Mirrors the warehouse (attached to `engine` as `wh`, `manifest` its snapshots) into
- * PostgreSQL in one transaction: PostgreSQL holds everything below or nothing changed.
+ * Mirrors the warehouse (its frozen partitions, read by `engine` from their Parquet
+ * files; the database need not be attached) into PostgreSQL in one transaction:
+ * PostgreSQL holds everything below or nothing changed.
  */
 export async function syncToPostgres(
   engine: Engine,
-  layout: WarehouseLayout,
-  manifest: readonly SnapshotEntry[],
+  warehouse: WarehouseSource,
   target: SyncTarget,
   onProgress: (message: string) => void = () => undefined,
 ): Promise<SyncResult> {
-  const pg = await connectPostgres(target.url);
+  const { layout, manifest } = warehouse;
+  const pg = await connectPostgres(target.url, target.timeouts);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'streamflow-sync-'));
   try {
     await pg.query('BEGIN');
-    await pg.query(`SELECT set_config('${SYNCING_SETTING}', 'on', true), pg_advisory_xact_lock($1)`, [SYNC_LOCK_KEY]);
-    const sync = new MirrorSync(engine, pg, target.schema, scratch);
-    await sync.prepare();
+    await lockOutOtherSyncs(pg);
+    const sync = new MirrorSync(engine, pg, target.schema, scratch, warehouse);
+    await sync.prepare(onProgress);
     const partitions = partitionsOf(layout, manifest);
     for (const partition of await sync.partitionsToSend(partitions)) {
       onProgress(`sending ${partition.target} as_of ${partition.entry.as_of}`);
@@ -323,7 +375,7 @@ export async function syncToPostgres(
       rows_written: sync.written.reduce((sum, table) => sum + table.inserted + table.updated + table.deleted, 0),
     };
   } catch (error) {
-    await pg.query('ROLLBACK').catch(() => undefined);
+    await pg.rollback();
     throw error;
   } finally {
     await pg.close();
@@ -355,7 +407,7 @@ export async function verifyMirror(
     .map((entry) => entry.as_of)
     .sort()
     .at(-1);
-  const pg = await connectPostgres(target.url);
+  const pg = await connectPostgres(target.url, target.timeouts);
   try {
     const [{ present }] = await pg.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [qualified(target.schema, SYNC_LEDGER)]);
     const remote = new Map<string, PartitionChecksum>();

@@ -3,10 +3,11 @@
 // (user_id, as_of), the feature-store views, streamflow_sync, the ledger of what was
 // sent, and streamflow_sync_changes, where triggers note every change made to the
 // mirrored tables by anything but a sync, so the next sync re-checks exactly those
-// instead of re-reading everything. Everything is created only when missing.
+// instead of re-reading everything. Each object is created only when missing, and
+// marked (src/sync/ownership.ts) with the warehouse it mirrors when it is.
 import type { ColumnType } from '../contract/columns';
 import { CONTRACT, type TableSpec } from '../contract/tables';
-import { quoteIdent } from '../engine/duckdb';
+import { quoteIdent, quoteLiteral } from '../engine/duckdb';
 import { FEATURE_SOURCES, type FeatureSource } from './feature-store';
 
 const POSTGRES_TYPES: Record<ColumnType, string> = {
@@ -38,26 +39,59 @@ function columnDefinitions(table: TableSpec): string[] {
   return table.columns.map((column) => `${quoteIdent(column.name)} ${POSTGRES_TYPES[column.type]}${column.nullable ? '' : ' NOT NULL'}`);
 }
 
-function liveTableDdl(schema: string, table: TableSpec): string {
+/** A relation or function of the mirror: its name in the schema, its kind, its columns (relations), and the statements that create it. */
+export interface MirrorObject {
+  readonly name: string;
+  readonly kind: 'table' | 'view' | 'function';
+  readonly columns: readonly string[];
+  readonly ddl: readonly string[];
+}
+
+function liveTable(schema: string, table: TableSpec): MirrorObject {
   const key = table.key.map(quoteIdent).join(', ');
   const parent = table.parent ? `, FOREIGN KEY (${key}) REFERENCES ${qualified(schema, table.parent)} (${key})` : '';
-  return `CREATE TABLE IF NOT EXISTS ${qualified(schema, table.name)} (${columnDefinitions(table).join(', ')}, PRIMARY KEY (${key})${parent})`;
+  return {
+    name: table.name,
+    kind: 'table',
+    columns: table.columns.map((column) => column.name),
+    ddl: [`CREATE TABLE ${qualified(schema, table.name)} (${columnDefinitions(table).join(', ')}, PRIMARY KEY (${key})${parent})`],
+  };
 }
 
-function snapshotTableDdl(schema: string, table: TableSpec): string {
+function snapshotTable(schema: string, table: TableSpec): MirrorObject {
   const key = [...table.key, 'as_of'].map(quoteIdent).join(', ');
-  return `CREATE TABLE IF NOT EXISTS ${qualified(schema, snapshotTableName(table))} (${[...columnDefinitions(table), '"as_of" DATE NOT NULL'].join(', ')}, PRIMARY KEY (${key}))`;
+  return {
+    name: snapshotTableName(table),
+    kind: 'table',
+    columns: [...table.columns.map((column) => column.name), 'as_of'],
+    ddl: [
+      `CREATE TABLE ${qualified(schema, snapshotTableName(table))} (${[...columnDefinitions(table), '"as_of" DATE NOT NULL'].join(', ')}, PRIMARY KEY (${key}))`,
+    ],
+  };
 }
 
-function featureViewDdl(schema: string, source: FeatureSource): string | null {
+function featureView(schema: string, source: FeatureSource): MirrorObject | null {
   const table = CONTRACT.find((candidate) => candidate.name === source.table)!;
   if (source.name === snapshotTableName(table) && source.columns === undefined) return null; // the snapshot table itself
   const columns = ['user_id', 'as_of', ...(source.columns ?? table.columns.filter((column) => column.name !== 'user_id').map((column) => column.name))];
-  return `CREATE OR REPLACE VIEW ${qualified(schema, source.name)} AS SELECT ${columns.map(quoteIdent).join(', ')} FROM ${qualified(schema, snapshotTableName(table))}`;
+  return {
+    name: source.name,
+    kind: 'view',
+    columns,
+    ddl: [`CREATE VIEW ${qualified(schema, source.name)} AS SELECT ${columns.map(quoteIdent).join(', ')} FROM ${qualified(schema, snapshotTableName(table))}`],
+  };
 }
 
-function ledgerDdl(schema: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${qualified(schema, SYNC_LEDGER)} (
+/** The ledger's columns as the release before warehouse identities made it (no warehouse_id). */
+export const LEGACY_LEDGER_COLUMNS = ['table_name', 'as_of', 'rows', 'checksum', 'run_id', 'synced_at', 'source_sha256'] as const;
+
+function ledger(schema: string): MirrorObject {
+  return {
+    name: SYNC_LEDGER,
+    kind: 'table',
+    columns: [...LEGACY_LEDGER_COLUMNS, 'warehouse_id'],
+    ddl: [
+      `CREATE TABLE ${qualified(schema, SYNC_LEDGER)} (
     table_name TEXT NOT NULL,
     as_of DATE NOT NULL,
     rows BIGINT NOT NULL,
@@ -65,7 +99,18 @@ function ledgerDdl(schema: string): string {
     run_id TEXT,
     synced_at TIMESTAMPTZ NOT NULL,
     source_sha256 TEXT NOT NULL,
-    PRIMARY KEY (table_name, as_of))`;
+    warehouse_id TEXT NOT NULL,
+    PRIMARY KEY (table_name, as_of))`,
+    ],
+  };
+}
+
+/** Adds the warehouse's identity to a ledger made by the release before identities: every row it holds is the claiming warehouse's. */
+export function ledgerIdentityDdl(schema: string, warehouseId: string): string[] {
+  return [
+    `ALTER TABLE ${qualified(schema, SYNC_LEDGER)} ADD COLUMN warehouse_id TEXT NOT NULL DEFAULT ${quoteLiteral(warehouseId)}`,
+    `ALTER TABLE ${qualified(schema, SYNC_LEDGER)} ALTER COLUMN warehouse_id DROP DEFAULT`,
+  ];
 }
 
 /**
@@ -74,11 +119,16 @@ function ledgerDdl(schema: string): string {
  * truncates and any change to a live table. Statement-level, and without transition
  * tables on INSERT, so the sync's bulk COPY costs nothing extra.
  */
-function changeLogDdl(schema: string): string[] {
+function changeLog(schema: string): MirrorObject[] {
   const log = qualified(schema, CHANGE_LOG);
   return [
-    `CREATE TABLE IF NOT EXISTS ${log} (table_name TEXT NOT NULL, as_of DATE)`,
-    `CREATE OR REPLACE FUNCTION ${qualified(schema, NOTE_CHANGE)}() RETURNS trigger LANGUAGE plpgsql AS $$
+    { name: CHANGE_LOG, kind: 'table', columns: ['table_name', 'as_of'], ddl: [`CREATE TABLE ${log} (table_name TEXT NOT NULL, as_of DATE)`] },
+    {
+      name: NOTE_CHANGE,
+      kind: 'function',
+      columns: [],
+      ddl: [
+        `CREATE FUNCTION ${qualified(schema, NOTE_CHANGE)}() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN
        IF coalesce(current_setting('${SYNCING_SETTING}', true), '') = 'on' THEN RETURN NULL; END IF;
        IF TG_OP IN ('INSERT', 'TRUNCATE') OR TG_ARGV[0] = 'live' THEN
@@ -90,6 +140,8 @@ function changeLogDdl(schema: string): string[] {
        END IF;
        RETURN NULL;
      END $$`,
+      ],
+    },
   ];
 }
 
@@ -124,14 +176,18 @@ export function changeTriggers(schema: string): { table: string; name: string; d
   });
 }
 
-/** Every statement that makes the mirror's schema whole, parents before children. */
-export function mirrorDdl(schema: string): string[] {
+/** Every object of the mirror, parents before children (a view after its table, the function after the table it writes). */
+export function mirrorObjects(schema: string): MirrorObject[] {
   return [
-    `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`,
-    ...CONTRACT.map((table) => liveTableDdl(schema, table)),
-    ...CONTRACT.map((table) => snapshotTableDdl(schema, table)),
-    ...FEATURE_SOURCES.map((source) => featureViewDdl(schema, source)).filter((ddl): ddl is string => ddl !== null),
-    ledgerDdl(schema),
-    ...changeLogDdl(schema),
+    ...CONTRACT.map((table) => liveTable(schema, table)),
+    ...CONTRACT.map((table) => snapshotTable(schema, table)),
+    ...FEATURE_SOURCES.map((source) => featureView(schema, source)).filter((object): object is MirrorObject => object !== null),
+    ledger(schema),
+    ...changeLog(schema),
   ];
+}
+
+/** Every statement that makes the mirror's schema in an empty one (the bench builds its baseline with it). */
+export function mirrorDdl(schema: string): string[] {
+  return [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`, ...mirrorObjects(schema).flatMap((object) => object.ddl)];
 }

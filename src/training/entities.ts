@@ -16,6 +16,8 @@ export interface EntityRows {
   readonly rows: number;
   /** The entity file carried churn_label: those labels are used as they are. */
   readonly labelled: boolean;
+  /** Rows whose event_timestamp carried a zone or offset (`Z`, `+05:00`, `-0330`, `Europe/Paris`) and was converted to UTC. */
+  readonly convertedToUtc: number;
 }
 
 export const ENTITY_TABLE = 'entity_rows';
@@ -33,7 +35,7 @@ async function loadAsOfEntities(engine: Engine, layout: WarehouseLayout, manifes
      SELECT row_number() OVER (ORDER BY "user_id") AS entity_row, "user_id", "as_of" AS event_timestamp
      FROM read_parquet(${quoteLiteral(path.join(layout.root, frozen.path))})`,
   );
-  return { rows: frozen.rows, labelled: false };
+  return { rows: frozen.rows, labelled: false, convertedToUtc: 0 };
 }
 
 /** The reader for an entity file by its extension; CSV fields are read as text and parsed below, never guessed. */
@@ -60,28 +62,53 @@ async function rejectRows(engine: Engine, file: string, firstLine: number, colum
   }
 }
 
+/**
+ * A text timestamp that names its zone: a time of day followed by `Z`, an offset (`+05:00`,
+ * `-0330`, `+05`) or a zone name (`UTC`, `CET`, `America/New_York`), as ISO 8601 and
+ * DuckDB write them. Plain `YYYY-MM-DD` or `YYYY-MM-DD hh:mm:ss` has none.
+ */
+const ZONE_SUFFIX = '[0-9]:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?\\s*([zZ]|[+-][0-9]|[A-Za-z])';
+
+/**
+ * event_timestamp as a TIMESTAMP in UTC, and whether the row's value carried a zone. A
+ * timestamp with a zone or offset is that instant in UTC (`2024-02-29T01:00:00+05:00` is
+ * 2024-02-28 20:00 UTC: February 28th's features, not the 29th's); one without is taken as
+ * UTC already, whatever the machine's zone; a TIMESTAMPTZ column (Parquet) is converted.
+ */
+function eventTimestampSql(type: string): { value: string; zoned: string } {
+  const column = quoteIdent('event_timestamp');
+  if (type === 'TIMESTAMP WITH TIME ZONE') return { value: `(${column} AT TIME ZONE 'UTC')`, zoned: `${column} IS NOT NULL` };
+  if (type !== 'VARCHAR') return { value: `TRY_CAST(${column} AS TIMESTAMP)`, zoned: 'false' };
+  const zoned = `coalesce(regexp_matches(${column}, '${ZONE_SUFFIX}'), false)`;
+  return { value: `CASE WHEN ${zoned} THEN TRY_CAST(${column} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' ELSE TRY_CAST(${column} AS TIMESTAMP) END`, zoned };
+}
+
 async function loadFileEntities(engine: Engine, file: string): Promise<EntityRows> {
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new InvocationError(`--entities ${file}: file not found`);
   const reader = entityReaderSql(file);
   await engine.run(`CREATE TABLE entity_input AS SELECT * FROM ${reader.sql}`).catch((error: Error) => {
     throw new InvocationError(`--entities ${file}: cannot be read: ${error.message}`);
   });
-  const columns = (await engine.rows<{ column_name: string }>('SELECT column_name FROM (DESCRIBE entity_input)')).map((row) => row.column_name);
+  const described = await engine.rows<{ column_name: string; column_type: string }>('SELECT column_name, column_type FROM (DESCRIBE entity_input)');
+  const columns = described.map((row) => row.column_name);
   const missing = ['user_id', 'event_timestamp'].filter((column) => !columns.includes(column));
   if (missing.length > 0) throw new InvocationError(`--entities ${file}: no column ${missing.join(' or ')} (columns: ${columns.join(', ')})`);
   const labelled = columns.includes(LABEL.column);
   const label = quoteIdent(LABEL.column);
+  const timestamp = eventTimestampSql(described.find((row) => row.column_name === 'event_timestamp')!.column_type);
   await rejectRows(engine, file, reader.firstLine, 'user_id', 'not_null', '"user_id" IS NULL');
-  await rejectRows(engine, file, reader.firstLine, 'event_timestamp', 'parses_as_timestamp', 'TRY_CAST("event_timestamp" AS TIMESTAMP) IS NULL');
+  await rejectRows(engine, file, reader.firstLine, 'event_timestamp', 'parses_as_timestamp', `${timestamp.value} IS NULL`);
   if (labelled) await rejectRows(engine, file, reader.firstLine, LABEL.column, 'parses_as_boolean', `TRY_CAST(${label} AS BOOLEAN) IS NULL`);
   await engine.run(
     `CREATE TABLE ${ENTITY_TABLE} AS
-     SELECT rowid + 1 AS entity_row, "user_id"::VARCHAR AS "user_id", CAST("event_timestamp" AS TIMESTAMP) AS event_timestamp
+     SELECT rowid + 1 AS entity_row, "user_id"::VARCHAR AS "user_id", ${timestamp.value} AS event_timestamp
             ${labelled ? `, CAST(${label} AS BOOLEAN) AS ${label}` : ''}
      FROM entity_input`,
   );
-  const [{ rows }] = await engine.rows<{ rows: number }>(`SELECT count(*) AS rows FROM ${ENTITY_TABLE}`);
-  return { rows, labelled };
+  const [{ rows, converted }] = await engine.rows<{ rows: number; converted: number }>(
+    `SELECT count(*) AS rows, count(*) FILTER (WHERE ${timestamp.zoned}) AS converted FROM entity_input`,
+  );
+  return { rows, labelled, convertedToUtc: converted };
 }
 
 export function loadEntities(engine: Engine, layout: WarehouseLayout, manifest: readonly SnapshotEntry[], source: EntitySource): Promise<EntityRows> {

@@ -11,6 +11,7 @@ import { type Engine, quoteIdent, quoteLiteral, type ResultColumn } from '../eng
 import { InvocationError } from '../errors';
 import { readManifest } from '../snapshot';
 import type { WarehouseLayout } from '../warehouse/layout';
+import { checkUserOutput, type UserOutput, writeUserOutput } from '../warehouse/output';
 import { openReader } from '../warehouse/reader';
 import { type EntitySource, loadEntities } from './entities';
 import {
@@ -53,6 +54,8 @@ export interface TrainingSummary {
   readonly labels_left_out: number;
   /** --entities rows kept with a NULL label (no labels snapshot for them). */
   readonly rows_without_label: number;
+  /** --entities rows whose event_timestamp carried a zone or offset, converted to UTC (one without is UTC already). */
+  readonly timestamps_converted_to_utc: number;
   /** `entities` (the file's churn_label), `same_as_of` or `next_as_of`. */
   readonly label: 'entities' | 'same_as_of' | 'next_as_of';
   /** Per view: rows with no snapshot at or before the row within the ttl (all its features NULL). */
@@ -69,14 +72,12 @@ export interface TrainingResult {
   readonly rows?: ResultColumn[];
 }
 
-/** The output format an --out path asks for; its folder must exist (nothing is created). */
+/** The output format an --out path asks for (by its extension). */
 export function outputFormat(out: string): TrainingFormat {
   const extension = path.extname(out).toLowerCase().slice(1);
   if (extension !== 'parquet' && extension !== 'csv' && extension !== 'arrow') {
     throw new InvocationError(`--out ${out}: expected a .parquet, .csv or .arrow file`);
   }
-  const folder = path.dirname(path.resolve(out));
-  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new InvocationError(`--out ${out}: folder ${folder} does not exist`);
   return extension;
 }
 
@@ -109,24 +110,22 @@ export async function assertNoLeakage(engine: Engine, table: string, views: read
   }
 }
 
-/** Writes `sql`'s rows to `out` through a temporary file in the same folder, renamed into place. */
-async function writeOutput(engine: Engine, sql: string, out: string, format: TrainingFormat): Promise<void> {
-  const target = path.resolve(out);
-  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
-  try {
-    if (format === 'arrow') fs.writeFileSync(temporary, await arrowIpc(await engine.columns(sql)));
-    else {
-      const options = format === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT parquet, COMPRESSION zstd';
-      await engine.run(`COPY (${sql}) TO ${quoteLiteral(temporary)} (${options})`);
-    }
-    fs.renameSync(temporary, target);
-  } finally {
-    fs.rmSync(temporary, { force: true });
+/** Writes `sql`'s rows to the checked output through a temporary file in the same folder, renamed into place (warehouse/output.ts). */
+async function writeOutput(engine: Engine, sql: string, output: UserOutput, format: TrainingFormat): Promise<void> {
+  if (format === 'arrow') {
+    const bytes = await arrowIpc(await engine.columns(sql));
+    await writeUserOutput(output, (temporary) => fs.writeFileSync(temporary, bytes));
+    return;
   }
+  const options = format === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT parquet, COMPRESSION zstd';
+  // USE_TMP_FILE false: DuckDB writes the temporary file itself, and no second one of its own beside it.
+  await writeUserOutput(output, (temporary) => engine.run(`COPY (${sql}) TO ${quoteLiteral(temporary)} (${options}, USE_TMP_FILE false)`));
 }
 
 export async function buildTrainingSet(layout: WarehouseLayout, request: TrainingRequest): Promise<TrainingResult> {
   const format = request.out === undefined ? undefined : outputFormat(request.out);
+  // Before any work: an --out inside the warehouse, or onto a file it committed, is refused (exit 3).
+  const output = request.out === undefined ? undefined : checkUserOutput(layout, request.out);
   const ttlOverride = request.ttl === undefined ? undefined : parseTtl(request.ttl);
   const views: PointInTimeView[] = selectFeatures(request.features, { fullNames: request.fullNames }).map((selected) => ({
     ...selected,
@@ -173,14 +172,15 @@ export async function buildTrainingSet(layout: WarehouseLayout, request: Trainin
       rows: Number(stats.rows),
       labels_left_out: 'asOf' in request.entities ? left_out : 0,
       rows_without_label: 'asOf' in request.entities ? 0 : left_out,
+      timestamps_converted_to_utc: entities.convertedToUtc,
       label: label.from === 'entities' ? 'entities' : label.horizon === 0 ? 'same_as_of' : 'next_as_of',
       rows_missing_features: Object.fromEntries(views.map(({ view }) => [view.name, Number(stats[view.name])])),
       source_as_of: { min: stats.source_min as string | null, max: stats.source_max as string | null },
       columns,
       out: request.out === undefined ? null : path.resolve(request.out),
     };
-    if (request.out === undefined || format === undefined) return { summary, rows: await engine.columns(outputSql) };
-    await writeOutput(engine, outputSql, request.out, format);
+    if (output === undefined || format === undefined) return { summary, rows: await engine.columns(outputSql) };
+    await writeOutput(engine, outputSql, output, format);
     return { summary };
   } finally {
     engine.close();

@@ -7,6 +7,7 @@ import type { ColumnType } from '../contract/columns';
 import { CONTRACT, type TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent, quoteLiteral, sqlFile } from '../engine/duckdb';
 import { withRetry } from '../engine/retry';
+import { damagedDatabase, refuseDamagedDatabase } from './damaged';
 import type { WarehouseLayout } from './layout';
 
 /**
@@ -45,8 +46,12 @@ export async function attachWarehouse(
   { retry = true }: { retry?: boolean } = {},
 ): Promise<void> {
   const options = mode === 'read_only' ? ' (READ_ONLY)' : '';
+  // A file that is there but is no database (empty, truncated, overwritten) is refused, never attached or created over (damaged.ts).
+  refuseDamagedDatabase(layout.database);
   const attach = () => engine.run(`ATTACH ${quoteLiteral(layout.database)} AS wh${options}`);
-  await (retry ? withRetry(attach, { isTransient: isLockConflict }) : attach());
+  await (retry ? withRetry(attach, { isTransient: isLockConflict }) : attach()).catch((error: unknown) => {
+    throw damagedDatabase(error, layout.database) ?? error;
+  });
 }
 
 export async function detachWarehouse(engine: Engine): Promise<void> {

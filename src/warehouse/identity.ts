@@ -6,7 +6,14 @@ import { type Engine, sqlFile } from '../engine/duckdb';
 
 /** The identity of the warehouse attached as `wh` (created or upgraded to schema 5 by attachWarehouseCreatingIt). */
 export async function readWarehouseId(engine: Engine): Promise<string> {
+  const id = await readWarehouseIdIfAny(engine);
+  if (id === null)
+    throw new Error('the attached warehouse has no identity (meta.schema_info warehouse_id): it was not opened through attachWarehouseCreatingIt');
+  return id;
+}
+
+/** The identity of the warehouse attached as `wh`; null for one attached read-only before schema 5 gave it one (a reader upgrades nothing). */
+export async function readWarehouseIdIfAny(engine: Engine): Promise<string | null> {
   const [row] = await engine.rows<{ value: string }>(sqlFile('catalog/warehouse-id'));
-  if (!row) throw new Error('the attached warehouse has no identity (meta.schema_info warehouse_id): it was not opened through attachWarehouseCreatingIt');
-  return row.value;
+  return row?.value ?? null;
 }

@@ -46,6 +46,15 @@ export function partitionManifestFile(table: string, asOf: string): string {
   return path.join(partitionDir(table, asOf), PARTITION_MANIFEST);
 }
 
+/**
+ * The first file a run creates in its `.staging/<run_id>/`: the run id and the warehouse
+ * identity, recovery's proof that the folder is a staged run of this warehouse (recover.ts).
+ */
+export const RUN_MARKER = '.streamflow-run';
+
+/** A run id (flow/ingest.ts newRunId): `YYYYMMDDTHHMMSSZ-` and six hex digits. */
+export const RUN_ID_PATTERN = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
+
 export function reportDir(runId: string): string {
   return path.join('reports', runId);
 }

@@ -9,6 +9,17 @@ import { attachWarehouse } from './catalog';
 import type { WarehouseLayout } from './layout';
 import { refuseLostDatabase } from './recover';
 
+/** A fresh folder under os.tmpdir(); a TMPDIR that is no writable folder is named (exit 2), not met as a raw error. */
+function temporaryFolder(prefix: string): string {
+  try {
+    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  } catch (error) {
+    throw new InvocationError(
+      `cannot make a temporary folder in TMPDIR ${os.tmpdir()} (${(error as NodeJS.ErrnoException).code}): set TMPDIR to a folder you can write`,
+    );
+  }
+}
+
 /**
  * An engine with the warehouse attached read-only as `wh`; `limits` carries the run's
  * threads and memory limit for consumers that join a month's worth of rows, such as
@@ -21,7 +32,7 @@ export async function openReader(layout: WarehouseLayout, limits: Pick<EngineOpt
   }
   // Under a memory limit, spills go to a folder of the reader's own (the warehouse's is a
   // writer's), removed when the reader closes.
-  const spill = limits.memoryLimit === undefined ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'streamflow-spill-'));
+  const spill = limits.memoryLimit === undefined ? undefined : temporaryFolder('streamflow-spill-');
   const opened = await openEngine({ ...limits, tempDirectory: spill });
   const reader: Engine =
     spill === undefined

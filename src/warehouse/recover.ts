@@ -4,45 +4,104 @@
 // rolled forward (its folders published), one it does not list is rolled back (its
 // staging removed), and nothing outside .staging is ever removed. Runs under the run
 // lock, before any new work, after the checks that the database is this warehouse's.
+//
+// Recovery touches only what it can prove a run of this warehouse created: an entry of
+// .staging that is a real directory (never a symlink), named like a run id, holding the
+// marker its run wrote there before anything else (RUN_MARKER: that run id and this
+// warehouse's identity). Anything else in .staging is left as it is and named. A .staging
+// or spill folder that is a symlink, or not a directory, refuses the run before anything
+// is written: nothing is written or deleted through a link, so everything stays inside
+// the warehouse folder.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Engine, sqlFile } from '../engine/duckdb';
 import { publish } from '../engine/files';
 import { RefusedError } from '../errors';
 import { faultPoint } from '../faults';
-import { partitionDir, type WarehouseLayout } from './layout';
+import { partitionDir, RUN_ID_PATTERN, RUN_MARKER, type WarehouseLayout } from './layout';
+
+/** What a run writes first into its .staging/<run_id>: who staged the folder. */
+export interface RunMarker {
+  readonly run_id: string;
+  readonly warehouse_id: string;
+}
 
 export interface Recovered {
   /** Staged runs the database never committed, removed. */
   readonly rolledBack: readonly string[];
   /** Folders of committed runs published from staging. */
   readonly rolledForward: readonly string[];
+  /** Entries of .staging not provably a staged run of this warehouse: left as they are, each with the reason. */
+  readonly leftAlone: readonly { readonly entry: string; readonly reason: string }[];
 }
 
-/** The spill folder of DuckDB lives in .staging too; it is no run. */
-const SPILL = 'spill';
-
-export async function recoverWarehouse(engine: Engine, layout: WarehouseLayout): Promise<Recovered> {
+export async function recoverWarehouse(engine: Engine, layout: WarehouseLayout, warehouseId: string): Promise<Recovered> {
+  refuseUnsafeStaging(layout);
   const rolledBack: string[] = [];
   const rolledForward: string[] = [];
+  const leftAlone: { entry: string; reason: string }[] = [];
   const committed = new Set((await engine.rows<{ run_id: string }>(sqlFile('recover/committed-runs'))).map((row) => row.run_id));
-  for (const runId of stagedRuns(layout)) {
-    const stagingRoot = path.join(layout.staging, runId);
-    if (committed.has(runId)) rolledForward.push(...(await publishStaged(layout, stagingRoot)));
-    else {
-      fs.rmSync(stagingRoot, { recursive: true, force: true });
-      rolledBack.push(path.relative(layout.root, stagingRoot));
+  for (const name of listChildren(layout.staging)) {
+    if (path.join(layout.staging, name) === layout.spill) continue; // DuckDB's spill folder: no run
+    const entry = path.relative(layout.root, path.join(layout.staging, name));
+    const marker: RunMarker = { run_id: name, warehouse_id: warehouseId };
+    const unproven = unprovenStaging(layout, marker);
+    if (unproven !== null) leftAlone.push({ entry, reason: unproven });
+    else if (committed.has(name)) rolledForward.push(...(await publishStaged(layout, marker)));
+    else if (removeStagedRun(layout, marker)) rolledBack.push(entry);
+  }
+  return { rolledBack, rolledForward, leftAlone };
+}
+
+/**
+ * A .staging or spill folder that is a symlink (or not a directory) would have the run
+ * write, and recovery delete, outside the warehouse folder: refused (exit 3) before any
+ * of it is touched. Absent is fine: the run creates them.
+ */
+export function refuseUnsafeStaging(layout: WarehouseLayout): void {
+  for (const dir of [layout.staging, layout.spill]) {
+    const stat = lstatOrNull(dir);
+    if (stat === null) return; // the spill folder is inside .staging: nothing below a missing one
+    if (stat.isSymbolicLink()) {
+      throw new RefusedError(
+        `${dir} is a symlink to ${fs.readlinkSync(dir)}: streamflow never writes or deletes through it; remove the link (the run creates a real folder in its place)`,
+      );
+    }
+    if (!stat.isDirectory()) {
+      throw new RefusedError(
+        `${dir} is not a directory: streamflow stages its runs there and never writes over or deletes what it did not create; move it away`,
+      );
     }
   }
-  return { rolledBack, rolledForward };
+}
+
+/** Creates the run's .staging/<run_id>/ with its marker as the first thing in it; returns the folder. */
+export function stageRun(layout: WarehouseLayout, marker: RunMarker): string {
+  refuseUnsafeStaging(layout);
+  fs.mkdirSync(layout.staging, { recursive: true });
+  const stagingRoot = path.join(layout.staging, marker.run_id);
+  fs.mkdirSync(stagingRoot); // a new run's folder: never one that exists
+  fs.writeFileSync(path.join(stagingRoot, RUN_MARKER), `${JSON.stringify(marker)}\n`, { flag: 'wx' });
+  return stagingRoot;
+}
+
+/** Removes the run's .staging/<run_id> when it is provably the one the run staged; false (nothing removed) otherwise. */
+export function removeStagedRun(layout: WarehouseLayout, marker: RunMarker): boolean {
+  if (unprovenStaging(layout, marker) !== null) return false;
+  fs.rmSync(path.join(layout.staging, marker.run_id), { recursive: true, force: true });
+  return true;
 }
 
 /**
  * Publishes a committed run's staged folders (snapshot partitions, then its report) by
  * rename, skipping any already in place, then removes its staging folder. Used right
- * after COMMIT and, for a run killed in between, by recovery.
+ * after COMMIT and, for a run killed in between, by recovery; only on a folder the run's
+ * marker proves its own.
  */
-export async function publishStaged(layout: WarehouseLayout, stagingRoot: string): Promise<string[]> {
+export async function publishStaged(layout: WarehouseLayout, marker: RunMarker): Promise<string[]> {
+  const stagingRoot = path.join(layout.staging, marker.run_id);
+  const unproven = unprovenStaging(layout, marker);
+  if (unproven !== null) throw new RefusedError(`${stagingRoot} is not the staging of run ${marker.run_id} (${unproven}): nothing was published from it`);
   const published: string[] = [];
   const staged = [
     ...listPartitionDirs(path.join(stagingRoot, 'snapshots')),
@@ -55,8 +114,47 @@ export async function publishStaged(layout: WarehouseLayout, stagingRoot: string
     published.push(relative);
     if (published.length === 1) await faultPoint('publish-partial');
   }
-  fs.rmSync(stagingRoot, { recursive: true, force: true });
+  removeStagedRun(layout, marker);
   return published;
+}
+
+/**
+ * Why .staging/<run_id> is not provably the folder that run of this warehouse staged;
+ * null when it is: .staging and it real directories (lstat: never a symlink), its name a
+ * run id, its marker a file naming that run and this warehouse.
+ */
+function unprovenStaging(layout: WarehouseLayout, marker: RunMarker): string | null {
+  if (!lstatOrNull(layout.staging)?.isDirectory()) return `${layout.staging} is not a real directory`;
+  const dir = path.join(layout.staging, marker.run_id);
+  const stat = lstatOrNull(dir);
+  if (stat === null) return 'it is gone';
+  if (stat.isSymbolicLink()) return `a symlink to ${fs.readlinkSync(dir)}`;
+  if (!stat.isDirectory()) return 'not a directory';
+  if (!RUN_ID_PATTERN.test(marker.run_id)) return 'not named like a run id (YYYYMMDDTHHMMSSZ-xxxxxx)';
+  const found = readMarker(path.join(dir, RUN_MARKER));
+  if (found === null) return `no readable ${RUN_MARKER} marker in it (not staged by streamflow, or by a release before markers)`;
+  if (found.run_id !== marker.run_id) return `its ${RUN_MARKER} names run ${found.run_id}`;
+  if (found.warehouse_id !== marker.warehouse_id) return `its ${RUN_MARKER} names warehouse ${found.warehouse_id}, not this one (${marker.warehouse_id})`;
+  return null;
+}
+
+function readMarker(file: string): RunMarker | null {
+  if (!lstatOrNull(file)?.isFile()) return null;
+  try {
+    const marker = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<RunMarker>;
+    return typeof marker.run_id === 'string' && typeof marker.warehouse_id === 'string' ? { run_id: marker.run_id, warehouse_id: marker.warehouse_id } : null;
+  } catch {
+    return null;
+  }
+}
+
+function lstatOrNull(file: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    throw error;
+  }
 }
 
 /**
@@ -105,8 +203,9 @@ function isRunReport(dir: string): boolean {
   }
 }
 
+/** Entries of .staging named like runs (counted, never opened, for the lost-database refusal). */
 function stagedRuns(layout: WarehouseLayout): string[] {
-  return listChildren(layout.staging).filter((name) => name !== SPILL);
+  return lstatOrNull(layout.staging)?.isDirectory() ? listChildren(layout.staging).filter((name) => RUN_ID_PATTERN.test(name)) : [];
 }
 
 function listChildren(dir: string): string[] {
