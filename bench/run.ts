@@ -156,7 +156,7 @@ function ensureBuilt(): void {
   const built = fs.existsSync(CLI) ? fs.statSync(CLI).mtimeMs : 0;
   const sources = Math.max(
     newestMtime(path.join(ROOT, 'src')),
-    ...['tsconfig.json', 'tsconfig.build.json'].map((file) => fs.statSync(path.join(ROOT, file)).mtimeMs),
+    fs.statSync(path.join(ROOT, 'package.json')).mtimeMs, // the build command itself
   );
   if (sources <= built) return;
   log('dist/ is stale: npm run build');

@@ -10,7 +10,20 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
 import { RefusedError } from '../src/errors';
 import { damagedDatabase } from '../src/warehouse/damaged';
-import { type CliResult, cli, query, REAL, REAL_AVAILABLE, sha256, snapshotFiles, spawnCli, tempDir, warehouseState } from './helpers';
+import {
+  type CliResult,
+  cli,
+  query,
+  REAL,
+  REAL_EXPORTS,
+  requirePrerequisite,
+  SEEDS,
+  sha256,
+  snapshotFiles,
+  spawnCli,
+  tempDir,
+  warehouseState,
+} from './helpers';
 
 const DATABASE = 'streamflow.duckdb';
 
@@ -44,7 +57,7 @@ function tree(dir: string): Record<string, string> {
   return result;
 }
 
-describe.skipIf(!REAL_AVAILABLE)('errors on the real exports', () => {
+describe.runIf(requirePrerequisite(REAL_EXPORTS))('errors on the real exports', () => {
   /** month_000 ingested. */
   let january: string;
   /** month_000 and month_001 ingested. */
@@ -154,71 +167,6 @@ describe.skipIf(!REAL_AVAILABLE)('errors on the real exports', () => {
       const result = await cli('--warehouse', both, 'training-set', '--entities', file, '--out', path.join(scratch, 'never.parquet'));
       expectOneLine(result, 2, /event_timestamp failed parses_as_timestamp: 1 row; e\.g\. line 3 .*Mars\/Olympus/);
       expect(fs.existsSync(path.join(scratch, 'never.parquet'))).toBe(false);
-    });
-  });
-
-  describe('--warehouse naming a file or a system folder is exit 2 for every command', () => {
-    const file = path.join(scratch, 'not-a-folder');
-    const commands: readonly (readonly string[])[] = [
-      ['--seeds', REAL, 'ingest', 'month_000', '2024-01-31'],
-      ['--seeds', REAL, 'validate', 'month_000'],
-      ['--seeds', REAL, 'backfill'],
-      ['query', 'SELECT 1'],
-      ['runs'],
-      ['runs', 'show', 'latest'],
-      ['snapshots'],
-      ['verify'],
-      ['training-set', '--as-of', '2024-01-31'],
-      ['rebuild'],
-      ['report'],
-      ['sync-postgres', '--url', 'postgres://nobody@127.0.0.1:1/none'],
-    ];
-
-    beforeAll(() => fs.writeFileSync(file, 'a file\n'));
-
-    it.each(commands.map((args) => [args.filter((arg) => !arg.startsWith('-') && arg !== REAL)[0], args]))('%s', async (_name, args) => {
-      expectOneLine(await cli('--warehouse', file, ...args), 2, new RegExp(`--warehouse ${file}: ${file} is a file, not a folder`));
-      expectOneLine(await cli('--warehouse', path.join(file, 'warehouse'), ...args), 2, /not-a-folder is a file, so no folder can be made under it/);
-      expect(fs.readFileSync(file, 'utf8')).toBe('a file\n');
-    });
-
-    it.each([['/'], ['/etc'], ['/usr'], ['/bin'], ['/var'], ['/tmp'], ['/dev'], ['/proc'], ['/sys'], ['/boot'], ['/home'], [os.homedir()]])(
-      '%s is refused by the reading commands',
-      async (folder) => {
-        for (const args of [['runs'], ['snapshots'], ['query', 'SELECT 1'], ['verify']]) {
-          expectOneLine(await cli('--warehouse', folder, ...args), 2, /is (the system folder|your home folder itself).*needs one of its own/);
-        }
-      },
-    );
-
-    it('and by the writing ones, also through a link, WAREHOUSE_DIR or a path under /proc; --json gives {schema_version, error}', async () => {
-      const link = path.join(scratch, 'link-to-sys');
-      fs.symlinkSync('/sys', link);
-      for (const args of commands) expectOneLine(await cli('--warehouse', link, ...args), 2, /link-to-sys \(\/sys\) is the system folder \/sys/);
-      expectOneLine(
-        await cli('--warehouse', '/proc/streamflow', '--seeds', REAL, 'ingest', 'month_000', '2024-01-31'),
-        2,
-        /under \/proc, which holds no files/,
-      );
-      const json = await cli('--warehouse', '/proc', '--json', '--seeds', REAL, 'backfill');
-      expect(json.json).toEqual({
-        schema_version: '2.0',
-        error: { kind: 'invalid_invocation', message: expect.stringMatching(/^--warehouse \/proc: \/proc is the system folder \/proc/), exit_code: 2 },
-      });
-      const previous = process.env.WAREHOUSE_DIR;
-      process.env.WAREHOUSE_DIR = '/';
-      try {
-        expectOneLine(await cli('runs'), 2, /^error: WAREHOUSE_DIR=\/: \/ is the system folder \//);
-      } finally {
-        if (previous === undefined) delete process.env.WAREHOUSE_DIR;
-        else process.env.WAREHOUSE_DIR = previous;
-      }
-      for (const written of ['/streamflow.duckdb', '/.lock', '/sys/.lock']) expect(fs.existsSync(written)).toBe(false);
-    });
-
-    it('a folder below a system folder or the home folder is fine (control)', async () => {
-      const result = await cli('--warehouse', path.join(scratch, 'nothing-here'), 'runs');
-      expectOneLine(result, 2, /no warehouse at/);
     });
   });
 
@@ -395,20 +343,88 @@ describe.skipIf(!REAL_AVAILABLE)('errors on the real exports', () => {
       const next = await cli('--seeds', REAL, '--warehouse', warehouse, '--quiet', 'ingest', 'month_001', '2024-02-29');
       expect(next.code, next.stderr).toBe(0);
     });
+  });
+});
 
-    it('a read off the end of a truncated database after it was attached is the same refusal', () => {
-      const file = path.join(scratch, DATABASE);
-      fs.writeFileSync(file, Buffer.alloc(20_000));
-      const refused = damagedDatabase(
-        new Error(`IO Error: Could not read enough bytes from file "${file}": attempted to read 262144 bytes from location 5517312`),
-      );
-      expect(refused).toBeInstanceOf(RefusedError);
-      expect(refused!.message).toMatch(new RegExp(`^${file} is damaged: it is truncated \\(it ends at 20000 bytes, but its data runs on to byte 5779456`));
-      // Other files and other errors are not taken for a damaged warehouse.
-      expect(
-        damagedDatabase(new Error('IO Error: Could not read enough bytes from file "/tmp/views.duckdb": attempted to read 1 bytes from location 2')),
-      ).toBeUndefined();
-      expect(damagedDatabase(new Error('Binder Error: table users does not exist'))).toBeUndefined();
+// The refusals below are decided before any month is read, or from an error message alone:
+// they need no real export (the committed seeds stand in where a command names a month).
+describe('--warehouse naming a file or a system folder is exit 2 for every command', () => {
+  const scratch = tempDir('streamflow-errors-scratch-');
+  const file = path.join(scratch, 'not-a-folder');
+  const commands: readonly (readonly string[])[] = [
+    ['--seeds', SEEDS, 'ingest', 'month_000', '2024-01-31'],
+    ['--seeds', SEEDS, 'validate', 'month_000'],
+    ['--seeds', SEEDS, 'backfill'],
+    ['query', 'SELECT 1'],
+    ['runs'],
+    ['runs', 'show', 'latest'],
+    ['snapshots'],
+    ['verify'],
+    ['training-set', '--as-of', '2024-01-31'],
+    ['rebuild'],
+    ['report'],
+    ['sync-postgres', '--url', 'postgres://nobody@127.0.0.1:1/none'],
+  ];
+
+  beforeAll(() => fs.writeFileSync(file, 'a file\n'));
+
+  it.each(commands.map((args) => [args.filter((arg) => !arg.startsWith('-') && arg !== SEEDS)[0], args]))('%s', async (_name, args) => {
+    expectOneLine(await cli('--warehouse', file, ...args), 2, new RegExp(`--warehouse ${file}: ${file} is a file, not a folder`));
+    expectOneLine(await cli('--warehouse', path.join(file, 'warehouse'), ...args), 2, /not-a-folder is a file, so no folder can be made under it/);
+    expect(fs.readFileSync(file, 'utf8')).toBe('a file\n');
+  });
+
+  it.each([['/'], ['/etc'], ['/usr'], ['/bin'], ['/var'], ['/tmp'], ['/dev'], ['/proc'], ['/sys'], ['/boot'], ['/home'], [os.homedir()]])(
+    '%s is refused by the reading commands',
+    async (folder) => {
+      for (const args of [['runs'], ['snapshots'], ['query', 'SELECT 1'], ['verify']]) {
+        expectOneLine(await cli('--warehouse', folder, ...args), 2, /is (the system folder|your home folder itself).*needs one of its own/);
+      }
+    },
+  );
+
+  it('and by the writing ones, also through a link, WAREHOUSE_DIR or a path under /proc; --json gives {schema_version, error}', async () => {
+    const link = path.join(scratch, 'link-to-sys');
+    fs.symlinkSync('/sys', link);
+    for (const args of commands) expectOneLine(await cli('--warehouse', link, ...args), 2, /link-to-sys \(\/sys\) is the system folder \/sys/);
+    expectOneLine(await cli('--warehouse', '/proc/streamflow', '--seeds', SEEDS, 'ingest', 'month_000', '2024-01-31'), 2, /under \/proc, which holds no files/);
+    const json = await cli('--warehouse', '/proc', '--json', '--seeds', SEEDS, 'backfill');
+    expect(json.json).toEqual({
+      schema_version: '2.0',
+      error: { kind: 'invalid_invocation', message: expect.stringMatching(/^--warehouse \/proc: \/proc is the system folder \/proc/), exit_code: 2 },
     });
+    const previous = process.env.WAREHOUSE_DIR;
+    process.env.WAREHOUSE_DIR = '/';
+    try {
+      expectOneLine(await cli('runs'), 2, /^error: WAREHOUSE_DIR=\/: \/ is the system folder \//);
+    } finally {
+      if (previous === undefined) delete process.env.WAREHOUSE_DIR;
+      else process.env.WAREHOUSE_DIR = previous;
+    }
+    for (const written of ['/streamflow.duckdb', '/.lock', '/sys/.lock']) expect(fs.existsSync(written)).toBe(false);
+  });
+
+  it('a folder below a system folder or the home folder is fine (control)', async () => {
+    const result = await cli('--warehouse', path.join(scratch, 'nothing-here'), 'runs');
+    expectOneLine(result, 2, /no warehouse at/);
+  });
+});
+
+describe('a damaged streamflow.duckdb, recognised from the error alone', () => {
+  const scratch = tempDir('streamflow-errors-scratch-');
+
+  it('a read off the end of a truncated database after it was attached is the same refusal', () => {
+    const file = path.join(scratch, DATABASE);
+    fs.writeFileSync(file, Buffer.alloc(20_000));
+    const refused = damagedDatabase(
+      new Error(`IO Error: Could not read enough bytes from file "${file}": attempted to read 262144 bytes from location 5517312`),
+    );
+    expect(refused).toBeInstanceOf(RefusedError);
+    expect(refused!.message).toMatch(new RegExp(`^${file} is damaged: it is truncated \\(it ends at 20000 bytes, but its data runs on to byte 5779456`));
+    // Other files and other errors are not taken for a damaged warehouse.
+    expect(
+      damagedDatabase(new Error('IO Error: Could not read enough bytes from file "/tmp/views.duckdb": attempted to read 1 bytes from location 2')),
+    ).toBeUndefined();
+    expect(damagedDatabase(new Error('Binder Error: table users does not exist'))).toBeUndefined();
   });
 });

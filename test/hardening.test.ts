@@ -4,10 +4,24 @@
 // exactly as before.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { maskSecret } from '../src/config';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
-import { cli, copyMonths, liveFingerprint, query, REAL, REAL_AVAILABLE, sha256, snapshotFiles, tempDir, warehouseState } from './helpers';
+import {
+  cli,
+  copyMonths,
+  liveFingerprint,
+  query,
+  REAL,
+  REAL_EXPORTS,
+  requirePrerequisite,
+  SEEDS,
+  sha256,
+  snapshotFiles,
+  tempDir,
+  warehouseState,
+} from './helpers';
 
 const FEBRUARY_USERS = path.join('snapshots', 'users', 'as_of=2024-02-29', 'data_0.parquet');
 
@@ -26,7 +40,7 @@ function everyByte(warehouse: string): Record<string, string> {
   return result;
 }
 
-describe.skipIf(!REAL_AVAILABLE)('history that nothing can destroy, on the real exports', () => {
+describe.runIf(requirePrerequisite(REAL_EXPORTS))('history that nothing can destroy, on the real exports', () => {
   /** month_000 then month_001, cleanly. */
   const february = tempDir();
   let februaryState: Awaited<ReturnType<typeof warehouseState>>;
@@ -176,19 +190,42 @@ describe.skipIf(!REAL_AVAILABLE)('history that nothing can destroy, on the real 
     it('--out writes the result by extension, and refuses a target inside the warehouse, even through a symlink', async () => {
       const warehouse = twin();
       const outside = tempDir();
-      for (const extension of ['csv', 'json', 'parquet', 'arrow']) {
-        const file = path.join(outside, `labels.${extension}`);
-        const result = await cli('--warehouse', warehouse, 'query', '--out', file, 'SELECT * FROM snapshots.labels ORDER BY user_id, as_of');
-        expect(result.code, result.stderr).toBe(0);
-        expect(result.stdout).toContain('wrote 14086 rows');
-        expect(fs.statSync(file).size).toBeGreaterThan(0);
-      }
       const engine = await openEngine();
-      const [row] = await engine.rows(
-        `SELECT count(*) AS n, count(DISTINCT as_of) AS months FROM read_parquet(${quoteLiteral(path.join(outside, 'labels.parquet'))})`,
-      );
-      engine.close();
-      expect(row).toEqual({ n: 14086, months: 2 });
+      // The users of both frozen months in query order, read from the snapshot files themselves.
+      const frozen = (
+        await engine.rows<{ user_id: string }>(
+          `SELECT user_id FROM read_parquet(${quoteLiteral(path.join(warehouse, 'snapshots', 'labels', '*', '*.parquet'))}, hive_partitioning = true) ORDER BY user_id, as_of`,
+        )
+      ).map((row) => row.user_id);
+      expect(frozen).toHaveLength(2 * 7043);
+      // Each file read back by a reader of its format: its rows, in order.
+      const written: Record<string, (file: string) => Promise<string[]>> = {
+        csv: async (file) =>
+          fs
+            .readFileSync(file, 'utf8')
+            .trimEnd()
+            .split('\n')
+            .slice(1)
+            .map((line) => line.split(',')[0]),
+        json: async (file) => JSON.parse(fs.readFileSync(file, 'utf8')).map((row: { user_id: string }) => row.user_id),
+        parquet: async (file) => (await engine.rows<{ user_id: string }>(`SELECT user_id FROM read_parquet(${quoteLiteral(file)})`)).map((row) => row.user_id),
+        arrow: async (file) => [...tableFromIPC(fs.readFileSync(file)).getChild('user_id')!].map(String),
+      };
+      try {
+        for (const [extension, read] of Object.entries(written)) {
+          const file = path.join(outside, `labels.${extension}`);
+          const result = await cli('--warehouse', warehouse, 'query', '--out', file, 'SELECT * FROM snapshots.labels ORDER BY user_id, as_of');
+          expect(result.code, result.stderr).toBe(0);
+          expect(result.stdout).toContain('wrote 14086 rows');
+          expect(await read(file), extension).toEqual(frozen);
+        }
+        const [row] = await engine.rows(
+          `SELECT count(*) AS n, count(DISTINCT as_of) AS months FROM read_parquet(${quoteLiteral(path.join(outside, 'labels.parquet'))})`,
+        );
+        expect(row).toEqual({ n: 14086, months: 2 });
+      } finally {
+        engine.close();
+      }
 
       const before = everyByte(warehouse);
       const link = path.join(outside, 'frozen.parquet');
@@ -308,26 +345,30 @@ describe.skipIf(!REAL_AVAILABLE)('history that nothing can destroy, on the real 
       expect(result.stderr).toContain('labels failed expect_file_to_be_well_formed_csv — line 40 ends with LF, the lines before it with CRLF');
       expect(await warehouseState(warehouse)).toEqual(februaryState);
     });
+  });
+});
 
-    it('every password form in a connection URL is masked by config', async () => {
-      const url = 'postgres://ana:userinfo-secret@db:5432/streamflow?sslmode=require&password=param-secret&SSLPassword=ssl-secret';
-      const result = await cli('--url', url, '--json', 'config');
-      const printed = JSON.stringify(result.json);
-      for (const secret of ['userinfo-secret', 'param-secret', 'ssl-secret']) expect(printed).not.toContain(secret);
-      expect(maskSecret(url)).toBe('postgres://ana:****@db:5432/streamflow?sslmode=require&password=****&SSLPassword=****');
-      expect(maskSecret('host=db password=kv-secret')).toBe('****');
-    });
+// Settings are checked before any data is read: the committed seeds do.
+describe('bad settings are named errors', () => {
+  it('every password form in a connection URL is masked by config', async () => {
+    const url = 'postgres://ana:userinfo-secret@db:5432/streamflow?sslmode=require&password=param-secret&SSLPassword=ssl-secret';
+    const result = await cli('--url', url, '--json', 'config');
+    const printed = JSON.stringify(result.json);
+    for (const secret of ['userinfo-secret', 'param-secret', 'ssl-secret']) expect(printed).not.toContain(secret);
+    expect(maskSecret(url)).toBe('postgres://ana:****@db:5432/streamflow?sslmode=require&password=****&SSLPassword=****');
+    expect(maskSecret('host=db password=kv-secret')).toBe('****');
+  });
 
-    it.each([
-      ['--threads', '0', /--threads .* whole number ≥ 1, not "0" \(usage: --threads 4\)/],
-      ['--threads', 'many', /not "many"/],
-      ['--memory-limit', 'lots', /--memory-limit .* a size such as 512MB or 4GB, not "lots"/],
-    ])('%s %s is an invalid invocation (exit 2), not a crash', async (flag, value, message) => {
-      const warehouse = twin();
-      const result = await cli(flag, value, '--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_001', '2024-02-29');
-      expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(message);
-      expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
-    });
+  it.each([
+    ['--threads', '0', /--threads .* whole number ≥ 1, not "0" \(usage: --threads 4\)/],
+    ['--threads', 'many', /not "many"/],
+    ['--memory-limit', 'lots', /--memory-limit .* a size such as 512MB or 4GB, not "lots"/],
+  ])('%s %s is an invalid invocation (exit 2), not a crash, and writes nothing', async (flag, value, message) => {
+    const warehouse = path.join(tempDir(), 'warehouse');
+    const result = await cli(flag, value, '--seeds', SEEDS, '--warehouse', warehouse, 'ingest', 'month_000', '2024-01-31');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
+    expect(fs.existsSync(warehouse)).toBe(false);
   });
 });

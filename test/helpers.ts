@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll } from 'vitest';
+import { it, type TestContext } from 'vitest';
 import { main } from '../src/cli';
 import { CONTRACT } from '../src/contract/tables';
 import { openEngine, quoteIdent, quoteLiteral } from '../src/engine/duckdb';
@@ -15,7 +15,66 @@ import { PARTITION_MANIFEST } from '../src/warehouse/layout';
 export const REPO = path.resolve(__dirname, '..');
 export const SEEDS = path.join(REPO, 'seeds');
 export const REAL = path.resolve(REPO, '..', 'shared', 'data', 'streamflow');
-export const REAL_AVAILABLE = fs.existsSync(path.join(REAL, 'month_000'));
+
+/**
+ * Something a test file needs from the machine rather than the repository: the real
+ * exports, a PostgreSQL server, Chromium. `missing` says why it is not here, or is null.
+ */
+export interface Prerequisite {
+  readonly name: string;
+  readonly missing: string | null;
+}
+
+/** CI (`.ci/run` sets CI=true): a missing prerequisite fails the run there, never skips. */
+const UNDER_CI = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI);
+
+/** The real exports, ../shared/data/streamflow: both months. */
+export const REAL_EXPORTS: Prerequisite = {
+  name: 'the real exports',
+  missing: ['month_000', 'month_001'].every((month) => fs.existsSync(path.join(REAL, month, 'users.csv')))
+    ? null
+    : `no month_000/ and month_001/ under ${REAL}`,
+};
+
+/** The missing prerequisites this test file has reported (vitest loads this module once per file). */
+const reported = new Set<string>();
+
+/**
+ * Whether the tests that need every one of `needed` can run; call it while vitest collects,
+ * as the only guard a skip may have: `describe.runIf(requirePrerequisite(REAL_EXPORTS))(…)`.
+ * For each one missing (once per file): outside CI a line says what is skipped and why; under
+ * CI a failing test naming it is registered instead, so that the run cannot pass by skipping.
+ */
+export function requirePrerequisite(...needed: readonly Prerequisite[]): boolean {
+  const missing = needed.filter((prerequisite) => prerequisite.missing !== null);
+  for (const { name, missing: why } of missing) {
+    if (reported.has(name)) continue;
+    reported.add(name);
+    if (UNDER_CI)
+      it(`needs ${name} (CI: a missing prerequisite fails, never skips)`, () => {
+        throw new Error(`${name} missing: ${why}`);
+      });
+    else console.warn(`skipping the tests that need ${name}: ${why}`);
+  }
+  return missing.length === 0;
+}
+
+/** The same rule inside a running test, for a prerequisite found missing only then (a mount its fixture tried to make). */
+export function requireInTest(context: TestContext, prerequisite: Prerequisite): void {
+  if (prerequisite.missing === null) return;
+  if (UNDER_CI) throw new Error(`${prerequisite.name} missing (CI: a missing prerequisite fails, never skips): ${prerequisite.missing}`);
+  console.warn(`skipped "${context.task.name}": ${prerequisite.name} missing: ${prerequisite.missing}`);
+  context.skip(prerequisite.missing);
+}
+
+/**
+ * The id of every expectation the contract declares, `<table>.<NN>.<type>`, in contract
+ * order: what validating a whole month reports on, one result each. Built from the
+ * contract, not from the validator, so that a result lost or added shows.
+ */
+export function contractExpectationIds(): string[] {
+  return CONTRACT.flatMap((table) => table.expectations.map((config, index) => `${table.name}.${String(index).padStart(2, '0')}.${config.type}`));
+}
 
 export interface CliResult {
   readonly code: number;
@@ -65,10 +124,14 @@ export async function cli(...args: string[]): Promise<CliResult> {
 }
 
 const createdDirs: string[] = [];
-// Registered on the root suite of every test file that imports these helpers.
-afterAll(() => {
+
+/**
+ * Removes every folder tempDir made so far: after each test file's last test (test/setup.ts
+ * registers it per file, since the files of a worker share this module: vitest's isolate: false).
+ */
+export function removeTempDirs(): void {
   for (const dir of createdDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+}
 
 /** A fresh folder under the OS temp dir, removed after the test file's last test. */
 export function tempDir(prefix = 'streamflow-test-'): string {
@@ -157,9 +220,15 @@ export interface SpawnedCli {
   waitFor(text: string, timeoutMs?: number): Promise<void>;
 }
 
-/** Runs the CLI as a separate process (ts-node, transpile only), for crash and concurrency tests. */
+/**
+ * The built bin, as installed: rebuilt before the tests whenever it is older than src/
+ * (test/build-bin.ts, vitest's global setup).
+ */
+export const BIN = path.join(REPO, 'dist', 'cli.js');
+
+/** Runs the CLI as a separate process (the built bin), for crash and concurrency tests. */
 export function spawnCli(args: readonly string[], env: Record<string, string> = {}): SpawnedCli {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(REPO, 'src', 'cli.ts'), ...args], {
+  const child = spawn(process.execPath, [BIN, ...args], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ExpectationResult } from '../src/artifacts';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
 import { generateMonths } from '../tools/seeds/generate';
-import { cli, query, REAL, REAL_AVAILABLE, tempDir, warehouseState } from './helpers';
+import { cli, query, REAL, REAL_EXPORTS, requirePrerequisite, tempDir, warehouseState } from './helpers';
 
 const JANUARY = { month: 'month_000', asOf: '2024-01-31' };
 const FEBRUARY = { month: 'month_001', asOf: '2024-02-29' };
@@ -131,7 +131,7 @@ describe('month over month on generated months', () => {
   });
 });
 
-describe.skipIf(!REAL_AVAILABLE)('month over month on the real months', () => {
+describe.runIf(requirePrerequisite(REAL_EXPORTS))('month over month on the real months', () => {
   const warehouse = tempDir('streamflow-homogeneity-real-');
   const runs: Record<string, { report_path: string; run_id: string }> = {};
 

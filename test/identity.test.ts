@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RUN_MARKER } from '../src/warehouse/layout';
-import { cli, liveFingerprint, query, REAL, REAL_AVAILABLE, SEEDS, sha256, tempDir } from './helpers';
+import { cli, liveFingerprint, query, REAL, REAL_EXPORTS, requirePrerequisite, SEEDS, sha256, tempDir } from './helpers';
 
 const DATABASE = 'streamflow.duckdb';
 const JANUARY_LABELS = path.join('snapshots', 'labels', 'as_of=2024-01-31');
@@ -29,7 +29,7 @@ function treeBytes(dir: string): Record<string, string> {
 
 const snapshotBytes = (warehouse: string) => treeBytes(path.join(warehouse, 'snapshots'));
 
-describe.skipIf(!REAL_AVAILABLE)('warehouse identity, on the real exports', () => {
+describe.runIf(requirePrerequisite(REAL_EXPORTS))('warehouse identity, on the real exports', () => {
   /** A: both real months. */
   const a = tempDir();
   /** B: the synthetic month_000 under the same as_of: another history with the same table names. */

@@ -1,28 +1,20 @@
 // Orchestration: tasks with states and attempts, retries of transient faults only,
 // run history, settings precedence, backfill and validation history.
 
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeSettings, resolveSettings } from '../src/config';
 import { monthEndAfter } from '../src/contract/months';
+import { openEngine, quoteLiteral } from '../src/engine/duckdb';
 import { planBackfill } from '../src/flow/backfill';
-import { cli, copyMonths, query, REAL, REAL_AVAILABLE, REPO, SEEDS, snapshotFiles, tempDir, warehouseState } from './helpers';
+import { cli, copyMonths, query, REAL, REAL_EXPORTS, requirePrerequisite, SEEDS, snapshotFiles, spawnCli, tempDir, warehouseState } from './helpers';
 
-/** Holds the warehouse database file open read-only in another process for `ms`. */
-function holdWarehouse(database: string, ms: number): Promise<{ released: Promise<void> }> {
-  const script = `
-    const { DuckDBInstance } = require('@duckdb/node-api');
-    (async () => {
-      const connection = await (await DuckDBInstance.create(':memory:')).connect();
-      await connection.run(${JSON.stringify(`ATTACH '${database.replace(/'/g, "''")}' AS wh (READ_ONLY)`)});
-      process.stdout.write('holding\\n');
-      setTimeout(() => process.exit(0), ${ms});
-    })();`;
-  const child = spawn(process.execPath, ['-e', script], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
-  const released = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  return new Promise((resolve) => child.stdout.on('data', () => resolve({ released })));
+/** Holds the warehouse database file open read-only, as a reader would (DuckDB's own file lock), until `release`. */
+async function holdWarehouse(database: string): Promise<{ release: () => void }> {
+  const engine = await openEngine();
+  await engine.run(`ATTACH ${quoteLiteral(database)} AS held (READ_ONLY)`);
+  return { release: () => engine.close() };
 }
 
 describe('settings', () => {
@@ -59,18 +51,26 @@ describe('settings', () => {
 });
 
 describe('tasks and retries', () => {
-  it('retries a write that finds the warehouse file held by a reader, logs the attempts, and succeeds', async () => {
+  it('retries a write that finds the warehouse file held by a reader, logs the attempts, and succeeds once the reader lets go', async () => {
     const warehouse = tempDir();
     expect((await cli('--warehouse', warehouse, 'ingest', 'month_000', '2024-01-31')).code).toBe(0);
-    const holder = await holdWarehouse(path.join(warehouse, 'streamflow.duckdb'), 1500);
-    const result = await cli('--warehouse', warehouse, '--json', 'ingest', 'month_001', '2024-02-29');
-    await holder.released;
-    expect(result.code).toBe(0);
-    const upsert = result.json.tasks.find((task: { task: string }) => task.task === 'upsert');
+    // The reader holds the file until the run has met it (its first write attempt failed on
+    // the lock), then lets go: the collision is certain, and so is the retry that follows.
+    const holder = await holdWarehouse(path.join(warehouse, 'streamflow.duckdb'));
+    const run = spawnCli(['--warehouse', warehouse, '--json', 'ingest', 'month_001', '2024-02-29']);
+    try {
+      await run.waitFor('upsert: retrying (attempt 2)');
+    } finally {
+      holder.release();
+    }
+    const { code, stdout, stderr } = await run.done;
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout);
+    const upsert = result.tasks.find((task: { task: string }) => task.task === 'upsert');
     expect(upsert.state).toBe('completed');
     expect(upsert.attempts).toBeGreaterThan(1);
-    expect(result.stderr).toMatch(/upsert: retrying \(attempt 2\) after a transient fault: .*lock/i);
-    const [recorded] = await query(warehouse, `SELECT attempts FROM meta.task_runs WHERE run_id = '${result.json.run_id}' AND task = 'upsert'`);
+    expect(stderr).toMatch(/upsert: retrying \(attempt 2\) after a transient fault: .*lock/i);
+    const [recorded] = await query(warehouse, `SELECT attempts FROM meta.task_runs WHERE run_id = '${result.run_id}' AND task = 'upsert'`);
     expect(recorded.attempts).toBe(upsert.attempts);
   });
 
@@ -97,7 +97,7 @@ describe('tasks and retries', () => {
   });
 });
 
-describe.skipIf(!REAL_AVAILABLE)('run history on the real months', () => {
+describe.runIf(requirePrerequisite(REAL_EXPORTS))('run history on the real months', () => {
   const warehouse = tempDir();
   beforeAll(async () => {
     expect((await cli('--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_000', '2024-01-31')).code).toBe(0);
@@ -117,7 +117,19 @@ describe.skipIf(!REAL_AVAILABLE)('run history on the real months', () => {
       rows_updated: 7043 + 202 + 360 + 2652,
     });
     expect(oldest).toMatchObject({ month: 'month_000', as_of: '2024-01-31', status: 'succeeded', rows_inserted: 6 * 7043 });
-    expect(newest.duration_ms).toBeGreaterThan(0);
+    // A run lasts from its start to its end as recorded (when record writes the run row), and
+    // holds the tasks before record one after another, each timed on a clock of its own.
+    const [recorded] = await query<{ ms: number }>(
+      warehouse,
+      `SELECT (epoch_us(ended_at) - epoch_us(started_at)) / 1000 AS ms FROM meta.runs WHERE run_id = '${newest.run_id}'`,
+    );
+    expect(Math.abs(newest.duration_ms - recorded.ms)).toBeLessThanOrEqual(0.5);
+    const tasks = await query<{ task: string; duration_ms: number }>(
+      warehouse,
+      `SELECT task, duration_ms FROM meta.task_runs WHERE run_id = '${newest.run_id}' AND task <> 'record' ORDER BY position`,
+    );
+    expect(tasks.map((task) => task.task)).toEqual(['load', 'validate', 'plan', 'upsert', 'snapshot']);
+    expect(newest.duration_ms).toBeGreaterThanOrEqual(Math.floor(tasks.reduce((sum, task) => sum + task.duration_ms, 0)) - 1);
   });
 
   it('runs show <id> --json gives tasks with attempts and timings, counts and the report path', async () => {

@@ -13,7 +13,7 @@ import { openEngine, quoteLiteral } from '../src/engine/duckdb';
 import { EnvironmentError, InvocationError, RefusedError } from '../src/errors';
 import { warehouseLayout } from '../src/warehouse/layout';
 import { checkUserOutput, writeToolFile, writeUserOutput } from '../src/warehouse/output';
-import { cli, REAL, REAL_AVAILABLE, sha256, snapshotFiles, tempDir } from './helpers';
+import { cli, REAL, REAL_EXPORTS, requireInTest, requirePrerequisite, sha256, snapshotFiles, tempDir } from './helpers';
 
 const JANUARY_LABELS = path.join('snapshots', 'labels', 'as_of=2024-01-31', 'data_0.parquet');
 const JANUARY_MANIFEST = path.join('snapshots', 'labels', 'as_of=2024-01-31', '_manifest.json');
@@ -88,15 +88,12 @@ function mountTmpfs(dir: string, options: string): string | null {
   }
 }
 
-/** Skips a test that needs a mount, saying why; under CI the missing mount is a failure instead. */
+/** A test that needs a mount its fixture could not make: skipped, saying why; under CI a failure instead (requireInTest). */
 function needMount(context: TestContext, reason: string | null): void {
-  if (reason === null) return;
-  if (process.env.CI) throw new Error(`CI: ${reason}`);
-  console.warn(`skipped "${context.task.name}": ${reason}`);
-  context.skip(reason);
+  requireInTest(context, { name: 'a tmpfs mount', missing: reason });
 }
 
-describe.skipIf(!REAL_AVAILABLE)('outputs never land on history (issue 21)', () => {
+describe.runIf(requirePrerequisite(REAL_EXPORTS))('outputs never land on history (issue 21)', () => {
   const warehouse = tempDir('streamflow-outputs-wh-');
   const outside = tempDir('streamflow-outputs-');
   const fullDisk = tempDir('streamflow-full-disk-');

@@ -2,9 +2,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, query, REAL, REAL_AVAILABLE, snapshotFiles, tempDir } from './helpers';
+import { TABLE_NAMES } from '../src/contract/tables';
+import { cli, contractExpectationIds, query, REAL, REAL_EXPORTS, requirePrerequisite, snapshotFiles, tempDir } from './helpers';
 
-describe.skipIf(!REAL_AVAILABLE)('ingesting the real exports', () => {
+describe.runIf(requirePrerequisite(REAL_EXPORTS))('ingesting the real exports', () => {
   const warehouse = tempDir();
   const csvSum = (file: string, column: string) => {
     const [header, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
@@ -80,25 +81,33 @@ describe.skipIf(!REAL_AVAILABLE)('ingesting the real exports', () => {
     expect(Math.abs(Number(row.total) - sum) / sum).toBeLessThan(1e-12);
   });
 
-  it('gives byte-identical snapshot files in a second, fresh warehouse', async () => {
+  it('gives byte-identical snapshot files in a second, fresh warehouse, with four DuckDB threads instead of one', async () => {
     const other = tempDir();
-    expect((await cli('--seeds', REAL, '--warehouse', other, 'ingest', 'month_000', '2024-01-31')).code).toBe(0);
-    expect((await cli('--seeds', REAL, '--warehouse', other, 'ingest', 'month_001', '2024-02-29')).code).toBe(0);
+    expect((await cli('--threads', '4', '--seeds', REAL, '--warehouse', other, 'ingest', 'month_000', '2024-01-31')).code).toBe(0);
+    expect((await cli('--threads', '4', '--seeds', REAL, '--warehouse', other, 'ingest', 'month_001', '2024-02-29')).code).toBe(0);
     const mine = snapshotFiles(warehouse);
     expect(Object.keys(mine)).toHaveLength(12);
     expect(snapshotFiles(other)).toEqual(mine);
   });
 
-  it('leaves validation.json with at least 20 results and report.html for every run', async () => {
-    const runs = await query<{ run_id: string; report_path: string }>(warehouse, 'SELECT run_id, report_path FROM meta.runs');
-    expect(runs.length).toBeGreaterThanOrEqual(2);
+  it('leaves, for each of its two runs, validation.json with a result for every expectation of the contract and a report.html of that run', async () => {
+    const runs = await query<{ run_id: string; month: string; report_path: string }>(
+      warehouse,
+      'SELECT run_id, month, report_path FROM meta.runs ORDER BY started_at',
+    );
+    expect(runs.map((run) => run.month)).toEqual(['month_000', 'month_001']);
     for (const run of runs) {
       const document = JSON.parse(fs.readFileSync(path.join(warehouse, run.report_path, 'validation.json'), 'utf8'));
       expect(document.success).toBe(true);
-      expect(document.results.length).toBeGreaterThanOrEqual(20);
+      expect(document.results.map((result: { expectation_config: { id: string } }) => result.expectation_config.id).sort()).toEqual(
+        contractExpectationIds().sort(),
+      );
       // The one deserved warning of the real months: avg_session_mins_7d is the same for every user.
       expect(document.statistics.warnings).toBe(1);
-      expect(fs.readFileSync(path.join(warehouse, run.report_path, 'report.html'), 'utf8')).toContain('<html');
+      const page = fs.readFileSync(path.join(warehouse, run.report_path, 'report.html'), 'utf8');
+      expect(page).toContain(`<title>Passed with warnings · ${run.month} · streamflow ${run.run_id}</title>`);
+      expect(page).toContain('class="verdict-text">Passed with warnings<');
+      expect([...page.matchAll(/<section class="table-section" [^>]*data-table="(\w+)"/g)].map((match) => match[1])).toEqual([...TABLE_NAMES]);
     }
   });
 });

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { withRetry } from '../src/engine/retry';
+import type { Prerequisite } from './helpers';
 
 export const TEST_PG_URL = process.env.STREAMFLOW_TEST_PG_URL ?? 'postgres://streamflow:streamflow@127.0.0.1:5432/postgres';
 
@@ -32,6 +33,9 @@ export function postgresUnavailable(): string | null {
   const url = new URL(TEST_PG_URL);
   return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname} (STREAMFLOW_TEST_PG_URL) is not reachable: ${result.stdout || result.stderr}`;
 }
+
+/** The server, for requirePrerequisite (./helpers): probed once, when a test file imports this. */
+export const POSTGRES: Prerequisite = { name: 'PostgreSQL', missing: postgresUnavailable() };
 
 export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });
@@ -109,6 +113,9 @@ export function throwawayClusterUnavailable(): string | null {
   if (process.getuid?.() !== 0) return 'a throwaway cluster runs as the postgres user, which needs root to switch to';
   return null;
 }
+
+/** A cluster of its own that a test may stop and start (initdb, as root), for requirePrerequisite (./helpers). */
+export const THROWAWAY_CLUSTER: Prerequisite = { name: 'a throwaway PostgreSQL cluster', missing: throwawayClusterUnavailable() };
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -4,20 +4,21 @@
 // The bar waits STREAMFLOW_PROGRESS_DELAY_MS (default 1 s) so that short runs print none;
 // the tests set it to 0 so that the committed small month exercises the same code.
 import { execFileSync, spawnSync } from 'node:child_process';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO, SEEDS, tempDir } from './helpers';
+import { BIN, type Prerequisite, REPO, requirePrerequisite, SEEDS, tempDir } from './helpers';
 
-const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
+/** util-linux `script`, which makes the pseudo-terminal. */
+const SCRIPT: Prerequisite = {
+  name: 'util-linux script',
+  missing: spawnSync('script', ['--version']).status === 0 ? null : 'no `script` on PATH (Debian: bsdutils)',
+};
 
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 const cliCommand = (warehouse: string, ...args: string[]) =>
-  [process.execPath, '-r', 'ts-node/register/transpile-only', path.join(REPO, 'src', 'cli.ts'), '--seeds', SEEDS, '--warehouse', warehouse, ...args]
-    .map(shellQuote)
-    .join(' ');
+  [process.execPath, BIN, '--seeds', SEEDS, '--warehouse', warehouse, ...args].map(shellQuote).join(' ');
 
 const env = { ...process.env, STREAMFLOW_PROGRESS_DELAY_MS: '0' };
 
@@ -26,7 +27,7 @@ function onTerminal(command: string): string {
   return execFileSync('script', ['-qfec', command, '/dev/null'], { cwd: REPO, env, encoding: 'utf8', timeout: 120_000 });
 }
 
-describe.skipIf(!HAS_SCRIPT)('progress bars', () => {
+describe.runIf(requirePrerequisite(SCRIPT))('progress bars', () => {
   it('show on a terminal for load (MiB per file), validate, upsert and snapshot (tables)', () => {
     const screen = onTerminal(cliCommand(tempDir(), 'ingest', 'month_000', '2024-01-31'));
     expect(screen).toMatch(/load \[[=-]+\] [\d.]+\/[\d.]+ MiB \w+\.csv/);

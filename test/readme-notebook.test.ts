@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openEngine } from '../src/engine/duckdb';
-import { cli, REAL, REAL_AVAILABLE, REPO, tempDir } from './helpers';
+import { cli, REAL, REAL_EXPORTS, REPO, requirePrerequisite, tempDir } from './helpers';
 
 interface Snippet {
   readonly question: string;
@@ -81,7 +81,7 @@ function expectSameAnswer(actual: Answer, expected: Answer, label: string): void
   );
 }
 
-describe.skipIf(!REAL_AVAILABLE)('README "Explore in a notebook" on the real exports', () => {
+describe.runIf(requirePrerequisite(REAL_EXPORTS))('README "Explore in a notebook" on the real exports', () => {
   const folder = tempDir();
   const snippets = notebookSnippets();
   const questions = [...new Set(snippets.map((snippet) => snippet.question))];

@@ -2,12 +2,12 @@
 // markers, run verbatim through bash in a fresh copy of the repository (the files git
 // tracks) placed beside a `shared` folder, as a clone in the course layout is. The one
 // stand-in: `npm ci` is replaced by a link to this checkout's node_modules (installing
-// again needs the network and a minute). TS_NODE_TRANSPILE_ONLY only makes ts-node start faster.
+// again needs the network and a minute). ts-node transpiles with swc (tsconfig.json), as for a user.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REAL_AVAILABLE, REPO, tempDir } from './helpers';
+import { REAL_EXPORTS, REPO, requirePrerequisite, tempDir } from './helpers';
 
 const START = '<!-- quickstart';
 const END = '<!-- /quickstart -->';
@@ -34,7 +34,7 @@ function freshClone(): string {
   return clone;
 }
 
-describe.skipIf(!REAL_AVAILABLE)('README quick start', () => {
+describe.runIf(requirePrerequisite(REAL_EXPORTS))('README quick start', () => {
   it('runs verbatim on a fresh copy, every command exiting 0', { timeout: 600_000 }, () => {
     const blocks = quickStartBlocks(fs.readFileSync(path.join(REPO, 'README.md'), 'utf8'));
     expect(blocks.length).toBeGreaterThan(0);
@@ -45,7 +45,7 @@ describe.skipIf(!REAL_AVAILABLE)('README quick start', () => {
       .join('\n');
     const clone = freshClone();
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(SEED_DIR|WAREHOUSE_DIR|STREAMFLOW_|DATABASE_URL)/.test(key)));
-    const result = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: clone, env: { ...env, TS_NODE_TRANSPILE_ONLY: 'true' }, encoding: 'utf8' });
+    const result = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: clone, env, encoding: 'utf8' });
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
 
     expect(result.stdout.match(/^ingest month_000 as_of 2024-01-31: succeeded/gm)).toHaveLength(2);

@@ -11,12 +11,17 @@ import { validationDocument } from '../src/record';
 import { renderReport } from '../src/report/page';
 import type { MonthProfile } from '../src/report/profile';
 import type { ColumnMetrics } from '../src/validate';
-import { cli, REAL, REAL_AVAILABLE, tempDir } from './helpers';
+import { cli, type Prerequisite, REAL, REAL_EXPORTS, REPO, requirePrerequisite, tempDir } from './helpers';
 
 const HOSTILE = '<script>alert("owned")</script>';
 const HOSTILE_IMG = '<img src=x onerror=alert(1)>';
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_AVAILABLE = fs.existsSync(CHROMIUM);
+const CHROMIUM_BROWSER: Prerequisite = {
+  name: 'Chromium',
+  missing: fs.existsSync(CHROMIUM) ? null : `no ${CHROMIUM} (Debian's chromium package, which .ci/run installs)`,
+};
+/** Where the browser tests leave their screenshots for a person (and CI) to look at: gitignored, replaced by the next run. */
+const SCREENSHOTS = path.join(REPO, 'test-artifacts', 'screenshots');
 
 type Config = ExpectationResult['expectation_config'];
 
@@ -423,7 +428,91 @@ async function openReport(browser: Browser, file: string): Promise<{ page: Page;
   return { page, requests, dialogs, consoleErrors };
 }
 
-describe.skipIf(!CHROMIUM_AVAILABLE)('report.html in a browser', () => {
+/** A region of a page, in CSS pixels from the top left of the whole page (a full-page screenshot's pixels). */
+interface Region {
+  readonly name: string;
+  /** The element's class attribute. */
+  readonly kind: string;
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Where the elements `selector` matches are drawn on the page. */
+async function regionsOf(page: Page, selector: string): Promise<Region[]> {
+  return page.locator(selector).evaluateAll((nodes) =>
+    nodes.map((node, index) => {
+      const box = node.getBoundingClientRect();
+      const view = globalThis as any;
+      return {
+        name: `${node.getAttribute('aria-label') ?? node.getAttribute('class')} #${index}`,
+        kind: node.getAttribute('class') ?? '',
+        x: Math.round(box.left + view.scrollX),
+        y: Math.round(box.top + view.scrollY),
+        width: Math.round(box.width),
+        height: Math.round(box.height),
+      };
+    }),
+  );
+}
+
+/**
+ * The regions whose share of coloured pixels is below what one drawn holds: a histogram's
+ * bars, a category chart's, a trend's line through two points or more, a verdict's mark and bar.
+ */
+function blankRegions(regions: readonly Region[], shares: readonly number[]): string[] {
+  const least = (kind: string) => (kind.includes('histogram') ? 0.1 : kind.includes('categories') ? 0.03 : kind.includes('verdict') ? 0.02 : 0.015);
+  return regions.flatMap((region, index) => (shares[index] < least(region.kind) ? [`${region.name}: ${shares[index]}`] : []));
+}
+
+/** A full-page screenshot, kept under SCREENSHOTS; returns its path. */
+async function keepScreenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, name);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/**
+ * For each region of a PNG file, the share of its pixels in colour: the report draws its
+ * figures (bars, lines, points, verdict marks) in colour, and text, axes and backgrounds in
+ * greys, so a region drawn blank, or holding only its labels, has next to none. The browser
+ * decodes the file as written.
+ */
+async function colourShares(browser: Browser, png: string, regions: readonly Region[]): Promise<number[]> {
+  const page = await browser.newPage();
+  try {
+    const shares = await page.evaluate(
+      async ({ data, regions }) => {
+        const view = globalThis as any;
+        const image = new view.Image();
+        image.src = `data:image/png;base64,${data}`;
+        await image.decode();
+        const canvas = view.document.createElement('canvas');
+        canvas.width = image.naturalWidth;
+        canvas.height = image.naturalHeight;
+        const context = canvas.getContext('2d');
+        context.drawImage(image, 0, 0);
+        return regions.map(({ x, y, width, height }) => {
+          const pixels: Uint8ClampedArray = context.getImageData(x, y, width, height).data;
+          let coloured = 0;
+          for (let at = 0; at < pixels.length; at += 4) {
+            const channels = [pixels[at], pixels[at + 1], pixels[at + 2]];
+            if (Math.max(...channels) - Math.min(...channels) > 64) coloured += 1;
+          }
+          return coloured / (width * height);
+        });
+      },
+      { data: fs.readFileSync(png).toString('base64'), regions },
+    );
+    return shares;
+  } finally {
+    await page.close();
+  }
+}
+
+describe.runIf(requirePrerequisite(CHROMIUM_BROWSER))('report.html in a browser', () => {
   let browser: Browser;
   const dir = tempDir('streamflow-report-');
 
@@ -436,7 +525,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('report.html in a browser', () => {
     await browser?.close();
   });
 
-  it.skipIf(!REAL_AVAILABLE)(
+  it.runIf(requirePrerequisite(REAL_EXPORTS))(
     'shows a real run: verdict, a section per table, histograms and trend lines drawn, no console error, no request leaves the page',
     async () => {
       const warehouse = path.join(dir, 'warehouse');
@@ -449,9 +538,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('report.html in a browser', () => {
       const validation = JSON.parse(fs.readFileSync(path.join(reportDir, 'validation.json'), 'utf8')) as ValidationDocument;
 
       const { page, requests, consoleErrors } = await openReport(browser, file);
-      const screenshot = path.join(dir, 'report-real.png');
-      await page.screenshot({ path: screenshot, fullPage: true });
-      expect(fs.readFileSync(screenshot).subarray(1, 4).toString()).toBe('PNG');
+      const screenshot = await keepScreenshot(page, 'report-real.png');
       expect(consoleErrors).toEqual([]);
 
       const verdict = page.locator('.verdict-text');
@@ -498,6 +585,14 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('report.html in a browser', () => {
       expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
       expect(Number(await page.evaluate('document.documentElement.scrollHeight'))).toBeLessThan(7000);
       expect(requests).toEqual([]);
+      // The screenshot as kept shows every chart drawn: 4 trend lines, 11 histograms, 10 category
+      // charts, each with a share of coloured pixels well above what its labels and axes give
+      // (trends 2.5 %, categories 5 % and histograms 16 % or more when drawn; 0.3 % or less without their marks).
+      const charts = await regionsOf(page, 'svg.chart');
+      expect(charts.map((chart) => chart.kind.split(' ')[1]).sort()).toEqual(
+        [...Array(11).fill('histogram'), ...Array(10).fill('categories'), ...Array(4).fill('trend')].sort(),
+      );
+      expect(blankRegions(charts, await colourShares(browser, screenshot, charts))).toEqual([]);
 
       // The run index links this report.
       const index = await openReport(browser, path.join(warehouse, 'reports', 'index.html'));
@@ -512,7 +607,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('report.html in a browser', () => {
     const file = path.join(dir, 'report-hostile.html');
     fs.writeFileSync(file, renderReport(failingDocument(), PROFILES));
     const { page, requests, dialogs } = await openReport(browser, file);
-    await page.screenshot({ path: path.join(dir, 'report-hostile.png'), fullPage: true });
+    const screenshot = await keepScreenshot(page, 'report-hostile.png');
     expect(dialogs).toEqual([]);
     expect(requests).toEqual([]);
     expect(await page.locator('script, img, link, iframe').count()).toBe(0);
@@ -524,9 +619,16 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('report.html in a browser', () => {
     const loadFile = path.join(dir, 'report-load.html');
     fs.writeFileSync(loadFile, renderReport(failedLoadDocument(), undefined));
     const load = await openReport(browser, loadFile);
-    await load.page.screenshot({ path: path.join(dir, 'report-load.png'), fullPage: true });
+    const loadScreenshot = await keepScreenshot(load.page, 'report-load.png');
     expect(await load.page.locator('.verdict-text').isVisible()).toBe(true);
     expect(await load.page.locator('section.table-section').count()).toBe(3);
     expect(load.requests).toEqual([]);
+    // Both screenshots, as kept, show the verdict's red mark and bar, and the hostile page its histograms and category bars.
+    const hostileRegions = await regionsOf(page, 'section.verdict, svg.chart.histogram, svg.chart.categories');
+    expect(hostileRegions.map((region) => region.kind)).toEqual(['verdict failed', 'chart categories', 'chart histogram', 'chart histogram']);
+    expect(blankRegions(hostileRegions, await colourShares(browser, screenshot, hostileRegions))).toEqual([]);
+    const loadRegions = await regionsOf(load.page, 'section.verdict, svg.chart');
+    expect(loadRegions.map((region) => region.kind)).toEqual(['verdict failed']);
+    expect(blankRegions(loadRegions, await colourShares(browser, loadScreenshot, loadRegions))).toEqual([]);
   });
 });

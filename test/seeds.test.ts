@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIRST_AS_OF, monthEndAfter } from '../src/contract/months';
 import { TABLE_NAMES as TABLES, type TableName } from '../src/contract/tables';
 import { generateMonths } from '../tools/seeds/generate';
+import { REAL, REAL_EXPORTS, requirePrerequisite } from './helpers';
 
-// The real exports are test input only; the header comparison runs where they exist.
-const REAL_MONTH = path.resolve(__dirname, '..', '..', 'shared', 'data', 'streamflow', 'month_000');
+// The real exports are test input only: the header comparison needs them.
+const REAL_MONTH = path.join(REAL, 'month_000');
 
 // The CSV column order of SPEC §1.
 const HEADERS: Record<TableName, string[]> = {
@@ -130,7 +131,7 @@ describe('seed generator', () => {
     }
   });
 
-  it.skipIf(!fs.existsSync(REAL_MONTH))('writes the same headers as the real exports', () => {
+  it.runIf(requirePrerequisite(REAL_EXPORTS))('writes the same headers as the real exports', () => {
     for (const table of TABLES) {
       const real = fs.readFileSync(path.join(REAL_MONTH, `${table}.csv`), 'utf8').split('\n')[0];
       expect(months[0][table].header.join(','), table).toBe(real);
