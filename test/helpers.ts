@@ -36,8 +36,12 @@ export const REAL_EXPORTS: Prerequisite = {
     : `no month_000/ and month_001/ under ${REAL}`,
 };
 
-/** The missing prerequisites this test file has reported (vitest loads this module once per file). */
+/** The missing prerequisites this test file has reported; emptied before each file (test/setup.ts: a worker's files share this module). */
 const reported = new Set<string>();
+
+export function forgetReportedPrerequisites(): void {
+  reported.clear();
+}
 
 /**
  * Whether the tests that need every one of `needed` can run; call it while vitest collects,
