@@ -19,6 +19,8 @@ const LAYERS = [
   { name: 'sync', path: '^src/sync/' },
   { name: 'query', path: '^src/query/' },
   { name: 'training', path: '^src/training/' },
+  // Online features: the training set's join, answered over HTTP.
+  { name: 'serve', path: '^src/serve/' },
   { name: 'report', path: '^src/report/' },
   { name: 'flow', path: '^src/flow/' },
   { name: 'cli', path: '^src/cli(\\.ts$|/)' },

@@ -21,6 +21,7 @@ import { attachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
 import { DEFAULT_SEED, generateMonths } from '../tools/seeds/generate';
 import { cleanUpMeasuring, measureNode, rssSource } from './measure';
+import { measureServing, type ServingSample, servingReport } from './serve';
 import { measureSync, type SyncSample, syncReport } from './sync';
 import { formatMedianSeconds, formatMiB, formatRatio, formatSeconds, type Row, renderTable, stats } from './table';
 import { measureTrainingSets, type TrainingSetSample, trainingSetReport } from './training-set';
@@ -406,6 +407,8 @@ interface Results {
   readonly floors: readonly FloorSample[];
   readonly ingests: readonly IngestSample[];
   readonly training_sets: readonly TrainingSetSample[];
+  /** `serve` on the generated warehouse, beside a do-nothing server. */
+  readonly serving: ServingSample;
   /** measureMonth on the second month (or the only one), per run. */
   readonly metrics_ms: readonly number[];
   readonly sync: readonly SyncSample[];
@@ -580,6 +583,9 @@ function report(results: Results, options: Options, months: readonly Month[], re
     sections.push(training.table);
     checks.push(...training.checks);
   }
+  const serving = servingReport(results.serving);
+  sections.push(serving.table);
+  checks.push(...serving.checks);
   const peak = Math.max(...results.ingests.map((sample) => sample.peak_rss_mib));
   check(`peak RSS of any ingest (memory_limit ${options.memoryLimit ?? 'DuckDB default'})`, peak, TARGETS.peakRssMiB, (mib) => `${Math.round(mib)} MiB`);
 
@@ -608,6 +614,21 @@ function oneMillionFirstMonth(options: Options): { file: string; date: string; m
   const startup = stats(other.node_startup_ms).median;
   const first = other.ingests.filter((sample) => sample.sequence === 'generated' && sample.step === 'first').map((sample) => sample.wall_ms - startup);
   return first.length > 0 ? { file, date: String(other.meta.date), ms: stats(first).median } : undefined;
+}
+
+/** Seconds each serving load runs. */
+const SERVING_SECONDS = 10;
+
+/** 10,000 users of the newest users snapshot, in a hashed order: the entities the serving loads ask for. */
+async function sampleUsers(warehouse: string, asOf: string): Promise<string[]> {
+  const engine = await openEngine();
+  try {
+    const file = path.join(warehouse, 'snapshots', 'users', `as_of=${asOf}`, 'data_0.parquet');
+    const rows = await engine.rows<{ user_id: string }>(`SELECT "user_id" FROM read_parquet(${quoteLiteral(file)}) ORDER BY hash("user_id") LIMIT 10000`);
+    return rows.map((row) => row.user_id);
+  } finally {
+    engine.close();
+  }
 }
 
 function gitDescription(): Record<string, string> {
@@ -647,6 +668,13 @@ async function main(): Promise<void> {
     engineFlags: engineFlags(options),
     log,
   });
+  log(`serving the newest of the ${months.length} generated months`);
+  const serving = await measureServing(CLI, path.join(options.out, 'warehouse-generated'), {
+    users: await sampleUsers(path.join(options.out, 'warehouse-generated'), months.at(-1)!.asOf),
+    asOf: months.at(-1)!.asOf,
+    seconds: SERVING_SECONDS,
+    log,
+  });
   log('month-over-month metrics (measureMonth)');
   const metricsMs: number[] = [];
   for (let run = 1; run <= options.runs; run++)
@@ -674,6 +702,7 @@ async function main(): Promise<void> {
     floors: [...generated.floors, ...measuredReal.floors],
     ingests: [...generated.ingests, ...measuredReal.ingests],
     training_sets: trainingSets,
+    serving,
     metrics_ms: metricsMs,
     sync,
   };
@@ -687,7 +716,7 @@ async function main(): Promise<void> {
     ? `\n\n${renderTable(['step', 'status', 'seconds: median [min–max]', '× psql \\copy', ''], syncSection.rows)}\n\nsync targets\n${syncSection.checks.join('\n')}`
     : '';
   process.stdout.write(`${report(results, options, months, real)}${syncText}\n\nraw measurements: ${path.join(resultsDir, 'latest.json')}\n`);
-  if ([...results.ingests, ...results.training_sets, ...sync].some((sample) => !sample.ok)) process.exitCode = 1;
+  if ([...results.ingests, ...results.training_sets, results.serving, ...sync].some((sample) => !sample.ok)) process.exitCode = 1;
 }
 
 main()

@@ -18,6 +18,7 @@ import { openQueryEngine, resolveOutput } from './query';
 import { formatRecords, formatResult, OUTPUT_FORMATS, type OutputFormat } from './query/format';
 import { listRuns, reportOf, showRun } from './record/history';
 import { openInViewer } from './record/open';
+import { startServer } from './serve';
 import { readManifest } from './snapshot';
 import { readRecordedManifest, verifySnapshots } from './snapshot/verify';
 import { describeChecksum, verifyMirror } from './sync';
@@ -338,7 +339,67 @@ export function buildProgram(): Command {
       else process.stderr.write(trainingSetText(summary));
     });
 
+  program
+    .command('serve')
+    .description("serve the newest frozen month's feature views over HTTP in Feast's protocol (POST /get-online-features)")
+    .option('--port <n>', 'port to listen on', '6566')
+    .option('--host <address>', 'address to listen on (off loopback only with --token)', '127.0.0.1')
+    .option('--token <secret>', 'bearer token every caller must send (env STREAMFLOW_SERVE_TOKEN)')
+    .option('--now <timestamp>', "the clock the views' ttls are checked against, e.g. 2024-02-29 (default: each request's time)")
+    .option('--poll <ms>', 'how often the warehouse is looked at for a new freeze', '1000')
+    .action(async (options: ServeFlags, command: Command) => {
+      const settings = settingsOf(command);
+      const logger = loggerOf(settings);
+      const running = await startServer({
+        layout: warehouseLayout(settings.warehouseDir),
+        host: options.host,
+        port: wholeNumber('--port', options.port, 0, 65_535),
+        token: options.token ?? process.env.STREAMFLOW_SERVE_TOKEN,
+        nowMs: options.now === undefined ? undefined : parseInstant('--now', options.now),
+        pollMs: wholeNumber('--poll', options.poll, 50, 3_600_000),
+        limits: { threads: settings.threads, memoryLimit: settings.memoryLimit },
+        log: (message) => logger.info(message),
+      });
+      const vectors = running.current();
+      // On stdout, as a summary is: the one line a caller needs (the URL, with --port 0 too), --quiet or not.
+      process.stdout.write(`serve: answering at ${running.url} from as_of ${vectors.asOf} (${vectors.entities} entities); Ctrl-C stops\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void running.close().then(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+
   return program;
+}
+
+/** A flag's whole number within a range, or an invocation error naming it. */
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max)
+    throw new InvocationError(`${flag} ${JSON.stringify(text)}: expected a whole number from ${min} to ${max}`);
+  return value;
+}
+
+/** A date or timestamp given on the command line, as ms since the epoch (no zone: UTC). */
+function parseInstant(flag: string, text: string): number {
+  const zoned = /([zZ]|[+-]\d\d:?\d\d)$/.test(text) || /^\d{4}-\d{2}-\d{2}$/.test(text);
+  const value = Date.parse(zoned ? text : `${text.replace(' ', 'T')}Z`);
+  if (Number.isNaN(value))
+    throw new InvocationError(`${flag} ${JSON.stringify(text)}: expected a date or timestamp such as 2024-02-29 or 2024-02-29T12:00:00Z`);
+  return value;
+}
+
+interface ServeFlags {
+  readonly port: string;
+  readonly host: string;
+  readonly token?: string;
+  readonly now?: string;
+  readonly poll: string;
 }
 
 interface TrainingSetFlags {

@@ -59,6 +59,20 @@ export interface ResultColumn {
   readonly values: readonly unknown[];
 }
 
+/**
+ * A result left in DuckDB's memory in its chunks (of ~2,048 rows), read a value at a time:
+ * for lookups into a million rows that would cost seconds to convert whole.
+ */
+export interface HeldResult {
+  readonly chunks: readonly HeldChunk[];
+}
+
+export interface HeldChunk {
+  readonly rowCount: number;
+  /** The value at (column, row) as text; null for NULL. */
+  text(column: number, row: number): string | null;
+}
+
 export interface Engine {
   /** Runs statements that return nothing of interest. */
   run(sql: string, params?: SqlParams): Promise<void>;
@@ -70,6 +84,8 @@ export interface Engine {
   rows<T extends JsonRow = JsonRow>(sql: string, params?: SqlParams): Promise<T[]>;
   /** The result column by column, each with its type: for outputs that keep the engine's types (Arrow, JSON numbers). */
   columns(sql: string, params?: SqlParams): Promise<ResultColumn[]>;
+  /** The result kept in the engine's memory (valid until the engine closes); its columns must be VARCHAR. */
+  hold(sql: string, params?: SqlParams): Promise<HeldResult>;
   /** DuckDB's own classification of each statement in `sql` (SELECT, COPY, ATTACH, …), found by parsing and binding, not running. */
   statementTypes(sql: string): Promise<string[]>;
   /** Runs `work` inside BEGIN … COMMIT; rolls back when it throws. */
@@ -127,6 +143,17 @@ function wrap(instance: DuckDBInstance, connection: DuckDBConnection, closeInsta
       const columns = reader.getColumns();
       // An empty result has no column vectors at all, only names and types.
       return reader.columnNames().map((name, index) => typedColumn(name, reader.columnType(index), columns[index] ?? []));
+    },
+    async hold(sql, params) {
+      const result = await connection.run(sql, params as never);
+      const chunks: HeldChunk[] = [];
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const vectors = Array.from({ length: chunk.columnCount }, (_, column) => chunk.getColumnVector(column));
+        chunks.push({ rowCount: chunk.rowCount, text: (column, row) => vectors[column].getItem(row) as string | null });
+      }
+      return { chunks };
     },
     async statementTypes(sql) {
       const statements = await connection.extractStatements(sql);

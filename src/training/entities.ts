@@ -38,6 +38,32 @@ async function loadAsOfEntities(engine: Engine, layout: WarehouseLayout, manifes
   return { rows: frozen.rows, labelled: false, convertedToUtc: 0 };
 }
 
+/**
+ * One row per user of the newest snapshot at or before `asOf` of any of `tables`, its
+ * event_timestamp that as_of (a DATE): the entities `serve` answers for, each with what a
+ * training set for that date would give it.
+ */
+export async function loadServedEntities(
+  engine: Engine,
+  layout: WarehouseLayout,
+  manifest: readonly SnapshotEntry[],
+  asOf: string,
+  tables: readonly string[],
+): Promise<number> {
+  const newest = [...new Set(tables)].flatMap((table) => {
+    const frozen = manifest.filter((entry) => entry.table_name === table && entry.as_of <= asOf).sort((a, b) => a.as_of.localeCompare(b.as_of));
+    return frozen.length > 0 ? [path.join(layout.root, frozen.at(-1)!.path)] : [];
+  });
+  const users = newest.map((file) => `SELECT "user_id" FROM read_parquet(${quoteLiteral(file)})`).join(' UNION ');
+  await engine.run(
+    `CREATE TABLE ${ENTITY_TABLE} AS
+     SELECT row_number() OVER (ORDER BY "user_id") AS entity_row, "user_id", DATE ${quoteLiteral(asOf)} AS event_timestamp
+     FROM (${users || 'SELECT NULL::VARCHAR AS "user_id" WHERE false'})`,
+  );
+  const [{ rows }] = await engine.rows<{ rows: number }>(`SELECT count(*) AS rows FROM ${ENTITY_TABLE}`);
+  return rows;
+}
+
 /** The reader for an entity file by its extension; CSV fields are read as text and parsed below, never guessed. */
 function entityReaderSql(file: string): { sql: string; firstLine: number } {
   switch (path.extname(file).toLowerCase()) {

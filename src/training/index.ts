@@ -4,7 +4,7 @@
 // May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot, record, sync, query (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TRAINING_SUMMARY_VERSION } from '../artifacts';
+import { type SnapshotEntry, TRAINING_SUMMARY_VERSION } from '../artifacts';
 import { LABEL } from '../contract/features';
 import { arrowIpc } from '../engine/arrow';
 import { type Engine, quoteIdent, quoteLiteral, type ResultColumn } from '../engine/duckdb';
@@ -81,7 +81,7 @@ export function outputFormat(out: string): TrainingFormat {
   return extension;
 }
 
-function labelRule(request: TrainingRequest, labelled: boolean): LabelRule {
+function labelRule(request: TrainingRequest, labelled: boolean): Exclude<LabelRule, { readonly from: 'none' }> {
   if (request.labelHorizon !== undefined && request.labelHorizon !== 0 && request.labelHorizon !== 1) {
     throw new InvocationError(`--label-horizon ${request.labelHorizon}: expected 0 (the features' month) or 1 (the next frozen month)`);
   }
@@ -122,6 +122,30 @@ async function writeOutput(engine: Engine, sql: string, output: UserOutput, form
   await writeUserOutput(output, (temporary) => engine.run(`COPY (${sql}) TO ${quoteLiteral(temporary)} (${options}, USE_TMP_FILE false)`));
 }
 
+/** The table `joinPointInTime` fills. */
+export const POINT_IN_TIME_TABLE = 'training_rows';
+
+/**
+ * The point-in-time join of the entity rows already loaded (entities.ts) with `views` and
+ * the label by `label`, into table training_rows, checked for leakage: the one code path
+ * from snapshots to feature values, for training sets and for the vectors `serve` answers with.
+ */
+export async function joinPointInTime(
+  engine: Engine,
+  layout: WarehouseLayout,
+  manifest: readonly SnapshotEntry[],
+  views: readonly PointInTimeView[],
+  label: LabelRule,
+): Promise<void> {
+  await engine.run(`CREATE TABLE ${PICKS_TABLE} AS ${picksSql(manifest, views, label)}`, pointInTimeParams(views));
+  const picked = new Set(
+    (await engine.rows<{ table_name: string; as_of: string }>(pickedSnapshotsSql(views, label))).map((row) => `${row.table_name}/${row.as_of}`),
+  );
+  const snapshots = manifest.filter((entry) => picked.has(`${entry.table_name}/${entry.as_of}`));
+  await engine.run(`CREATE TABLE ${POINT_IN_TIME_TABLE} AS ${pointInTimeSql(layout, snapshots, views, label)}`);
+  await assertNoLeakage(engine, POINT_IN_TIME_TABLE, views);
+}
+
 export async function buildTrainingSet(layout: WarehouseLayout, request: TrainingRequest): Promise<TrainingResult> {
   const format = request.out === undefined ? undefined : outputFormat(request.out);
   // Before any work: an --out inside the warehouse, or onto a file it committed, is refused (exit 3).
@@ -137,13 +161,7 @@ export async function buildTrainingSet(layout: WarehouseLayout, request: Trainin
     const manifest = await readManifest(engine);
     const entities = await loadEntities(engine, layout, manifest, request.entities);
     const label = labelRule(request, entities.labelled);
-    await engine.run(`CREATE TABLE ${PICKS_TABLE} AS ${picksSql(manifest, views, label)}`, pointInTimeParams(views));
-    const picked = new Set(
-      (await engine.rows<{ table_name: string; as_of: string }>(pickedSnapshotsSql(views, label))).map((row) => `${row.table_name}/${row.as_of}`),
-    );
-    const snapshots = manifest.filter((entry) => picked.has(`${entry.table_name}/${entry.as_of}`));
-    await engine.run(`CREATE TABLE training_rows AS ${pointInTimeSql(layout, snapshots, views, label)}`);
-    await assertNoLeakage(engine, 'training_rows', views);
+    await joinPointInTime(engine, layout, manifest, views, label);
 
     const labelColumn = quoteIdent(LABEL.column);
     // --as-of rows are the labels snapshot's users: one whose label month is not frozen has no label and is left out.

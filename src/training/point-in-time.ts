@@ -16,8 +16,9 @@ import { type SelectedView, sourceAsOfColumn } from './select';
  * Where each row's label comes from. `entities`: the entity file's own churn_label.
  * `snapshot` with horizon 0: the labels snapshot the features are read at (newest as_of <=
  * event_timestamp); horizon 1: the first labels snapshot after the event_timestamp.
+ * `none`: no label column at all (the feature vectors `serve` answers with).
  */
-export type LabelRule = { readonly from: 'entities' } | { readonly from: 'snapshot'; readonly horizon: 0 | 1 };
+export type LabelRule = { readonly from: 'entities' } | { readonly from: 'snapshot'; readonly horizon: 0 | 1 } | { readonly from: 'none' };
 
 export interface PointInTimeView extends SelectedView {
   /** Seconds; null: any older snapshot will do. */
@@ -137,7 +138,7 @@ export function pointInTimeSql(layout: WarehouseLayout, snapshots: readonly Snap
   const labelColumn = quoteIdent(LABEL.column);
   if (label.from === 'entities') {
     select.push(`p.${labelColumn}`, `NULL::DATE AS ${quoteIdent(LABEL_AS_OF)}`);
-  } else {
+  } else if (label.from === 'snapshot') {
     joinPicked('l', LABEL.table, [LABEL.column], LABEL_PICK);
     select.push(`l.${labelColumn}`, `l."as_of" AS ${quoteIdent(LABEL_AS_OF)}`);
   }
