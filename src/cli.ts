@@ -52,11 +52,21 @@ function printSummary(settings: Settings, summary: RunSummary): void {
   else process.stdout.write(runSummaryText(summary));
 }
 
-/** `asOfText` undefined: validate without --as-of, checked against the month's calendar date or else today. */
+/**
+ * `asOfText` undefined: the month calendar's date for a month_NNN folder (or one named in
+ * months.json); else, for validate, today, and for ingest an invocation error (a frozen
+ * as_of is a fact of history, never a guess).
+ */
 async function runCommand(command: Command, month: string, asOfText: string | undefined, kind: 'ingest' | 'validate', recompute = false): Promise<void> {
   const settings = settingsOf(command);
   const input = resolveMonth(settings.seedsDir, month);
-  const asOf = parseAsOf(asOfText ?? calendarAsOf(input, settings.firstAsOf) ?? new Date().toISOString().slice(0, 10));
+  const fromCalendar = calendarAsOf(input, settings.firstAsOf);
+  if (asOfText === undefined && fromCalendar === undefined && kind === 'ingest') {
+    throw new InvocationError(
+      `ingest ${month}: give its as_of (e.g. ingest ${month} 2024-03-31); ${input.name} is not a month_NNN folder of the calendar nor named in a months.json`,
+    );
+  }
+  const asOf = parseAsOf(asOfText ?? fromCalendar ?? new Date().toISOString().slice(0, 10));
   checkCalendar(input, asOf, settings.firstAsOf);
   try {
     printSummary(settings, await runMonth(settings, { command: kind, month: input, asOf, recompute }, loggerOf(settings)));
@@ -107,13 +117,13 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
   program
-    .command('ingest <month> <as_of>')
-    .description('load, validate, upsert, snapshot and record one month')
+    .command('ingest <month> [as_of]')
+    .description("load, validate, upsert, snapshot and record one month (as_of: default the month calendar's date of a month_NNN folder)")
     .option('--recompute', 'recompute a frozen as_of and compare, even when its inputs are byte-identical to the run that froze it')
     .option('--first-as-of <date>', FIRST_AS_OF_HELP)
     .option('--sync-postgres', 'end with the sync task: mirror the warehouse to PostgreSQL (env STREAMFLOW_SYNC_POSTGRES=1)')
     .option('--schema <name>', 'PostgreSQL schema for --sync-postgres (env STREAMFLOW_PG_SCHEMA, default public)')
-    .action((month: string, asOf: string, options: { recompute?: boolean }, command: Command) =>
+    .action((month: string, asOf: string | undefined, options: { recompute?: boolean }, command: Command) =>
       runCommand(command, month, asOf, 'ingest', options.recompute === true),
     );
 
@@ -279,6 +289,8 @@ export function buildProgram(): Command {
       const out = options.out === undefined ? undefined : resolveOutput(layout, options.out);
       const asOf = options.asOf === undefined ? undefined : parseAsOf(options.asOf);
       const engine = await openQueryEngine(layout, { out, asOf });
+      // Which month answered, and how old it is: on stderr, beside the result, never in it.
+      if (engine.resolution !== undefined && settings.verbosity !== 'quiet') process.stderr.write(`${engine.resolution}\n`);
       try {
         if (out) {
           const rows = await engine.export(sql);
@@ -315,8 +327,10 @@ export function buildProgram(): Command {
     .option('--full-names', 'name feature columns view__column')
     .option('--ttl <duration>', "oldest snapshot a value may come from, e.g. 90d, 2w, 12h (default: each view's ttl)")
     .option('--label-horizon <n>', "0: label frozen at the features' as_of (default); 1: the next frozen month's label")
+    .option('--label-ttl <duration>', 'how far from a row its labels snapshot may be, e.g. 60d (default 31d); beyond it the label is NULL')
     .option('--with-source-as-of', 'add <view>__as_of columns: the snapshot each value came from')
     .option('--out <file>', '.parquet, .csv or .arrow (default: a table on stdout)')
+    .option('--allow-empty', 'write a training set of no rows (without it: exit 1, naming why)')
     .action(async (options: TrainingSetFlags, command: Command) => {
       const settings = settingsOf(command);
       if ((options.asOf === undefined) === (options.entities === undefined))
@@ -332,6 +346,8 @@ export function buildProgram(): Command {
         labelHorizon: options.labelHorizon === undefined ? undefined : Number(options.labelHorizon),
         withSourceAsOf: options.withSourceAsOf,
         out: options.out,
+        allowEmpty: options.allowEmpty === true,
+        labelTtl: options.labelTtl,
         engine: { threads: settings.threads, memoryLimit: settings.memoryLimit },
       });
       if (rows) process.stdout.write(await formatResult(rows, 'table'));
@@ -403,6 +419,8 @@ interface ServeFlags {
 }
 
 interface TrainingSetFlags {
+  readonly allowEmpty?: boolean;
+  readonly labelTtl?: string;
   readonly asOf?: string;
   readonly entities?: string;
   readonly features?: string;

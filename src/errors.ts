@@ -37,6 +37,16 @@ export class DataRejectedError extends StreamflowError {
   }
 }
 
+/**
+ * Exit 1: a result that would be empty, such as a training set of no rows: data that cannot
+ * serve the request, said instead of written silently (kind data_rejected, as the error
+ * object's kinds are pinned in schemas/error/2.0.json).
+ */
+export class EmptyResultError extends StreamflowError {
+  readonly exitCode = 1;
+  readonly kind = 'data_rejected';
+}
+
 /** Exit 3: refused to alter history, or another run holds the warehouse. */
 export class RefusedError extends StreamflowError {
   readonly exitCode = 3;

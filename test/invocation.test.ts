@@ -71,7 +71,11 @@ describe('invalid invocations exit 2 and write nothing', () => {
       message: /month_000 is the export of as_of 2024-01-31/,
     },
     { name: 'a folder holding none of the six files', args: () => ['ingest', 'notes', '2024-01-31'], message: /holds none of the table files .*: not a month/ },
-    { name: 'a missing as_of', args: () => ['ingest', 'month_000'], message: /missing required argument/ },
+    {
+      name: 'a missing as_of for a folder outside the month calendar',
+      args: () => ['ingest', 'month_linked'],
+      message: /ingest month_linked: give its as_of \(e\.g\. ingest month_linked 2024-03-31\); month_linked is not a month_NNN folder/,
+    },
     { name: 'an extra argument', args: () => ['ingest', 'month_000', '2024-01-31', 'more'], message: /too many arguments|unknown/i },
     { name: 'an unknown command', args: () => ['ingets', 'month_000', '2024-01-31'], message: /unknown command/ },
     { name: 'validate with a malformed --as-of', args: () => ['validate', 'month_000', '--as-of', 'yesterday'], message: /not a date of the form YYYY-MM-DD/ },
@@ -90,6 +94,13 @@ describe('invalid invocations exit 2 and write nothing', () => {
     const second = await cli('--seeds', seeds, '--warehouse', existing, ...args('month_000'));
     expect(second.code, second.stderr).toBe(2);
     expect(tree(existing)).toEqual(existingTree);
+  });
+
+  it("ingest of a month_NNN folder without an as_of takes the month calendar's (exit 0)", async () => {
+    const fresh = path.join(tempDir('streamflow-none-'), 'warehouse');
+    const result = await cli('--seeds', seeds, '--warehouse', fresh, '--json', 'ingest', 'month_000');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.json).toMatchObject({ month: 'month_000', as_of: '2024-01-31', status: 'succeeded' });
   });
 
   it('a seeds dir that does not exist', async () => {

@@ -117,7 +117,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('training-set on the real expo
     const february = path.join(out, 'february.parquet');
     const result = await trainingSet('--json', 'training-set', '--as-of', '2024-02-29', '--out', february);
     expect(result.code).toBe(0);
-    expect(result.json).toMatchObject({ schema_version: '1.0', rows: 7043, label: 'same_as_of', source_as_of: { min: '2024-02-29', max: '2024-02-29' } });
+    expect(result.json).toMatchObject({ schema_version: '1.1', rows: 7043, label: 'same_as_of', source_as_of: { min: '2024-02-29', max: '2024-02-29' } });
     expect(await differencesFromMonth(february, 'month_001')).toEqual(zeroes(ALL_COLUMNS));
   });
 
@@ -153,10 +153,23 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('training-set on the real expo
     });
   });
 
-  it('--label-horizon 1 leaves out, and counts, rows whose next month is not frozen', async () => {
-    const result = await trainingSet('--json', 'training-set', '--as-of', '2024-02-29', '--label-horizon', '1', '--out', path.join(out, 'no-next.csv'));
-    expect(result.code).toBe(0);
-    expect(result.json).toMatchObject({ rows: 0, labels_left_out: 7043, label: 'next_as_of' });
+  it('--label-horizon 1 with no next month frozen: exit 1 naming why and nothing written; with --allow-empty the counted empty set', async () => {
+    const target = path.join(out, 'no-next.csv');
+    const refused = await trainingSet('--json', 'training-set', '--as-of', '2024-02-29', '--label-horizon', '1', '--out', target);
+    expect(refused.code).toBe(1);
+    expect(refused.json.error).toMatchObject({ kind: 'data_rejected', exit_code: 1 });
+    expect(refused.json.error.message).toMatch(
+      /^training-set: 0 rows: all 7043 entity rows of labels snapshot as_of 2024-02-29 were left out for want of a label, the next frozen month's \(--label-horizon 1\), and no such labels snapshot is frozen yet; .*--allow-empty/,
+    );
+    expect(fs.existsSync(target)).toBe(false);
+    const allowed = await trainingSet('--json', 'training-set', '--as-of', '2024-02-29', '--label-horizon', '1', '--allow-empty', '--out', target);
+    expect(allowed.code).toBe(0);
+    expect(allowed.json).toMatchObject({ rows: 0, labels_left_out: 7043, label: 'next_as_of' });
+    expect(fs.readFileSync(target, 'utf8').trim().split('\n')).toHaveLength(1); // the header alone
+    const noRows = entityFile('no-rows.csv', ['user_id,event_timestamp']);
+    const empty = await trainingSet('training-set', '--entities', noRows, '--out', path.join(out, 'none.parquet'));
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/training-set: the entity rows \(.*no-rows\.csv\) are empty/);
   });
 
   it('entity rows get the newest snapshot at or before their time within the ttl, in entity order; a later snapshot is never used', async () => {
@@ -201,6 +214,23 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('training-set on the real expo
     expect(shortTtl.code).toBe(0);
     const watched = await sql<{ watch: number | null }>(`SELECT watch_hours_30d AS watch FROM read_parquet(${quoteLiteral(path.join(out, 'ttl.parquet'))})`);
     expect(watched.map((row) => row.watch)).toEqual([null, null, null, user.february]);
+  });
+
+  it('the label has a ttl too: a row months after the newest labels snapshot gets a NULL label, counted; --label-ttl widens it', async () => {
+    const entities = entityFile('late.csv', ['user_id,event_timestamp', '7590-VHVEG,2024-06-30', '7590-VHVEG,2024-03-15']);
+    const late = await trainingSet('--json', 'training-set', '--entities', entities, '--out', path.join(out, 'late.parquet'));
+    expect(late.code, late.stderr).toBe(0);
+    // 2024-06-30 is 122 days after February's labels (default label ttl 31d); 2024-03-15 is 15 days after.
+    expect(late.json).toMatchObject({ rows: 2, labels_past_ttl: 1, rows_without_label: 1, rows_missing_features: { usage_agg_30d: 1 } });
+    const labels = async (file: string) =>
+      (await sql<{ label: boolean | null }>(`SELECT churn_label AS label FROM read_parquet(${quoteLiteral(file)})`)).map((row) => row.label === null);
+    expect(await labels(path.join(out, 'late.parquet'))).toEqual([true, false]);
+    const wide = await trainingSet('--json', 'training-set', '--entities', entities, '--label-ttl', '150d', '--out', path.join(out, 'wide.parquet'));
+    expect(wide.json).toMatchObject({ labels_past_ttl: 0, rows_without_label: 0 });
+    expect(await labels(path.join(out, 'wide.parquet'))).toEqual([false, false]);
+    const bad = await trainingSet('training-set', '--entities', entities, '--label-ttl', 'soon', '--out', path.join(out, 'bad.parquet'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--label-ttl "soon" is not a duration/);
   });
 
   it('an entity file with its own churn_label keeps it; the label horizon then does not apply', async () => {
@@ -321,6 +351,21 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('training-set on the real expo
     expect(fs.existsSync(target)).toBe(false);
     const noFolder = await trainingSet('training-set', '--as-of', '2024-01-31', '--out', path.join(out, 'missing', 'x.parquet'));
     expect([noFolder.code, noFolder.stderr]).toEqual([2, expect.stringMatching(/folder .*missing does not exist/)]);
+  });
+
+  it('query --as-of says on stderr which as_of answered and how old it is (not with --quiet); stdout holds the result alone', async () => {
+    const late = await cli('--warehouse', warehouse, 'query', '--as-of', '2025-01-01', '--format', 'csv', 'select count(*) AS n from labels');
+    expect(late.code, late.stderr).toBe(0);
+    expect(late.stderr).toBe('--as-of 2025-01-01: resolved to 2024-02-29, 307 days before 2025-01-01\n');
+    expect(late.stdout).toBe('n\n7043\n');
+    expect((await cli('--warehouse', warehouse, 'query', '--as-of', '2024-01-31', 'select 1')).stderr).toBe(
+      '--as-of 2024-01-31: resolved to 2024-01-31, that day\n',
+    );
+    expect((await cli('--warehouse', warehouse, 'query', '--as-of', '2024-02-01', 'select 1')).stderr).toMatch(
+      /resolved to 2024-01-31, 1 day before 2024-02-01/,
+    );
+    expect((await cli('--quiet', '--warehouse', warehouse, 'query', '--as-of', '2025-01-01', 'select 1')).stderr).toBe('');
+    expect((await cli('--warehouse', warehouse, 'query', 'select 1')).stderr).toBe('');
   });
 
   it('query --as-of binds each table name to its snapshot at that date; snapshots.<table> keeps every as_of', async () => {

@@ -54,8 +54,13 @@ function checked(views: readonly FeatureView[]): readonly FeatureView[] {
 
 export const FEATURE_VIEWS: readonly FeatureView[] = checked(DECLARED);
 
-/** The label every training row carries: a column of the labels table. */
-export const LABEL = { table: 'labels', column: 'churn_label' } as const satisfies { table: TableName; column: string };
+/**
+ * The label every training row carries: a column of the labels table, and how far from a
+ * row's event_timestamp its labels snapshot may be (`--label-ttl` overrides): a month-end
+ * label stands for the month before it, so 31 days; beyond that the label is NULL (and
+ * counted), as a feature past its view's ttl is.
+ */
+export const LABEL = { table: 'labels', column: 'churn_label', ttl: '31d' } as const satisfies { table: TableName; column: string; ttl: string };
 
 export function featureView(name: string): FeatureView | undefined {
   return FEATURE_VIEWS.find((view) => view.name === name);

@@ -27,7 +27,7 @@ import { attachWarehouse } from '../warehouse/catalog';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { checkUserOutput, type UserOutput, writeUserOutput } from '../warehouse/output';
 import { openReader } from '../warehouse/reader';
-import { partitionsAsOf } from './time-travel';
+import { describeResolution, partitionsAsOf } from './time-travel';
 
 /** Where `query --out` writes (checked, with the temporary file beside it), and in which format (from the file's extension). */
 export interface OutputTarget extends UserOutput {
@@ -48,6 +48,8 @@ export interface QueryEngine {
   select(sql: string): Promise<ResultColumn[]>;
   /** Writes the result of one SELECT to the `--out` target the engine was opened with; returns the row count. */
   export(sql: string): Promise<number>;
+  /** With --as-of: the as_of the tables resolved to and its age (describeResolution); undefined without. */
+  readonly resolution?: string;
   close(): void;
 }
 
@@ -85,6 +87,7 @@ export async function openQueryEngine(layout: WarehouseLayout, { out, asOf }: Qu
   }
   const sealed = engine;
   return {
+    resolution: asOf === undefined || boundAsOf === undefined ? undefined : describeResolution(asOf, boundAsOf),
     select: async (sql) => sealed.columns(await selectOnly(sealed, sql)).catch(explainFailure),
     export: async (sql) => {
       if (!out) throw new InvocationError('no --out file to write to');

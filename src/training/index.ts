@@ -8,7 +8,7 @@ import { type SnapshotEntry, TRAINING_SUMMARY_VERSION } from '../artifacts';
 import { LABEL } from '../contract/features';
 import { arrowIpc } from '../engine/arrow';
 import { type Engine, quoteIdent, quoteLiteral, type ResultColumn } from '../engine/duckdb';
-import { InvocationError } from '../errors';
+import { EmptyResultError, InvocationError } from '../errors';
 import { readManifest } from '../snapshot';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { checkUserOutput, type UserOutput, writeUserOutput } from '../warehouse/output';
@@ -16,6 +16,8 @@ import { openReader } from '../warehouse/reader';
 import { type EntitySource, loadEntities } from './entities';
 import {
   LABEL_AS_OF,
+  LABEL_FOUND,
+  LABEL_PICK,
   type LabelRule,
   PICKS_TABLE,
   type PointInTimeView,
@@ -38,9 +40,13 @@ export interface TrainingRequest {
   readonly ttl?: string;
   /** 1: the label of the next frozen month; default 0, the month of the features. */
   readonly labelHorizon?: number;
+  /** How far the labels snapshot may be from the row, e.g. `60d`; default LABEL.ttl (contract/features.ts). */
+  readonly labelTtl?: string;
   readonly withSourceAsOf?: boolean;
   /** .parquet, .csv or .arrow; undefined: the rows are returned. */
   readonly out?: string;
+  /** Write (or return) a training set of no rows; without it that is an error (exit 1) naming why. */
+  readonly allowEmpty?: boolean;
   /** DuckDB threads and memory limit (--threads, --memory-limit). */
   readonly engine?: { readonly threads?: number; readonly memoryLimit?: string };
 }
@@ -52,8 +58,10 @@ export interface TrainingSummary {
   readonly rows: number;
   /** --as-of rows dropped because their label-horizon month is not frozen yet. */
   readonly labels_left_out: number;
-  /** --entities rows kept with a NULL label (no labels snapshot for them). */
+  /** --entities rows kept with a NULL label (no labels snapshot for them, or only one beyond the label ttl). */
   readonly rows_without_label: number;
+  /** Rows whose labels snapshot lay beyond the label ttl from their event_timestamp: label NULL (--as-of: left out). */
+  readonly labels_past_ttl: number;
   /** --entities rows whose event_timestamp carried a zone or offset, converted to UTC (one without is UTC already). */
   readonly timestamps_converted_to_utc: number;
   /** `entities` (the file's churn_label), `same_as_of` or `next_as_of`. */
@@ -88,7 +96,30 @@ function labelRule(request: TrainingRequest, labelled: boolean): Exclude<LabelRu
   if (labelled && request.labelHorizon !== undefined) {
     throw new InvocationError(`--label-horizon: the entity file carries its own ${LABEL.column}; drop the column or the flag`);
   }
-  return labelled ? { from: 'entities' } : { from: 'snapshot', horizon: request.labelHorizon === 1 ? 1 : 0 };
+  if (labelled && request.labelTtl !== undefined) {
+    throw new InvocationError(`--label-ttl: the entity file carries its own ${LABEL.column}; drop the column or the flag`);
+  }
+  return labelled
+    ? { from: 'entities' }
+    : {
+        from: 'snapshot',
+        horizon: request.labelHorizon === 1 ? 1 : 0,
+        ttlSeconds: parseTtl(request.labelTtl ?? LABEL.ttl, request.labelTtl === undefined ? 'label ttl' : '--label-ttl'),
+      };
+}
+
+/** Why a training set came out empty, in the words of its request. */
+function emptyReason(request: TrainingRequest, entityRows: number, summary: TrainingSummary): string {
+  if (entityRows === 0) return `training-set: the entity rows (${summary.entities}) are empty; nothing to build (--allow-empty writes the empty set)`;
+  const horizon = request.labelHorizon === 1 ? `the next frozen month's (--label-horizon 1)` : `the features' month's`;
+  const why =
+    summary.labels_past_ttl > 0
+      ? `${summary.labels_past_ttl} of them because their labels snapshot lies beyond the label ttl (--label-ttl)`
+      : 'and no such labels snapshot is frozen yet';
+  return (
+    `training-set: 0 rows: all ${entityRows} entity rows of ${summary.entities} were left out for want of a label, ${horizon}, ` +
+    `${why}; choose an earlier --as-of or --label-horizon 0 (--allow-empty writes the empty set)`
+  );
 }
 
 /** Thrown when a feature value comes from a snapshot after its row's event_timestamp: a bug in the join, never a user error. */
@@ -137,7 +168,7 @@ export async function joinPointInTime(
   views: readonly PointInTimeView[],
   label: LabelRule,
 ): Promise<void> {
-  await engine.run(`CREATE TABLE ${PICKS_TABLE} AS ${picksSql(manifest, views, label)}`, pointInTimeParams(views));
+  await engine.run(`CREATE TABLE ${PICKS_TABLE} AS ${picksSql(manifest, views, label)}`, pointInTimeParams(views, label));
   const picked = new Set(
     (await engine.rows<{ table_name: string; as_of: string }>(pickedSnapshotsSql(views, label))).map((row) => `${row.table_name}/${row.as_of}`),
   );
@@ -166,6 +197,12 @@ export async function buildTrainingSet(layout: WarehouseLayout, request: Trainin
     const labelColumn = quoteIdent(LABEL.column);
     // --as-of rows are the labels snapshot's users: one whose label month is not frozen has no label and is left out.
     const [{ left_out }] = await engine.rows<{ left_out: number }>(`SELECT count(*) AS left_out FROM training_rows WHERE ${labelColumn} IS NULL`);
+    const [{ past_ttl }] =
+      label.from === 'snapshot'
+        ? await engine.rows<{ past_ttl: number }>(
+            `SELECT count(*) AS past_ttl FROM ${PICKS_TABLE} WHERE ${quoteIdent(LABEL_FOUND)} IS NOT NULL AND ${quoteIdent(LABEL_PICK)} IS NULL`,
+          )
+        : [{ past_ttl: 0 }];
     if ('asOf' in request.entities) await engine.run(`DELETE FROM training_rows WHERE ${labelColumn} IS NULL`);
 
     const asOfColumns = views.map(({ view }) => quoteIdent(sourceAsOfColumn(view)));
@@ -190,6 +227,7 @@ export async function buildTrainingSet(layout: WarehouseLayout, request: Trainin
       rows: Number(stats.rows),
       labels_left_out: 'asOf' in request.entities ? left_out : 0,
       rows_without_label: 'asOf' in request.entities ? 0 : left_out,
+      labels_past_ttl: past_ttl,
       timestamps_converted_to_utc: entities.convertedToUtc,
       label: label.from === 'entities' ? 'entities' : label.horizon === 0 ? 'same_as_of' : 'next_as_of',
       rows_missing_features: Object.fromEntries(views.map(({ view }) => [view.name, Number(stats[view.name])])),
@@ -197,6 +235,7 @@ export async function buildTrainingSet(layout: WarehouseLayout, request: Trainin
       columns,
       out: request.out === undefined ? null : path.resolve(request.out),
     };
+    if (summary.rows === 0 && request.allowEmpty !== true) throw new EmptyResultError(emptyReason(request, entities.rows, summary));
     if (output === undefined || format === undefined) return { summary, rows: await engine.columns(outputSql) };
     await writeOutput(engine, outputSql, output, format);
     return { summary };

@@ -18,7 +18,15 @@ import { type SelectedView, sourceAsOfColumn } from './select';
  * event_timestamp); horizon 1: the first labels snapshot after the event_timestamp.
  * `none`: no label column at all (the feature vectors `serve` answers with).
  */
-export type LabelRule = { readonly from: 'entities' } | { readonly from: 'snapshot'; readonly horizon: 0 | 1 } | { readonly from: 'none' };
+export type LabelRule =
+  | { readonly from: 'entities' }
+  | {
+      readonly from: 'snapshot';
+      readonly horizon: 0 | 1;
+      /** Seconds a labels snapshot may lie from the row's event_timestamp (before it, or after it for horizon 1); null: any. */
+      readonly ttlSeconds: number | null;
+    }
+  | { readonly from: 'none' };
 
 export interface PointInTimeView extends SelectedView {
   /** Seconds; null: any older snapshot will do. */
@@ -64,7 +72,10 @@ function frozenDatesSql(manifest: readonly SnapshotEntry[], table: TableName): s
 export const PICKS_TABLE = 'picks';
 
 const pickColumn = (index: number) => `pick_${index}`;
-const LABEL_PICK = 'pick_label';
+/** The labels snapshot a row reads its label from (NULL: none within the label ttl). */
+export const LABEL_PICK = 'pick_label';
+/** The labels snapshot the rule finds before its ttl is applied: a row with this and no LABEL_PICK lost its label to the ttl. */
+export const LABEL_FOUND = 'pick_label_found';
 
 /**
  * Step one: `SELECT entity_rows.*, pick_<i>…, pick_label`. Each row picks, per view, the
@@ -87,7 +98,13 @@ export function picksSql(manifest: readonly SnapshotEntry[], views: readonly Poi
     // ASOF with >= finds the newest as_of at or before the row; with < the oldest after it.
     const comparison = label.horizon === 0 ? '>=' : '<';
     joins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, LABEL.table)} AS dl ON m."event_timestamp" ${comparison} dl."as_of"`);
-    picks.push(`dl."as_of" AS ${quoteIdent(LABEL_PICK)}`);
+    const fresh =
+      label.ttlSeconds === null
+        ? 'true'
+        : label.horizon === 0
+          ? `dl."as_of" >= m."event_timestamp" - to_seconds($label_ttl)`
+          : `dl."as_of" <= m."event_timestamp" + to_seconds($label_ttl)`;
+    picks.push(`CASE WHEN ${fresh} THEN dl."as_of" END AS ${quoteIdent(LABEL_PICK)}`, `dl."as_of" AS ${quoteIdent(LABEL_FOUND)}`);
   }
   return `WITH moment_picks AS (SELECT ${picks.join(', ')} FROM (SELECT DISTINCT "event_timestamp" FROM ${ENTITY_TABLE}) AS m ${joins.join(' ')})
           SELECT e.*, moment_picks.* EXCLUDE ("event_timestamp") FROM ${ENTITY_TABLE} AS e JOIN moment_picks USING ("event_timestamp")`;
@@ -146,8 +163,9 @@ export function pointInTimeSql(layout: WarehouseLayout, snapshots: readonly Snap
 }
 
 /** The bound ttls of `pointInTimeSql`. */
-export function pointInTimeParams(views: readonly PointInTimeView[]): Record<string, number> {
+export function pointInTimeParams(views: readonly PointInTimeView[], label: LabelRule): Record<string, number> {
   const params: Record<string, number> = {};
+  if (label.from === 'snapshot' && label.ttlSeconds !== null) params.label_ttl = label.ttlSeconds;
   views.forEach((selected, index) => {
     if (selected.ttlSeconds !== null) params[`ttl_${index}`] = selected.ttlSeconds;
   });
