@@ -2,12 +2,36 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The files that run longest on their own, longest first: started first, so that the two
- * workers finish together instead of one of them starting a long file last. The rest in
- * vitest's order (by their last duration, or by size on a fresh clone, which puts the
- * short readme.test.ts last although it runs the quick start, a minute of processes).
+ * Every test file, longest first (seconds each took in a CI run of .ci/run, two at a time):
+ * started in this order, so that the two workers finish together instead of one of them
+ * starting a long file last. vitest orders by the durations of its last run, which a fresh
+ * clone does not have: by file size there, the CI run took 222 s where the same files took
+ * 202 s in a checkout that had them. A file missing here runs after these, in vitest's order.
  */
-const LONGEST = ['validation-catalogue', 'postgres-sync', 'history', 'readme', 'postgres-ownership', 'hardening'];
+const LONGEST = [
+  'validation-catalogue', // 63
+  'history', // 59
+  'postgres-sync', // 54
+  'hardening', // 34
+  'postgres-ownership', // 33
+  'readme', // 27
+  'report', // 21
+  'orchestration', // 19
+  'errors', // 18
+  'output-shapes', // 15
+  'serve', // 12
+  'training-set', // 11
+  'cli-outputs', // 11
+  'outputs', // 10
+  'homogeneity', // 10
+  'identity', // 8
+  'stages', // 7
+  'pipeline-real', // 7
+  'progress', // 5
+  'invocation', // 5
+  'readme-notebook', // 4
+  'seeds', // 2
+];
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
