@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { describeSettings, resolveSettings } from '../src/config';
 import { monthEndAfter } from '../src/contract/months';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
+import { withRetry } from '../src/engine/retry';
 import { planBackfill } from '../src/flow/backfill';
 import { cli, copyMonths, query, REAL, REAL_EXPORTS, requirePrerequisite, SEEDS, snapshotFiles, spawnCli, tempDir, warehouseState } from './helpers';
 
@@ -51,6 +52,20 @@ describe('settings', () => {
 });
 
 describe('tasks and retries', () => {
+  it('a transient fault is tried `attempts` times and each retry logged once: no "attempt 7" of 6', async () => {
+    const retries: number[] = [];
+    let calls = 0;
+    const failing = withRetry(
+      async () => {
+        calls += 1;
+        throw new Error('busy');
+      },
+      { isTransient: () => true, attempts: 6, startingDelayMs: 1, maxDelayMs: 1, onRetry: (_error, attempt) => retries.push(attempt) },
+    );
+    await expect(failing).rejects.toThrow('busy');
+    expect([calls, retries]).toEqual([6, [2, 3, 4, 5, 6]]);
+  });
+
   it('retries a write that finds the warehouse file held by a reader, logs the attempts, and succeeds once the reader lets go', async () => {
     const warehouse = tempDir();
     expect((await cli('--warehouse', warehouse, 'ingest', 'month_000', '2024-01-31')).code).toBe(0);

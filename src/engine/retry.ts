@@ -13,8 +13,9 @@ export interface RetryPolicy {
 }
 
 export async function withRetry<T>(work: () => Promise<T>, policy: RetryPolicy): Promise<T> {
+  const attempts = policy.attempts ?? 20;
   return backOff(work, {
-    numOfAttempts: policy.attempts ?? 20,
+    numOfAttempts: attempts,
     startingDelay: policy.startingDelayMs ?? 25,
     timeMultiple: 2,
     maxDelay: policy.maxDelayMs ?? 1000,
@@ -22,7 +23,8 @@ export async function withRetry<T>(work: () => Promise<T>, policy: RetryPolicy):
     // exponential-backoff passes the number of the attempt that just failed.
     retry: (error, failedAttempt) => {
       if (!policy.isTransient(error)) return false;
-      policy.onRetry?.(error, failedAttempt + 1);
+      // exponential-backoff asks after the last attempt too: no "retrying (attempt 7)" of 6.
+      if (failedAttempt < attempts) policy.onRetry?.(error, failedAttempt + 1);
       return true;
     },
   });

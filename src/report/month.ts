@@ -51,7 +51,7 @@ export function monthOverMonth(profile: MonthProfile, results: readonly Expectat
   const previousAsOf = columns.find((column) => column.previous_as_of !== null)?.previous_as_of ?? null;
   if (previousAsOf === null) {
     return html`<section class="block month" id="month-over-month"><h2>Month over month</h2>
-<p class="first-month">No previous month to compare with: no month before this one was frozen with its metrics (a warehouse's first month, or months frozen before schema 3). Once this month is frozen, the next one is compared with it.</p></section>`;
+<p class="first-month">No previous month to compare with: no month before this one was frozen with its figures. Once this month is frozen, the next one is compared with it.</p></section>`;
   }
   const users = tables.find((table) => table.table_name === 'users');
   const label = columns.find((column) => column.table_name === LABEL.table && column.column_name === LABEL.column);

@@ -7,6 +7,7 @@ import { columnOf, type ExpectationConfig, expectationId, type Severity, severit
 import { CONTRACT, type TableName, type TableSpec, tableSpec } from '../contract/tables';
 import { type Engine, quoteIdent } from '../engine/duckdb';
 import { formatProblem, type Problem, type SampleValue } from '../errors';
+import { formatCount, formatNumber } from '../format';
 import { stageFailures } from '../warehouse/failures';
 import { type CompileContext, type CompiledExpectation, compileExpectation } from './compile';
 import { type KeyCensus, takeKeyCensus } from './keys';
@@ -226,10 +227,27 @@ function aggregateSucceeds(config: ExpectationConfig, observed: unknown): boolea
   }
 }
 
+/**
+ * What a failed aggregate saw, worded for a person: a share of distinct values as the count
+ * of them in the rows it was taken over ("1 distinct value in 7,043 rows"), any other number
+ * to three significant digits below 1 and two decimals above; the exact figure stays in
+ * validation.json's observed_value.
+ */
+function observedText(result: ExpectationResult): string | undefined {
+  const observed = result.result.observed_value;
+  if (observed === undefined) return undefined;
+  const rows = result.result.element_count - result.result.missing_count;
+  if (result.expectation_config.type === 'expect_column_proportion_of_unique_values_to_be_between' && typeof observed === 'number') {
+    const distinct = Math.round(observed * rows);
+    return `observed ${formatCount(distinct)} distinct value${distinct === 1 ? '' : 's'} in ${formatCount(rows)} rows`;
+  }
+  return `observed ${typeof observed === 'number' ? formatNumber(observed) : JSON.stringify(observed)}`;
+}
+
 /** The problems of failed expectations, for the error message (samples capped at five). */
 export function problemsOf(results: readonly ExpectationResult[]): Problem[] {
   return results.map((result) => {
-    const observed = result.result.observed_value === undefined ? undefined : `observed ${JSON.stringify(result.result.observed_value)}`;
+    const observed = observedText(result);
     return {
       table: result.meta.table,
       column: result.meta.column,
