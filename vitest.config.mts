@@ -47,8 +47,9 @@ class LongestFirst extends BaseSequencer {
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Builds dist/cli.js when it is older than src/: the tests that spawn the CLI run the bin.
-    globalSetup: ['test/build-bin.ts'],
+    // Builds dist/cli.js when it is older than src/ (the tests that spawn the CLI run the bin),
+    // then the real months' warehouses that many files start from (test/real-warehouses.ts).
+    globalSetup: ['test/build-bin.ts', 'test/real-warehouses.ts'],
     // A worker's files share its modules (src/ is imported and compiled once per worker, not
     // once per file: a second saved a file); each test file removes its own temp folders.
     isolate: false,

@@ -16,6 +16,7 @@ import {
   query,
   REAL,
   REAL_EXPORTS,
+  realWarehouse,
   requirePrerequisite,
   SEEDS,
   sha256,
@@ -65,10 +66,8 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('errors on the real exports', 
   const scratch = tempDir('streamflow-errors-scratch-');
 
   beforeAll(async () => {
-    january = path.join(tempDir('streamflow-errors-'), 'warehouse');
-    expect((await cli('--seeds', REAL, '--warehouse', january, '--quiet', 'ingest', 'month_000', '2024-01-31')).code).toBe(0);
-    both = copyWarehouse(january);
-    expect((await cli('--seeds', REAL, '--warehouse', both, '--quiet', 'ingest', 'month_001', '2024-02-29')).code).toBe(0);
+    january = realWarehouse('january', path.join(tempDir('streamflow-errors-'), 'warehouse'));
+    both = realWarehouse('february', path.join(tempDir('streamflow-errors-'), 'warehouse'));
   }, 60_000);
 
   describe('entity timestamps with a zone or offset are converted to UTC', () => {

@@ -15,6 +15,7 @@ import {
   query,
   REAL,
   REAL_EXPORTS,
+  realWarehouse,
   requirePrerequisite,
   SEEDS,
   sha256,
@@ -54,8 +55,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('history that nothing can dest
   const verifies = async (warehouse: string) => (await cli('--warehouse', warehouse, 'verify')).code === 0;
 
   beforeAll(async () => {
-    expect((await ingest(february, 'month_000', '2024-01-31')).code).toBe(0);
-    expect((await ingest(february, 'month_001', '2024-02-29')).code).toBe(0);
+    realWarehouse('february', february);
     februaryState = await warehouseState(february);
   });
 

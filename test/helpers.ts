@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { it, type TestContext } from 'vitest';
+import { inject, it, type TestContext } from 'vitest';
 import { main } from '../src/cli';
 import { CONTRACT } from '../src/contract/tables';
 import { openEngine, quoteIdent, quoteLiteral } from '../src/engine/duckdb';
@@ -135,6 +135,18 @@ const createdDirs: string[] = [];
  */
 export function removeTempDirs(): void {
   for (const dir of createdDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A copy, in a fresh folder of this test file, of the real exports ingested by the bin once
+ * for the whole run (test/real-warehouses.ts): `january` holds month_000, `february` both
+ * months, as `ingest month_000 2024-01-31` then `ingest month_001 2024-02-29` leave them.
+ */
+export function realWarehouse(month: 'january' | 'february', into: string = tempDir()): string {
+  const built = inject('realWarehouses');
+  if (built === null) throw new Error(`the real exports are missing (${REAL}): guard the test with requirePrerequisite(REAL_EXPORTS)`);
+  fs.cpSync(path.join(built, month), into, { recursive: true });
+  return into;
 }
 
 /** A fresh folder under the OS temp dir, removed after the test file's last test. */

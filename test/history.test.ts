@@ -15,6 +15,7 @@ import {
   query,
   REAL,
   REAL_EXPORTS,
+  realWarehouse,
   requirePrerequisite,
   snapshotFiles,
   spawnCli,
@@ -61,9 +62,8 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('history on the real exports',
   };
 
   beforeAll(async () => {
-    expect((await ingest(january, 'month_000', '2024-01-31')).code).toBe(0);
-    fs.cpSync(january, february, { recursive: true });
-    expect((await ingest(february, 'month_001', '2024-02-29')).code).toBe(0);
+    realWarehouse('january', january);
+    realWarehouse('february', february);
     januaryState = await warehouseState(january);
     februaryState = await warehouseState(february);
   });

@@ -9,7 +9,7 @@ import { monthEndAfter } from '../src/contract/months';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
 import { withRetry } from '../src/engine/retry';
 import { planBackfill } from '../src/flow/backfill';
-import { cli, copyMonths, query, REAL, REAL_EXPORTS, requirePrerequisite, SEEDS, snapshotFiles, spawnCli, tempDir, warehouseState } from './helpers';
+import { cli, copyMonths, query, REAL_EXPORTS, realWarehouse, requirePrerequisite, SEEDS, snapshotFiles, spawnCli, tempDir, warehouseState } from './helpers';
 
 /** Holds the warehouse database file open read-only, as a reader would (DuckDB's own file lock), until `release`. */
 async function holdWarehouse(database: string): Promise<{ release: () => void }> {
@@ -115,8 +115,7 @@ describe('tasks and retries', () => {
 describe.runIf(requirePrerequisite(REAL_EXPORTS))('run history on the real months', () => {
   const warehouse = tempDir();
   beforeAll(async () => {
-    expect((await cli('--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_000', '2024-01-31')).code).toBe(0);
-    expect((await cli('--seeds', REAL, '--warehouse', warehouse, 'ingest', 'month_001', '2024-02-29')).code).toBe(0);
+    realWarehouse('february', warehouse);
   });
 
   it('runs --json lists runs newest first with id, month, as_of, status, duration and rows in/updated', async () => {

@@ -13,7 +13,7 @@ import { openEngine, quoteLiteral } from '../src/engine/duckdb';
 import { EnvironmentError, InvocationError, RefusedError } from '../src/errors';
 import { warehouseLayout } from '../src/warehouse/layout';
 import { checkUserOutput, writeToolFile, writeUserOutput } from '../src/warehouse/output';
-import { cli, REAL, REAL_EXPORTS, requireInTest, requirePrerequisite, sha256, snapshotFiles, tempDir } from './helpers';
+import { cli, REAL_EXPORTS, realWarehouse, requireInTest, requirePrerequisite, sha256, snapshotFiles, tempDir } from './helpers';
 
 const JANUARY_LABELS = path.join('snapshots', 'labels', 'as_of=2024-01-31', 'data_0.parquet');
 const JANUARY_MANIFEST = path.join('snapshots', 'labels', 'as_of=2024-01-31', '_manifest.json');
@@ -108,12 +108,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('outputs never land on history
   const previousFile = (dir: string, command: WritingCommand) => path.join(dir, `previous-${slug(command)}.${command.extension}`);
 
   beforeAll(async () => {
-    for (const [month, asOf] of [
-      ['month_000', '2024-01-31'],
-      ['month_001', '2024-02-29'],
-    ]) {
-      expect((await cli('--seeds', REAL, '--warehouse', warehouse, '--quiet', 'ingest', month, asOf)).code).toBe(0);
-    }
+    realWarehouse('february', warehouse);
     snapshotsBefore = snapshotFiles(warehouse);
     warehouseBefore = everyFile(warehouse);
 

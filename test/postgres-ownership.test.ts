@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
 import { readWarehouseId } from '../src/warehouse/identity';
-import { cli, REAL, REAL_EXPORTS, requirePrerequisite, SEEDS, type SpawnedCli, spawnCli, tempDir } from './helpers';
+import { cli, REAL, REAL_EXPORTS, realWarehouse, requirePrerequisite, SEEDS, type SpawnedCli, spawnCli, tempDir } from './helpers';
 import { catalogState, createTestDatabase, mirrorState, POSTGRES, withClient } from './postgres';
 
 /** How long a refused or failed sync may take as a process of its own, start-up included. */
@@ -76,9 +76,8 @@ describe.runIf(requirePrerequisite(POSTGRES, REAL_EXPORTS))('sync-postgres owns 
     spawnCli(['--warehouse', warehouse, '--url', url, 'sync-postgres'], env);
 
   beforeAll(async () => {
-    expect((await cli('--seeds', REAL, '--warehouse', january, 'ingest', 'month_000', '2024-01-31')).code).toBe(0);
-    fs.cpSync(january, february, { recursive: true });
-    expect((await cli('--seeds', REAL, '--warehouse', february, 'ingest', 'month_001', '2024-02-29')).code).toBe(0);
+    realWarehouse('january', january);
+    realWarehouse('february', february);
   });
   afterAll(async () => {
     for (const drop of databases) await drop();

@@ -10,7 +10,7 @@ import type { TableSpec } from '../src/contract/tables';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
 import { SYNC_FAULT_POINTS } from '../src/faults';
 import { checksumSelect } from '../src/sync/checksum';
-import { cli, query, REAL, REAL_EXPORTS, requirePrerequisite, spawnCli, tempDir } from './helpers';
+import { cli, query, REAL, REAL_EXPORTS, realWarehouse, requirePrerequisite, spawnCli, tempDir } from './helpers';
 import { createTestDatabase, mirrorState, POSTGRES, THROWAWAY_CLUSTER, throwawayCluster, withClient } from './postgres';
 
 describe.runIf(requirePrerequisite(POSTGRES, REAL_EXPORTS))('sync to PostgreSQL on the real exports', () => {
@@ -33,9 +33,8 @@ describe.runIf(requirePrerequisite(POSTGRES, REAL_EXPORTS))('sync to PostgreSQL 
   const verifyPostgres = (warehouse: string, url: string) => cli('--warehouse', warehouse, '--url', url, '--json', 'verify', '--postgres');
 
   beforeAll(async () => {
-    expect((await cli('--seeds', REAL, '--warehouse', january, 'ingest', 'month_000', '2024-01-31')).code).toBe(0);
-    fs.cpSync(january, february, { recursive: true });
-    expect((await cli('--seeds', REAL, '--warehouse', february, 'ingest', 'month_001', '2024-02-29')).code).toBe(0);
+    realWarehouse('january', january);
+    realWarehouse('february', february);
   });
   afterAll(async () => {
     for (const drop of databases) await drop();

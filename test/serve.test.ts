@@ -9,7 +9,7 @@ import { openEngine, quoteIdent, quoteLiteral } from '../src/engine/duckdb';
 import { AS_OF_HEADER, type RunningServer, startServer } from '../src/serve';
 import { MAX_ENTITIES } from '../src/serve/protocol';
 import { warehouseLayout } from '../src/warehouse/layout';
-import { cli, REAL, REAL_EXPORTS, requirePrerequisite, spawnCli, tempDir } from './helpers';
+import { cli, REAL, REAL_EXPORTS, realWarehouse, requirePrerequisite, spawnCli, tempDir } from './helpers';
 
 const FEBRUARY = '2024-02-29';
 const ALL_FEATURES = FEATURE_VIEWS.flatMap((view) => view.features.map((feature) => `${view.name}:${feature}`));
@@ -39,9 +39,8 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('serve on the real exports', (
   let server: RunningServer;
 
   beforeAll(async () => {
-    expect((await cli('--seeds', REAL, '--warehouse', january, 'ingest', 'month_000', '2024-01-31')).code).toBe(0);
-    fs.cpSync(january, both, { recursive: true });
-    expect((await cli('--seeds', REAL, '--warehouse', both, 'ingest', 'month_001', FEBRUARY)).code).toBe(0);
+    realWarehouse('january', january);
+    realWarehouse('february', both);
     server = await startServer(serveOptions(both, { nowMs: Date.parse(`${FEBRUARY}T00:00:00Z`) }));
   });
   afterAll(async () => {

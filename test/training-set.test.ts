@@ -9,7 +9,7 @@ import { tableSpec } from '../src/contract/tables';
 import { openEngine, quoteIdent, quoteLiteral } from '../src/engine/duckdb';
 import { assertNoLeakage, LeakageError } from '../src/training';
 import { selectFeatures } from '../src/training/select';
-import { cli, REAL, REAL_EXPORTS, requirePrerequisite, sha256, tempDir } from './helpers';
+import { cli, REAL, REAL_EXPORTS, realWarehouse, requirePrerequisite, sha256, tempDir } from './helpers';
 
 const REFERENCE = path.resolve(REAL, '..', 'streamflow-reference', 'training_df_2024-01-31.csv');
 const DEFAULT_VIEWS = FEATURE_VIEWS.filter((view) => view.default);
@@ -90,12 +90,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('training-set on the real expo
   let januaryNextLabel: string;
 
   beforeAll(async () => {
-    for (const [month, asOf] of [
-      ['month_000', '2024-01-31'],
-      ['month_001', '2024-02-29'],
-    ]) {
-      expect((await cli('--seeds', REAL, '--warehouse', warehouse, '--quiet', 'ingest', month, asOf)).code).toBe(0);
-    }
+    realWarehouse('february', warehouse);
     january = path.join(out, 'january.parquet');
     januaryNextLabel = path.join(out, 'january-horizon-1.parquet');
     expect((await trainingSet('training-set', '--as-of', '2024-01-31', '--out', january)).code).toBe(0);
