@@ -272,8 +272,11 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('runs, runs show and snapshots
     const page = result.stdout;
     expect(page).toMatch(new RegExp(`^run ${runIds.february}: ingest month_001 as_of 2024-02-29: succeeded \\(exit 0\\)`));
     expect(page).toContain(`seeds folder  ${FEBRUARY_FOLDER}`);
-    expect(page).toMatch(/^ {2}upsert +completed +1 +\d+ ms +10257$/m);
-    expect(page).toMatch(/^ {2}labels +118050 +7043 +0 +2652 +4391 +7043 rows, [0-9a-f]{12}$/m);
+    // Counts with their unit (the validate task counts expectations), sizes and counts for people.
+    expect(page).toMatch(/^ {2}upsert +completed +1 +\d+ ms +10,257 rows$/m);
+    expect(page).toMatch(/^ {2}validate +completed +1 +\d+ ms +150 expectations$/m);
+    expect(page).toMatch(/^ {2}table +file size +rows in +inserted +updated +unchanged +snapshot$/m);
+    expect(page).toMatch(/^ {2}labels +115\.28 KiB +7,043 +0 +2,652 +4,391 +7,043 rows, [0-9a-f]{12}$/m);
     expect(page).toMatch(/warning: usage_agg_30d\.avg_session_mins_7d failed expect_column_proportion_of_unique_values_to_be_between/);
     expect(page).toMatch(/report +\/.*\/report\.html/);
     expect(page.split('\n').length).toBeLessThan(40);

@@ -2,7 +2,8 @@
 // summary, the run history, one run's page and the snapshot list.
 import * as path from 'node:path';
 import type { SnapshotEntry } from '../artifacts';
-import type { RunSummary } from '../flow/ingest';
+import { type RunSummary, TASK_COUNT_UNITS } from '../flow/ingest';
+import { formatBytes, formatCount } from '../format';
 import { textTable } from '../query/format';
 import type { RunDetails, RunListing } from '../record/history';
 import type { TrainingSummary } from '../training';
@@ -86,10 +87,10 @@ export function runPageText(run: RunDetails): string {
     const snapshot = snapshots.find((candidate) => candidate.table_name === input.table);
     return [
       input.table,
-      String(input.bytes),
-      String(input.rows),
-      ...(count ? [count.inserted, count.updated, count.unchanged].map(String) : ['', '', '']),
-      snapshot ? `${snapshot.rows} rows, ${snapshot.sha256.slice(0, SHORT_HASH)}` : '',
+      formatBytes(input.bytes),
+      formatCount(input.rows),
+      ...(count ? [count.inserted, count.updated, count.unchanged].map(formatCount) : ['', '', '']),
+      snapshot ? `${formatCount(snapshot.rows)} rows, ${snapshot.sha256.slice(0, SHORT_HASH)}` : '',
     ];
   });
   const findings = run.findings === null ? ["(the run's validation.json is missing)"] : findingLines(run.findings);
@@ -103,18 +104,18 @@ export function runPageText(run: RunDetails): string {
     ].join('\n'),
     `tasks\n${indent(
       textTable(
-        ['task', 'state', 'attempts', 'duration', 'rows', 'error'],
+        ['task', 'state', 'attempts', 'duration', 'count', 'error'],
         run.tasks.map((task) => [
           text(task.task),
           text(task.state),
           text(task.attempts),
           milliseconds(task.duration_ms),
-          task.rows === null ? '' : text(task.rows),
+          task.rows === null ? '' : `${formatCount(Number(task.rows))} ${TASK_COUNT_UNITS[String(task.task)] ?? 'rows'}`,
           task.error === null ? '' : String(task.error).split('\n')[0],
         ]),
       ),
     )}`,
-    `tables\n${indent(textTable(['table', 'bytes', 'rows_in', 'inserted', 'updated', 'unchanged', 'snapshot'], tables))}`,
+    `tables\n${indent(textTable(['table', 'file size', 'rows in', 'inserted', 'updated', 'unchanged', 'snapshot'], tables))}`,
     `warnings and failures\n${findings.length > 0 ? findings.map((line) => `  ${line}`).join('\n') : '  none'}`,
     ...(run.error ? [`error\n${indent(`${String(run.error)}\n`)}`] : []),
   ];

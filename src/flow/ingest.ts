@@ -311,12 +311,15 @@ async function identicalReplay(run: RunContext): Promise<Verdict | undefined> {
   return { findings: { loaded: identical.inputFiles, results: identical.document.results, reused }, outcome: { status: 'unchanged', cause: null } };
 }
 
+/** What a task's `rows` counts, where it is not rows: the validate task counts the expectations it evaluated. */
+export const TASK_COUNT_UNITS: Readonly<Record<string, string>> = { validate: 'expectations' };
+
 /** validate: every expectation suite on the staged month; a failed error-severity expectation rejects it. */
 async function validate(run: RunContext, loaded: Findings): Promise<Step> {
   return run.tasks.run<Step>('validate', async () => {
     const validation = await validateMonth(run.engine, { asOf: run.request.asOf, liveAttached: run.liveAttached }, run.tasks.progress('validate', 'tables'));
     const findings = { ...loaded, results: validation.results, metrics: validation.metrics };
-    if (validation.errors.length === 0) return { value: { next: findings }, rows: validation.results.length, unit: 'expectations' };
+    if (validation.errors.length === 0) return { value: { next: findings }, rows: validation.results.length, unit: TASK_COUNT_UNITS.validate };
     const cause = new DataRejectedError(problemsOf(validation.errors));
     return { value: { ended: { findings, outcome: { status: 'rejected', cause } } }, failed: cause };
   });
