@@ -17,6 +17,7 @@ import {
   REAL_EXPORTS,
   realWarehouse,
   requirePrerequisite,
+  SEEDS,
   snapshotFiles,
   spawnCli,
   tempDir,
@@ -139,9 +140,22 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('history on the real exports',
 
     const result = await ingest(warehouse, 'month_001', '2024-02-29', seeds);
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain('payments_agg_90d: 1 rows differ');
+    expect(result.stderr).toContain('payments_agg_90d: 1 keys differ: 1 changed, 0 only in this month, 0 only in the frozen snapshot');
     expect(result.stderr).toContain(userId);
+    expect(result.stderr).not.toContain('another history');
     expect(await warehouseState(warehouse)).toEqual(februaryState);
+  });
+
+  it("refuses another history's month under a frozen as_of, saying what differs and that the warehouse looks like another history's", async () => {
+    const warehouse = tempDir();
+    fs.cpSync(january, warehouse, { recursive: true });
+    const result = await ingest(warehouse, 'month_000', '2024-01-31', SEEDS);
+    expect(result.code).toBe(3);
+    // The synthetic month shares no user with the real one: 2,500 only in it, 7,043 only in what is frozen (9,543 in all).
+    expect(result.stderr).toMatch(/^users: 9543 keys differ: 0 changed, 2500 only in this month, 7043 only in the frozen snapshot \(e\.g\. /m);
+    expect(result.stderr).toMatch(/as_of 2024-01-31 is already frozen \(by run \S+\) with different content/);
+    expect(result.stderr).toContain("no key of this month is in what is frozen for 2024-01-31: this warehouse looks like another history's");
+    expect(await warehouseState(warehouse)).toEqual(januaryState);
   });
 
   it('replaying month_000 after month_001 leaves live tables and both snapshots unchanged', async () => {

@@ -209,7 +209,9 @@ describe('stages on the committed seeds', () => {
     expect(await compareWithFrozen(engine, layout, manifest, '2024-01-31')).toEqual([]);
     await engine.run(`UPDATE staging.rows_labels SET churn_label = NOT churn_label WHERE rowid = 0`);
     const differences = await compareWithFrozen(engine, layout, manifest, '2024-01-31');
-    expect(differences.map((difference) => [difference.table, difference.keys])).toEqual([['labels', 1]]);
+    expect(differences.map(({ table, keys, changed, only_new, only_frozen }) => [table, keys, changed, only_new, only_frozen])).toEqual([
+      ['labels', 1, 1, 0, 0],
+    ]);
   });
 
   it('metrics: exact up to EXACT_ROWS rows; above, a numeric column says which figures are estimated (quantiles; a distinct count of many values), and its bin counts stay exact', async () => {

@@ -7,7 +7,7 @@ import type { LoadedTable, SnapshotEntry } from '../artifacts';
 import { type Engine, sqlFile } from '../engine/duckdb';
 import { RefusedError } from '../errors';
 import type { MonthInput } from '../load';
-import { compareWithFrozen, readManifest } from '../snapshot';
+import { compareWithFrozen, type ReplayDifference, readManifest } from '../snapshot';
 import { checkFrozenFiles } from '../snapshot/verify';
 import type { WarehouseLayout } from '../warehouse/layout';
 import type { Logger } from './log';
@@ -56,8 +56,7 @@ export async function planMonth(engine: Engine, layout: WarehouseLayout, month: 
     );
     const differences = await compareWithFrozen(engine, layout, manifest, asOf);
     if (differences.length === 0) return 'unchanged';
-    const lines = differences.map((difference) => `${difference.table}: ${difference.keys} rows differ (e.g. ${difference.sample_keys.join(', ')})`);
-    throw new RefusedError(`as_of ${asOf} is already frozen with different content; refusing to alter history:\n${lines.join('\n')}`);
+    throw new RefusedError(frozenDifferently(asOf, differences, manifest));
   }
   const newest = manifest
     .map((entry) => entry.as_of)
@@ -67,6 +66,24 @@ export async function planMonth(engine: Engine, layout: WarehouseLayout, month: 
     throw new RefusedError(`as_of ${asOf} is older than the newest frozen month ${newest}; ingesting it would put older values back into the live tables`);
   }
   return 'apply';
+}
+
+/**
+ * The refusal of an as_of frozen with other content: per table how many keys changed, are
+ * only in this month or only in the frozen snapshot, and which run froze it; when the month
+ * shares no key at all with what is frozen, the likelier story: another history's warehouse.
+ */
+function frozenDifferently(asOf: string, differences: readonly ReplayDifference[], manifest: readonly SnapshotEntry[]): string {
+  const lines = differences.map(
+    (difference) =>
+      `${difference.table}: ${difference.keys} keys differ: ${difference.changed} changed, ${difference.only_new} only in this month, ` +
+      `${difference.only_frozen} only in the frozen snapshot (e.g. ${difference.sample_keys.join(', ')})`,
+  );
+  const runs = [...new Set(manifest.filter((entry) => entry.as_of === asOf).map((entry) => entry.run_id))].join(', ');
+  const foreign = differences.every((difference) => difference.shared === 0)
+    ? `\nno key of this month is in what is frozen for ${asOf}: this warehouse looks like another history's; give the --warehouse of this one`
+    : '';
+  return `as_of ${asOf} is already frozen (by run ${runs}) with different content; refusing to alter history:\n${lines.join('\n')}${foreign}`;
 }
 
 /** SPEC §4 "One month, one freeze": the six input files byte-identical to those a run froze under another as_of. */

@@ -89,8 +89,16 @@ export async function writeSnapshots(
 
 export interface ReplayDifference {
   readonly table: string;
-  /** Keys whose row differs, is new, or is gone. */
+  /** Keys whose row differs, is new, or is gone: changed + only_new + only_frozen. */
   readonly keys: number;
+  /** Keys in both whose values differ. */
+  readonly changed: number;
+  /** Keys the month would freeze that the frozen snapshot lacks. */
+  readonly only_new: number;
+  /** Keys of the frozen snapshot the month would not freeze. */
+  readonly only_frozen: number;
+  /** Keys the month and the frozen snapshot share (equal or not). */
+  readonly shared: number;
   readonly sample_keys: readonly string[];
 }
 
@@ -123,13 +131,17 @@ export async function compareWithFrozen(
         .filter((column) => !table.key.includes(column.name))
         .map((column) => `next.${quoteIdent(column.name)} IS DISTINCT FROM stored.${quoteIdent(column.name)}`),
     ].join(' OR ');
-    const [row] = await engine.rows<{ keys: number; sample_keys: string[] }>(
+    const [row] = await engine.rows<Omit<ReplayDifference, 'table'>>(
       // min(x, 5) keeps five keys, not a list of every differing one.
-      `SELECT count(*) AS keys, coalesce(min(coalesce(next.${key}, stored.${key}), 5), []) AS sample_keys
-       FROM (${mergedStateSql(table, base)}) AS next FULL OUTER JOIN (${stored}) AS stored ON next.${key} = stored.${key}
-       WHERE ${differs}`,
+      `SELECT count(*) FILTER (WHERE ${differs}) AS keys,
+              count(*) FILTER (WHERE next.${key} IS NOT NULL AND stored.${key} IS NOT NULL AND (${differs})) AS changed,
+              count(*) FILTER (WHERE stored.${key} IS NULL) AS only_new,
+              count(*) FILTER (WHERE next.${key} IS NULL) AS only_frozen,
+              count(*) FILTER (WHERE next.${key} IS NOT NULL AND stored.${key} IS NOT NULL) AS shared,
+              coalesce(min(coalesce(next.${key}, stored.${key}), 5) FILTER (WHERE ${differs}), []) AS sample_keys
+       FROM (${mergedStateSql(table, base)}) AS next FULL OUTER JOIN (${stored}) AS stored ON next.${key} = stored.${key}`,
     );
-    if (row.keys > 0) differences.push({ table: table.name, keys: row.keys, sample_keys: row.sample_keys });
+    if (row.keys > 0) differences.push({ table: table.name, ...row });
   }
   return differences;
 }
