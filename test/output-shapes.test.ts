@@ -12,8 +12,9 @@ import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as artifacts from '../src/artifacts';
+import { TABLE_NAMES } from '../src/contract/tables';
 import { PARTITION_MANIFEST } from '../src/warehouse/layout';
-import { type CliResult, cli, copyMonths, REAL, REAL_EXPORTS, REPO, requirePrerequisite, tempDir } from './helpers';
+import { type CliResult, cli, copyMonths, query, REAL, REAL_EXPORTS, REPO, requirePrerequisite, tempDir } from './helpers';
 import { createTestDatabase, POSTGRES, TEST_PG_URL, withClient } from './postgres';
 
 const SCHEMAS = path.join(REPO, 'schemas');
@@ -222,10 +223,20 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('every output on the real expo
     expect(runs.month001.findings.length).toBeGreaterThan(0);
   });
 
-  it('ingest --json of a rejected run (a suite fails; a value does not parse) and of a refused run', () => {
+  it('ingest --json of a rejected run (a suite fails; a value does not parse) and of a refused run', async () => {
     for (const run of [runs.rejected, runs.rejectedAtLoad, runs.refused]) expectShape('run-summary', run);
     expect(runs.rejected).toMatchObject({ status: 'rejected', exit_code: 1, error: { kind: 'data_rejected', exit_code: 1 } });
     expect(runs.rejectedAtLoad.tasks.find((task: any) => task.task === 'load')).toMatchObject({ state: 'failed' });
+    // What load read is recorded though the month was rejected: every table but the one whose fee did not parse.
+    const [recorded] = await query<{ tables: string }>(
+      warehouse,
+      `SELECT string_agg(t.table, ',' ORDER BY t.table) AS tables FROM (SELECT unnest(from_json(input_files, '[{"table":"VARCHAR"}]'), recursive := true) FROM meta.runs WHERE run_id = '${runs.rejectedAtLoad.run_id}') AS t`,
+    );
+    expect(recorded.tables).toBe(
+      TABLE_NAMES.filter((table) => table !== 'subscriptions')
+        .sort()
+        .join(','),
+    );
     expect(runs.refused).toMatchObject({ status: 'refused', exit_code: 3, error: { kind: 'refused', exit_code: 3 } });
   });
 

@@ -363,7 +363,7 @@ describe('renderReport', () => {
     const page = renderReport(failedLoadDocument(), undefined);
     expect(page).toContain('<span class="verdict-text">Failed</span>');
     expect(page).toContain('The month did not load');
-    expect(page).toContain('No input file was loaded.');
+    expect(page).toContain('No input file could be loaded: the problems below say why.');
     expect(page).toContain('/data/month_bad/labels.csv is missing');
     expect(page).toContain('the table file is present');
     expect(page).toContain('values parse as the declared type');

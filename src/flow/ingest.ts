@@ -32,7 +32,7 @@ import type { Settings } from '../config';
 import { type Engine, openEngine } from '../engine/duckdb';
 import { DataRejectedError, type ErrorObject, errorObject, formatProblems, RefusedError, StreamflowError } from '../errors';
 import { faultPoint } from '../faults';
-import { loadMonth, type MonthInput } from '../load';
+import { loadMonth, type MonthInput, MonthRejectedAtLoad } from '../load';
 import { recordMonthMetrics, recordRun, recordTaskRuns, validationDocument, writeReportFiles } from '../record';
 import { writeReportIndex } from '../report';
 import { renderReport } from '../report/page';
@@ -295,7 +295,7 @@ async function load(run: RunContext): Promise<Step> {
       return { value: { next: { loaded, results: [] } }, rows: totalRows(loaded) };
     } catch (error) {
       if (!(error instanceof DataRejectedError)) throw error;
-      const findings = { loaded: [], results: resultsFromLoadProblems(error.problems) };
+      const findings = { loaded: error instanceof MonthRejectedAtLoad ? [...error.loaded] : [], results: resultsFromLoadProblems(error.problems) };
       return { value: { ended: { findings, outcome: { status: 'rejected', cause: error } } }, failed: error };
     }
   });

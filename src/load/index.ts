@@ -76,8 +76,18 @@ export async function loadMonth(
     } else loaded.push(result);
   }
   onProgress(done, total, '');
-  if (problems.length > 0) throw new DataRejectedError(problems);
+  if (problems.length > 0) throw new MonthRejectedAtLoad(problems, loaded);
   return loaded;
+}
+
+/** A month rejected by load, with the tables that did load: the run's record and report list what was read. */
+export class MonthRejectedAtLoad extends DataRejectedError {
+  constructor(
+    problems: readonly Problem[],
+    readonly loaded: readonly LoadedTable[],
+  ) {
+    super(problems);
+  }
 }
 
 function fileSize(file: string): number {

@@ -102,7 +102,7 @@ function header(document: ValidationDocument): Html {
 function inputFiles(files: readonly InputFile[]): Html {
   const body =
     files.length === 0
-      ? html`<p class="empty">No input file was loaded.</p>`
+      ? html`<p class="empty">No input file could be loaded: the problems below say why.</p>`
       : dataTable(
           'inputs',
           ['Table', 'File', { content: 'Rows', className: 'num' }, { content: 'Size', className: 'num' }, 'sha256'],
