@@ -28,6 +28,7 @@ import { measureTrainingSets, type TrainingSetSample, trainingSetReport } from '
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
+const TS_NODE = path.join(ROOT, 'node_modules', 'ts-node', 'dist', 'bin.js');
 const REAL_SEEDS = path.resolve(ROOT, '..', 'shared', 'data', 'streamflow');
 const REAL_MONTH = 'month_000';
 const TASKS = INGEST_TASKS;
@@ -42,6 +43,8 @@ const TARGETS = {
   realWallMs: 1000,
   realReplayBeyondStartMs: 500,
   peakRssMiB: 4096,
+  /** The README's `npx ts-node src/cli.ts --help` (issue 25), npx's own start aside. */
+  tsNodeHelpMs: 1500,
   /** A 10M-user month against the 1M-user month of the newest 1M results (same machine). */
   tenTimesUsersVsOneMillion: 12,
 };
@@ -404,6 +407,8 @@ interface Results {
   readonly node_startup_ms: readonly number[];
   /** `node dist/cli.js --help`: Node start-up plus loading the bin's modules. */
   readonly cli_startup_ms: readonly number[];
+  /** `ts-node src/cli.ts --help`, the README's quick-start path (transpiled by swc), without npx's own start. */
+  readonly ts_node_startup_ms: readonly number[];
   readonly floors: readonly FloorSample[];
   readonly ingests: readonly IngestSample[];
   readonly training_sets: readonly TrainingSetSample[];
@@ -588,6 +593,7 @@ function report(results: Results, options: Options, months: readonly Month[], re
   checks.push(...serving.checks);
   const peak = Math.max(...results.ingests.map((sample) => sample.peak_rss_mib));
   check(`peak RSS of any ingest (memory_limit ${options.memoryLimit ?? 'DuckDB default'})`, peak, TARGETS.peakRssMiB, (mib) => `${Math.round(mib)} MiB`);
+  check('ts-node src/cli.ts --help, process wall', stats(results.ts_node_startup_ms).median, TARGETS.tsNodeHelpMs, (ms) => `${(ms / 1000).toFixed(3)} s`);
 
   const settings = `threads ${options.threads ?? 'default'}, memory_limit ${options.memoryLimit ?? 'default'}`;
   return [
@@ -657,6 +663,8 @@ async function main(): Promise<void> {
   log('Node start-up (node -e 0)');
   const nodeStartup = Array.from({ length: 2 * smallRuns }, () => measureNode(['-e', '0']).wallMs);
   const cliStartup = Array.from({ length: 2 * smallRuns }, () => measureNode([CLI, '--help'], { cwd: ROOT }).wallMs);
+  log('ts-node src/cli.ts --help (the quick start)');
+  const tsNodeStartup = Array.from({ length: smallRuns }, () => measureNode([TS_NODE, 'src/cli.ts', '--help'], { cwd: ROOT }).wallMs);
   log('floor and ingest (generated months)');
   const generated = await measureRuns(options, months, options.runs, 'generated');
   log(`training set over the ${months.length} generated months`);
@@ -699,6 +707,7 @@ async function main(): Promise<void> {
     },
     node_startup_ms: nodeStartup,
     cli_startup_ms: cliStartup,
+    ts_node_startup_ms: tsNodeStartup,
     floors: [...generated.floors, ...measuredReal.floors],
     ingests: [...generated.ingests, ...measuredReal.ingests],
     training_sets: trainingSets,
