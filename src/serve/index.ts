@@ -90,7 +90,10 @@ function buildApp(options: ServeOptions, current: () => OnlineVectors): FastifyI
     return reply.code(500).send({ error: 'internal error' });
   });
 
-  app.get('/health', async (_request, reply) => reply.header(AS_OF_HEADER, current().asOf).send({ status: 'ok', as_of: current().asOf }));
+  app.get('/health', async (_request, reply) => {
+    const { asOf } = current();
+    return reply.header(AS_OF_HEADER, asOf).send({ status: 'ok', as_of: asOf });
+  });
   app.get('/feature-views', async (_request, reply) => {
     const vectors = current();
     return reply.header(AS_OF_HEADER, vectors.asOf).send({

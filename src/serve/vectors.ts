@@ -12,6 +12,7 @@ import type { SnapshotEntry } from '../artifacts';
 import { FEATURE_VIEWS, type FeatureView } from '../contract/features';
 import { type HeldResult, quoteIdent } from '../engine/duckdb';
 import { InvocationError } from '../errors';
+import { partitionsAsOf } from '../query/time-travel';
 import { readManifest } from '../snapshot';
 import { joinPointInTime, POINT_IN_TIME_TABLE } from '../training';
 import { ENTITY_TABLE, loadServedEntities } from '../training/entities';
@@ -127,12 +128,14 @@ export async function loadOnlineVectors(
       features: view.features.map((column) => ({ column, output: `${view.name}__${column}` })),
       ttlSeconds: null,
     }));
+    // Each view table's newest partition at or before the as_of: the users served, and when each view's values are from.
+    const bound = partitionsAsOf(manifest, asOf);
+    const viewTables = [...new Set(views.map(({ view }) => view.table))];
     const entities = await loadServedEntities(
       engine,
       layout,
-      manifest,
+      viewTables.flatMap((table) => bound.get(table) ?? []),
       asOf,
-      views.map(({ view }) => view.table),
     );
     await joinPointInTime(engine, layout, manifest, views, { from: 'none' });
     const vector = views
@@ -154,12 +157,7 @@ export async function loadOnlineVectors(
       views: views.map(({ view }) => ({
         view,
         ttlMs: view.ttl === null ? null : parseTtl(view.ttl, `feature view ${view.name} ttl`) * 1000,
-        asOf:
-          manifest
-            .filter((entry) => entry.table_name === view.table && entry.as_of <= asOf)
-            .map((entry) => entry.as_of)
-            .sort()
-            .at(-1) ?? null,
+        asOf: bound.get(view.table)?.as_of ?? null,
       })),
       entities,
       vector: lookups.lookup,

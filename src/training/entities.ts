@@ -39,22 +39,12 @@ async function loadAsOfEntities(engine: Engine, layout: WarehouseLayout, manifes
 }
 
 /**
- * One row per user of the newest snapshot at or before `asOf` of any of `tables`, its
- * event_timestamp that as_of (a DATE): the entities `serve` answers for, each with what a
- * training set for that date would give it.
+ * One row per user of any of `snapshots` (each view table's partition the as_of binds,
+ * query/time-travel.ts partitionsAsOf), its event_timestamp `asOf` (a DATE): the entities
+ * `serve` answers for, each with what a training set for that date would give it.
  */
-export async function loadServedEntities(
-  engine: Engine,
-  layout: WarehouseLayout,
-  manifest: readonly SnapshotEntry[],
-  asOf: string,
-  tables: readonly string[],
-): Promise<number> {
-  const newest = [...new Set(tables)].flatMap((table) => {
-    const frozen = manifest.filter((entry) => entry.table_name === table && entry.as_of <= asOf).sort((a, b) => a.as_of.localeCompare(b.as_of));
-    return frozen.length > 0 ? [path.join(layout.root, frozen.at(-1)!.path)] : [];
-  });
-  const users = newest.map((file) => `SELECT "user_id" FROM read_parquet(${quoteLiteral(file)})`).join(' UNION ');
+export async function loadServedEntities(engine: Engine, layout: WarehouseLayout, snapshots: readonly SnapshotEntry[], asOf: string): Promise<number> {
+  const users = snapshots.map((entry) => `SELECT "user_id" FROM read_parquet(${quoteLiteral(path.join(layout.root, entry.path))})`).join(' UNION ');
   await engine.run(
     `CREATE TABLE ${ENTITY_TABLE} AS
      SELECT row_number() OVER (ORDER BY "user_id") AS entity_row, "user_id", DATE ${quoteLiteral(asOf)} AS event_timestamp
