@@ -7,9 +7,8 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { BIN, REPO } from './paths';
 
-const REPO = path.resolve(__dirname, '..');
-const BIN = path.join(REPO, 'dist', 'cli.js');
 const INPUTS = ['src', 'sql', 'package.json'];
 const LOCK = path.join(REPO, 'node_modules', '.streamflow-build.lock');
 /** A lock older than this is left over from a killed run. */

@@ -12,9 +12,10 @@ import { CONTRACT } from '../src/contract/tables';
 import { openEngine, quoteIdent, quoteLiteral } from '../src/engine/duckdb';
 import { PARTITION_MANIFEST } from '../src/warehouse/layout';
 
-export const REPO = path.resolve(__dirname, '..');
+import { BIN, REAL, REPO, realExportsMissing } from './paths';
+
+export { BIN, REAL, REPO } from './paths';
 export const SEEDS = path.join(REPO, 'seeds');
-export const REAL = path.resolve(REPO, '..', 'shared', 'data', 'streamflow');
 
 /**
  * Something a test file needs from the machine rather than the repository: the real
@@ -31,9 +32,7 @@ const UNDER_CI = process.env.CI !== undefined && !['', '0', 'false'].includes(pr
 /** The real exports, ../shared/data/streamflow: both months. */
 export const REAL_EXPORTS: Prerequisite = {
   name: 'the real exports',
-  missing: ['month_000', 'month_001'].every((month) => fs.existsSync(path.join(REAL, month, 'users.csv')))
-    ? null
-    : `no month_000/ and month_001/ under ${REAL}`,
+  missing: realExportsMissing(),
 };
 
 /** The missing prerequisites this test file has reported; emptied before each file (test/setup.ts: a worker's files share this module). */
@@ -235,12 +234,6 @@ export interface SpawnedCli {
   /** Resolves once stderr contains `text`. */
   waitFor(text: string, timeoutMs?: number): Promise<void>;
 }
-
-/**
- * The built bin, as installed: rebuilt before the tests whenever it is older than src/
- * (test/build-bin.ts, vitest's global setup).
- */
-export const BIN = path.join(REPO, 'dist', 'cli.js');
 
 /** Runs the CLI as a separate process (the built bin), for crash and concurrency tests. */
 export function spawnCli(args: readonly string[], env: Record<string, string> = {}): SpawnedCli {

@@ -9,9 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TestProject } from 'vitest/node';
-
-const REPO = path.resolve(__dirname, '..');
-const REAL = path.resolve(REPO, '..', 'shared', 'data', 'streamflow');
+import { BIN, REAL, realExportsMissing } from './paths';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,13 +19,13 @@ declare module 'vitest' {
 }
 
 export default function buildRealWarehouses(project: TestProject): () => void {
-  if (!['month_000', 'month_001'].every((month) => fs.existsSync(path.join(REAL, month, 'users.csv')))) {
+  if (realExportsMissing() !== null) {
     project.provide('realWarehouses', null);
     return () => undefined;
   }
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'streamflow-real-warehouses-'));
   const ingest = (warehouse: string, month: string, asOf: string) =>
-    execFileSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), '--quiet', '--seeds', REAL, '--warehouse', warehouse, 'ingest', month, asOf], {
+    execFileSync(process.execPath, [BIN, '--quiet', '--seeds', REAL, '--warehouse', warehouse, 'ingest', month, asOf], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   ingest(path.join(root, 'january'), 'month_000', '2024-01-31');
