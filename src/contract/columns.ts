@@ -1,22 +1,43 @@
-// Column types and specs: what the tables (tables.ts) and their suites (suites.ts) both
-// read, in a module of its own so neither has to import the other for it.
+// Column types and specs: what the tables (tables.ts) and the compiled suites both read,
+// in a module of its own so neither has to import the other for it.
 
-export const COLUMN_TYPES = ['VARCHAR', 'DATE', 'BOOLEAN', 'INTEGER', 'DOUBLE', 'DECIMAL(10,2)', 'DECIMAL(12,2)'] as const;
-export type ColumnType = (typeof COLUMN_TYPES)[number];
+/** The DuckDB types a contract may declare (ODCS `physicalType`), DECIMAL with any precision and scale. */
+export type ColumnType = 'VARCHAR' | 'BOOLEAN' | 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'DATE' | 'TIMESTAMP' | 'TIMESTAMPTZ' | `DECIMAL(${number},${number})`;
+
+const DECIMAL = /^DECIMAL\((\d+),(\d+)\)$/;
+
+/** Precision and scale of a DECIMAL type; undefined for any other type. */
+export function decimalShape(type: ColumnType): { readonly precision: number; readonly scale: number } | undefined {
+  const match = DECIMAL.exec(type);
+  return match ? { precision: Number(match[1]), scale: Number(match[2]) } : undefined;
+}
 
 /** The types that have a mean, quantiles and a histogram (validate's metrics, the suites' shift bounds). */
-export const NUMERIC_TYPES: ReadonlySet<ColumnType> = new Set<ColumnType>(['INTEGER', 'DOUBLE', 'DECIMAL(10,2)', 'DECIMAL(12,2)']);
-
 export function isNumeric(type: ColumnType): boolean {
-  return NUMERIC_TYPES.has(type);
+  return type === 'INTEGER' || type === 'BIGINT' || type === 'DOUBLE' || decimalShape(type) !== undefined;
 }
+
+/** Moments in time: compared month over month by nothing but their NULLs (their values move with the calendar). */
+export function isTemporal(type: ColumnType): boolean {
+  return type === 'DATE' || type === 'TIMESTAMP' || type === 'TIMESTAMPTZ';
+}
+
+/** How a BOOLEAN column is spelled in the CSV; compared case-insensitively. Default: true / false. */
+export interface BooleanSpelling {
+  readonly true: readonly string[];
+  readonly false: readonly string[];
+}
+
+export const DEFAULT_BOOLEAN_SPELLING: BooleanSpelling = { true: ['true'], false: ['false'] };
 
 export interface ColumnSpec {
   readonly name: string;
   readonly type: ColumnType;
   /** NULL is a legal value (an empty CSV field). */
   readonly nullable: boolean;
-  /** false for columns the live table carries but today's exports do not (kept NULL). */
+  /** false for columns the live table carries but the exports do not (kept NULL). */
   readonly inExport: boolean;
   readonly description: string;
+  /** BOOLEAN columns only: the CSV spellings of true and false. */
+  readonly booleans?: BooleanSpelling;
 }

@@ -1,13 +1,34 @@
 // Expectation configurations, named and shaped as in Great Expectations so a GE user
 // can read a suite at a glance. validate/ compiles each one to a single SQL query.
 
-export type Severity = 'error' | 'warn';
+/** error stops the run; warn is reported and kept in history; info is reported only (ODCS `severity: info`). */
+export type Severity = 'error' | 'warn' | 'info';
+
+/** The ODCS comparison operators: how a measured figure is held against the rule's value. */
+export type Operator =
+  | 'mustBe'
+  | 'mustNotBe'
+  | 'mustBeGreaterThan'
+  | 'mustBeGreaterOrEqualTo'
+  | 'mustBeLessThan'
+  | 'mustBeLessOrEqualTo'
+  | 'mustBeBetween'
+  | 'mustNotBeBetween';
+
+/** An operator and its operand: a number, or `[low, high]` for the two between operators (inclusive). */
+export interface Comparison {
+  readonly operator: Operator;
+  readonly value: number | readonly [number, number];
+}
+
+/** The ODCS library metrics (data-quality.md). */
+export type LibraryMetric = 'nullValues' | 'missingValues' | 'invalidValues' | 'duplicateValues' | 'rowCount';
 
 /** kwargs every expectation takes (GE's standard ones plus `severity`). */
 export interface CommonKwargs {
   /** Fraction of non-null rows that must meet a row-level expectation (GE `mostly`). */
   readonly mostly?: number;
-  /** error stops the run; warn is reported and kept in history. Default error. */
+  /** error stops the run; warn is reported and kept in history; info is only reported. Default error. */
   readonly severity?: Severity;
   /** SQL predicate over the table's columns restricting the rows checked (GE `row_condition`, parser "sql"). */
   readonly row_condition?: string;
@@ -52,6 +73,28 @@ export interface KwargsByType {
   expect_column_mean_ratio_to_previous_to_be_less_than: Column & MonthComparison;
   /** GE's name; `value_set: "$previous_month"` is the set of values the previous month held. */
   expect_column_distinct_values_to_be_in_set: Column & { readonly value_set: '$previous_month' };
+  /**
+   * An ODCS library metric held against its operator: `rows` counts rows, `percent` is
+   * that count per hundred rows of the table. `column` for a property's metric,
+   * `column_list` for duplicates of a combination; neither for rowCount.
+   */
+  expect_library_metric_to_satisfy: Comparison & {
+    readonly metric: LibraryMetric;
+    readonly column?: string;
+    readonly column_list?: readonly string[];
+    readonly unit: 'rows' | 'percent';
+    /** missingValues: the values that count as missing besides NULL. */
+    readonly missing_values?: readonly (string | number)[];
+    /** invalidValues: the valid values, or the pattern valid values match. */
+    readonly valid_values?: readonly (string | number | boolean)[];
+    readonly pattern?: string;
+  };
+  /** An ODCS `sql` rule: a query returning one number, run on the staged month, held against its operator. */
+  expect_sql_query_result_to_satisfy: Comparison & {
+    /** The query with `{object}` and `{property}` already replaced by the quoted table and column. */
+    readonly query: string;
+    readonly column?: string;
+  };
 }
 
 /**
@@ -78,8 +121,8 @@ export type ExpectationConfig = {
   [K in ExpectationType]: {
     readonly type: K;
     readonly kwargs: KwargsByType[K] & CommonKwargs;
-    /** Why the rule exists: shown in the report next to a failure. */
-    readonly meta?: { readonly notes?: string };
+    /** The rule's ODCS `name` and why it exists (its `description`): shown in the report next to a failure. */
+    readonly meta?: { readonly name?: string; readonly notes?: string };
   };
 }[ExpectationType];
 
