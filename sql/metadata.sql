@@ -66,10 +66,13 @@ CREATE TABLE IF NOT EXISTS wh.meta.validation_failures (
   expectation_id  VARCHAR NOT NULL,
   table_name      VARCHAR NOT NULL,
   column_name     VARCHAR,
-  user_id         VARCHAR,
+  row_key         VARCHAR,          -- the row's key as text: a composite key's values joined by ', '
   line            BIGINT,
   value           VARCHAR
 );
+-- Schema 6: the key column is named for any contract (warehouses of schema 5 and before
+-- keep their user_id column, NULL in rows written since).
+ALTER TABLE wh.meta.validation_failures ADD COLUMN IF NOT EXISTS row_key VARCHAR;
 
 -- Each task of each run: state, attempts and timings (the orchestrator's view).
 CREATE TABLE IF NOT EXISTS wh.meta.task_runs (

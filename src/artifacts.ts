@@ -16,7 +16,7 @@ export const VALIDATION_DOCUMENT_VERSION = '1.0';
 /** snapshots/<table>/as_of=<date>/_manifest.json (2: the freezing warehouse's identity, `warehouse_id`). */
 export const PARTITION_MANIFEST_VERSION = '2';
 /** The warehouse database's own tables (meta.schema_info). */
-export const WAREHOUSE_SCHEMA_VERSION = '5';
+export const WAREHOUSE_SCHEMA_VERSION = '6';
 
 export const TASK_STATES = ['pending', 'running', 'completed', 'failed', 'retrying', 'skipped'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
@@ -88,10 +88,8 @@ export interface PartitionManifest extends SnapshotEntry, FreezingRun {
   readonly warehouse_id?: string;
 }
 
-export interface UnexpectedIndex {
-  readonly user_id: string | null;
-  readonly line: number;
-}
+/** Where an unexpected value is: its CSV line and its row's key, one entry per key column (GE's unexpected_index_column_names). */
+export type UnexpectedIndex = { readonly line: number } & { readonly [keyColumn: string]: string | number | null };
 
 /** One expectation's outcome, shaped as a Great Expectations validation result. */
 export interface ExpectationResult {

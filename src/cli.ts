@@ -6,7 +6,6 @@ import { Command, CommanderError } from 'commander';
 import { REPORT_PATH_VERSION, RUN_SUMMARY_VERSION, SYNC_VERIFY_VERSION } from './artifacts';
 import { runPageText, runSummaryText, runsText, snapshotsText, trainingSetText } from './cli/views';
 import { describeSettings, resolveSettings, type SettingFlags, type Settings } from './config';
-import { CONTRACT } from './contract/tables';
 import { errorObject, exitCodeOf, InvocationError, StreamflowError } from './errors';
 import { backfill } from './flow/backfill';
 import { RunFailed, type RunSummary, runMonth } from './flow/ingest';
@@ -59,7 +58,7 @@ function printSummary(settings: Settings, summary: RunSummary): void {
  */
 async function runCommand(command: Command, month: string, asOfText: string | undefined, kind: 'ingest' | 'validate', recompute = false): Promise<void> {
   const settings = settingsOf(command);
-  const input = resolveMonth(settings.seedsDir, month);
+  const input = resolveMonth(settings.contract, settings.seedsDir, month);
   const fromCalendar = calendarAsOf(input, settings.firstAsOf);
   if (asOfText === undefined && fromCalendar === undefined && kind === 'ingest') {
     throw new InvocationError(
@@ -86,7 +85,7 @@ async function verifyPostgres(settings: Settings): Promise<void> {
   const layout = warehouseLayout(settings.warehouseDir);
   const engine = await openReader(layout);
   try {
-    const { server, compared, findings } = await verifyMirror(engine, layout, await readManifest(engine), target);
+    const { server, compared, findings } = await verifyMirror(engine, settings.contract, layout, await readManifest(engine), target);
     if (settings.json) printJson({ schema_version: SYNC_VERIFY_VERSION, server, schema: target.schema, compared, ok: findings.length === 0, findings });
     else if (findings.length === 0) process.stdout.write(`verified ${compared} tables and partitions in PostgreSQL at ${server}: all match the warehouse\n`);
     if (!settings.json)
@@ -170,8 +169,9 @@ export function buildProgram(): Command {
     .option('--long', 'full sha256 hashes')
     .action(async (options: { table?: string; asOf?: string; long?: boolean }, command: Command) => {
       const settings = settingsOf(command);
-      if (options.table !== undefined && !CONTRACT.some((table) => table.name === options.table)) {
-        throw new InvocationError(`--table ${options.table}: expected one of ${CONTRACT.map((table) => table.name).join(', ')}`);
+      const tables = settings.contract.tables;
+      if (options.table !== undefined && !tables.some((table) => table.name === options.table)) {
+        throw new InvocationError(`--table ${options.table}: expected one of ${tables.map((table) => table.name).join(', ')}`);
       }
       const asOf = options.asOf === undefined ? undefined : parseAsOf(options.asOf);
       const engine = await openReader(warehouseLayout(settings.warehouseDir));
@@ -288,7 +288,7 @@ export function buildProgram(): Command {
       const layout = warehouseLayout(settings.warehouseDir);
       const out = options.out === undefined ? undefined : resolveOutput(layout, options.out);
       const asOf = options.asOf === undefined ? undefined : parseAsOf(options.asOf);
-      const engine = await openQueryEngine(layout, { out, asOf });
+      const engine = await openQueryEngine(layout, settings.contract, { out, asOf });
       // Which month answered, and how old it is: on stderr, beside the result, never in it.
       if (engine.resolution !== undefined && settings.verbosity !== 'quiet') process.stderr.write(`${engine.resolution}\n`);
       try {
@@ -322,7 +322,7 @@ export function buildProgram(): Command {
     .command('training-set')
     .description("point-in-time join of snapshot features and labels (no value from after a row's event_timestamp)")
     .option('--as-of <date>', 'one row per user of the labels snapshot at that as_of')
-    .option('--entities <file>', 'CSV or Parquet with user_id, event_timestamp (optional churn_label)')
+    .option('--entities <file>', 'CSV or Parquet with the entity key, event_timestamp and optionally the label (`contract check` names them)')
     .option('--features <list>', 'view.column or view.* items, comma-separated (default: the four default views)')
     .option('--full-names', 'name feature columns view__column')
     .option('--ttl <duration>', "oldest snapshot a value may come from, e.g. 90d, 2w, 12h (default: each view's ttl)")
@@ -338,7 +338,7 @@ export function buildProgram(): Command {
       if (settings.json && options.out === undefined) throw new InvocationError('training-set --json: give --out FILE (stdout carries the summary)');
       if (options.labelHorizon !== undefined && !/^[0-9]+$/.test(options.labelHorizon))
         throw new InvocationError(`--label-horizon ${options.labelHorizon}: expected 0 or 1`);
-      const { summary, rows } = await buildTrainingSet(warehouseLayout(settings.warehouseDir), {
+      const { summary, rows } = await buildTrainingSet(warehouseLayout(settings.warehouseDir), settings.contract, {
         entities: options.asOf !== undefined ? { asOf: parseAsOf(options.asOf) } : { file: path.resolve(options.entities!) },
         features: options.features,
         fullNames: options.fullNames,
@@ -368,6 +368,7 @@ export function buildProgram(): Command {
       const logger = loggerOf(settings);
       const running = await startServer({
         layout: warehouseLayout(settings.warehouseDir),
+        contract: settings.contract,
         host: options.host,
         port: wholeNumber('--port', options.port, 0, 65_535),
         token: options.token ?? process.env.STREAMFLOW_SERVE_TOKEN,

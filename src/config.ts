@@ -3,6 +3,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Contract } from './contract/contract';
+import { LEGACY_CONTRACT } from './contract/legacy';
 import { FIRST_AS_OF } from './contract/months';
 import { InvocationError } from './errors';
 
@@ -10,6 +12,8 @@ export type LogFormat = 'pretty' | 'json';
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
 export interface Settings {
+  /** The project's contract: its tables, suites, feature views and label. */
+  readonly contract: Contract;
   readonly seedsDir: string;
   readonly warehouseDir: string;
   readonly json: boolean;
@@ -250,6 +254,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
   checkWarehouseDir(warehouseDir, givenAs(resolved.find((setting) => setting.key === 'warehouseDir')!));
   checkTempDir();
   return {
+    contract: LEGACY_CONTRACT,
     seedsDir: path.resolve(raw.seedsDir!),
     warehouseDir,
     json: flags.json ?? false,

@@ -4,7 +4,8 @@ export interface SampleValue {
   /** Line in the CSV file (the header is line 1). */
   readonly line: number;
   readonly value: string | null;
-  readonly user_id?: string | null;
+  /** The row's key, column by column (as text), when it has one. */
+  readonly key?: Readonly<Record<string, string | null>> | null;
 }
 
 export interface Problem {
@@ -71,6 +72,12 @@ function sampleText(value: string | null): string {
   return JSON.stringify(value.length > SAMPLE_CHARS ? `${value.slice(0, SAMPLE_CHARS)}…` : value);
 }
 
+/** ` (7590-VHVEG)`, ` (C001, 17)` for a composite key; empty without one. */
+function keyText(key: SampleValue['key']): string {
+  const values = Object.values(key ?? {}).filter((value) => value !== null);
+  return values.length > 0 ? ` (${values.join(', ')})` : '';
+}
+
 export function formatProblem(problem: Problem): string {
   const where = [problem.table, problem.column].filter(Boolean).join('.');
   const count =
@@ -78,7 +85,7 @@ export function formatProblem(problem: Problem): string {
       ? ''
       : `: ${problem.count} row${problem.count === 1 ? '' : 's'}${problem.percent === undefined ? '' : ` (${problem.percent.toFixed(2)} %)`}`;
   const samples = problem.samples?.length
-    ? `; e.g. ${problem.samples.map((sample) => `line ${sample.line}${sample.user_id ? ` (${sample.user_id})` : ''}: ${sampleText(sample.value)}`).join(', ')}`
+    ? `; e.g. ${problem.samples.map((sample) => `line ${sample.line}${keyText(sample.key)}: ${sampleText(sample.value)}`).join(', ')}`
     : '';
   const detail = problem.detail ? ` — ${problem.detail}` : '';
   return `${where || '(month)'} failed ${problem.rule}${count}${samples}${detail}`;

@@ -52,7 +52,7 @@ export async function backfill(settings: Settings, range: BackfillRange, logger:
   const runs: RunSummary[] = [];
   for (const { month, asOf } of months) {
     logger.info(`backfill: ${month} as_of ${asOf}`, { month, as_of: asOf });
-    runs.push(await runMonth(settings, { command: 'ingest', month: resolveMonth(settings.seedsDir, month), asOf }, logger));
+    runs.push(await runMonth(settings, { command: 'ingest', month: resolveMonth(settings.contract, settings.seedsDir, month), asOf }, logger));
   }
   return { schema_version: RUN_SUMMARY_VERSION, months: months.map(({ month, asOf }) => ({ month, as_of: asOf })), runs };
 }

@@ -29,6 +29,7 @@ import {
   type TaskRun,
 } from '../artifacts';
 import type { Settings } from '../config';
+import type { Contract } from '../contract/contract';
 import { type Engine, openEngine } from '../engine/duckdb';
 import { DataRejectedError, type ErrorObject, errorObject, formatProblems, RefusedError, StreamflowError } from '../errors';
 import { faultPoint } from '../faults';
@@ -50,7 +51,7 @@ import { publishStaged, type RunMarker, recoverWarehouse, refuseForeignHistory, 
 import { acquireRunLock } from './lock';
 import { defaultLogger, type Logger } from './log';
 import { findIdenticalReplay, planMonth } from './plan';
-import { PIPELINE_FINGERPRINT } from './replay';
+import { pipelineFingerprint } from './replay';
 import { syncAfterRun, syncTarget } from './sync';
 import { FlowTasks, type TaskPolicy } from './tasks';
 import { type BeginWrite, writeInOneTransaction } from './write';
@@ -127,7 +128,7 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
     refuseUnsafeStaging(layout); // before the engine creates its spill folder in it
     const engine = await openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit, tempDirectory: layout.spill });
     try {
-      await attachWarehouseCreatingIt(engine, layout);
+      await attachWarehouseCreatingIt(engine, settings.contract, layout);
       await refuseForeignHistory(engine, layout);
       const warehouseId = await readWarehouseId(engine);
       const recovered = await recoverWarehouse(engine, layout, warehouseId);
@@ -139,6 +140,7 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
       const tasks = new FlowTasks(INGEST_TASKS, logger);
       const summary = await ingestMonth({
         engine,
+        contract: settings.contract,
         layout,
         request,
         runId,
@@ -180,6 +182,7 @@ async function validateOnly(settings: Settings, request: RunRequest, logger: Log
     if (liveAttached) await attachWarehouse(engine, layout, 'read_only');
     const run: RunContext = {
       engine,
+      contract: settings.contract,
       layout,
       request,
       runId,
@@ -203,6 +206,7 @@ async function validateOnly(settings: Settings, request: RunRequest, logger: Log
 /** What one run works with, fixed when it starts. `tasks` keeps the record of its tasks. */
 interface RunContext {
   readonly engine: Engine;
+  readonly contract: Contract;
   readonly layout: WarehouseLayout;
   readonly request: RunRequest;
   readonly runId: string;
@@ -291,7 +295,7 @@ async function load(run: RunContext): Promise<Step> {
     const replay = await identicalReplay(run);
     if (replay) return { value: { ended: replay }, rows: totalRows(replay.findings.loaded) };
     try {
-      const loaded = await loadMonth(run.engine, run.request.month, run.tasks.progress('load', 'bytes'));
+      const loaded = await loadMonth(run.engine, run.contract, run.request.month, run.tasks.progress('load', 'bytes'));
       return { value: { next: { loaded, results: [] } }, rows: totalRows(loaded) };
     } catch (error) {
       if (!(error instanceof DataRejectedError)) throw error;
@@ -304,7 +308,7 @@ async function load(run: RunContext): Promise<Step> {
 /** An ingest of a frozen as_of with byte-identical inputs ends after load, unchanged, with the freezing run's results. */
 async function identicalReplay(run: RunContext): Promise<Verdict | undefined> {
   if (run.request.command !== 'ingest' || run.request.recompute) return undefined;
-  const identical = await findIdenticalReplay(run.engine, run.layout, run.request, run.logger);
+  const identical = await findIdenticalReplay(run.engine, run.contract, run.layout, run.request, run.logger);
   if (!identical) return undefined;
   await startFailures(run.engine); // the run's list of unexpected rows, empty: record copies it
   const reused = { runId: identical.runId, validationTime: identical.document.meta.validation_time };
@@ -317,7 +321,7 @@ export const TASK_COUNT_UNITS: Readonly<Record<string, string>> = { validate: 'e
 /** validate: every expectation suite on the staged month; a failed error-severity expectation rejects it. */
 async function validate(run: RunContext, loaded: Findings): Promise<Step> {
   return run.tasks.run<Step>('validate', async () => {
-    const validation = await validateMonth(run.engine, { asOf: run.request.asOf, liveAttached: run.liveAttached }, run.tasks.progress('validate', 'tables'));
+    const validation = await validateMonth(run.engine, run.contract, { asOf: run.request.asOf, liveAttached: run.liveAttached }, run.tasks.progress('validate', 'tables'));
     const findings = { ...loaded, results: validation.results, metrics: validation.metrics };
     if (validation.errors.length === 0) return { value: { next: findings }, rows: validation.results.length, unit: TASK_COUNT_UNITS.validate };
     const cause = new DataRejectedError(problemsOf(validation.errors));
@@ -329,7 +333,7 @@ async function validate(run: RunContext, loaded: Findings): Promise<Step> {
 async function plan(run: RunContext, validated: Findings): Promise<Verdict> {
   return run.tasks.run<Verdict>('plan', async () => {
     try {
-      const decision = await planMonth(run.engine, run.layout, run.request, validated.loaded);
+      const decision = await planMonth(run.engine, run.contract, run.layout, run.request, validated.loaded);
       return { value: { findings: validated, outcome: { status: decision === 'apply' ? 'succeeded' : 'unchanged', cause: null } } };
     } catch (error) {
       if (!(error instanceof RefusedError)) throw error;
@@ -345,14 +349,14 @@ async function applyMonth(run: RunContext, stagingRoot: string, begin: BeginWrit
     'upsert',
     async () => {
       await begin();
-      const changes = await upsertMonth(run.engine, audit, run.tasks.progress('upsert', 'tables'));
+      const changes = await upsertMonth(run.engine, run.contract, audit, run.tasks.progress('upsert', 'tables'));
       await faultPoint('upserted');
       return { value: changes, rows: changes.reduce((sum, table) => sum + table.inserted + table.updated, 0) };
     },
     WRITE_POLICY,
   );
   const snapshots = await run.tasks.run('snapshot', async () => {
-    const snapshots = await writeSnapshots(run.engine, stagingRoot, audit, run.tasks.progress('snapshot', 'tables'));
+    const snapshots = await writeSnapshots(run.engine, run.contract, stagingRoot, audit, run.tasks.progress('snapshot', 'tables'));
     await faultPoint('snapshotted');
     return { value: snapshots, rows: snapshots.reduce((sum, entry) => sum + entry.rows, 0) };
   });
@@ -388,7 +392,7 @@ async function writeRunReport(run: RunContext, dir: string, { findings, outcome 
     tables: findings.loaded,
     ...(findings.reused ? { reused_from_run: findings.reused.runId } : {}),
   });
-  const profile = findings.metrics && (await profileMonth(run.engine, findings.metrics, run.liveAttached));
+  const profile = findings.metrics && (await profileMonth(run.engine, run.contract, findings.metrics, run.liveAttached));
   writeReportFiles(dir, document, renderReport(document, profile, { status: outcome.status, ...applied }));
 }
 
@@ -413,7 +417,7 @@ function runRecord(run: RunContext, { findings, outcome }: Verdict, applied: App
     table_counts: applied.changes,
     error: outcome.cause ? outcome.cause.message : null,
     report_path: reportDir(run.runId),
-    pipeline_fingerprint: PIPELINE_FINGERPRINT,
+    pipeline_fingerprint: pipelineFingerprint(run.contract),
   };
 }
 

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MONTH_FOLDER, monthEndAfter } from '../contract/months';
-import { CONTRACT } from '../contract/tables';
+import type { Contract } from '../contract/contract';
 import { InvocationError } from '../errors';
 import type { MonthInput } from '../load';
 
@@ -21,10 +21,10 @@ export function parseAsOf(text: string, today: Date = new Date()): string {
 }
 
 /** Folders under `seedsDir` that hold at least one table file: the months a user can name. */
-export function monthsUnder(seedsDir: string): string[] {
+export function monthsUnder(contract: Contract, seedsDir: string): string[] {
   if (!fs.existsSync(seedsDir)) return [];
   return folderNames(seedsDir)
-    .filter((name) => isMonthFolder(path.join(seedsDir, name)))
+    .filter((name) => isMonthFolder(contract, path.join(seedsDir, name)))
     .sort();
 }
 
@@ -36,8 +36,8 @@ export function folderNames(dir: string): string[] {
     .map((entry) => entry.name);
 }
 
-function isMonthFolder(dir: string): boolean {
-  return CONTRACT.some((table) => fs.existsSync(path.join(dir, table.file)));
+function isMonthFolder(contract: Contract, dir: string): boolean {
+  return contract.tables.some((table) => fs.existsSync(path.join(dir, table.file)));
 }
 
 function isFolder(candidate: string): boolean {
@@ -52,7 +52,7 @@ function isFolder(candidate: string): boolean {
  * calendar and `runs --month` see the name the user chose); its table files must still
  * lie inside the folder it leads to.
  */
-export function resolveMonth(seedsDir: string, month: string): MonthInput {
+export function resolveMonth(contract: Contract, seedsDir: string, month: string): MonthInput {
   const seedsExist = isFolder(seedsDir);
   const underSeeds = seedsExist && !path.isAbsolute(month) ? path.join(seedsDir, month) : undefined;
   const found = [underSeeds, path.resolve(month)].find((candidate) => candidate !== undefined && isFolder(candidate));
@@ -61,15 +61,15 @@ export function resolveMonth(seedsDir: string, month: string): MonthInput {
       throw new InvocationError(
         `seeds dir ${seedsDir} not found (set --seeds or SEED_DIR), and month folder ${JSON.stringify(month)} is no folder path either`,
       );
-    const months = monthsUnder(seedsDir);
+    const months = monthsUnder(contract, seedsDir);
     const known = months.length > 0 ? `the months there are ${months.join(', ')}` : 'it holds no month folders';
     throw new InvocationError(`month folder ${JSON.stringify(month)} not found under ${seedsDir}: ${known}`);
   }
   const dir = path.resolve(found);
-  if (!isMonthFolder(dir)) {
-    throw new InvocationError(`${dir} holds none of the table files (${CONTRACT.map((table) => table.file).join(', ')}): not a month`);
+  if (!isMonthFolder(contract, dir)) {
+    throw new InvocationError(`${dir} holds none of the table files (${contract.tables.map((table) => table.file).join(', ')}): not a month`);
   }
-  refuseEscapingTableFiles(dir);
+  refuseEscapingTableFiles(contract, dir);
   return { name: path.basename(dir), dir };
 }
 
@@ -110,9 +110,9 @@ export function readMonthsFile(dir: string): Record<string, string> | undefined 
 }
 
 /** A table file (a symlink, say) that resolves outside its month folder is not read at all: a month's data lives in its folder. */
-function refuseEscapingTableFiles(dir: string): void {
+function refuseEscapingTableFiles(contract: Contract, dir: string): void {
   const realDir = fs.realpathSync(dir);
-  for (const table of CONTRACT) {
+  for (const table of contract.tables) {
     const file = path.join(dir, table.file);
     if (!fs.existsSync(file)) continue;
     const real = fs.realpathSync(file);

@@ -4,6 +4,7 @@
 // month be applied, is it already there (nothing to do), or would it alter history
 // (refused, with the reason)?
 import type { LoadedTable, SnapshotEntry } from '../artifacts';
+import type { Contract } from '../contract/contract';
 import { type Engine, sqlFile } from '../engine/duckdb';
 import { RefusedError } from '../errors';
 import type { MonthInput } from '../load';
@@ -23,10 +24,16 @@ export interface MonthToPlan {
  * froze it, under the same pipeline, has nothing to recompute: that run's load and
  * validation stand for this one (replay.ts says why that is proof). undefined: recompute.
  */
-export async function findIdenticalReplay(engine: Engine, layout: WarehouseLayout, month: MonthToPlan, logger: Logger): Promise<IdenticalRun | undefined> {
+export async function findIdenticalReplay(
+  engine: Engine,
+  contract: Contract,
+  layout: WarehouseLayout,
+  month: MonthToPlan,
+  logger: Logger,
+): Promise<IdenticalRun | undefined> {
   const frozen = (await readManifest(engine)).filter((entry) => entry.as_of === month.asOf);
   if (frozen.length === 0) return undefined;
-  const check = await checkIdenticalReplay(engine, layout, month.month, frozen);
+  const check = await checkIdenticalReplay(engine, contract, layout, month.month, frozen);
   if ('recompute' in check) {
     logger.info(`load: as_of ${month.asOf} is frozen; recomputing it to compare, since ${check.recompute}`);
     return undefined;
@@ -43,7 +50,13 @@ export async function findIdenticalReplay(engine: Engine, layout: WarehouseLayou
  * files that are still intact; an older one must not come after a newer one.
  * Throws RefusedError for a month that would alter history.
  */
-export async function planMonth(engine: Engine, layout: WarehouseLayout, month: MonthToPlan, loaded: readonly LoadedTable[]): Promise<'apply' | 'unchanged'> {
+export async function planMonth(
+  engine: Engine,
+  contract: Contract,
+  layout: WarehouseLayout,
+  month: MonthToPlan,
+  loaded: readonly LoadedTable[],
+): Promise<'apply' | 'unchanged'> {
   const manifest = await readManifest(engine);
   const asOf = month.asOf;
   await refuseRefreezing(engine, month, loaded, manifest);
@@ -54,7 +67,7 @@ export async function planMonth(engine: Engine, layout: WarehouseLayout, month: 
       layout,
       tables.flatMap((table) => manifest.filter((entry) => entry.table_name === table && entry.as_of <= asOf).slice(-2)),
     );
-    const differences = await compareWithFrozen(engine, layout, manifest, asOf);
+    const differences = await compareWithFrozen(engine, contract, layout, manifest, asOf);
     if (differences.length === 0) return 'unchanged';
     throw new RefusedError(frozenDifferently(asOf, differences, manifest));
   }

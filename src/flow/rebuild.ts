@@ -20,7 +20,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type PartitionManifest, REBUILD_SUMMARY_VERSION, type RecordedSnapshot, type RunRecord, type ValidationDocument } from '../artifacts';
 import type { Settings } from '../config';
-import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
+import type { Contract } from '../contract/contract';
+import { exportColumns, type TableSpec } from '../contract/tables';
 import { type Engine, openEngine, quoteIdent, quoteLiteral } from '../engine/duckdb';
 import { sha256File } from '../engine/files';
 import { InvocationError, RefusedError } from '../errors';
@@ -75,10 +76,10 @@ export async function rebuildWarehouse(settings: Settings, logger: Logger, optio
         `${layout.database} exists: rebuild only recreates a lost database and never replaces one (move it aside first if it is the wrong one)`,
       );
     }
-    const partitions = await readPartitions(layout);
+    const partitions = await readPartitions(settings.contract, layout);
     const warehouseId = identityOf(layout, partitions, logger);
     refuseMixedAsOf(partitions);
-    const missing = missingPartitions(partitions);
+    const missing = missingPartitions(settings.contract, partitions);
     if (missing.length > 0 && !options.allowMissingPartitions) {
       throw new RefusedError(
         `the history under ${layout.snapshots} lacks ${counted(missing.length, 'partition')} of a frozen as_of (table as_of): ` +
@@ -95,7 +96,7 @@ export async function rebuildWarehouse(settings: Settings, logger: Logger, optio
     const target: WarehouseLayout = { ...layout, database: building };
     let summary: RebuildSummary;
     try {
-      await attachWarehouseCreatingIt(engine, target, warehouseId === null ? {} : { warehouseId });
+      await attachWarehouseCreatingIt(engine, settings.contract, target, warehouseId === null ? {} : { warehouseId });
       const rebuiltId = await readWarehouseId(engine);
       await detachWarehouse(engine);
       await attachWarehouse(engine, target, 'read_write');
@@ -104,7 +105,7 @@ export async function rebuildWarehouse(settings: Settings, logger: Logger, optio
         const runs = await restoreRuns(engine, layout, partitions);
         const manifests = partitions.map((partition) => partition.manifest);
         const live = [];
-        for (const table of CONTRACT) live.push(await restoreLiveTable(engine, layout, table, manifests));
+        for (const table of settings.contract.tables) live.push(await restoreLiveTable(engine, layout, table, manifests));
         return {
           schema_version: REBUILD_SUMMARY_VERSION,
           database: layout.database,
@@ -132,9 +133,9 @@ export async function rebuildWarehouse(settings: Settings, logger: Logger, optio
 }
 
 /** Every partition's manifest, each checked against its folder and its data file; a partition that cannot tell its story stops the rebuild. */
-async function readPartitions(layout: WarehouseLayout): Promise<Partition[]> {
+async function readPartitions(contract: Contract, layout: WarehouseLayout): Promise<Partition[]> {
   const partitions: Partition[] = [];
-  const tables = new Set<string>(CONTRACT.map((table) => table.name));
+  const tables = new Set<string>(contract.tables.map((table) => table.name));
   for (const dir of listPartitionDirs(layout.snapshots)) {
     const file = readManifestFile(path.join(layout.root, dir, PARTITION_MANIFEST));
     const manifest = file?.manifest;
@@ -227,10 +228,10 @@ function refuseMixedAsOf(partitions: readonly Partition[]): void {
 }
 
 /** Every (table, as_of) of a frozen as_of (one any partition is of) that lacks a contract table's partition. */
-function missingPartitions(partitions: readonly Partition[]): MissingPartition[] {
+function missingPartitions(contract: Contract, partitions: readonly Partition[]): MissingPartition[] {
   const present = new Set(partitions.map(({ manifest }) => `${manifest.table_name}\u0000${manifest.as_of}`));
   const asOfs = [...new Set(partitions.map(({ manifest }) => manifest.as_of))].sort();
-  return asOfs.flatMap((as_of) => CONTRACT.filter((table) => !present.has(`${table.name}\u0000${as_of}`)).map((table) => ({ table: table.name, as_of })));
+  return asOfs.flatMap((as_of) => contract.tables.filter((table) => !present.has(`${table.name}\u0000${as_of}`)).map((table) => ({ table: table.name, as_of })));
 }
 
 function counted(count: number, noun: string): string {

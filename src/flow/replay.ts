@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LoadedTable, SnapshotEntry, ValidationDocument } from '../artifacts';
-import { CONTRACT } from '../contract/tables';
+import type { Contract } from '../contract/contract';
 import { type Engine, sqlFile } from '../engine/duckdb';
 import { sha256File } from '../engine/files';
 import type { MonthInput } from '../load';
@@ -26,9 +26,11 @@ const RELEASE = (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.jso
  * their bounds) and the release for the code. A release that changes what a run
  * produces bumps the version, and with it this fingerprint.
  */
-export const PIPELINE_FINGERPRINT = createHash('sha256')
-  .update(JSON.stringify({ release: RELEASE, contract: CONTRACT }))
-  .digest('hex');
+export function pipelineFingerprint(contract: Contract): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ release: RELEASE, contract }))
+    .digest('hex');
+}
 
 export interface IdenticalRun {
   readonly runId: string;
@@ -46,15 +48,21 @@ interface FreezingRunRow {
 }
 
 /** Whether ingesting `month` as `asOf` is an exact replay of the run that froze `asOf`. */
-export async function checkIdenticalReplay(engine: Engine, layout: WarehouseLayout, month: MonthInput, frozen: readonly SnapshotEntry[]): Promise<ReplayCheck> {
+export async function checkIdenticalReplay(
+  engine: Engine,
+  contract: Contract,
+  layout: WarehouseLayout,
+  month: MonthInput,
+  frozen: readonly SnapshotEntry[],
+): Promise<ReplayCheck> {
   const runIds = [...new Set(frozen.map((entry) => entry.run_id))];
-  if (runIds.length !== 1 || frozen.length !== CONTRACT.length) return { recompute: 'the frozen partitions do not come from one run' };
+  if (runIds.length !== 1 || frozen.length !== contract.tables.length) return { recompute: 'the frozen partitions do not come from one run' };
   const [runId] = runIds;
   const [run] = await engine.rows<FreezingRunRow & Record<string, unknown>>(sqlFile('replay/freezing-run'), { run_id: runId });
-  if (run?.pipeline_fingerprint !== PIPELINE_FINGERPRINT) return { recompute: `run ${runId} froze it under another contract or release` };
+  if (run?.pipeline_fingerprint !== pipelineFingerprint(contract)) return { recompute: `run ${runId} froze it under another contract or release` };
 
   const inputFiles: LoadedTable[] = [];
-  for (const table of CONTRACT) {
+  for (const table of contract.tables) {
     const earlier = run.input_files?.find((input) => input.table === table.name);
     const file = path.join(month.dir, table.file);
     const bytes = fs.statSync(file, { throwIfNoEntry: false })?.size;

@@ -8,6 +8,7 @@
 // sync that waits, however long its bounds allow, never holds the warehouse file.
 import { SYNC_SUMMARY_VERSION, type TaskRun } from '../artifacts';
 import type { Settings } from '../config';
+import type { Contract } from '../contract/contract';
 import type { Engine } from '../engine/duckdb';
 import { InvocationError } from '../errors';
 import { recordTaskRuns } from '../record';
@@ -34,8 +35,8 @@ export function syncTarget(settings: Settings): SyncTarget {
 }
 
 /** What the sync needs of the warehouse attached to `engine` as `wh`, read before it is detached. */
-async function readSource(engine: Engine, layout: WarehouseLayout): Promise<WarehouseSource> {
-  return { layout, id: await readWarehouseId(engine), manifest: await readManifest(engine) };
+async function readSource(engine: Engine, contract: Contract, layout: WarehouseLayout): Promise<WarehouseSource> {
+  return { layout, contract, id: await readWarehouseId(engine), manifest: await readManifest(engine) };
 }
 
 /** Runs the sync as the task `sync` of `tasks`; `engine` reads the partitions' Parquet files. */
@@ -63,7 +64,7 @@ export async function syncWarehouse(settings: Settings, logger: Logger): Promise
   let release: (() => Promise<void>) | undefined;
   try {
     release = await acquireRunLock(layout, settings.lockTimeoutMs);
-    const source = await readSource(engine, layout);
+    const source = await readSource(engine, settings.contract, layout);
     await detachWarehouse(engine);
     const tasks = new FlowTasks(['sync'], logger);
     const result = await runSyncTask(engine, source, target, tasks, logger);
@@ -83,7 +84,7 @@ export async function syncAfterRun(engine: Engine, settings: Settings, tasks: Fl
   const target = syncTarget(settings);
   const layout = warehouseLayout(settings.warehouseDir);
   const position = tasks.append('sync');
-  const source = await readSource(engine, layout);
+  const source = await readSource(engine, settings.contract, layout);
   // Detached while PostgreSQL works, so readers of the warehouse are not shut out meanwhile.
   await detachWarehouse(engine);
   try {

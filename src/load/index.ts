@@ -8,10 +8,12 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { LoadedTable } from '../artifacts';
 import { expectationId } from '../contract/expectations';
-import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
+import type { Contract } from '../contract/contract';
+import { exportColumns, type TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent, quoteLiteral } from '../engine/duckdb';
 import { DataRejectedError, type Problem, type SampleValue } from '../errors';
 import { stageFailures, startFailures } from '../warehouse/failures';
+import { keyStructSql, keyTextSql } from '../warehouse/keys';
 import { stageHeader, startHeaders } from './headers';
 import { expectedText, typedValueSql, unparseableSql } from './parse-rules';
 
@@ -36,7 +38,7 @@ export interface MonthInput {
   readonly dir: string;
 }
 
-/** A problem found while loading, with the SQL selecting all its rows (user_id, line, value) when it has rows. */
+/** A problem found while loading, with the SQL selecting all its rows (row_key, line, value) when it has rows. */
 interface LoadFinding {
   readonly problem: Problem;
   readonly rowsSql?: string;
@@ -48,6 +50,7 @@ interface LoadFinding {
  */
 export async function loadMonth(
   engine: Engine,
+  contract: Contract,
   month: MonthInput,
   onProgress: (bytesDone: number, bytesTotal: number, table: string) => void = () => undefined,
 ): Promise<LoadedTable[]> {
@@ -55,10 +58,10 @@ export async function loadMonth(
   await startHeaders(engine);
   const problems: Problem[] = [];
   const loaded: LoadedTable[] = [];
-  const sizes = CONTRACT.map((table) => fileSize(path.join(month.dir, table.file)));
+  const sizes = contract.tables.map((table) => fileSize(path.join(month.dir, table.file)));
   const total = sizes.reduce((sum, size) => sum + size, 0);
   let done = 0;
-  for (const [position, table] of CONTRACT.entries()) {
+  for (const [position, table] of contract.tables.entries()) {
     onProgress(done, total, table.file);
     const result = await loadTable(engine, table, path.join(month.dir, table.file));
     done += sizes[position];
@@ -343,16 +346,16 @@ async function findMalformedRows(engine: Engine, table: TableSpec, rejects: stri
       samples: kind.samples.map((sample) => ({ line: Number(sample.line), value: sample.value })),
       detail: `${kind.error_type.toLowerCase()}: ${kind.samples[0].message}`,
     },
-    rowsSql: `SELECT NULL AS user_id, line, ${rejectedLine} AS value FROM ${rejects} WHERE error_type = ${quoteLiteral(kind.error_type)}`,
+    rowsSql: `SELECT NULL AS row_key, line, ${rejectedLine} AS value FROM ${rejects} WHERE error_type = ${quoteLiteral(kind.error_type)}`,
   }));
 }
 
 /** One scan per table: for every column, how many texts fail to parse and the first few; all of them are staged. */
 async function findUnparseable(engine: Engine, table: TableSpec, raw: string): Promise<LoadFinding[]> {
-  const checks = exportColumns(table).map((column) => ({ column, predicate: unparseableSql(column.name, column.type) }));
+  const checks = exportColumns(table).map((column) => ({ column, predicate: unparseableSql(column) }));
   const selects = checks.flatMap(({ column, predicate }, index) => [
     `count(*) FILTER (WHERE ${predicate}) AS c${index}`,
-    `list({'line': ${LINE_OF_RAW_ROW}, 'value': ${quoteIdent(column.name)}, 'user_id': "user_id"} ORDER BY rowid) FILTER (WHERE ${predicate})[1:${SAMPLE_LIMIT}] AS s${index}`,
+    `list({'line': ${LINE_OF_RAW_ROW}, 'value': ${quoteIdent(column.name)}, 'key': ${keyStructSql(table.key)}} ORDER BY rowid) FILTER (WHERE ${predicate})[1:${SAMPLE_LIMIT}] AS s${index}`,
   ]);
   const [row] = await engine.rows(`SELECT count(*) AS total, ${selects.join(', ')} FROM ${raw}`);
   const findings: LoadFinding[] = [];
@@ -367,9 +370,9 @@ async function findUnparseable(engine: Engine, table: TableSpec, raw: string): P
         count,
         percent: (100 * count) / Number(row.total),
         samples: (row[`s${index}`] as SampleValue[]).map((sample) => ({ ...sample, line: Number(sample.line) })),
-        detail: `not a valid ${column.type}: expected ${expectedText(column.type)}`,
+        detail: `not a valid ${column.type}: expected ${expectedText(column)}`,
       },
-      rowsSql: `SELECT "user_id" AS user_id, ${LINE_OF_RAW_ROW} AS line, ${quoteIdent(column.name)} AS value FROM ${raw} WHERE ${predicate}`,
+      rowsSql: `SELECT ${keyTextSql(table)} AS row_key, ${LINE_OF_RAW_ROW} AS line, ${quoteIdent(column.name)} AS value FROM ${raw} WHERE ${predicate}`,
     });
   });
   return findings;

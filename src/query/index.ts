@@ -18,7 +18,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SnapshotEntry } from '../artifacts';
-import { CONTRACT, type TableSpec } from '../contract/tables';
+import type { Contract } from '../contract/contract';
+import type { TableSpec } from '../contract/tables';
 import { arrowIpc } from '../engine/arrow';
 import { type Engine, openEngine, quoteIdent, quoteLiteral, type ResultColumn } from '../engine/duckdb';
 import { InvocationError, StreamflowError } from '../errors';
@@ -61,7 +62,7 @@ export interface QueryOptions {
 }
 
 /** A sealed reader whose search path resolves live tables (or their snapshots at `asOf`), meta.* and snapshots.<table> views. */
-export async function openQueryEngine(layout: WarehouseLayout, { out, asOf }: QueryOptions = {}): Promise<QueryEngine> {
+export async function openQueryEngine(layout: WarehouseLayout, contract: Contract, { out, asOf }: QueryOptions = {}): Promise<QueryEngine> {
   const reader = await openReader(layout);
   const manifest = await readManifest(reader).finally(() => reader.close());
   const boundAsOf = asOf === undefined ? undefined : partitionsAsOf(manifest, asOf);
@@ -71,7 +72,7 @@ export async function openQueryEngine(layout: WarehouseLayout, { out, asOf }: Qu
   const removeWorkDir = () => fs.rmSync(workDir, { recursive: true, force: true });
   let engine: Engine | undefined;
   try {
-    await writeViews(viewsDatabase, layout, manifest, boundAsOf);
+    await writeViews(viewsDatabase, contract, layout, manifest, boundAsOf);
     engine = await openEngine({ readOnlyDatabase: viewsDatabase });
     await attachWarehouse(engine, layout, 'read_only');
     // DuckDB writes the temporary file beside the target, never the target itself: that one is replaced by rename.
@@ -123,6 +124,7 @@ export async function openQueryEngine(layout: WarehouseLayout, { out, asOf }: Qu
  */
 async function writeViews(
   database: string,
+  contract: Contract,
   layout: WarehouseLayout,
   manifest: readonly SnapshotEntry[],
   boundAsOf: ReadonlyMap<string, SnapshotEntry> | undefined,
@@ -132,7 +134,7 @@ async function writeViews(
     await engine.run(`ATTACH ${quoteLiteral(database)} AS views`);
     await engine.run('CREATE SCHEMA views.snapshots');
     if (boundAsOf) await engine.run('CREATE SCHEMA views.as_of');
-    for (const table of CONTRACT) {
+    for (const table of contract.tables) {
       const entries = manifest.filter((entry) => entry.table_name === table.name);
       await engine.run(`CREATE VIEW views.snapshots.${quoteIdent(table.name)} AS ${snapshotViewSql(layout, table, entries)}`);
       if (!boundAsOf) continue;

@@ -111,15 +111,17 @@ function samplesTable(result: ExpectationResult): Html | null {
   const { partial_unexpected_list: values, partial_unexpected_index_list: indexes } = result.result;
   const count = Math.max(values.length, indexes.length);
   if (count === 0) return null;
+  // The key's columns, as the samples name them (none for a problem of the file itself).
+  const keyColumns = [...new Set(indexes.flatMap((index) => Object.keys(index).filter((name) => name !== 'line')))];
   const rows: Row[] = Array.from({ length: count }, (_, position) => ({
     cells: [
       { content: indexes[position]?.line === undefined ? '—' : formatCount(indexes[position].line), className: 'num' },
-      { content: indexes[position]?.user_id ?? '—', className: 'mono' },
+      ...keyColumns.map((column) => ({ content: String(indexes[position]?.[column] ?? '—'), className: 'mono' })),
       valueHtml(values[position] ?? null),
     ],
   }));
   const shown = result.result.unexpected_count > count ? ` (first ${count} of ${formatCount(result.result.unexpected_count)})` : '';
-  return html`<div class="samples"><div class="caption">Unexpected samples${shown}</div>${dataTable('sample-table', [{ content: 'CSV line', className: 'num' }, 'user_id', 'value'], rows)}</div>`;
+  return html`<div class="samples"><div class="caption">Unexpected samples${shown}</div>${dataTable('sample-table', [{ content: 'CSV line', className: 'num' }, ...keyColumns, 'value'], rows)}</div>`;
 }
 
 /** The row under a failed or warning result: its unexpected samples. */

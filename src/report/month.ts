@@ -9,7 +9,6 @@ import { statusOf } from './expectations';
 import { badge, type Html, html, type Status } from './html';
 import type { MonthProfile, TrendPoint } from './profile';
 
-const LABEL = { table: 'labels', column: 'churn_label' } as const;
 const SHIFTS_SHOWN = 6;
 
 const isComparison = (result: ExpectationResult) => MONTH_COMPARISONS.has(result.expectation_config.type as ExpectationType);
@@ -53,16 +52,17 @@ export function monthOverMonth(profile: MonthProfile, results: readonly Expectat
     return html`<section class="block month" id="month-over-month"><h2>Month over month</h2>
 <p class="first-month">No previous month to compare with: no month before this one was frozen with its figures. Once this month is frozen, the next one is compared with it.</p></section>`;
   }
-  const users = tables.find((table) => table.table_name === 'users');
-  const label = columns.find((column) => column.table_name === LABEL.table && column.column_name === LABEL.column);
-  const labelBefore = previous.find((column) => column.table_name === LABEL.table && column.column_name === LABEL.column);
-  const labelStatus = worst(ofColumn(results, LABEL.table, LABEL.column));
+  const { entityTable, label: labelSpec } = profile;
+  const entities = tables.find((table) => table.table_name === entityTable);
+  const label = columns.find((column) => column.table_name === labelSpec.table && column.column_name === labelSpec.column);
+  const labelBefore = previous.find((column) => column.table_name === labelSpec.table && column.column_name === labelSpec.column);
+  const labelStatus = worst(ofColumn(results, labelSpec.table, labelSpec.column));
   const facts = [
     fact('compared with', html`<span class="mono">${previousAsOf}</span>`),
-    users && users.previous_row_count !== null
+    entities && entities.previous_row_count !== null
       ? fact(
-          'users',
-          `${formatCount(users.previous_row_count)} → ${formatCount(users.row_count)} (${formatCount(users.keys_added ?? 0)} new, ${formatCount(users.keys_gone ?? 0)} gone)`,
+          entities.table_name,
+          `${formatCount(entities.previous_row_count)} → ${formatCount(entities.row_count)} (${formatCount(entities.keys_added ?? 0)} new, ${formatCount(entities.keys_gone ?? 0)} gone)`,
         )
       : null,
     label?.mean != null && labelBefore?.mean != null
@@ -100,8 +100,9 @@ function trendCard(title: string, subtitle: string, chart: Html, status: Status 
  */
 export function trends(profile: MonthProfile, results: readonly ExpectationResult[]): Html {
   const { columns } = profile.metrics;
-  const key = columns.find((column) => column.table_name === 'users' && column.kind === 'key');
-  const label = columns.find((column) => column.table_name === LABEL.table && column.column_name === LABEL.column);
+  const { entityTable, label: labelSpec } = profile;
+  const key = columns.find((column) => column.table_name === entityTable && column.kind === 'key');
+  const label = columns.find((column) => column.table_name === labelSpec.table && column.column_name === labelSpec.column);
   const nullable = columns.filter(
     (column) =>
       (column.null_share ?? 0) > 0 ||
@@ -114,24 +115,24 @@ export function trends(profile: MonthProfile, results: readonly ExpectationResul
   const cards = [
     key &&
       trendCard(
-        'users',
+        key.table_name,
         'rows',
         trendLine(
           series(profile.history, key, (point) => point.row_count),
           formatCount,
-          'users: rows per month',
+          `${key.table_name}: rows per month`,
         ),
       ),
     label &&
       trendCard(
-        'labels.churn_label',
+        `${labelSpec.table}.${labelSpec.column}`,
         'label rate',
         trendLine(
           series(profile.history, label, (point) => point.mean),
           percent,
           'label rate per month',
         ),
-        worst(ofColumn(results, LABEL.table, LABEL.column)),
+        worst(ofColumn(results, labelSpec.table, labelSpec.column)),
       ),
     ...nullable.map((column) =>
       trendCard(

@@ -2,6 +2,7 @@
 // with the previous frozen month (validate/metrics.ts), and the history of every frozen
 // month before it (meta.column_metrics) for the trend lines. The history is the report's
 // concern, so it is read when the report is rendered, not by validate.
+import { type Contract, entityTableOf } from '../contract/contract';
 import type { Engine } from '../engine/duckdb';
 import type { MonthMetrics } from '../validate';
 
@@ -17,12 +18,15 @@ export interface TrendPoint {
 
 export interface MonthProfile {
   readonly metrics: MonthMetrics;
+  /** The table of the entities (its row count is the headline count) and the label column (its rate is the headline rate). */
+  readonly entityTable: string | undefined;
+  readonly label: { readonly table: string; readonly column: string };
   /** Earlier frozen months (as_of before this one), oldest first; this month is in `metrics`. */
   readonly history: readonly TrendPoint[];
 }
 
 /** `liveAttached`: whether the warehouse is attached as `wh` (a `validate` over a fresh folder has none, so no history). */
-export async function profileMonth(engine: Engine, metrics: MonthMetrics, liveAttached: boolean): Promise<MonthProfile> {
+export async function profileMonth(engine: Engine, contract: Contract, metrics: MonthMetrics, liveAttached: boolean): Promise<MonthProfile> {
   const asOf = metrics.columns[0]?.as_of;
   const history =
     asOf && liveAttached
@@ -32,5 +36,5 @@ export async function profileMonth(engine: Engine, metrics: MonthMetrics, liveAt
           { as_of: asOf },
         )
       : [];
-  return { metrics, history };
+  return { metrics, history, entityTable: entityTableOf(contract)?.name, label: contract.label };
 }

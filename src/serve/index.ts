@@ -8,13 +8,15 @@
 import { timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import type { Contract } from '../contract/contract';
 import { InvocationError } from '../errors';
 import type { WarehouseLayout } from '../warehouse/layout';
-import { answer, BadRequest, FEATURE_SERVICES, MAX_ENTITIES, type OnlineFeaturesRequest, REQUEST_SCHEMA } from './protocol';
+import { answer, BadRequest, featureServices, MAX_ENTITIES, type OnlineFeaturesRequest, REQUEST_SCHEMA } from './protocol';
 import { loadOnlineVectors, type OnlineVectors } from './vectors';
 
 export interface ServeOptions {
   readonly layout: WarehouseLayout;
+  readonly contract: Contract;
   readonly host: string;
   /** 0: any free port (tests). */
   readonly port: number;
@@ -102,13 +104,13 @@ function buildApp(options: ServeOptions, current: () => OnlineVectors): FastifyI
       max_entities_per_request: MAX_ENTITIES,
       feature_views: vectors.views.map(({ view, asOf }) => ({
         name: view.name,
-        entity: view.entity,
+        entity: vectors.entityKey,
         features: view.features,
         ttl: view.ttl,
         default: view.default,
         as_of: asOf,
       })),
-      feature_services: FEATURE_SERVICES,
+      feature_services: featureServices(vectors),
     });
   });
   app.post<{ Body: OnlineFeaturesRequest }>('/get-online-features', { schema: { body: REQUEST_SCHEMA } }, async (request, reply) => {
@@ -122,7 +124,7 @@ function buildApp(options: ServeOptions, current: () => OnlineVectors): FastifyI
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   checkExposure(options.host, options.token);
   let stamp = databaseStamp(options.layout);
-  let vectors = await loadOnlineVectors(options.layout, options.limits);
+  let vectors = await loadOnlineVectors(options.layout, options.contract, options.limits);
   const app = buildApp(options, () => vectors);
 
   // A new freeze: the vectors are built while the old ones answer, then swapped in one step.
@@ -133,7 +135,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (loading || seen === stamp) return;
     loading = true;
     try {
-      const next = await loadOnlineVectors(options.layout, options.limits, vectors);
+      const next = await loadOnlineVectors(options.layout, options.contract, options.limits, vectors);
       stamp = seen;
       if (next !== vectors) {
         // A request is answered without awaiting (protocol.ts answer), so none is reading the old set now.

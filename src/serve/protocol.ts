@@ -4,22 +4,19 @@
 // name in `metadata.feature_names` (the entity key first), each with a value, a status and
 // an event timestamp per entity. Values are JSON as DuckDB writes them: numbers (DECIMAL
 // included), booleans, text, DATE as `YYYY-MM-DD`.
-import { FEATURE_VIEWS } from '../contract/features';
 import type { OnlineVectors } from './vectors';
 
 /** Most entities one request may ask for: a request is answered in one piece, on one thread. */
 export const MAX_ENTITIES = 1000;
 
-/** The entity key of every feature view (contract/features.ts). */
-const ENTITY_KEY = FEATURE_VIEWS[0].entity;
-
 /**
  * Feature services: named lists of features, as Feast's. `default` is what a training set
  * carries without `--features` (the default views, every feature).
  */
-export const FEATURE_SERVICES: Readonly<Record<string, readonly string[]>> = {
-  default: FEATURE_VIEWS.filter((view) => view.default).flatMap((view) => view.features.map((feature) => `${view.name}:${feature}`)),
-};
+export function featureServices(vectors: OnlineVectors): Record<string, readonly string[]> {
+  const defaults = vectors.views.filter(({ view }) => view.default);
+  return { default: defaults.flatMap(({ view }) => view.features.map((feature) => `${view.name}:${feature}`)) };
+}
 
 /** The request body, as the JSON schema below admits it. */
 export interface OnlineFeaturesRequest {
@@ -73,16 +70,18 @@ interface FeatureSlot {
 /** Feast writes the epoch for a value it has no timestamp for (the entity key, a NOT_FOUND). */
 const NO_TIMESTAMP = '1970-01-01T00:00:00Z';
 
-function featureSlots(request: OnlineFeaturesRequest): FeatureSlot[] {
+function featureSlots(request: OnlineFeaturesRequest, vectors: OnlineVectors): FeatureSlot[] {
+  const services = featureServices(vectors);
+  const views = vectors.views.map(({ view }) => view);
   if ((request.features === undefined) === (request.feature_service === undefined)) {
     throw new BadRequest('give exactly one of features (a list of "view:feature") or feature_service');
   }
   let references = request.features;
   if (references === undefined) {
-    references = FEATURE_SERVICES[request.feature_service!];
+    references = services[request.feature_service!];
     if (references === undefined) {
       throw new BadRequest(
-        `feature_service: unknown feature service ${JSON.stringify(request.feature_service)}; services: ${Object.keys(FEATURE_SERVICES).join(', ')}`,
+        `feature_service: unknown feature service ${JSON.stringify(request.feature_service)}; services: ${Object.keys(services).join(', ')}`,
       );
     }
   }
@@ -91,35 +90,35 @@ function featureSlots(request: OnlineFeaturesRequest): FeatureSlot[] {
     if (feature === undefined || rest.length > 0 || viewName === '' || feature === '') {
       throw new BadRequest(`features[${index}]: ${JSON.stringify(reference)} is not of the form "view:feature"`);
     }
-    const view = FEATURE_VIEWS.findIndex((candidate) => candidate.name === viewName);
+    const view = views.findIndex((candidate) => candidate.name === viewName);
     if (view < 0) {
       throw new BadRequest(
-        `features[${index}]: unknown feature view ${JSON.stringify(viewName)}; views: ${FEATURE_VIEWS.map((known) => known.name).join(', ')}`,
+        `features[${index}]: unknown feature view ${JSON.stringify(viewName)}; views: ${views.map((known) => known.name).join(', ')}`,
       );
     }
-    const position = FEATURE_VIEWS[view].features.indexOf(feature);
+    const position = views[view].features.indexOf(feature);
     if (position < 0) {
       throw new BadRequest(
-        `features[${index}]: feature view ${viewName} has no feature ${JSON.stringify(feature)}; its features: ${FEATURE_VIEWS[view].features.join(', ')}`,
+        `features[${index}]: feature view ${viewName} has no feature ${JSON.stringify(feature)}; its features: ${views[view].features.join(', ')}`,
       );
     }
     return { name: request.full_feature_names ? `${viewName}__${feature}` : feature, view, feature: position };
   });
 }
 
-function entityKeys(request: OnlineFeaturesRequest): readonly string[] {
+function entityKeys(request: OnlineFeaturesRequest, entityKey: string): readonly string[] {
   const [[key, values]] = Object.entries(request.entities);
-  if (key !== ENTITY_KEY) throw new BadRequest(`entities: unknown entity key ${JSON.stringify(key)}; the feature views are keyed by ${ENTITY_KEY}`);
+  if (key !== entityKey) throw new BadRequest(`entities: unknown entity key ${JSON.stringify(key)}; the feature views are keyed by ${entityKey}`);
   return values;
 }
 
 /** Answers a request from one set of vectors, with the clock `nowMs` for the views' ttls. */
 export function answer(request: OnlineFeaturesRequest, vectors: OnlineVectors, nowMs: number): OnlineFeaturesResponse {
-  const slots = featureSlots(request);
+  const slots = featureSlots(request, vectors);
   const names = slots.map((slot) => slot.name);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
   if (duplicate !== undefined) throw new BadRequest(`features: ${duplicate} is asked for twice (full_feature_names: true tells views apart)`);
-  const keys = entityKeys(request);
+  const keys = entityKeys(request, vectors.entityKey);
 
   // Per view: whether its snapshot is too old for this request's clock, and its timestamp.
   const freshness = vectors.views.map(({ ttlMs, asOf }) => {
@@ -155,5 +154,5 @@ export function answer(request: OnlineFeaturesRequest, vectors: OnlineVectors, n
       return vector;
     }),
   ];
-  return { metadata: { feature_names: [ENTITY_KEY, ...names] }, results };
+  return { metadata: { feature_names: [vectors.entityKey, ...names] }, results };
 }

@@ -9,7 +9,8 @@
 // applied per request, against the request's time (here only which snapshot each view's
 // values came from is recorded).
 import type { SnapshotEntry } from '../artifacts';
-import { FEATURE_VIEWS, type FeatureView } from '../contract/features';
+import type { Contract } from '../contract/contract';
+import type { FeatureView } from '../contract/features';
 import { type HeldResult, quoteIdent } from '../engine/duckdb';
 import { InvocationError } from '../errors';
 import { partitionsAsOf } from '../query/time-travel';
@@ -34,6 +35,8 @@ export interface ServedView {
 export interface OnlineVectors {
   /** The newest as_of frozen: what every view was read at. */
   readonly asOf: string;
+  /** The entity key's one column: the name requests give their keys under. */
+  readonly entityKey: string;
   /** Every feature view, in declaration order: the order of each vector's view entries. */
   readonly views: readonly ServedView[];
   /** Users served. */
@@ -105,9 +108,14 @@ function sortedLookup(held: HeldResult, closed: () => boolean): { lookup: (user:
  */
 export async function loadOnlineVectors(
   layout: WarehouseLayout,
+  contract: Contract,
   limits: { threads?: number; memoryLimit?: string },
   previous?: OnlineVectors,
 ): Promise<OnlineVectors> {
+  if (contract.entity.length !== 1) {
+    throw new InvocationError(`serve answers lookups by a one-column entity key; this contract's entity is (${contract.entity.join(', ')})`);
+  }
+  const [entityKey] = contract.entity;
   const engine = await openReader(layout, limits);
   try {
     const manifest = await readManifest(engine);
@@ -123,7 +131,7 @@ export async function loadOnlineVectors(
     if (asOf === undefined) throw new InvocationError(`no snapshot in ${layout.root} yet: ingest a month before serving its features`);
     // No ttl in the join: every view reads its newest snapshot at or before the as_of, and the
     // request's clock decides whether that is too old (OUTSIDE_MAX_AGE).
-    const views: PointInTimeView[] = FEATURE_VIEWS.map((view) => ({
+    const views: PointInTimeView[] = contract.featureViews.map((view) => ({
       view,
       features: view.features.map((column) => ({ column, output: `${view.name}__${column}` })),
       ttlSeconds: null,
@@ -133,19 +141,21 @@ export async function loadOnlineVectors(
     const viewTables = [...new Set(views.map(({ view }) => view.table))];
     const entities = await loadServedEntities(
       engine,
+      contract,
       layout,
       viewTables.flatMap((table) => bound.get(table) ?? []),
       asOf,
     );
-    await joinPointInTime(engine, layout, manifest, views, { from: 'none' });
+    await joinPointInTime(engine, contract, layout, manifest, views, { from: 'none' });
     const vector = views
       .map(({ view, features }) => {
         const values = features.map((feature) => quoteIdent(feature.output)).join(', ');
         return `CASE WHEN ${quoteIdent(sourceAsOfColumn(view))} IS NULL THEN NULL ELSE json_array(${values}) END`;
       })
       .join(', ');
-    // entity_row numbers the users in user_id order (loadServedEntities): sorting by it sorts by key.
-    const held = await engine.hold(`SELECT "user_id", json_array(${vector})::VARCHAR AS vector FROM ${POINT_IN_TIME_TABLE} ORDER BY "entity_row"`);
+    // Sorted by the key's text, as the lookup's binary search compares (JavaScript's order of strings is the code point order DuckDB sorts text in).
+    const key = `${quoteIdent(entityKey)}::VARCHAR`;
+    const held = await engine.hold(`SELECT ${key} AS "key", json_array(${vector})::VARCHAR AS vector FROM ${POINT_IN_TIME_TABLE} ORDER BY ${key}`);
     // The held result is a copy: the join's tables go, and with them most of the memory.
     for (const table of [POINT_IN_TIME_TABLE, PICKS_TABLE, ENTITY_TABLE]) await engine.run(`DROP TABLE ${quoteIdent(table)}`);
     // Let go of the warehouse file: a run in another process may write it while these vectors answer.
@@ -154,6 +164,7 @@ export async function loadOnlineVectors(
     const lookups = sortedLookup(held, () => closed);
     return {
       asOf,
+      entityKey,
       views: views.map(({ view }) => ({
         view,
         ttlMs: view.ttl === null ? null : parseTtl(view.ttl, `feature view ${view.name} ttl`) * 1000,

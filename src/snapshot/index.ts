@@ -6,11 +6,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SnapshotEntry } from '../artifacts';
-import { CONTRACT, type TableSpec } from '../contract/tables';
+import type { Contract } from '../contract/contract';
+import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent, quoteLiteral, sqlFile } from '../engine/duckdb';
 import { sha256File, syncFile } from '../engine/files';
 import { faultPoint } from '../faults';
 import { mergedStateSql } from '../upsert';
+import { keyJoinSql, keyListSql, keyMissingSql, keyTextSql } from '../warehouse/keys';
 import { snapshotFile, type WarehouseLayout } from '../warehouse/layout';
 
 // zstd at level 1: at 1M users 0.24 s faster to write than the default level 3 for
@@ -55,18 +57,19 @@ async function mergedStateSource(engine: Engine, table: TableSpec): Promise<stri
  */
 export async function writeSnapshots(
   engine: Engine,
+  contract: Contract,
   stagingRoot: string,
   run: { asOf: string; runId: string },
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Promise<SnapshotEntry[]> {
   const entries: SnapshotEntry[] = [];
-  for (const table of CONTRACT) {
+  for (const table of contract.tables) {
     const relative = snapshotFile(table.name, run.asOf);
     const staged = path.join(stagingRoot, relative);
     fs.mkdirSync(path.dirname(staged), { recursive: true });
     await engine.run(
       `COPY (SELECT ${snapshotColumnsSql(table)}, $as_of::DATE AS "as_of" FROM ${await mergedStateSource(engine, table)}
-             ORDER BY ${table.key.map(quoteIdent).join(', ')})
+             ORDER BY ${keyListSql(table)})
        TO ${quoteLiteral(staged)} (${PARQUET_OPTIONS})`,
       { as_of: run.asOf },
     );
@@ -81,7 +84,7 @@ export async function writeSnapshots(
       sha256: await sha256File(staged),
       run_id: run.runId,
     });
-    onProgress(entries.length, CONTRACT.length);
+    onProgress(entries.length, contract.tables.length);
     if (entries.length === 1) await faultPoint('snapshot-partial');
   }
   return entries;
@@ -108,25 +111,27 @@ export interface ReplayDifference {
  */
 export async function compareWithFrozen(
   engine: Engine,
+  contract: Contract,
   layout: WarehouseLayout,
   manifest: readonly SnapshotEntry[],
   asOf: string,
 ): Promise<ReplayDifference[]> {
   // One table at a time: each comparison holds a join of the whole table in memory.
   const differences: ReplayDifference[] = [];
-  for (const table of CONTRACT) {
+  for (const table of contract.tables) {
     const entries = manifest.filter((entry) => entry.table_name === table.name);
     const frozen = entries.find((entry) => entry.as_of === asOf);
     const previous = entries.filter((entry) => entry.as_of < asOf).at(-1);
     const empty = `SELECT ${snapshotColumnsSql(table)} FROM wh.main.${quoteIdent(table.name)} WHERE false`;
     const base = previous ? frozenStateSql(layout, table, previous) : empty;
     const stored = frozen ? frozenStateSql(layout, table, frozen) : empty;
-    const key = quoteIdent(table.key[0]);
+    const nextMissing = keyMissingSql(table, 'next');
+    const storedMissing = keyMissingSql(table, 'stored');
     // Keys are unique (validated, and frozen from validated months), so a join on the key
     // that finds a missing side or a differing column is exactly a row-set difference.
     const differs = [
-      `next.${key} IS NULL`,
-      `stored.${key} IS NULL`,
+      nextMissing,
+      storedMissing,
       ...table.columns
         .filter((column) => !table.key.includes(column.name))
         .map((column) => `next.${quoteIdent(column.name)} IS DISTINCT FROM stored.${quoteIdent(column.name)}`),
@@ -134,12 +139,12 @@ export async function compareWithFrozen(
     const [row] = await engine.rows<Omit<ReplayDifference, 'table'>>(
       // min(x, 5) keeps five keys, not a list of every differing one.
       `SELECT count(*) FILTER (WHERE ${differs}) AS keys,
-              count(*) FILTER (WHERE next.${key} IS NOT NULL AND stored.${key} IS NOT NULL AND (${differs})) AS changed,
-              count(*) FILTER (WHERE stored.${key} IS NULL) AS only_new,
-              count(*) FILTER (WHERE next.${key} IS NULL) AS only_frozen,
-              count(*) FILTER (WHERE next.${key} IS NOT NULL AND stored.${key} IS NOT NULL) AS shared,
-              coalesce(min(coalesce(next.${key}, stored.${key}), 5) FILTER (WHERE ${differs}), []) AS sample_keys
-       FROM (${mergedStateSql(table, base)}) AS next FULL OUTER JOIN (${stored}) AS stored ON next.${key} = stored.${key}`,
+              count(*) FILTER (WHERE NOT ${nextMissing} AND NOT ${storedMissing} AND (${differs})) AS changed,
+              count(*) FILTER (WHERE ${storedMissing}) AS only_new,
+              count(*) FILTER (WHERE ${nextMissing}) AS only_frozen,
+              count(*) FILTER (WHERE NOT ${nextMissing} AND NOT ${storedMissing}) AS shared,
+              coalesce(min(coalesce(${keyTextSql(table, 'next')}, ${keyTextSql(table, 'stored')}), 5) FILTER (WHERE ${differs}), []) AS sample_keys
+       FROM (${mergedStateSql(table, base)}) AS next FULL OUTER JOIN (${stored}) AS stored ON ${keyJoinSql(table, 'next', 'stored')}`,
     );
     if (row.keys > 0) differences.push({ table: table.name, ...row });
   }

@@ -60,10 +60,17 @@ export function columnText(dialect: Dialect, column: ColumnSpec, value: string):
       return value;
     case 'DATE':
       return dialect === 'duckdb' ? `strftime(${value}, '%Y-%m-%d')` : `to_char(${value}, 'YYYY-MM-DD')`;
+    // Microseconds always printed; a moment with a zone as its UTC wall time, whatever either session's zone.
+    case 'TIMESTAMP':
+      return dialect === 'duckdb' ? `strftime(${value}, '%Y-%m-%d %H:%M:%S.%f')` : `to_char(${value}, 'YYYY-MM-DD HH24:MI:SS.US')`;
+    case 'TIMESTAMPTZ':
+      return dialect === 'duckdb'
+        ? `strftime(${value} AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S.%f')`
+        : `to_char(${value} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
     case 'DOUBLE':
       return doubleText(dialect, value);
     default:
-      // BOOLEAN (true/false), INTEGER and DECIMAL(p,s) (all s digits kept) print alike in both.
+      // BOOLEAN (true/false), INTEGER, BIGINT and DECIMAL(p,s) (all s digits kept) print alike in both.
       return `CAST(${value} AS ${textType})`;
   }
 }

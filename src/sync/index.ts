@@ -21,7 +21,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SnapshotEntry } from '../artifacts';
-import { CONTRACT, type TableSpec } from '../contract/tables';
+import type { Contract } from '../contract/contract';
+import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent, quoteLiteral } from '../engine/duckdb';
 import { RefusedError } from '../errors';
 import { faultPoint } from '../faults';
@@ -80,8 +81,8 @@ interface LedgerEntry extends PartitionChecksum {
 }
 
 /** In contract order (users first: the live tables' foreign keys need it), then by as_of. */
-function partitionsOf(layout: WarehouseLayout, manifest: readonly SnapshotEntry[]): Partition[] {
-  return CONTRACT.flatMap((table) =>
+function partitionsOf(contract: Contract, layout: WarehouseLayout, manifest: readonly SnapshotEntry[]): Partition[] {
+  return contract.tables.flatMap((table) =>
     manifest
       .filter((entry) => entry.table_name === table.name)
       .map((entry) => ({ table, target: snapshotTableName(table), entry, source: `read_parquet(${quoteLiteral(path.join(layout.root, entry.path))})` })),
@@ -163,7 +164,7 @@ class MirrorSync {
         )
       ).map((row) => row.name),
     );
-    for (const trigger of changeTriggers(this.schema)) if (!present.has(`${trigger.table}/${trigger.name}`)) await this.pg.query(trigger.ddl);
+    for (const trigger of changeTriggers(this.schema, this.warehouse.contract)) if (!present.has(`${trigger.table}/${trigger.name}`)) await this.pg.query(trigger.ddl);
     // Changes by others wait for this sync to end, so none is noted after it was read and then cleared.
     await this.pg.query(`LOCK TABLE ${qualified(this.schema, CHANGE_LOG)} IN EXCLUSIVE MODE`);
     const ledger = await this.pg.query<{ table_name: string; as_of: string; rows: string; checksum: string; source_sha256: string }>(
@@ -174,7 +175,7 @@ class MirrorSync {
     );
     const changed = await this.pg.query<{ table_name: string }>(`SELECT DISTINCT table_name FROM ${qualified(this.schema, CHANGE_LOG)}`);
     for (const { table_name: name } of changed) {
-      const table = CONTRACT.find((candidate) => snapshotTableName(candidate) === name);
+      const table = this.warehouse.contract.tables.find((candidate) => snapshotTableName(candidate) === name);
       if (table) {
         this.rereadTables.add(name);
         for (const [key, checksum] of await postgresPartitionChecksums(this.pg, this.schema, table)) this.reread.set(key, checksum);
@@ -354,7 +355,7 @@ export async function syncToPostgres(
     await lockOutOtherSyncs(pg);
     const sync = new MirrorSync(engine, pg, target.schema, scratch, warehouse);
     await sync.prepare(onProgress);
-    const partitions = partitionsOf(layout, manifest);
+    const partitions = partitionsOf(warehouse.contract, layout, manifest);
     for (const partition of await sync.partitionsToSend(partitions)) {
       onProgress(`sending ${partition.target} as_of ${partition.entry.as_of}`);
       await sync.send(partition);
@@ -399,6 +400,7 @@ export interface MirrorFinding {
  */
 export async function verifyMirror(
   engine: Engine,
+  contract: Contract,
   layout: WarehouseLayout,
   manifest: readonly SnapshotEntry[],
   target: SyncTarget,
@@ -413,7 +415,7 @@ export async function verifyMirror(
     const remote = new Map<string, PartitionChecksum>();
     if (present) {
       await pg.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      for (const table of CONTRACT) {
+      for (const table of contract.tables) {
         for (const [key, checksum] of await postgresPartitionChecksums(pg, target.schema, table)) remote.set(key, checksum);
         const [live] = await pg.query<{ rows: string; checksum: string }>(
           `SELECT ${checksumSelect('postgres', table, 'r')} FROM ${qualified(target.schema, table.name)} AS r`,
@@ -424,7 +426,7 @@ export async function verifyMirror(
       await pg.query('COMMIT');
     }
     const compared: { key: string; table: string; as_of: string; source: string; spec: TableSpec }[] = [
-      ...partitionsOf(layout, manifest).map((partition) => ({
+      ...partitionsOf(contract, layout, manifest).map((partition) => ({
         ...partition,
         spec: partition.table,
         table: partition.target,
@@ -433,7 +435,7 @@ export async function verifyMirror(
       })),
       ...(newestAsOf === undefined
         ? []
-        : CONTRACT.map((table) => ({
+        : contract.tables.map((table) => ({
             spec: table,
             table: table.name,
             as_of: newestAsOf,

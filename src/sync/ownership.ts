@@ -24,7 +24,7 @@
 //   gives it; refused otherwise, naming the partitions that are not this warehouse's;
 // - anything else unmarked (a user's table, whatever its columns): refused, naming it.
 import type { SnapshotEntry } from '../artifacts';
-import { CONTRACT } from '../contract/tables';
+import type { Contract } from '../contract/contract';
 import { quoteLiteral } from '../engine/duckdb';
 import { RefusedError } from '../errors';
 import type { Postgres } from './postgres';
@@ -53,6 +53,8 @@ export function markDdl(schema: string, object: MirrorObject, warehouseId: strin
 export interface WarehouseIdentity {
   readonly id: string;
   readonly manifest: readonly SnapshotEntry[];
+  /** The contract its tables follow: the mirror's objects are made from it. */
+  readonly contract: Contract;
 }
 
 export interface Ownership {
@@ -94,8 +96,8 @@ interface LegacyLedgerRow {
 }
 
 /** Whether the warehouse froze the partition a ledger row of an earlier release names (a live table's row names its newest partition). */
-function frozenHere(row: LegacyLedgerRow, frozen: ReadonlyMap<string, SnapshotEntry>): boolean {
-  const table = CONTRACT.find((candidate) => row.table_name === candidate.name || row.table_name === `${candidate.name}_snapshots`);
+function frozenHere(contract: Contract, row: LegacyLedgerRow, frozen: ReadonlyMap<string, SnapshotEntry>): boolean {
+  const table = contract.tables.find((candidate) => row.table_name === candidate.name || row.table_name === `${candidate.name}_snapshots`);
   const entry = table && frozen.get(`${table.name}@${row.as_of}`);
   return entry !== undefined && (entry.sha256 === row.source_sha256 || entry.run_id === row.run_id);
 }
@@ -118,7 +120,7 @@ function listed(lines: readonly string[], limit = 10): string {
  * SHARE, so a session holding the ledger makes it wait at most lock_timeout.
  */
 export async function checkOwnership(pg: Postgres, schema: string, warehouse: WarehouseIdentity): Promise<Ownership> {
-  const objects = mirrorObjects(schema);
+  const objects = mirrorObjects(schema, warehouse.contract);
   const relations = objects.filter((object) => object.kind !== 'function').map((object) => object.name);
   const functions = objects.filter((object) => object.kind === 'function').map((object) => object.name);
   const found = await pg.query<FoundObject & Record<string, unknown>>(
@@ -197,7 +199,7 @@ export async function checkOwnership(pg: Postgres, schema: string, warehouse: Wa
   const rows = await pg.query<LegacyLedgerRow & Record<string, unknown>>(
     `SELECT table_name, to_char(as_of, 'YYYY-MM-DD') AS as_of, run_id, source_sha256 FROM ${ledgerTable} ORDER BY table_name, as_of`,
   );
-  const foreign = rows.filter((row) => !frozenHere(row, frozen));
+  const foreign = rows.filter((row) => !frozenHere(warehouse.contract, row, frozen));
   if (foreign.length > 0) {
     throw new RefusedError(
       `schema ${schema} in PostgreSQL at ${pg.where} holds a mirror made by an earlier release, which recorded no warehouse identity, and its ledger lists ` +

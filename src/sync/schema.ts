@@ -1,24 +1,22 @@
-// PostgreSQL tables of the mirror, generated from the contract: the six live tables
-// (primary key user_id, foreign keys to users), `<table>_snapshots` keyed by
-// (user_id, as_of), the feature-store views, streamflow_sync, the ledger of what was
+// PostgreSQL tables of the mirror, generated from the contract: the live tables
+// (primary key the table's key, a foreign key to its parent), `<table>_snapshots` keyed
+// by (key, as_of), the feature-store views, streamflow_sync, the ledger of what was
 // sent, and streamflow_sync_changes, where triggers note every change made to the
 // mirrored tables by anything but a sync, so the next sync re-checks exactly those
 // instead of re-reading everything. Each object is created only when missing, and
 // marked (src/sync/ownership.ts) with the warehouse it mirrors when it is.
-import type { ColumnType } from '../contract/columns';
-import { CONTRACT, type TableSpec } from '../contract/tables';
+import { type ColumnType, decimalShape } from '../contract/columns';
+import { type Contract, tableOf } from '../contract/contract';
+import type { TableSpec } from '../contract/tables';
 import { quoteIdent, quoteLiteral } from '../engine/duckdb';
-import { FEATURE_SOURCES, type FeatureSource } from './feature-store';
+import { type FeatureSource, featureSources } from './feature-store';
 
-const POSTGRES_TYPES: Record<ColumnType, string> = {
-  VARCHAR: 'TEXT',
-  DATE: 'DATE',
-  BOOLEAN: 'BOOLEAN',
-  INTEGER: 'INTEGER',
-  DOUBLE: 'DOUBLE PRECISION',
-  'DECIMAL(10,2)': 'NUMERIC(10,2)',
-  'DECIMAL(12,2)': 'NUMERIC(12,2)',
-};
+/** The PostgreSQL type holding exactly the values of a DuckDB type. */
+function postgresType(type: ColumnType): string {
+  const decimal = decimalShape(type);
+  if (decimal) return `NUMERIC(${decimal.precision},${decimal.scale})`;
+  return { VARCHAR: 'TEXT', DOUBLE: 'DOUBLE PRECISION' }[type as string] ?? type;
+}
 
 export const SYNC_LEDGER = 'streamflow_sync';
 export const CHANGE_LOG = 'streamflow_sync_changes';
@@ -36,7 +34,7 @@ export function qualified(schema: string, name: string): string {
 }
 
 function columnDefinitions(table: TableSpec): string[] {
-  return table.columns.map((column) => `${quoteIdent(column.name)} ${POSTGRES_TYPES[column.type]}${column.nullable ? '' : ' NOT NULL'}`);
+  return table.columns.map((column) => `${quoteIdent(column.name)} ${postgresType(column.type)}${column.nullable ? '' : ' NOT NULL'}`);
 }
 
 /** A relation or function of the mirror: its name in the schema, its kind, its columns (relations), and the statements that create it. */
@@ -47,9 +45,10 @@ export interface MirrorObject {
   readonly ddl: readonly string[];
 }
 
-function liveTable(schema: string, table: TableSpec): MirrorObject {
+function liveTable(schema: string, contract: Contract, table: TableSpec): MirrorObject {
   const key = table.key.map(quoteIdent).join(', ');
-  const parent = table.parent ? `, FOREIGN KEY (${key}) REFERENCES ${qualified(schema, table.parent)} (${key})` : '';
+  const parentKey = table.parent === undefined ? [] : tableOf(contract, table.parent).key;
+  const parent = table.parent ? `, FOREIGN KEY (${key}) REFERENCES ${qualified(schema, table.parent)} (${parentKey.map(quoteIdent).join(', ')})` : '';
   return {
     name: table.name,
     kind: 'table',
@@ -70,15 +69,13 @@ function snapshotTable(schema: string, table: TableSpec): MirrorObject {
   };
 }
 
-function featureView(schema: string, source: FeatureSource): MirrorObject | null {
-  const table = CONTRACT.find((candidate) => candidate.name === source.table)!;
-  if (source.name === snapshotTableName(table) && source.columns === undefined) return null; // the snapshot table itself
-  const columns = ['user_id', 'as_of', ...(source.columns ?? table.columns.filter((column) => column.name !== 'user_id').map((column) => column.name))];
+function featureView(schema: string, source: FeatureSource): MirrorObject {
+  const columns = [...source.table.key, 'as_of', ...source.columns];
   return {
     name: source.name,
     kind: 'view',
     columns,
-    ddl: [`CREATE VIEW ${qualified(schema, source.name)} AS SELECT ${columns.map(quoteIdent).join(', ')} FROM ${qualified(schema, snapshotTableName(table))}`],
+    ddl: [`CREATE VIEW ${qualified(schema, source.name)} AS SELECT ${columns.map(quoteIdent).join(', ')} FROM ${qualified(schema, snapshotTableName(source.table))}`],
   };
 }
 
@@ -146,9 +143,9 @@ function changeLog(schema: string): MirrorObject[] {
 }
 
 /** Trigger name → its definition, per mirrored table; created when pg_trigger lacks the name. */
-export function changeTriggers(schema: string): { table: string; name: string; ddl: string }[] {
+export function changeTriggers(schema: string, contract: Contract): { table: string; name: string; ddl: string }[] {
   const note = qualified(schema, NOTE_CHANGE);
-  return CONTRACT.flatMap((table) => {
+  return contract.tables.flatMap((table) => {
     const live = qualified(schema, table.name);
     const snapshots = qualified(schema, snapshotTableName(table));
     return [
@@ -177,17 +174,17 @@ export function changeTriggers(schema: string): { table: string; name: string; d
 }
 
 /** Every object of the mirror, parents before children (a view after its table, the function after the table it writes). */
-export function mirrorObjects(schema: string): MirrorObject[] {
+export function mirrorObjects(schema: string, contract: Contract): MirrorObject[] {
   return [
-    ...CONTRACT.map((table) => liveTable(schema, table)),
-    ...CONTRACT.map((table) => snapshotTable(schema, table)),
-    ...FEATURE_SOURCES.map((source) => featureView(schema, source)).filter((object): object is MirrorObject => object !== null),
+    ...contract.tables.map((table) => liveTable(schema, contract, table)),
+    ...contract.tables.map((table) => snapshotTable(schema, table)),
+    ...featureSources(contract).map((source) => featureView(schema, source)),
     ledger(schema),
     ...changeLog(schema),
   ];
 }
 
 /** Every statement that makes the mirror's schema in an empty one (the bench builds its baseline with it). */
-export function mirrorDdl(schema: string): string[] {
-  return [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`, ...mirrorObjects(schema).flatMap((object) => object.ddl)];
+export function mirrorDdl(schema: string, contract: Contract): string[] {
+  return [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`, ...mirrorObjects(schema, contract).flatMap((object) => object.ddl)];
 }

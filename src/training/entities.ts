@@ -1,20 +1,21 @@
-// The rows a training set is built for: one per user of the labels snapshot at an as_of,
-// or the caller's entity file (CSV or Parquet with user_id and event_timestamp, and
-// optionally churn_label). Loaded into the engine as table `entity_rows`, numbered in the
+// The rows a training set is built for: one per entity of the label table's snapshot at
+// an as_of, or the caller's entity file (CSV or Parquet with the entity key's columns and
+// event_timestamp, and optionally the label column). Loaded into the engine as table `entity_rows`, numbered in the
 // order the rows come out.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SnapshotEntry } from '../artifacts';
-import { LABEL } from '../contract/features';
+import { type Contract, tableOf } from '../contract/contract';
 import { type Engine, quoteIdent, quoteLiteral } from '../engine/duckdb';
-import { formatProblem, InvocationError } from '../errors';
+import { formatProblem, InvocationError, type SampleValue } from '../errors';
+import { keyStructSql } from '../warehouse/keys';
 import type { WarehouseLayout } from '../warehouse/layout';
 
 export type EntitySource = { readonly asOf: string } | { readonly file: string };
 
 export interface EntityRows {
   readonly rows: number;
-  /** The entity file carried churn_label: those labels are used as they are. */
+  /** The entity file carried the label column: those labels are used as they are. */
   readonly labelled: boolean;
   /** Rows whose event_timestamp carried a zone or offset (`Z`, `+05:00`, `-0330`, `Europe/Paris`) and was converted to UTC. */
   readonly convertedToUtc: number;
@@ -22,33 +23,54 @@ export interface EntityRows {
 
 export const ENTITY_TABLE = 'entity_rows';
 
-/** One row per user frozen in the labels snapshot at `asOf`, its event_timestamp that as_of (a DATE). */
-async function loadAsOfEntities(engine: Engine, layout: WarehouseLayout, manifest: readonly SnapshotEntry[], asOf: string): Promise<EntityRows> {
-  const labels = manifest.filter((entry) => entry.table_name === LABEL.table);
+/** The entity key, quoted and comma-separated. */
+function entityList(contract: Contract): string {
+  return contract.entity.map(quoteIdent).join(', ');
+}
+
+/** One row per entity frozen in the label table's snapshot at `asOf`, its event_timestamp that as_of (a DATE). */
+async function loadAsOfEntities(
+  engine: Engine,
+  contract: Contract,
+  layout: WarehouseLayout,
+  manifest: readonly SnapshotEntry[],
+  asOf: string,
+): Promise<EntityRows> {
+  const labelTable = contract.label.table;
+  const labels = manifest.filter((entry) => entry.table_name === labelTable);
   const frozen = labels.find((entry) => entry.as_of === asOf);
   if (!frozen) {
     const known = labels.map((entry) => entry.as_of).join(', ') || 'none yet';
-    throw new InvocationError(`--as-of ${asOf}: no ${LABEL.table} snapshot at that as_of (frozen: ${known}); use --entities for other dates`);
+    throw new InvocationError(`--as-of ${asOf}: no ${labelTable} snapshot at that as_of (frozen: ${known}); use --entities for other dates`);
   }
   await engine.run(
     `CREATE TABLE ${ENTITY_TABLE} AS
-     SELECT row_number() OVER (ORDER BY "user_id") AS entity_row, "user_id", "as_of" AS event_timestamp
+     SELECT row_number() OVER (ORDER BY ${entityList(contract)}) AS entity_row, ${entityList(contract)}, "as_of" AS event_timestamp
      FROM read_parquet(${quoteLiteral(path.join(layout.root, frozen.path))})`,
   );
   return { rows: frozen.rows, labelled: false, convertedToUtc: 0 };
 }
 
 /**
- * One row per user of any of `snapshots` (each view table's partition the as_of binds,
+ * One row per entity of any of `snapshots` (each view table's partition the as_of binds,
  * query/time-travel.ts partitionsAsOf), its event_timestamp `asOf` (a DATE): the entities
  * `serve` answers for, each with what a training set for that date would give it.
  */
-export async function loadServedEntities(engine: Engine, layout: WarehouseLayout, snapshots: readonly SnapshotEntry[], asOf: string): Promise<number> {
-  const users = snapshots.map((entry) => `SELECT "user_id" FROM read_parquet(${quoteLiteral(path.join(layout.root, entry.path))})`).join(' UNION ');
+export async function loadServedEntities(
+  engine: Engine,
+  contract: Contract,
+  layout: WarehouseLayout,
+  snapshots: readonly SnapshotEntry[],
+  asOf: string,
+): Promise<number> {
+  const key = entityList(contract);
+  const keyTable = tableOf(contract, contract.label.table);
+  const none = `SELECT ${contract.entity.map((column) => `NULL::${keyTable.columns.find((spec) => spec.name === column)!.type} AS ${quoteIdent(column)}`).join(', ')} WHERE false`;
+  const entities = snapshots.map((entry) => `SELECT ${key} FROM read_parquet(${quoteLiteral(path.join(layout.root, entry.path))})`).join(' UNION ');
   await engine.run(
     `CREATE TABLE ${ENTITY_TABLE} AS
-     SELECT row_number() OVER (ORDER BY "user_id") AS entity_row, "user_id", DATE ${quoteLiteral(asOf)} AS event_timestamp
-     FROM (${users || 'SELECT NULL::VARCHAR AS "user_id" WHERE false'})`,
+     SELECT row_number() OVER (ORDER BY ${key}) AS entity_row, ${key}, DATE ${quoteLiteral(asOf)} AS event_timestamp
+     FROM (${entities || none})`,
   );
   const [{ rows }] = await engine.rows<{ rows: number }>(`SELECT count(*) AS rows FROM ${ENTITY_TABLE}`);
   return rows;
@@ -67,10 +89,10 @@ function entityReaderSql(file: string): { sql: string; firstLine: number } {
 }
 
 /** Rows of `entity_input` where `failing` holds, as an invocation error naming lines and values. */
-async function rejectRows(engine: Engine, file: string, firstLine: number, column: string, rule: string, failing: string): Promise<void> {
-  const [found] = await engine.rows<{ count: number; samples: { line: number; value: string | null; user_id: string | null }[] }>(
+async function rejectRows(engine: Engine, contract: Contract, file: string, firstLine: number, column: string, rule: string, failing: string): Promise<void> {
+  const [found] = await engine.rows<{ count: number; samples: SampleValue[] }>(
     `SELECT count(*) AS count,
-            coalesce(list({'line': rowid + ${firstLine}, 'value': ${quoteIdent(column)}::VARCHAR, 'user_id': "user_id"::VARCHAR} ORDER BY rowid)[1:5], []) AS samples
+            coalesce(list({'line': rowid + ${firstLine}, 'value': ${quoteIdent(column)}::VARCHAR, 'key': ${keyStructSql(contract.entity)}} ORDER BY rowid)[1:5], []) AS samples
      FROM entity_input WHERE ${failing}`,
   );
   if (found.count > 0) {
@@ -99,7 +121,7 @@ function eventTimestampSql(type: string): { value: string; zoned: string } {
   return { value: `CASE WHEN ${zoned} THEN TRY_CAST(${column} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' ELSE TRY_CAST(${column} AS TIMESTAMP) END`, zoned };
 }
 
-async function loadFileEntities(engine: Engine, file: string): Promise<EntityRows> {
+async function loadFileEntities(engine: Engine, contract: Contract, file: string): Promise<EntityRows> {
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new InvocationError(`--entities ${file}: file not found`);
   const reader = entityReaderSql(file);
   await engine.run(`CREATE TABLE entity_input AS SELECT * FROM ${reader.sql}`).catch((error: Error) => {
@@ -107,18 +129,23 @@ async function loadFileEntities(engine: Engine, file: string): Promise<EntityRow
   });
   const described = await engine.rows<{ column_name: string; column_type: string }>('SELECT column_name, column_type FROM (DESCRIBE entity_input)');
   const columns = described.map((row) => row.column_name);
-  const missing = ['user_id', 'event_timestamp'].filter((column) => !columns.includes(column));
+  const missing = [...contract.entity, 'event_timestamp'].filter((column) => !columns.includes(column));
   if (missing.length > 0) throw new InvocationError(`--entities ${file}: no column ${missing.join(' or ')} (columns: ${columns.join(', ')})`);
-  const labelled = columns.includes(LABEL.column);
-  const label = quoteIdent(LABEL.column);
+  const labelTable = tableOf(contract, contract.label.table);
+  const typeOf = (column: string) => labelTable.columns.find((spec) => spec.name === column)!.type;
+  const typed = (column: string) => `TRY_CAST(${quoteIdent(column)} AS ${typeOf(column)})`;
+  const labelled = columns.includes(contract.label.column);
+  const label = contract.label.column;
   const timestamp = eventTimestampSql(described.find((row) => row.column_name === 'event_timestamp')!.column_type);
-  await rejectRows(engine, file, reader.firstLine, 'user_id', 'not_null', '"user_id" IS NULL');
-  await rejectRows(engine, file, reader.firstLine, 'event_timestamp', 'parses_as_timestamp', `${timestamp.value} IS NULL`);
-  if (labelled) await rejectRows(engine, file, reader.firstLine, LABEL.column, 'parses_as_boolean', `TRY_CAST(${label} AS BOOLEAN) IS NULL`);
+  for (const column of contract.entity) {
+    await rejectRows(engine, contract, file, reader.firstLine, column, `parses_as_${typeOf(column).toLowerCase()}`, `${typed(column)} IS NULL`);
+  }
+  await rejectRows(engine, contract, file, reader.firstLine, 'event_timestamp', 'parses_as_timestamp', `${timestamp.value} IS NULL`);
+  if (labelled) await rejectRows(engine, contract, file, reader.firstLine, label, `parses_as_${typeOf(label).toLowerCase()}`, `${typed(label)} IS NULL`);
   await engine.run(
     `CREATE TABLE ${ENTITY_TABLE} AS
-     SELECT rowid + 1 AS entity_row, "user_id"::VARCHAR AS "user_id", ${timestamp.value} AS event_timestamp
-            ${labelled ? `, CAST(${label} AS BOOLEAN) AS ${label}` : ''}
+     SELECT rowid + 1 AS entity_row, ${contract.entity.map((column) => `${typed(column)} AS ${quoteIdent(column)}`).join(', ')}, ${timestamp.value} AS event_timestamp
+            ${labelled ? `, ${typed(label)} AS ${quoteIdent(label)}` : ''}
      FROM entity_input`,
   );
   const [{ rows, converted }] = await engine.rows<{ rows: number; converted: number }>(
@@ -127,6 +154,12 @@ async function loadFileEntities(engine: Engine, file: string): Promise<EntityRow
   return { rows, labelled, convertedToUtc: converted };
 }
 
-export function loadEntities(engine: Engine, layout: WarehouseLayout, manifest: readonly SnapshotEntry[], source: EntitySource): Promise<EntityRows> {
-  return 'asOf' in source ? loadAsOfEntities(engine, layout, manifest, source.asOf) : loadFileEntities(engine, source.file);
+export function loadEntities(
+  engine: Engine,
+  contract: Contract,
+  layout: WarehouseLayout,
+  manifest: readonly SnapshotEntry[],
+  source: EntitySource,
+): Promise<EntityRows> {
+  return 'asOf' in source ? loadAsOfEntities(engine, contract, layout, manifest, source.asOf) : loadFileEntities(engine, contract, source.file);
 }

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type SnapshotEntry, TRAINING_SUMMARY_VERSION } from '../artifacts';
-import { LABEL } from '../contract/features';
+import type { Contract } from '../contract/contract';
 import { arrowIpc } from '../engine/arrow';
 import { type Engine, quoteIdent, quoteLiteral, type ResultColumn } from '../engine/duckdb';
 import { EmptyResultError, InvocationError } from '../errors';
@@ -15,7 +15,6 @@ import { checkUserOutput, type UserOutput, writeUserOutput } from '../warehouse/
 import { openReader } from '../warehouse/reader';
 import { type EntitySource, loadEntities } from './entities';
 import {
-  LABEL_AS_OF,
   LABEL_FOUND,
   LABEL_PICK,
   type LabelRule,
@@ -25,8 +24,9 @@ import {
   picksSql,
   pointInTimeParams,
   pointInTimeSql,
+  labelAsOfColumn,
 } from './point-in-time';
-import { ENTITY_COLUMNS, selectFeatures, sourceAsOfColumn } from './select';
+import { entityColumns, selectFeatures, sourceAsOfColumn } from './select';
 import { parseTtl } from './ttl';
 
 export type TrainingFormat = 'parquet' | 'csv' | 'arrow';
@@ -40,7 +40,7 @@ export interface TrainingRequest {
   readonly ttl?: string;
   /** 1: the label of the next frozen month; default 0, the month of the features. */
   readonly labelHorizon?: number;
-  /** How far the labels snapshot may be from the row, e.g. `60d`; default LABEL.ttl (contract/features.ts). */
+  /** How far the labels snapshot may be from the row, e.g. `60d`; default the project's label ttl. */
   readonly labelTtl?: string;
   readonly withSourceAsOf?: boolean;
   /** .parquet, .csv or .arrow; undefined: the rows are returned. */
@@ -89,22 +89,22 @@ export function outputFormat(out: string): TrainingFormat {
   return extension;
 }
 
-function labelRule(request: TrainingRequest, labelled: boolean): Exclude<LabelRule, { readonly from: 'none' }> {
+function labelRule(contract: Contract, request: TrainingRequest, labelled: boolean): Exclude<LabelRule, { readonly from: 'none' }> {
   if (request.labelHorizon !== undefined && request.labelHorizon !== 0 && request.labelHorizon !== 1) {
     throw new InvocationError(`--label-horizon ${request.labelHorizon}: expected 0 (the features' month) or 1 (the next frozen month)`);
   }
   if (labelled && request.labelHorizon !== undefined) {
-    throw new InvocationError(`--label-horizon: the entity file carries its own ${LABEL.column}; drop the column or the flag`);
+    throw new InvocationError(`--label-horizon: the entity file carries its own ${contract.label.column}; drop the column or the flag`);
   }
   if (labelled && request.labelTtl !== undefined) {
-    throw new InvocationError(`--label-ttl: the entity file carries its own ${LABEL.column}; drop the column or the flag`);
+    throw new InvocationError(`--label-ttl: the entity file carries its own ${contract.label.column}; drop the column or the flag`);
   }
   return labelled
     ? { from: 'entities' }
     : {
         from: 'snapshot',
         horizon: request.labelHorizon === 1 ? 1 : 0,
-        ttlSeconds: parseTtl(request.labelTtl ?? LABEL.ttl, request.labelTtl === undefined ? 'label ttl' : '--label-ttl'),
+        ttlSeconds: parseTtl(request.labelTtl ?? contract.label.ttl, request.labelTtl === undefined ? 'label ttl' : '--label-ttl'),
       };
 }
 
@@ -126,11 +126,12 @@ function emptyReason(request: TrainingRequest, entityRows: number, summary: Trai
 export class LeakageError extends Error {}
 
 /** Fails loudly if any row of `table` holds a view value frozen after the row's event_timestamp. */
-export async function assertNoLeakage(engine: Engine, table: string, views: readonly PointInTimeView[]): Promise<void> {
+export async function assertNoLeakage(engine: Engine, contract: Contract, table: string, views: readonly PointInTimeView[]): Promise<void> {
+  const entity = `concat_ws(', ', ${contract.entity.map((column) => `${quoteIdent(column)}::VARCHAR`).join(', ')})`;
   for (const { view } of views) {
     const asOf = quoteIdent(sourceAsOfColumn(view));
     const [found] = await engine.rows<{ count: number; sample: string | null }>(
-      `SELECT count(*) AS count, min("user_id" || ' at ' || "event_timestamp"::VARCHAR || ' got ' || ${asOf}::VARCHAR) AS sample
+      `SELECT count(*) AS count, min(${entity} || ' at ' || "event_timestamp"::VARCHAR || ' got ' || ${asOf}::VARCHAR) AS sample
        FROM ${quoteIdent(table)} WHERE ${asOf} > "event_timestamp"`,
     );
     if (found.count > 0) {
@@ -163,26 +164,27 @@ export const POINT_IN_TIME_TABLE = 'training_rows';
  */
 export async function joinPointInTime(
   engine: Engine,
+  contract: Contract,
   layout: WarehouseLayout,
   manifest: readonly SnapshotEntry[],
   views: readonly PointInTimeView[],
   label: LabelRule,
 ): Promise<void> {
-  await engine.run(`CREATE TABLE ${PICKS_TABLE} AS ${picksSql(manifest, views, label)}`, pointInTimeParams(views, label));
+  await engine.run(`CREATE TABLE ${PICKS_TABLE} AS ${picksSql(contract, manifest, views, label)}`, pointInTimeParams(views, label));
   const picked = new Set(
-    (await engine.rows<{ table_name: string; as_of: string }>(pickedSnapshotsSql(views, label))).map((row) => `${row.table_name}/${row.as_of}`),
+    (await engine.rows<{ table_name: string; as_of: string }>(pickedSnapshotsSql(contract, views, label))).map((row) => `${row.table_name}/${row.as_of}`),
   );
   const snapshots = manifest.filter((entry) => picked.has(`${entry.table_name}/${entry.as_of}`));
-  await engine.run(`CREATE TABLE ${POINT_IN_TIME_TABLE} AS ${pointInTimeSql(layout, snapshots, views, label)}`);
-  await assertNoLeakage(engine, POINT_IN_TIME_TABLE, views);
+  await engine.run(`CREATE TABLE ${POINT_IN_TIME_TABLE} AS ${pointInTimeSql(contract, layout, snapshots, views, label)}`);
+  await assertNoLeakage(engine, contract, POINT_IN_TIME_TABLE, views);
 }
 
-export async function buildTrainingSet(layout: WarehouseLayout, request: TrainingRequest): Promise<TrainingResult> {
+export async function buildTrainingSet(layout: WarehouseLayout, contract: Contract, request: TrainingRequest): Promise<TrainingResult> {
   const format = request.out === undefined ? undefined : outputFormat(request.out);
   // Before any work: an --out inside the warehouse, or onto a file it committed, is refused (exit 3).
   const output = request.out === undefined ? undefined : checkUserOutput(layout, request.out);
   const ttlOverride = request.ttl === undefined ? undefined : parseTtl(request.ttl);
-  const views: PointInTimeView[] = selectFeatures(request.features, { fullNames: request.fullNames }).map((selected) => ({
+  const views: PointInTimeView[] = selectFeatures(contract, request.features, { fullNames: request.fullNames }).map((selected) => ({
     ...selected,
     ttlSeconds: ttlOverride ?? (selected.view.ttl === null ? null : parseTtl(selected.view.ttl, `feature view ${selected.view.name} ttl`)),
   }));
@@ -190,11 +192,11 @@ export async function buildTrainingSet(layout: WarehouseLayout, request: Trainin
   const engine = await openReader(layout, request.engine);
   try {
     const manifest = await readManifest(engine);
-    const entities = await loadEntities(engine, layout, manifest, request.entities);
-    const label = labelRule(request, entities.labelled);
-    await joinPointInTime(engine, layout, manifest, views, label);
+    const entities = await loadEntities(engine, contract, layout, manifest, request.entities);
+    const label = labelRule(contract, request, entities.labelled);
+    await joinPointInTime(engine, contract, layout, manifest, views, label);
 
-    const labelColumn = quoteIdent(LABEL.column);
+    const labelColumn = quoteIdent(contract.label.column);
     // --as-of rows are the labels snapshot's users: one whose label month is not frozen has no label and is left out.
     const [{ left_out }] = await engine.rows<{ left_out: number }>(`SELECT count(*) AS left_out FROM training_rows WHERE ${labelColumn} IS NULL`);
     const [{ past_ttl }] =
@@ -214,16 +216,16 @@ export async function buildTrainingSet(layout: WarehouseLayout, request: Trainin
        FROM training_rows`,
     );
     const columns = [
-      ...ENTITY_COLUMNS,
+      ...entityColumns(contract),
       ...views.flatMap(({ features }) => features.map((feature) => feature.output)),
       ...(request.withSourceAsOf ? views.map(({ view }) => sourceAsOfColumn(view)) : []),
-      LABEL.column,
-      ...(request.withSourceAsOf && label.from === 'snapshot' ? [LABEL_AS_OF] : []),
+      contract.label.column,
+      ...(request.withSourceAsOf && label.from === 'snapshot' ? [labelAsOfColumn(contract.label)] : []),
     ];
     const outputSql = `SELECT ${columns.map(quoteIdent).join(', ')} FROM training_rows ORDER BY "entity_row"`;
     const summary: TrainingSummary = {
       schema_version: TRAINING_SUMMARY_VERSION,
-      entities: 'asOf' in request.entities ? `labels snapshot as_of ${request.entities.asOf}` : request.entities.file,
+      entities: 'asOf' in request.entities ? `${contract.label.table} snapshot as_of ${request.entities.asOf}` : request.entities.file,
       rows: Number(stats.rows),
       labels_left_out: 'asOf' in request.entities ? left_out : 0,
       rows_without_label: 'asOf' in request.entities ? 0 : left_out,

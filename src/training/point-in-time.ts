@@ -1,19 +1,19 @@
 // The point-in-time join in two SQL statements: each entity row picks, per selected view,
 // the newest snapshot of the view's table at or before its event_timestamp (within the
-// view's ttl), and the label's snapshot by the chosen rule; then the user's row of each
+// view's ttl), and the label's snapshot by the chosen rule; then the entity's row of each
 // picked snapshot is read. Built from the manifest's dates and files, so a partition no
 // run committed is never read, and only the picked files are.
 import * as path from 'node:path';
 import type { SnapshotEntry } from '../artifacts';
-import { LABEL } from '../contract/features';
-import { type TableName, tableSpec } from '../contract/tables';
+import { type Contract, tableOf } from '../contract/contract';
+import type { LabelSpec } from '../contract/features';
 import { quoteIdent, quoteLiteral } from '../engine/duckdb';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { ENTITY_TABLE } from './entities';
 import { type SelectedView, sourceAsOfColumn } from './select';
 
 /**
- * Where each row's label comes from. `entities`: the entity file's own churn_label.
+ * Where each row's label comes from. `entities`: the entity file's own label column.
  * `snapshot` with horizon 0: the labels snapshot the features are read at (newest as_of <=
  * event_timestamp); horizon 1: the first labels snapshot after the event_timestamp.
  * `none`: no label column at all (the feature vectors `serve` answers with).
@@ -33,19 +33,29 @@ export interface PointInTimeView extends SelectedView {
   readonly ttlSeconds: number | null;
 }
 
-/** The label's source as_of (null when the label came from the entity file). */
-export const LABEL_AS_OF = `${LABEL.column}__as_of`;
+/** `<label>__as_of`: the label's source as_of (null when the label came from the entity file). */
+export function labelAsOfColumn(label: LabelSpec): string {
+  return `${label.column}__as_of`;
+}
 
 /**
  * The rows of `table`'s picked snapshots that entity rows picked in column `pick`, as
  * `(entity_row, columns…, as_of)`: per file, the file joined with only the entity rows that
  * picked its as_of, all files in one UNION ALL; an empty typed relation when none is picked.
  * Per file, the hash table holds a twelfth of the rows for twelve months (one the cache
- * holds), and the filter DuckDB derives from it skips other users' rows in the Parquet scan
- * before their features are decoded.
+ * holds), and the filter DuckDB derives from it skips other entities' rows in the Parquet
+ * scan before their features are decoded.
  */
-function pickedRowsSql(layout: WarehouseLayout, snapshots: readonly SnapshotEntry[], table: TableName, columns: readonly string[], pick: string): string {
-  const spec = tableSpec(table);
+function pickedRowsSql(
+  contract: Contract,
+  layout: WarehouseLayout,
+  snapshots: readonly SnapshotEntry[],
+  table: string,
+  columns: readonly string[],
+  pick: string,
+): string {
+  const spec = tableOf(contract, table);
+  const sameEntity = contract.entity.map((column) => `s.${quoteIdent(column)} = p.${quoteIdent(column)}`).join(' AND ');
   const typed = columns.map((name) => ({ name: quoteIdent(name), type: spec.columns.find((candidate) => candidate.name === name)!.type }));
   const entries = snapshots.filter((entry) => entry.table_name === table);
   if (entries.length === 0) {
@@ -56,14 +66,14 @@ function pickedRowsSql(layout: WarehouseLayout, snapshots: readonly SnapshotEntr
       (entry) =>
         `SELECT p."entity_row", ${typed.map((column) => `s.${column.name}`).join(', ')}, s."as_of"
          FROM read_parquet(${quoteLiteral(path.join(layout.root, entry.path))}) AS s
-         JOIN ${PICKS_TABLE} AS p ON s."user_id" = p."user_id" AND s."as_of" = p.${quoteIdent(pick)}
+         JOIN ${PICKS_TABLE} AS p ON ${sameEntity} AND s."as_of" = p.${quoteIdent(pick)}
          WHERE p.${quoteIdent(pick)} = DATE ${quoteLiteral(entry.as_of)}`,
     )
     .join('\nUNION ALL\n');
 }
 
 /** The as_of dates a table is frozen at, as a one-column relation. */
-function frozenDatesSql(manifest: readonly SnapshotEntry[], table: TableName): string {
+function frozenDatesSql(manifest: readonly SnapshotEntry[], table: string): string {
   const dates = manifest.filter((entry) => entry.table_name === table).map((entry) => `DATE ${quoteLiteral(entry.as_of)}`);
   return `(SELECT unnest([${dates.join(', ')}]::DATE[]) AS "as_of")`;
 }
@@ -85,7 +95,7 @@ export const LABEL_FOUND = 'pick_label_found';
  * The picks depend on the moment alone, so they are made once per distinct event_timestamp
  * (a few hundred) and joined to the rows by it.
  */
-export function picksSql(manifest: readonly SnapshotEntry[], views: readonly PointInTimeView[], label: LabelRule): string {
+export function picksSql(contract: Contract, manifest: readonly SnapshotEntry[], views: readonly PointInTimeView[], label: LabelRule): string {
   const picks = ['m."event_timestamp"'];
   const joins: string[] = [];
   views.forEach((selected, index) => {
@@ -97,7 +107,7 @@ export function picksSql(manifest: readonly SnapshotEntry[], views: readonly Poi
   if (label.from === 'snapshot') {
     // ASOF with >= finds the newest as_of at or before the row; with < the oldest after it.
     const comparison = label.horizon === 0 ? '>=' : '<';
-    joins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, LABEL.table)} AS dl ON m."event_timestamp" ${comparison} dl."as_of"`);
+    joins.push(`ASOF LEFT JOIN ${frozenDatesSql(manifest, contract.label.table)} AS dl ON m."event_timestamp" ${comparison} dl."as_of"`);
     const fresh =
       label.ttlSeconds === null
         ? 'true'
@@ -111,9 +121,9 @@ export function picksSql(manifest: readonly SnapshotEntry[], views: readonly Poi
 }
 
 /** `(table_name, as_of)` of every snapshot some row picked: only those files need reading (one of twelve for --as-of). */
-export function pickedSnapshotsSql(views: readonly PointInTimeView[], label: LabelRule): string {
+export function pickedSnapshotsSql(contract: Contract, views: readonly PointInTimeView[], label: LabelRule): string {
   const picked = views.map((selected, index) => ({ table: selected.view.table, column: pickColumn(index) }));
-  if (label.from === 'snapshot') picked.push({ table: LABEL.table, column: LABEL_PICK });
+  if (label.from === 'snapshot') picked.push({ table: contract.label.table, column: LABEL_PICK });
   return picked
     .map(
       ({ table, column }) =>
@@ -124,21 +134,27 @@ export function pickedSnapshotsSql(views: readonly PointInTimeView[], label: Lab
 }
 
 /**
- * Step two: `SELECT entity_row, user_id, event_timestamp, <features…>, <view>__as_of…,
- * churn_label, churn_label__as_of` from the picks, reading each user's row of the picked
+ * Step two: `SELECT entity_row, <entity key…>, event_timestamp, <features…>, <view>__as_of…,
+ * <label>, <label>__as_of` from the picks, reading each entity's row of the picked
  * snapshot (`pickedRowsSql` over `snapshots`, the picked entries of the manifest). A
  * snapshot holds a table's whole state at its as_of, so this is "the newest snapshot at or
  * before t"; it is also far cheaper than an ASOF JOIN over every snapshot row. No pick, or
- * a user absent from the picked snapshot, gives NULL features. The source as_of is the
+ * an entity absent from the picked snapshot, gives NULL features. The source as_of is the
  * file's own column, equal to the pick, so the leakage check tests what was read.
  */
-export function pointInTimeSql(layout: WarehouseLayout, snapshots: readonly SnapshotEntry[], views: readonly PointInTimeView[], label: LabelRule): string {
-  const select = ['p."entity_row"', 'p."user_id"', 'p."event_timestamp"'];
+export function pointInTimeSql(
+  contract: Contract,
+  layout: WarehouseLayout,
+  snapshots: readonly SnapshotEntry[],
+  views: readonly PointInTimeView[],
+  label: LabelRule,
+): string {
+  const select = ['p."entity_row"', ...contract.entity.map((column) => `p.${quoteIdent(column)}`), 'p."event_timestamp"'];
   const matches: string[] = [];
   const joins: string[] = [];
   /** The rows read for one view (or the label), kept per entity row. */
-  const joinPicked = (alias: string, table: TableName, columns: readonly string[], pick: string) => {
-    matches.push(`${alias} AS (${pickedRowsSql(layout, snapshots, table, columns, pick)})`);
+  const joinPicked = (alias: string, table: string, columns: readonly string[], pick: string) => {
+    matches.push(`${alias} AS (${pickedRowsSql(contract, layout, snapshots, table, columns, pick)})`);
     joins.push(`LEFT JOIN ${alias} USING ("entity_row")`);
   };
   views.forEach((selected, index) => {
@@ -152,12 +168,13 @@ export function pointInTimeSql(layout: WarehouseLayout, snapshots: readonly Snap
     select.push(...selected.features.map((feature) => `${alias}.${quoteIdent(feature.column)} AS ${quoteIdent(feature.output)}`));
     select.push(`${alias}."as_of" AS ${quoteIdent(sourceAsOfColumn(selected.view))}`);
   });
-  const labelColumn = quoteIdent(LABEL.column);
+  const labelColumn = quoteIdent(contract.label.column);
+  const labelAsOf = quoteIdent(labelAsOfColumn(contract.label));
   if (label.from === 'entities') {
-    select.push(`p.${labelColumn}`, `NULL::DATE AS ${quoteIdent(LABEL_AS_OF)}`);
+    select.push(`p.${labelColumn}`, `NULL::DATE AS ${labelAsOf}`);
   } else if (label.from === 'snapshot') {
-    joinPicked('l', LABEL.table, [LABEL.column], LABEL_PICK);
-    select.push(`l.${labelColumn}`, `l."as_of" AS ${quoteIdent(LABEL_AS_OF)}`);
+    joinPicked('l', contract.label.table, [contract.label.column], LABEL_PICK);
+    select.push(`l.${labelColumn}`, `l."as_of" AS ${labelAsOf}`);
   }
   return `WITH ${matches.join(',\n')}\nSELECT ${select.join(',\n       ')}\nFROM ${PICKS_TABLE} AS p\n${joins.join('\n')}`;
 }

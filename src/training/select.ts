@@ -1,5 +1,6 @@
 // `--features`: which columns of which views a training set carries, and their names.
-import { FEATURE_VIEWS, type FeatureView, featureView, LABEL } from '../contract/features';
+import { type Contract, featureViewOf } from '../contract/contract';
+import type { FeatureView } from '../contract/features';
 import { InvocationError } from '../errors';
 
 export interface SelectedFeature {
@@ -13,18 +14,22 @@ export interface SelectedView {
   readonly features: readonly SelectedFeature[];
 }
 
-/** Columns every training set has besides the features. */
-export const ENTITY_COLUMNS = ['user_id', 'event_timestamp'] as const;
+/** Columns every training set has besides the features: the entity key and the moment. */
+export function entityColumns(contract: Contract): string[] {
+  return [...contract.entity, 'event_timestamp'];
+}
 
 /** `<view>__as_of`: where --with-source-as-of says which snapshot a view's values came from. */
 export function sourceAsOfColumn(view: FeatureView): string {
   return `${view.name}__as_of`;
 }
 
-function viewNamed(name: string): FeatureView {
-  const view = featureView(name);
+function viewNamed(contract: Contract, name: string): FeatureView {
+  const view = featureViewOf(contract, name);
   if (!view)
-    throw new InvocationError(`--features: unknown feature view ${JSON.stringify(name)}; views: ${FEATURE_VIEWS.map((known) => known.name).join(', ')}`);
+    throw new InvocationError(
+      `--features: unknown feature view ${JSON.stringify(name)}; views: ${contract.featureViews.map((known) => known.name).join(', ')}`,
+    );
   return view;
 }
 
@@ -32,13 +37,13 @@ function viewNamed(name: string): FeatureView {
  * Parses `view.column,view.*,…` (default: every column of the default views) into views
  * in first-mention order, each with its columns in mention order (`*`: declared order).
  */
-export function selectFeatures(spec: string | undefined, { fullNames = false }: { fullNames?: boolean } = {}): SelectedView[] {
-  const items = spec === undefined ? FEATURE_VIEWS.filter((view) => view.default).map((view) => `${view.name}.*`) : spec.split(',').map((item) => item.trim());
+export function selectFeatures(contract: Contract, spec: string | undefined, { fullNames = false }: { fullNames?: boolean } = {}): SelectedView[] {
+  const items = spec === undefined ? contract.featureViews.filter((view) => view.default).map((view) => `${view.name}.*`) : spec.split(',').map((item) => item.trim());
   const columnsByView = new Map<FeatureView, string[]>();
   for (const item of items) {
     const dot = item.indexOf('.');
     if (dot <= 0 || dot === item.length - 1) throw new InvocationError(`--features: ${JSON.stringify(item)} is not of the form view.column or view.*`);
-    const view = viewNamed(item.slice(0, dot));
+    const view = viewNamed(contract, item.slice(0, dot));
     const column = item.slice(dot + 1);
     if (column !== '*' && !view.features.includes(column)) {
       throw new InvocationError(`--features: view ${view.name} has no feature ${JSON.stringify(column)}; its features: ${view.features.join(', ')}`);
@@ -51,7 +56,7 @@ export function selectFeatures(spec: string | undefined, { fullNames = false }: 
     view,
     features: columns.map((column) => ({ column, output: fullNames ? `${view.name}__${column}` : column })),
   }));
-  const taken = new Map<string, string>([...ENTITY_COLUMNS, LABEL.column].map((name) => [name, 'the training set itself']));
+  const taken = new Map<string, string>([...entityColumns(contract), contract.label.column].map((name) => [name, 'the training set itself']));
   for (const { view, features } of selected) {
     for (const feature of features) {
       const owner = taken.get(feature.output);

@@ -3,19 +3,15 @@
 // replay changes nothing, not even the audit columns.
 // May import: base, contract, artifacts, config, engine, warehouse, load, validate (the layer rule, .dependency-cruiser.cjs).
 import type { TableChanges } from '../artifacts';
-import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
+import type { Contract } from '../contract/contract';
+import { exportColumns, type TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent } from '../engine/duckdb';
+import { keyJoinSql } from '../warehouse/keys';
 
-function keyMatch(table: TableSpec, left: string, right: string): string {
-  return table.key.map((key) => `${left}.${quoteIdent(key)} = ${right}.${quoteIdent(key)}`).join(' AND ');
-}
-
-/** SQL predicate: some exported column of `live` differs from `src` (NULL-safe). */
+/** SQL predicate: some exported column of `live` differs from `src` (NULL-safe); false for a table that is all key. */
 function rowDiffers(table: TableSpec): string {
-  return exportColumns(table)
-    .filter((column) => !table.key.includes(column.name))
-    .map((column) => `live.${quoteIdent(column.name)} IS DISTINCT FROM src.${quoteIdent(column.name)}`)
-    .join(' OR ');
+  const compared = exportColumns(table).filter((column) => !table.key.includes(column.name));
+  return compared.map((column) => `live.${quoteIdent(column.name)} IS DISTINCT FROM src.${quoteIdent(column.name)}`).join(' OR ') || 'false';
 }
 
 /** How many rows a table holds; free in DuckDB (table metadata). */
@@ -31,12 +27,13 @@ async function rowCount(engine: Engine, relation: string): Promise<number> {
  */
 export async function upsertMonth(
   engine: Engine,
+  contract: Contract,
   audit: { asOf: string; runId: string },
   onProgress: (tablesDone: number, tablesTotal: number, table: string) => void = () => undefined,
 ): Promise<TableChanges[]> {
   const changes: TableChanges[] = [];
-  for (const [position, table] of CONTRACT.entries()) {
-    onProgress(position, CONTRACT.length, table.name);
+  for (const [position, table] of contract.tables.entries()) {
+    onProgress(position, contract.tables.length, table.name);
     const name = quoteIdent(table.name);
     const rowsIn = await rowCount(engine, `staging.${name}`);
     const before = await rowCount(engine, `wh.main.${name}`);
@@ -45,7 +42,7 @@ export async function upsertMonth(
     const result = await engine.rows(
       `MERGE INTO wh.main.${name} AS live
        USING staging.${name} AS src
-       ON ${keyMatch(table, 'live', 'src')}
+       ON ${keyJoinSql(table, 'live', 'src')}
        WHEN MATCHED AND (${rowDiffers(table)}) THEN UPDATE SET
          ${[...updated.map((column) => `${quoteIdent(column.name)} = src.${quoteIdent(column.name)}`), '"_changed_as_of" = $as_of::DATE', '"_changed_run_id" = $run_id'].join(', ')}
        WHEN NOT MATCHED THEN INSERT (${[...inserted, '"_changed_as_of"', '"_changed_run_id"'].join(', ')})
@@ -57,7 +54,7 @@ export async function upsertMonth(
     const updatedRows = merged - insertedRows;
     changes.push({ table: table.name, rows_in: rowsIn, inserted: insertedRows, updated: updatedRows, unchanged: rowsIn - insertedRows - updatedRows });
   }
-  onProgress(CONTRACT.length, CONTRACT.length, '');
+  onProgress(contract.tables.length, contract.tables.length, '');
   return changes;
 }
 

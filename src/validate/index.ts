@@ -1,10 +1,11 @@
 // validate: run every table's expectation suite on the staged month and shape the
 // outcome as a Great Expectations validation result. Writes nothing but staging tables.
 // May import: base, contract, artifacts, config, engine, warehouse, load (the layer rule, .dependency-cruiser.cjs).
-import type { ExpectationResult } from '../artifacts';
+import type { ExpectationResult, UnexpectedIndex } from '../artifacts';
 import { describeExpectation } from '../contract/describe';
 import { columnOf, type ExpectationConfig, expectationId, type Severity, severityOf } from '../contract/expectations';
-import { CONTRACT, type TableName, type TableSpec, tableSpec } from '../contract/tables';
+import { type Contract, tableOf } from '../contract/contract';
+import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent } from '../engine/duckdb';
 import { formatProblem, type Problem, type SampleValue } from '../errors';
 import { formatCount, formatNumber } from '../format';
@@ -38,22 +39,23 @@ export interface ValidateOptions {
  */
 export async function validateMonth(
   engine: Engine,
+  contract: Contract,
   options: ValidateOptions,
   onProgress: (tablesDone: number, tablesTotal: number, table: string) => void = () => undefined,
 ): Promise<ValidationOutcome> {
-  const census = await takeKeyCensus(engine);
+  const census = await takeKeyCensus(engine, contract.tables);
   const context: CompileContext = {
     relation: (table) => `staging.${quoteIdent(table)}`,
     liveRelation: (table) => (options.liveAttached ? `wh.main.${quoteIdent(table)}` : undefined),
-    keyOf: (table) => tableSpec(table as TableName).key,
+    keyOf: (table) => tableOf(contract, table).key,
     keyCensus: (table) => census.get(table),
     asOf: options.asOf,
   };
   const previous = await readPreviousMonth(engine, options);
   let done = 0;
   // The tables' scans read only what is staged and committed: two run side by side.
-  const scanned = await engine.concurrently(CONTRACT, async (connection, table) => {
-    onProgress(done, CONTRACT.length, table.name);
+  const scanned = await engine.concurrently(contract.tables, async (connection, table) => {
+    onProgress(done, contract.tables.length, table.name);
     const planned = table.expectations.map((config, index) => ({
       id: expectationId(table.name, index, config.type),
       config,
@@ -88,7 +90,7 @@ export async function validateMonth(
     }
     results.push(result);
   }
-  onProgress(CONTRACT.length, CONTRACT.length, '');
+  onProgress(contract.tables.length, contract.tables.length, '');
   return {
     results,
     metrics,
@@ -164,7 +166,7 @@ function judge(table: string, id: string, config: ExpectationConfig, row: Record
       unexpected_count: unexpectedCount,
       unexpected_percent: unexpectedPercent,
       partial_unexpected_list: samples.map((sample) => sample.value),
-      partial_unexpected_index_list: samples.map((sample) => ({ user_id: sample.user_id ?? null, line: Number(sample.line) })),
+      partial_unexpected_index_list: samples.map((sample) => ({ ...sample.key, line: Number(sample.line) })),
       ...(observed === undefined ? {} : { observed_value: observed }),
     },
     meta: { table, column: columnOf(config), severity: success ? severityOf(config) : failedSeverity(config, observed) },
@@ -256,7 +258,7 @@ export function problemsOf(results: readonly ExpectationResult[]): Problem[] {
       percent: result.result.unexpected_count ? result.result.unexpected_percent : undefined,
       samples: result.result.partial_unexpected_index_list.slice(0, 5).map((index, position) => ({
         line: index.line,
-        user_id: index.user_id,
+        key: keyOfIndex(index),
         value: result.result.partial_unexpected_list[position] ?? null,
       })),
       detail: [describeExpectation(result.expectation_config), observed].filter(Boolean).join('; ') || undefined,
@@ -313,9 +315,15 @@ export function resultsFromLoadProblems(problems: readonly Problem[]): Expectati
         unexpected_count: problem.count ?? 0,
         unexpected_percent: problem.percent ?? 0,
         partial_unexpected_list: samples.map((sample) => sample.value),
-        partial_unexpected_index_list: samples.map((sample) => ({ user_id: sample.user_id ?? null, line: sample.line })),
+        partial_unexpected_index_list: samples.map((sample) => ({ ...sample.key, line: sample.line })),
       },
       meta: { table: problem.table ?? '', column: problem.column, severity: 'error' },
     };
   });
+}
+
+/** The key columns of an unexpected index (all but its line). */
+function keyOfIndex(index: UnexpectedIndex): Record<string, string | null> {
+  const { line: _line, ...key } = index;
+  return key as Record<string, string | null>;
 }

@@ -9,7 +9,7 @@
 // row for row holds exactly the parent's keys: it is unique if the parent is, and every
 // key is in the parent. Checking that takes one streaming comparison (POSITIONAL JOIN,
 // ~30 ms). When it does not hold, nothing is assumed: the exact rules run as before.
-import { CONTRACT, type TableSpec } from '../contract/tables';
+import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent } from '../engine/duckdb';
 
 export interface KeyCensus {
@@ -26,7 +26,7 @@ export interface KeyCensus {
 const staged = (table: string) => `staging.${quoteIdent(table)}`;
 
 /** The census of every contract table with a one-column key, parents first. */
-export async function takeKeyCensus(engine: Engine, tables: readonly TableSpec[] = CONTRACT): Promise<Map<string, KeyCensus>> {
+export async function takeKeyCensus(engine: Engine, tables: readonly TableSpec[]): Promise<Map<string, KeyCensus>> {
   const keyed = tables.filter((table) => table.key.length === 1);
   const roots = keyed.filter((table) => table.parent === undefined);
   const census = new Map<string, KeyCensus>();

@@ -22,7 +22,8 @@
 // is ~0.2 s of CPU, the sampled one 26 ms; approx_count_distinct (HyperLogLog) was 10 %
 // off on 1,000 values, the kind of error a report must not show.
 import { type ColumnSpec, isNumeric } from '../contract/columns';
-import { CONTRACT, exportColumns, type TableSpec } from '../contract/tables';
+import type { Contract } from '../contract/contract';
+import { exportColumns, type TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent, quoteLiteral } from '../engine/duckdb';
 import { type KeyCensus, takeKeyCensus } from './keys';
 
@@ -422,12 +423,12 @@ export async function settleTableMetrics(
  * scan of their own), compared with the previous frozen month and staged. validateMonth computes the same
  * inside its expectation scans; this is for measuring them alone.
  */
-export async function measureMonth(engine: Engine, options: { asOf: string; liveAttached: boolean }): Promise<MonthMetrics> {
+export async function measureMonth(engine: Engine, contract: Contract, options: { asOf: string; liveAttached: boolean }): Promise<MonthMetrics> {
   const previous = await readPreviousMonth(engine, options);
-  const census = await takeKeyCensus(engine);
+  const census = await takeKeyCensus(engine, contract.tables);
   const columns: ColumnMetrics[] = [];
   const tables: TableMetrics[] = [];
-  for (const table of CONTRACT) {
+  for (const table of contract.tables) {
     const [scan] = await engine.rows<{ metrics: Record<string, unknown>[] }>(
       `SELECT ${await metricsAggregate(engine, table, census.get(table.name))} AS metrics FROM staging.${quoteIdent(table.name)}`,
     );

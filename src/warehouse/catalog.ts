@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { WAREHOUSE_SCHEMA_VERSION } from '../artifacts';
 import type { ColumnType } from '../contract/columns';
-import { CONTRACT, type TableSpec } from '../contract/tables';
+import type { Contract } from '../contract/contract';
+import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent, quoteLiteral, sqlFile } from '../engine/duckdb';
 import { withRetry } from '../engine/retry';
 import { damagedDatabase, refuseDamagedDatabase } from './damaged';
@@ -16,10 +17,11 @@ import type { WarehouseLayout } from './layout';
  * so the write matters more than the size. Measured at 1M users, six tables written and
  * checkpointed on one thread: DuckDB's own choice 4.5 s of CPU for 75 MB; these 2.0 s for
  * 123 MB; everything uncompressed 2.0 s for 204 MB. Keys and doubles are near-unique
- * (nothing to gain), text columns are categories (a dictionary), the rest small integers.
+ * (nothing to gain), as are doubles and timestamps; text columns are categories (a
+ * dictionary), the rest small integers.
  */
 function liveCompression(type: ColumnType, isKey: boolean): string {
-  if (isKey || type === 'DOUBLE') return 'uncompressed';
+  if (isKey || type === 'DOUBLE' || type === 'TIMESTAMP' || type === 'TIMESTAMPTZ') return 'uncompressed';
   return type === 'VARCHAR' ? 'dictionary' : 'bitpacking';
 }
 
@@ -72,6 +74,7 @@ function newWarehouseId(): string {
  */
 export async function attachWarehouseCreatingIt(
   engine: Engine,
+  contract: Contract,
   layout: WarehouseLayout,
   { warehouseId = newWarehouseId() }: { warehouseId?: string } = {},
 ): Promise<void> {
@@ -85,7 +88,7 @@ export async function attachWarehouseCreatingIt(
   try {
     await engine.transaction(async () => {
       await engine.run(sqlFile('metadata'));
-      for (const table of CONTRACT) await engine.run(liveTableDdl(table));
+      for (const table of contract.tables) await engine.run(liveTableDdl(table));
       await engine.run(sqlFile('catalog/delete-schema-version'));
       await engine.run(sqlFile('catalog/insert-schema-version'), { version: WAREHOUSE_SCHEMA_VERSION });
       await engine.run(sqlFile('catalog/insert-warehouse-id'), { warehouse_id: warehouseId });

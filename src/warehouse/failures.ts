@@ -15,11 +15,11 @@ export interface FailureSource {
 export async function startFailures(engine: Engine): Promise<void> {
   await engine.run('CREATE SCHEMA IF NOT EXISTS staging');
   await engine.run(
-    `CREATE OR REPLACE TABLE ${FAILURES_TABLE} (expectation_id VARCHAR, table_name VARCHAR, column_name VARCHAR, user_id VARCHAR, line BIGINT, value VARCHAR)`,
+    `CREATE OR REPLACE TABLE ${FAILURES_TABLE} (expectation_id VARCHAR, table_name VARCHAR, column_name VARCHAR, row_key VARCHAR, line BIGINT, value VARCHAR)`,
   );
 }
 
-/** Appends every row `rowsSql` selects, as columns (user_id, line, value). */
+/** Appends every row `rowsSql` selects, as columns (row_key: the key as text, line, value). */
 export async function stageFailures(
   engine: Engine,
   source: FailureSource,
@@ -27,7 +27,7 @@ export async function stageFailures(
   params: Record<string, string | number | boolean> = {},
 ): Promise<void> {
   await engine.run(
-    `INSERT INTO ${FAILURES_TABLE} BY NAME SELECT $expectation_id AS expectation_id, $table_name AS table_name, $column_name AS column_name, user_id, line, value FROM (${rowsSql})`,
+    `INSERT INTO ${FAILURES_TABLE} BY NAME SELECT $expectation_id AS expectation_id, $table_name AS table_name, $column_name AS column_name, row_key, line, value FROM (${rowsSql})`,
     { ...params, expectation_id: source.expectationId, table_name: source.table, column_name: source.column ?? null },
   );
 }
