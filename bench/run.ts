@@ -12,13 +12,14 @@ import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { resolveSettings } from '../src/config';
 import { FIRST_AS_OF, monthEndAfter, monthFolderName } from '../src/contract/months';
-import { CONTRACT, exportColumns, type TableSpec } from '../src/contract/tables';
+import { exportColumns, type TableSpec } from '../src/contract/tables';
 import { type Engine, openEngine, quoteIdent, quoteLiteral } from '../src/engine/duckdb';
 import { INGEST_TASKS } from '../src/flow/ingest';
 import { loadMonth } from '../src/load';
 import { measureMonth } from '../src/validate/metrics';
 import { attachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
+import { CHURN } from '../tools/churn-contract';
 import { DEFAULT_SEED, generateMonths } from '../tools/seeds/generate';
 import { cleanUpMeasuring, measureNode, rssSource } from './measure';
 import { measureServing, type ServingSample, servingReport } from './serve';
@@ -250,7 +251,7 @@ async function timedInScratch(options: Options, name: string, work: (engine: Eng
 async function measureFloor(options: Options, month: Month, run: number): Promise<FloorSample> {
   const tables: Record<string, number> = {};
   const ms = await timedInScratch(options, 'floor', async (engine, out) => {
-    for (const table of CONTRACT) {
+    for (const table of CHURN.tables) {
       const tableStarted = performance.now();
       await engine.run(`COPY (SELECT * FROM ${typedCsv(month, table)}) TO ${quoteLiteral(path.join(out, `${table.name}.parquet`))} (FORMAT parquet)`);
       tables[table.name] = performance.now() - tableStarted;
@@ -281,7 +282,7 @@ async function measureContractFloor(options: Options, month: Month): Promise<Pic
   };
   const contractMs = await timedInScratch(options, 'contract-floor', async (engine, out) => {
     await engine.run(`ATTACH ${quoteLiteral(path.join(out, 'contract.duckdb'))} AS contract`);
-    for (const table of CONTRACT) {
+    for (const table of CHURN.tables) {
       const name = `contract.main.${quoteIdent(table.name)}`;
       await timed('load', () => engine.run(`CREATE TABLE ${name} AS SELECT * FROM ${typedCsv(month, table)}`));
       await timed('checkpoint', () => engine.run('CHECKPOINT contract'));
@@ -371,9 +372,9 @@ async function measureMetrics(options: Options, warehouse: string, month: Month)
   const engine = await benchEngine(options, path.join(options.out, 'floor', 'spill'));
   try {
     await attachWarehouse(engine, warehouseLayout(warehouse), 'read_only');
-    await loadMonth(engine, { name: month.name, dir: path.join(month.seeds, month.name) });
+    await loadMonth(engine, CHURN, { name: month.name, dir: path.join(month.seeds, month.name) });
     const started = performance.now();
-    await measureMonth(engine, { asOf: month.asOf, liveAttached: true });
+    await measureMonth(engine, CHURN, { asOf: month.asOf, liveAttached: true });
     return performance.now() - started;
   } finally {
     engine.close();

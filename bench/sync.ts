@@ -6,9 +6,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { CONTRACT, exportColumns } from '../src/contract/tables';
+import { exportColumns } from '../src/contract/tables';
 import { quoteIdent } from '../src/engine/duckdb';
 import { changeTriggers, mirrorDdl, snapshotTableName } from '../src/sync/schema';
+import { CHURN } from '../tools/churn-contract';
 import { measureNode } from './measure';
 import { formatRatio, formatSeconds, type Row, stats } from './table';
 
@@ -53,14 +54,14 @@ async function onServer(url: string, statements: readonly string[]): Promise<voi
 /** The same tables the sync creates, each snapshot table's as_of defaulting to the month's, so \copy can fill it from the CSV. */
 function baselineSchema(asOf: string): string[] {
   return [
-    ...mirrorDdl('public'),
-    ...changeTriggers('public').map((trigger) => trigger.ddl),
-    ...CONTRACT.map((table) => `ALTER TABLE ${quoteIdent(snapshotTableName(table))} ALTER COLUMN "as_of" SET DEFAULT '${asOf}'`),
+    ...mirrorDdl('public', CHURN),
+    ...changeTriggers('public', CHURN).map((trigger) => trigger.ddl),
+    ...CHURN.tables.map((table) => `ALTER TABLE ${quoteIdent(snapshotTableName(table))} ALTER COLUMN "as_of" SET DEFAULT '${asOf}'`),
   ];
 }
 
 function psqlCopies(month: SyncMonth): string[] {
-  return CONTRACT.flatMap((table) => {
+  return CHURN.tables.flatMap((table) => {
     const columns = exportColumns(table)
       .map((column) => quoteIdent(column.name))
       .join(', ');

@@ -4,9 +4,8 @@
 // every file of the default views' tables and labels, engine open and close included).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FEATURE_VIEWS, LABEL } from '../src/contract/features';
-import type { TableName } from '../src/contract/tables';
 import { type EngineOptions, openEngine, quoteIdent, quoteLiteral } from '../src/engine/duckdb';
+import { CHURN } from '../tools/churn-contract';
 import { measureNode } from './measure';
 import { formatMiB, formatRatio, formatSeconds, type Row, renderTable, stats } from './table';
 
@@ -34,9 +33,9 @@ function snapshotFiles(warehouse: string, table: string): string[] {
 const fileList = (files: readonly string[]) => `[${files.map(quoteLiteral).join(', ')}]`;
 
 /** The columns a default training set reads, per table. */
-function columnsRead(): Map<TableName, string[]> {
-  const read = new Map<TableName, string[]>([[LABEL.table, [LABEL.column]]]);
-  for (const view of FEATURE_VIEWS.filter((candidate) => candidate.default)) read.set(view.table, [...(read.get(view.table) ?? []), ...view.features]);
+function columnsRead(): Map<string, string[]> {
+  const read = new Map<string, string[]>([[CHURN.label.table, [CHURN.label.column]]]);
+  for (const view of CHURN.featureViews.filter((candidate) => candidate.default)) read.set(view.table, [...(read.get(view.table) ?? []), ...view.features]);
   return read;
 }
 

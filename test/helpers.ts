@@ -8,9 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { inject, it, type TestContext } from 'vitest';
 import { main } from '../src/cli';
-import { CONTRACT } from '../src/contract/tables';
 import { openEngine, quoteIdent, quoteLiteral } from '../src/engine/duckdb';
 import { PARTITION_MANIFEST } from '../src/warehouse/layout';
+import { CHURN } from '../tools/churn-contract';
 
 import { BIN, REAL, REPO, realExportsMissing } from './paths';
 
@@ -76,7 +76,7 @@ export function requireInTest(context: TestContext, prerequisite: Prerequisite):
  * contract, not from the validator, so that a result lost or added shows.
  */
 export function contractExpectationIds(): string[] {
-  return CONTRACT.flatMap((table) => table.expectations.map((config, index) => `${table.name}.${String(index).padStart(2, '0')}.${config.type}`));
+  return CHURN.tables.flatMap((table) => table.expectations.map((config, index) => `${table.name}.${String(index).padStart(2, '0')}.${config.type}`));
 }
 
 export interface CliResult {
@@ -197,7 +197,7 @@ export async function liveFingerprint(warehouse: string): Promise<Record<string,
   try {
     await engine.run(`ATTACH ${quoteLiteral(database)} AS wh (READ_ONLY)`);
     const result: Record<string, string> = {};
-    for (const table of CONTRACT) {
+    for (const table of CHURN.tables) {
       const [row] = await engine.rows(
         `SELECT count(*) AS n, coalesce(md5(string_agg(t::VARCHAR, '\n' ORDER BY t.user_id)), '') AS digest
          FROM (SELECT * EXCLUDE ("_changed_run_id") FROM wh.main.${quoteIdent(table.name)}) AS t`,

@@ -3,11 +3,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONTRACT } from '../src/contract/tables';
 import { openEngine } from '../src/engine/duckdb';
 import { RUN_FAULT_POINTS } from '../src/faults';
 import { attachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
+import { CHURN } from '../tools/churn-contract';
 import {
   cli,
   contractExpectationIds,
@@ -124,7 +124,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('history on the real exports',
     const replay = await ingest(warehouse, 'month_000', '2024-01-31', REAL, '--json');
     expect(replay.json.status).toBe('unchanged');
     expect(replay.json.tasks.find((task: { task: string }) => task.task === 'validate').state).toBe('completed');
-    expect(await query(warehouse, `SELECT value FROM meta.schema_info WHERE key = 'schema_version'`)).toEqual([{ value: '5' }]);
+    expect(await query(warehouse, `SELECT value FROM meta.schema_info WHERE key = 'schema_version'`)).toEqual([{ value: '6' }]);
     expect((await ingest(warehouse, 'month_001', '2024-02-29')).code).toBe(0);
     // January was frozen before metrics were kept: February is the first month with some, and compares with nothing.
     expect(await query(warehouse, `SELECT count(*)::INTEGER AS n, count(previous_as_of)::INTEGER AS compared FROM column_metrics`)).toEqual([
@@ -199,7 +199,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('history on the real exports',
         engine.close();
       }
     };
-    const everyTable = (months: string[]) => Object.fromEntries(CONTRACT.map((table) => [table.name, months]).sort());
+    const everyTable = (months: string[]) => Object.fromEntries(CHURN.tables.map((table) => [table.name, months]).sort());
     // Before COMMIT: write (loaded … snapshotted) and record; after it: commit, publish.
     const beforeCommit = new Set(['loaded', 'validated', 'upserted', 'snapshot-partial', 'snapshotted', 'recorded']);
 

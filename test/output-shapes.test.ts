@@ -12,8 +12,8 @@ import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as artifacts from '../src/artifacts';
-import { TABLE_NAMES } from '../src/contract/tables';
 import { PARTITION_MANIFEST } from '../src/warehouse/layout';
+import { CHURN } from '../tools/churn-contract';
 import { type CliResult, cli, copyMonths, query, REAL, REAL_EXPORTS, REPO, requirePrerequisite, tempDir } from './helpers';
 import { createTestDatabase, POSTGRES, TEST_PG_URL, withClient } from './postgres';
 
@@ -233,7 +233,9 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('every output on the real expo
       `SELECT string_agg(t.table, ',' ORDER BY t.table) AS tables FROM (SELECT unnest(from_json(input_files, '[{"table":"VARCHAR"}]'), recursive := true) FROM meta.runs WHERE run_id = '${runs.rejectedAtLoad.run_id}') AS t`,
     );
     expect(recorded.tables).toBe(
-      TABLE_NAMES.filter((table) => table !== 'subscriptions')
+      CHURN.tables
+        .map((t) => t.name)
+        .filter((table) => table !== 'subscriptions')
         .sort()
         .join(','),
     );

@@ -4,8 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TABLE_NAMES } from '../src/contract/tables';
 import { openEngine } from '../src/engine/duckdb';
+import { CHURN } from '../tools/churn-contract';
 import { cli, REAL_EXPORTS, REPO, realWarehouse, requirePrerequisite, tempDir } from './helpers';
 
 interface Snippet {
@@ -123,10 +123,13 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('README "Explore in a notebook
     // Six tables, two months, 7,043 users each: every row once, the manifests' _manifest.json never read as data.
     if (question === 'every-snapshot')
       expect(answers[0]).toEqual(
-        TABLE_NAMES.flatMap((table) => [
-          [table, '2024-01-31', 7043],
-          [table, '2024-02-29', 7043],
-        ]).sort(),
+        CHURN.tables
+          .map((t) => t.name)
+          .flatMap((table) => [
+            [table, '2024-01-31', 7043],
+            [table, '2024-02-29', 7043],
+          ])
+          .sort(),
       );
   });
 });

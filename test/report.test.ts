@@ -6,11 +6,13 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ExpectationResult, ValidationDocument } from '../src/artifacts';
+import { entityTableOf } from '../src/contract/contract';
 import type { ExpectationConfig, LoadCheckConfig } from '../src/contract/expectations';
 import { validationDocument } from '../src/record';
 import { renderReport } from '../src/report/page';
 import type { MonthProfile } from '../src/report/profile';
 import type { ColumnMetrics } from '../src/validate';
+import { CHURN } from '../tools/churn-contract';
 import { cli, type Prerequisite, REAL, REAL_EXPORTS, REPO, requirePrerequisite, tempDir } from './helpers';
 
 const HOSTILE = '<script>alert("owned")</script>';
@@ -199,6 +201,8 @@ const PROFILES: MonthProfile = {
     tables: [],
     previous: [PREVIOUS_FEES],
   },
+  entityTable: entityTableOf(CHURN)?.name,
+  label: CHURN.label,
   history: [{ as_of: '2023-12-31', table_name: 'usage_agg_30d', column_name: 'monthly_fee', row_count: 100, null_share: 0, mean: 60 }],
 };
 

@@ -4,15 +4,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FEATURE_VIEWS } from '../src/contract/features';
 import { openEngine, quoteIdent, quoteLiteral } from '../src/engine/duckdb';
 import { AS_OF_HEADER, type RunningServer, startServer } from '../src/serve';
 import { MAX_ENTITIES } from '../src/serve/protocol';
 import { warehouseLayout } from '../src/warehouse/layout';
+import { CHURN } from '../tools/churn-contract';
 import { cli, REAL, REAL_EXPORTS, realWarehouse, requirePrerequisite, spawnCli, tempDir } from './helpers';
 
 const FEBRUARY = '2024-02-29';
-const ALL_FEATURES = FEATURE_VIEWS.flatMap((view) => view.features.map((feature) => `${view.name}:${feature}`));
+const ALL_FEATURES = CHURN.featureViews.flatMap((view) => view.features.map((feature) => `${view.name}:${feature}`));
 
 interface Answer {
   readonly status: number;
@@ -30,7 +30,7 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
 }
 
 function serveOptions(warehouse: string, extra: Partial<Parameters<typeof startServer>[0]> = {}): Parameters<typeof startServer>[0] {
-  return { layout: warehouseLayout(warehouse), host: '127.0.0.1', port: 0, pollMs: 100, limits: {}, log: () => undefined, ...extra };
+  return { layout: warehouseLayout(warehouse), contract: CHURN, host: '127.0.0.1', port: 0, pollMs: 100, limits: {}, log: () => undefined, ...extra };
 }
 
 describe.runIf(requirePrerequisite(REAL_EXPORTS))('serve on the real exports', () => {
@@ -49,11 +49,11 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('serve on the real exports', (
 
   it("zero skew: every one of the 7,043 users' served vector (every view) equals its training-set row at the newest as_of, value for value", async () => {
     const out = path.join(tempDir(), 'training.parquet');
-    const features = FEATURE_VIEWS.map((view) => `${view.name}.*`).join(',');
+    const features = CHURN.featureViews.map((view) => `${view.name}.*`).join(',');
     const built = await cli('--warehouse', both, 'training-set', '--as-of', FEBRUARY, '--features', features, '--full-names', '--out', out);
     expect(built.code, built.stderr).toBe(0);
     // The training set's values as JSON values, encoded by DuckDB from the Parquet file: numbers, booleans, text, DATE as text.
-    const columns = FEATURE_VIEWS.flatMap((view) => view.features.map((feature) => `${view.name}__${feature}`));
+    const columns = CHURN.featureViews.flatMap((view) => view.features.map((feature) => `${view.name}__${feature}`));
     const engine = await openEngine();
     let expected: { user_id: string; vector: string }[];
     try {
@@ -93,7 +93,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('serve on the real exports', (
       entities: { user_id: ['7590-VHVEG', 'no-such-user'] },
     });
     expect(answer.status).toBe(200);
-    const defaults = FEATURE_VIEWS.filter((view) => view.default).flatMap((view) => view.features);
+    const defaults = CHURN.featureViews.filter((view) => view.default).flatMap((view) => view.features);
     expect(answer.body.metadata.feature_names).toEqual(['user_id', ...defaults]);
     expect(answer.body.results[0]).toEqual({
       values: ['7590-VHVEG', 'no-such-user'],
@@ -106,7 +106,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('serve on the real exports', (
       expect(result.event_timestamps).toEqual([`${FEBRUARY}T00:00:00Z`, '1970-01-01T00:00:00Z']);
     }
     const views = (await (await fetch(`${server.url}/feature-views`)).json()) as { feature_views: { name: string; as_of: string }[] };
-    expect(views.feature_views.map((view) => [view.name, view.as_of])).toEqual(FEATURE_VIEWS.map((view) => [view.name, FEBRUARY]));
+    expect(views.feature_views.map((view) => [view.name, view.as_of])).toEqual(CHURN.featureViews.map((view) => [view.name, FEBRUARY]));
     expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ status: 'ok', as_of: FEBRUARY });
   });
 

@@ -3,9 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExpectationResult, TableChanges } from '../src/artifacts';
-import { CONTRACT, exportColumns, tableSpec } from '../src/contract/tables';
+import { tableOf } from '../src/contract/contract';
+import { exportColumns } from '../src/contract/tables';
 import { type Engine, openEngine, quoteIdent } from '../src/engine/duckdb';
-import { PIPELINE_FINGERPRINT } from '../src/flow/replay';
+import { pipelineFingerprint } from '../src/flow/replay';
 import { loadMonth } from '../src/load';
 import { recordMonthMetrics, recordRun } from '../src/record';
 import { compareWithFrozen, readManifest, writeSnapshots } from '../src/snapshot';
@@ -16,6 +17,7 @@ import { EXACT_ROWS, measureMonth, metricsAggregate, settleTableMetrics } from '
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
 import { publishStaged, stageRun } from '../src/warehouse/recover';
+import { CHURN } from '../tools/churn-contract';
 import { contractExpectationIds, copyMonths, SEEDS, tempDir } from './helpers';
 
 const month = (name: string) => ({ name, dir: path.join(SEEDS, name) });
@@ -27,22 +29,22 @@ describe('stages on the committed seeds', () => {
   beforeEach(async () => {
     layout = warehouseLayout(tempDir());
     engine = await openEngine({ threads: 2 });
-    await attachWarehouseCreatingIt(engine, layout);
+    await attachWarehouseCreatingIt(engine, CHURN, layout);
     await detachWarehouse(engine);
     await attachWarehouse(engine, layout, 'read_write');
   });
   afterEach(() => engine.close());
 
   it('load: types every column as declared and keeps the CSV line of each row', async () => {
-    const loaded = await loadMonth(engine, month('month_000'));
-    expect(loaded.map((table) => [table.table, table.rows])).toEqual(CONTRACT.map((table) => [table.name, 2500]));
+    const loaded = await loadMonth(engine, CHURN, month('month_000'));
+    expect(loaded.map((table) => [table.table, table.rows])).toEqual(CHURN.tables.map((table) => [table.name, 2500]));
     expect(loaded[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     const types = await engine.rows<{ column_name: string; data_type: string }>(
       `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = 'subscriptions' ORDER BY ordinal_position`,
     );
     expect(types.map((column) => `${column.column_name} ${column.data_type}`)).toEqual([
       '_line BIGINT',
-      ...CONTRACT.find((table) => table.name === 'subscriptions')!.columns.map((column) => `${column.name} ${column.type}`),
+      ...CHURN.tables.find((table) => table.name === 'subscriptions')!.columns.map((column) => `${column.name} ${column.type}`),
       '_unparseable BOOLEAN',
     ]);
     const [first] = await engine.rows(`SELECT _line, user_id FROM staging.users ORDER BY _line LIMIT 1`);
@@ -55,8 +57,8 @@ describe('stages on the committed seeds', () => {
   });
 
   it('validate: every expectation of every suite is evaluated, over every row, and passes on a clean month', async () => {
-    await loadMonth(engine, month('month_000'));
-    const outcome = await validateMonth(engine, { asOf: '2024-01-31', liveAttached: true });
+    await loadMonth(engine, CHURN, month('month_000'));
+    const outcome = await validateMonth(engine, CHURN, { asOf: '2024-01-31', liveAttached: true });
     expect(outcome.results.map((result) => result.expectation_config.id)).toEqual(contractExpectationIds());
     expect(outcome.errors).toEqual([]);
     expect(outcome.warnings).toEqual([]);
@@ -84,8 +86,8 @@ describe('stages on the committed seeds', () => {
         .filter((result) => result.meta.column === 'user_id' && /unique|other_table/.test(result.expectation_config.type))
         .map((result) => `${result.meta.table} ${result.expectation_config.type.replace('expect_column_values_to_be_', '')} ${result.result.unexpected_count}`);
 
-    await loadMonth(engine, month('month_000'));
-    const aligned = await takeKeyCensus(engine);
+    await loadMonth(engine, CHURN, month('month_000'));
+    const aligned = await takeKeyCensus(engine, CHURN.tables);
     expect(aligned.get('users')).toEqual({ table: 'users', column: 'user_id', nonNullKeys: 2500, distinctKeys: 2500 });
     expect(aligned.get('labels')).toEqual({
       table: 'labels',
@@ -96,34 +98,34 @@ describe('stages on the committed seeds', () => {
     });
 
     // Labels in reverse order: nothing is wrong, the census cannot tell, the exact rules say so.
-    await loadMonth(engine, edited({ labels: (lines) => lines.reverse() }));
-    expect((await takeKeyCensus(engine)).get('labels')).toMatchObject({ distinctKeys: null, parent: { aligned: false } });
-    const reversed = await validateMonth(engine, { asOf: '2024-01-31', liveAttached: false });
+    await loadMonth(engine, CHURN, edited({ labels: (lines) => lines.reverse() }));
+    expect((await takeKeyCensus(engine, CHURN.tables)).get('labels')).toMatchObject({ distinctKeys: null, parent: { aligned: false } });
+    const reversed = await validateMonth(engine, CHURN, { asOf: '2024-01-31', liveAttached: false });
     expect(reversed.errors).toEqual([]);
 
     // The last user twice in every file, in the same place: aligned, and every table's
     // duplicate is counted by the exact rule (two rows each), none settled as unique.
     const repeatLast = (lines: string[]) => [...lines, lines[lines.length - 1]];
-    await loadMonth(engine, edited(Object.fromEntries(CONTRACT.map((table) => [table.name, repeatLast]))));
-    const repeated = await validateMonth(engine, { asOf: '2024-01-31', liveAttached: false });
-    expect(keyRules(repeated.errors)).toEqual(CONTRACT.map((table) => `${table.name} unique 2`));
+    await loadMonth(engine, CHURN, edited(Object.fromEntries(CHURN.tables.map((table) => [table.name, repeatLast]))));
+    const repeated = await validateMonth(engine, CHURN, { asOf: '2024-01-31', liveAttached: false });
+    expect(keyRules(repeated.errors)).toEqual(CHURN.tables.map((table) => `${table.name} unique 2`));
 
     // A key of labels replaced by one unknown to users: misaligned, the lookup finds it.
-    await loadMonth(engine, edited({ labels: (lines) => lines.map((line, index) => (index === 7 ? line.replace(/^[^,]+/, '0000-ZZZZZ') : line)) }));
-    const unknown = await validateMonth(engine, { asOf: '2024-01-31', liveAttached: false });
+    await loadMonth(engine, CHURN, edited({ labels: (lines) => lines.map((line, index) => (index === 7 ? line.replace(/^[^,]+/, '0000-ZZZZZ') : line)) }));
+    const unknown = await validateMonth(engine, CHURN, { asOf: '2024-01-31', liveAttached: false });
     expect(keyRules(unknown.errors)).toEqual(['labels in_other_table 1']);
   });
 
   it('upsert: counts inserted, updated and unchanged rows, and a second merge changes nothing', async () => {
-    await loadMonth(engine, month('month_000'));
-    const first = await upsertMonth(engine, { asOf: '2024-01-31', runId: 'run-0' });
+    await loadMonth(engine, CHURN, month('month_000'));
+    const first = await upsertMonth(engine, CHURN, { asOf: '2024-01-31', runId: 'run-0' });
     for (const table of first) expect(table).toMatchObject({ rows_in: 2500, inserted: 2500, updated: 0, unchanged: 0 });
-    await loadMonth(engine, month('month_001'));
+    await loadMonth(engine, CHURN, month('month_001'));
     // What the merge must count, from the data before it: per table, the staged rows whose key
     // the live table lacks (inserted), holds with another value in some column (updated), or
     // holds with every value equal (unchanged).
     const counted: TableChanges[] = [];
-    for (const table of CONTRACT) {
+    for (const table of CHURN.tables) {
       const same = exportColumns(table)
         .filter((column) => column.name !== 'user_id')
         .map(({ name }) => `s.${quoteIdent(name)} IS NOT DISTINCT FROM l.${quoteIdent(name)}`)
@@ -135,7 +137,7 @@ describe('stages on the committed seeds', () => {
       );
       counted.push({ table: table.name, ...row });
     }
-    const changes = await upsertMonth(engine, { asOf: '2024-02-29', runId: 'run-1' });
+    const changes = await upsertMonth(engine, CHURN, { asOf: '2024-02-29', runId: 'run-1' });
     expect(changes).toEqual(counted);
     const labels = counted.find((table) => table.table === 'labels')!;
     expect([labels.inserted, labels.updated > 0]).toEqual([25, true]); // the seeds: 25 new users, some labels flipped
@@ -144,19 +146,19 @@ describe('stages on the committed seeds', () => {
       expect(audit.changed, table.table).toBe(table.inserted + table.updated);
     }
 
-    const again = await upsertMonth(engine, { asOf: '2024-02-29', runId: 'run-2' });
+    const again = await upsertMonth(engine, CHURN, { asOf: '2024-02-29', runId: 'run-2' });
     for (const table of again) expect(table).toMatchObject({ inserted: 0, updated: 0, unchanged: table.rows_in });
   });
 
   it('snapshot: freezes the whole live state when the month lacks some of its rows or values (written from the live table)', async () => {
-    await loadMonth(engine, month('month_001'));
-    await upsertMonth(engine, { asOf: '2024-02-29', runId: 'run-1' });
+    await loadMonth(engine, CHURN, month('month_001'));
+    await upsertMonth(engine, CHURN, { asOf: '2024-02-29', runId: 'run-1' });
     await engine.run(`UPDATE wh.main.subscriptions SET add_on_security = true WHERE user_id = (SELECT min(user_id) FROM wh.main.subscriptions)`);
-    await loadMonth(engine, month('month_000')); // 25 users fewer than month_001
-    await upsertMonth(engine, { asOf: '2024-03-31', runId: 'run-2' });
-    const entries = await writeSnapshots(engine, path.join(layout.staging, 'c'), { asOf: '2024-03-31', runId: 'run-2' });
+    await loadMonth(engine, CHURN, month('month_000')); // 25 users fewer than month_001
+    await upsertMonth(engine, CHURN, { asOf: '2024-03-31', runId: 'run-2' });
+    const entries = await writeSnapshots(engine, CHURN, path.join(layout.staging, 'c'), { asOf: '2024-03-31', runId: 'run-2' });
     for (const entry of entries) {
-      const table = CONTRACT.find((candidate) => candidate.name === entry.table_name)!;
+      const table = CHURN.tables.find((candidate) => candidate.name === entry.table_name)!;
       const columns = table.columns.map((column) => `"${column.name}"`).join(', ');
       const file = `'${path.join(layout.staging, 'c', entry.path)}'`;
       const [difference] = await engine.rows(
@@ -172,12 +174,12 @@ describe('stages on the committed seeds', () => {
   });
 
   it('snapshot: byte-identical files from the same state, and a replay comparison that sees one changed row', async () => {
-    await loadMonth(engine, month('month_000'));
-    await measureMonth(engine, { asOf: '2024-01-31', liveAttached: true });
-    await upsertMonth(engine, { asOf: '2024-01-31', runId: 'run-0' });
+    await loadMonth(engine, CHURN, month('month_000'));
+    await measureMonth(engine, CHURN, { asOf: '2024-01-31', liveAttached: true });
+    await upsertMonth(engine, CHURN, { asOf: '2024-01-31', runId: 'run-0' });
     const marker = { run_id: '20240131T000000Z-00000a', warehouse_id: 'a test warehouse' }; // a run's staging, as publishStaged takes it
-    const first = await writeSnapshots(engine, stageRun(layout, marker), { asOf: '2024-01-31', runId: 'run-0' });
-    const second = await writeSnapshots(engine, path.join(layout.staging, 'b'), { asOf: '2024-01-31', runId: 'run-0' });
+    const first = await writeSnapshots(engine, CHURN, stageRun(layout, marker), { asOf: '2024-01-31', runId: 'run-0' });
+    const second = await writeSnapshots(engine, CHURN, path.join(layout.staging, 'b'), { asOf: '2024-01-31', runId: 'run-0' });
     expect(second.map((entry) => entry.sha256)).toEqual(first.map((entry) => entry.sha256));
     const [columns] = await engine.rows(
       `SELECT list(name ORDER BY name) AS names FROM parquet_schema(${`'${path.join(layout.staging, marker.run_id, first[5].path)}'`}) WHERE name <> 'duckdb_schema'`,
@@ -197,7 +199,7 @@ describe('stages on the committed seeds', () => {
         table_counts: [],
         error: null,
         report_path: null,
-        pipeline_fingerprint: PIPELINE_FINGERPRINT,
+        pipeline_fingerprint: pipelineFingerprint(CHURN),
       },
       [],
       first,
@@ -206,16 +208,16 @@ describe('stages on the committed seeds', () => {
     // A run that freezes a month keeps its metrics with it.
     expect(await engine.rows(`SELECT count(*)::INTEGER AS n FROM wh.meta.column_metrics WHERE as_of = DATE '2024-01-31'`)).toEqual([{ n: 28 }]);
     const manifest = await readManifest(engine);
-    expect(await compareWithFrozen(engine, layout, manifest, '2024-01-31')).toEqual([]);
+    expect(await compareWithFrozen(engine, CHURN, layout, manifest, '2024-01-31')).toEqual([]);
     await engine.run(`UPDATE staging.rows_labels SET churn_label = NOT churn_label WHERE rowid = 0`);
-    const differences = await compareWithFrozen(engine, layout, manifest, '2024-01-31');
+    const differences = await compareWithFrozen(engine, CHURN, layout, manifest, '2024-01-31');
     expect(differences.map(({ table, keys, changed, only_new, only_frozen }) => [table, keys, changed, only_new, only_frozen])).toEqual([
       ['labels', 1, 1, 0, 0],
     ]);
   });
 
   it('metrics: exact up to EXACT_ROWS rows; above, a numeric column says which figures are estimated (quantiles; a distinct count of many values), and its bin counts stay exact', async () => {
-    const usage = tableSpec('usage_agg_30d');
+    const usage = tableOf(CHURN, 'usage_agg_30d');
     const measure = async (rows: number) => {
       // A staged usage table of `rows` rows: watch hours take 1,000 values evenly, 0.0 … 99.9;
       // session minutes a different value on every row.

@@ -4,15 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { FEATURE_VIEWS } from '../src/contract/features';
-import { tableSpec } from '../src/contract/tables';
+import { tableOf } from '../src/contract/contract';
 import { openEngine, quoteIdent, quoteLiteral } from '../src/engine/duckdb';
 import { assertNoLeakage, LeakageError } from '../src/training';
 import { selectFeatures } from '../src/training/select';
+import { CHURN } from '../tools/churn-contract';
 import { cli, REAL, REAL_EXPORTS, realWarehouse, requirePrerequisite, sha256, tempDir } from './helpers';
 
 const REFERENCE = path.resolve(REAL, '..', 'streamflow-reference', 'training_df_2024-01-31.csv');
-const DEFAULT_VIEWS = FEATURE_VIEWS.filter((view) => view.default);
+const DEFAULT_VIEWS = CHURN.featureViews.filter((view) => view.default);
 /** Users with net_service = 'No': plan_stream_tv/movies are NULL for them. */
 const WITHOUT_INTERNET = 1526;
 
@@ -34,7 +34,7 @@ async function differencesFromMonth(trainingSet: string, month: string): Promise
   const sources = [...DEFAULT_VIEWS.map((view) => ({ table: view.table, columns: view.features })), { table: 'labels' as const, columns: ['churn_label'] }];
   const result: Record<string, number> = {};
   for (const { table, columns } of sources) {
-    const spec = tableSpec(table);
+    const spec = tableOf(CHURN, table);
     const checks = columns.map((column) => {
       const type = spec.columns.find((candidate) => candidate.name === column)!.type;
       return `count(*) FILTER (WHERE t.${quoteIdent(column)} IS DISTINCT FROM TRY_CAST(m.${quoteIdent(column)} AS ${type})) AS ${quoteIdent(column)}`;
@@ -61,15 +61,15 @@ describe('the leakage check', () => {
   it('fails loudly on a value frozen after its row', async () => {
     const engine = await openEngine();
     try {
-      const views = selectFeatures('usage_agg_30d.*').map((selected) => ({ ...selected, ttlSeconds: null }));
+      const views = selectFeatures(CHURN, 'usage_agg_30d.*').map((selected) => ({ ...selected, ttlSeconds: null }));
       await engine.run(
         `CREATE TABLE planted AS SELECT * FROM (VALUES ('0002-ORFBO', TIMESTAMP '2024-02-15', DATE '2024-01-31'), ('0003-MKNFE', TIMESTAMP '2024-02-15', DATE '2024-02-29'))
          AS t("user_id", "event_timestamp", "usage_agg_30d__as_of")`,
       );
-      await expect(assertNoLeakage(engine, 'planted', views)).rejects.toThrow(LeakageError);
-      await expect(assertNoLeakage(engine, 'planted', views)).rejects.toThrow(/1 rows of view usage_agg_30d .*0003-MKNFE/);
+      await expect(assertNoLeakage(engine, CHURN, 'planted', views)).rejects.toThrow(LeakageError);
+      await expect(assertNoLeakage(engine, CHURN, 'planted', views)).rejects.toThrow(/1 rows of view usage_agg_30d .*0003-MKNFE/);
       await engine.run(`DELETE FROM planted WHERE "user_id" = '0003-MKNFE'`);
-      await expect(assertNoLeakage(engine, 'planted', views)).resolves.toBeUndefined();
+      await expect(assertNoLeakage(engine, CHURN, 'planted', views)).resolves.toBeUndefined();
     } finally {
       engine.close();
     }
@@ -118,7 +118,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('training-set on the real expo
 
   it('matches the reference training set: every feature equal except the 1,526 plan_stream_* it turned into True; its labels are --label-horizon 1', async () => {
     const features = DEFAULT_VIEWS.flatMap((view) =>
-      view.features.map((column) => ({ column, type: tableSpec(view.table).columns.find((c) => c.name === column)!.type })),
+      view.features.map((column) => ({ column, type: tableOf(CHURN, view.table).columns.find((c) => c.name === column)!.type })),
     );
     // Money to the cent (the reference went through floats), floats to 1e-9, the rest exactly.
     const differs = (column: string, type: string) => {
@@ -253,7 +253,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('training-set on the real expo
       'user_id',
       'event_timestamp',
       'subscriptions_profile__monthly_fee',
-      ...FEATURE_VIEWS.find((view) => view.name === 'users')!.features.map((column) => `users__${column}`),
+      ...CHURN.featureViews.find((view) => view.name === 'users')!.features.map((column) => `users__${column}`),
       'churn_label',
     ]);
     const [header] = fs.readFileSync(path.join(out, 'selected.csv'), 'utf8').split('\n');

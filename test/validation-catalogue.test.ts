@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { severityOf } from '../src/contract/expectations';
-import { CONTRACT, TABLE_NAMES, type TableName } from '../src/contract/tables';
 import { openEngine } from '../src/engine/duckdb';
 import { DataRejectedError } from '../src/errors';
 import { LOAD_CHECKS, loadMonth } from '../src/load';
 import { FAILURES_TABLE } from '../src/warehouse/failures';
+import { CHURN } from '../tools/churn-contract';
 import {
   cli,
   contractExpectationIds,
@@ -100,16 +100,16 @@ const editLines =
     return `${lines.join('\n')}\n`;
   };
 
-const cleanCsv = (table: TableName) => Csv.parse(fs.readFileSync(path.join(SOURCE, TARGET.month, `${table}.csv`), 'utf8'));
+const cleanCsv = (table: string) => Csv.parse(fs.readFileSync(path.join(SOURCE, TARGET.month, `${table}.csv`), 'utf8'));
 
 interface Corruption {
   readonly name: string;
   /** The file changed. */
-  readonly table: TableName;
+  readonly table: string;
   readonly mutate: Mutation;
   /** What the message must name: the table (default: the file changed), the column, the rule, a line. */
   readonly expected: {
-    readonly table?: TableName;
+    readonly table?: string;
     readonly column?: string;
     readonly rule: string;
     readonly line?: number;
@@ -148,7 +148,7 @@ const RULES = {
 } as const;
 
 /** One value of one row replaced: the commonest corruption. */
-function cell(table: TableName, column: string, value: string, rule: string, row = ROW): Pick<Corruption, 'table' | 'mutate' | 'expected'> {
+function cell(table: string, column: string, value: string, rule: string, row = ROW): Pick<Corruption, 'table' | 'mutate' | 'expected'> {
   return { table, mutate: edit((csv) => csv.set(row, column, value)), expected: { column, rule, line: Csv.line(row), rows: 1 } };
 }
 
@@ -397,7 +397,7 @@ describe('the validation catalogue', () => {
     // The rules are the contract's error-severity expectations and load's own checks: a rule
     // that no corruption here sets off is one nothing shows to work.
     const rejecting = new Set<string>([
-      ...CONTRACT.flatMap((table) => table.expectations.filter((config) => severityOf(config) === 'error').map((config) => config.type)),
+      ...CHURN.tables.flatMap((table) => table.expectations.filter((config) => severityOf(config) === 'error').map((config) => config.type)),
       ...Object.values(LOAD_CHECKS),
     ]);
     expect([...new Set(CORRUPTIONS.map((corruption) => corruption.expected.rule))].sort()).toEqual([...rejecting].sort());
@@ -421,7 +421,7 @@ describe('the validation catalogue', () => {
         const seeds = corruptedSeeds(corruption);
         const engine = await openEngine();
         try {
-          const rejected: unknown = await loadMonth(engine, { name: TARGET.month, dir: path.join(seeds, TARGET.month) }).then(
+          const rejected: unknown = await loadMonth(engine, CHURN, { name: TARGET.month, dir: path.join(seeds, TARGET.month) }).then(
             () => undefined,
             (error: unknown) => error,
           );
@@ -474,13 +474,13 @@ describe('the validation catalogue', () => {
       `usage_agg_30d.skips_7d failed expect_column_values_to_be_between: 40 rows (${percent} %); e.g. line 2 (${users.get(0, 'user_id')}): "-1", line 3`,
     );
     expect(result.stderr.match(/line \d+ \(/g)).toHaveLength(5);
-    const rows = await query<{ user_id: string; line: number; value: string }>(
+    const rows = await query<{ row_key: string; line: number; value: string }>(
       warehouse,
-      `SELECT user_id, line, value FROM meta.validation_failures WHERE run_id = '${result.json.run_id}' AND table_name = 'usage_agg_30d' ORDER BY line`,
+      `SELECT row_key, line, value FROM meta.validation_failures WHERE run_id = '${result.json.run_id}' AND table_name = 'usage_agg_30d' ORDER BY line`,
     );
     expect(rows).toHaveLength(40);
     const clean = cleanCsv('usage_agg_30d');
-    expect(rows).toEqual(clean.rows.slice(0, 40).map((_, row) => ({ user_id: clean.get(row, 'user_id'), line: Csv.line(row), value: '-1' })));
+    expect(rows).toEqual(clean.rows.slice(0, 40).map((_, row) => ({ row_key: clean.get(row, 'user_id'), line: Csv.line(row), value: '-1' })));
     // Per run: the next rejected run adds its own rows and leaves these alone.
     const again = await cli('--seeds', seeds, '--warehouse', warehouse, '--json', 'ingest', TARGET.month, TARGET.asOf);
     const counts = await query<{ run_id: string; n: number }>(
@@ -497,7 +497,7 @@ describe('the validation catalogue', () => {
     });
     const engine = await openEngine({ threads: 2 });
     try {
-      await expect(loadMonth(engine, { name: TARGET.month, dir: path.join(seeds, TARGET.month) })).rejects.toThrow(
+      await expect(loadMonth(engine, CHURN, { name: TARGET.month, dir: path.join(seeds, TARGET.month) })).rejects.toThrow(
         /payments_agg_90d\.failed_payments_90d failed expect_column_values_to_be_of_type: 40 rows/,
       );
       const [staged] = await engine.rows(
@@ -553,10 +553,10 @@ describe('the validation catalogue', () => {
       { name: 'empty lines at the end', mutate: emptyLinesAtTheEnd, warnings: 0 },
       { name: 'all of these at once', mutate: all(reorderRows, quoteEveryField, crlf, noFinalNewline, bom), warnings: 0 },
       // Columns are mapped by name; another order is accepted with a warning per table.
-      { name: 'columns in another order', mutate: reorderColumns, warnings: TABLE_NAMES.length },
+      { name: 'columns in another order', mutate: reorderColumns, warnings: CHURN.tables.length },
     ])('$name in every file', async ({ mutate, warnings }) => {
       const seeds = copyMonths(SOURCE, [TARGET.month], tempDir('streamflow-seeds-'));
-      for (const table of TABLE_NAMES) {
+      for (const table of CHURN.tables.map((t) => t.name)) {
         const file = path.join(seeds, TARGET.month, `${table}.csv`);
         fs.writeFileSync(file, mutate(fs.readFileSync(file, 'utf8')) as string);
       }

@@ -10,10 +10,12 @@
 // month_000 appends a few new users.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { tableOf } from '../../src/contract/contract';
 import { FIRST_AS_OF, monthEndAfter, monthFolderName } from '../../src/contract/months';
-import { exportColumns, TABLE_NAMES, type TableName, tableSpec } from '../../src/contract/tables';
+import { exportColumns } from '../../src/contract/tables';
 import type { Engine } from '../../src/engine/duckdb';
 import { openEngine, quoteIdent, quoteLiteral } from '../../src/engine/duckdb';
+import { CHURN } from '../churn-contract';
 
 export const DEFAULT_SEED = 42;
 /** Share of month_000's users that sign up in each later month. */
@@ -124,7 +126,7 @@ async function writeMonth(engine: Engine, plan: GenerationPlan, month: number): 
   fs.rmSync(partial, { recursive: true, force: true });
   fs.mkdirSync(partial);
   const rows = usersInMonth(plan, month);
-  for (const table of TABLE_NAMES) {
+  for (const table of CHURN.tables.map((t) => t.name)) {
     const file = path.join(partial, `${table}.csv`);
     await engine.run(`COPY (${tableQuery(table, month, rows)}) TO ${quoteLiteral(file)} (HEADER, DELIMITER ',')`);
   }
@@ -134,9 +136,9 @@ async function writeMonth(engine: Engine, plan: GenerationPlan, month: number): 
 }
 
 /** The SELECT for one table of one month: the contract's exported columns in order, one row per user. */
-function tableQuery(table: TableName, month: number, rows: number): string {
+function tableQuery(table: string, month: number, rows: number): string {
   const values = COLUMN_VALUES[table];
-  const columns = exportColumns(tableSpec(table)).map((column) => {
+  const columns = exportColumns(tableOf(CHURN, table)).map((column) => {
     const value = values[column.name];
     // A column sf_profiles carries as the export writes it needs no expression of its own.
     return value === undefined ? quoteIdent(column.name) : `${value(month)} AS ${quoteIdent(column.name)}`;
@@ -146,7 +148,7 @@ function tableQuery(table: TableName, month: number, rows: number): string {
 
 // Values drawn or formatted over sf_profiles (see macroDefinitions), by column; the
 // contract says which columns a table exports and in which order. `month` is a validated integer.
-const COLUMN_VALUES: Record<TableName, Readonly<Record<string, (month: number) => string>>> = {
+const COLUMN_VALUES: Record<string, Readonly<Record<string, (month: number) => string>>> = {
   users: {
     user_is_senior: () => 'sf_bool(user_is_senior)',
     has_family: () => 'sf_bool(has_family)',
