@@ -1,4 +1,4 @@
-// An expectation in words: "values between 0 and 720", "columns are exactly user_id, …",
+// An expectation in words: "values between 0 and 720", "columns are exactly customer_id, …",
 // the one wording the terminal's findings and the report share. The column is shown
 // beside the text, so the text says what is expected of it.
 import { formatPercent, formatPoints, plain } from '../format';

@@ -60,7 +60,7 @@ export function manifestSignature(manifest: readonly SnapshotEntry[]): string {
 }
 
 /**
- * Lookups into a held result of (user_id, vector) sorted by user_id: a binary search over
+ * Lookups into a held result of (key, vector) sorted by key: a binary search over
  * the chunks' first keys, then over the chunk's keys, converted to strings the first time
  * the chunk is searched or warmed (~1 ms for its 2,048 keys); a vector when asked for.
  * Converting a million vectors up front would cost ~2.5 s of start-up. (DuckDB sorts text

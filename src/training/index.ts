@@ -64,7 +64,7 @@ export interface TrainingSummary {
   readonly labels_past_ttl: number;
   /** --entities rows whose event_timestamp carried a zone or offset, converted to UTC (one without is UTC already). */
   readonly timestamps_converted_to_utc: number;
-  /** `entities` (the file's churn_label), `same_as_of` or `next_as_of`. */
+  /** `entities` (the file's own label column), `same_as_of` or `next_as_of`. */
   readonly label: 'entities' | 'same_as_of' | 'next_as_of';
   /** Per view: rows with no snapshot at or before the row within the ttl (all its features NULL). */
   readonly rows_missing_features: Record<string, number>;
