@@ -27,7 +27,9 @@ import { PARTITION_MANIFEST, warehouseLayout } from './warehouse/layout';
 import { openReader } from './warehouse/reader';
 
 function settingsOf(command: Command): Settings {
-  return resolveSettings(command.optsWithGlobals<SettingFlags>());
+  const settings = resolveSettings(command.optsWithGlobals<SettingFlags>());
+  for (const warning of settings.projectWarnings) process.stderr.write(`warning: ${warning}\n`);
+  return settings;
 }
 
 function loggerOf(settings: Settings): Logger {
@@ -102,6 +104,7 @@ async function verifyPostgres(settings: Settings): Promise<void> {
 export function buildProgram(): Command {
   const program = new Command('streamflow')
     .description('Monthly CSV exports → validated, time-travelling DuckDB warehouse')
+    .option('--project <file>', 'the project file, streamflow.yaml (env STREAMFLOW_PROJECT; default: the nearest one at or above the working folder)')
     .option('--seeds <dir>', 'folder of month folders (env SEED_DIR, default ./seeds)')
     .option('--warehouse <dir>', 'warehouse folder (env WAREHOUSE_DIR, default ./warehouse)')
     .option('--json', 'print one machine-readable object on stdout')

@@ -1,19 +1,28 @@
 // Settings: a flag wins over the environment, the environment over a `.env` file in the
-// working directory, and that over the default. `streamflow config` prints the result.
+// working directory, that over the project file (streamflow.yaml), and that over the
+// default. `streamflow config` prints the result. The project file is `--project FILE`,
+// else STREAMFLOW_PROJECT, else the nearest streamflow.yaml at or above the working
+// folder, else the churn project this package ships (its seeds and warehouse paths are
+// then the working folder's, as they always were).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Contract } from './contract/contract';
-import { LEGACY_CONTRACT } from './contract/legacy';
 import { FIRST_AS_OF } from './contract/months';
+import { findProjectFile, loadProject, PROJECT_FILE, type Project } from './contract/project';
 import { InvocationError } from './errors';
+import { PACKAGE_ROOT } from './package-root';
 
 export type LogFormat = 'pretty' | 'json';
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
 export interface Settings {
+  /** The project file read (streamflow.yaml) and its name. */
+  readonly project: { readonly name: string; readonly file: string };
   /** The project's contract: its tables, suites, feature views and label. */
   readonly contract: Contract;
+  /** What the project file holds that streamflow does not read: each a `file:line:col: what` to warn of. */
+  readonly projectWarnings: readonly string[];
   readonly seedsDir: string;
   readonly warehouseDir: string;
   readonly json: boolean;
@@ -38,6 +47,7 @@ export interface Settings {
 }
 
 export interface SettingFlags {
+  readonly project?: string;
   readonly seeds?: string;
   readonly warehouse?: string;
   readonly json?: boolean;
@@ -54,7 +64,7 @@ export interface SettingFlags {
   readonly syncPostgres?: boolean;
 }
 
-export type SettingSource = 'flag' | 'env' | '.env' | 'default';
+export type SettingSource = 'flag' | 'env' | '.env' | 'project' | 'default';
 
 interface Definition {
   readonly key: keyof Settings;
@@ -84,12 +94,34 @@ export interface ResolvedSetting {
   readonly source: SettingSource;
 }
 
-function resolveRaw(flags: SettingFlags, env: NodeJS.ProcessEnv, dotenv: Record<string, string>): ResolvedSetting[] {
+/** The project file named by flag or environment, else found at or above `cwd`, else the package's own; and how it was found. */
+function projectFile(flags: SettingFlags, env: NodeJS.ProcessEnv, cwd: string): ResolvedSetting {
+  if (flags.project !== undefined) return { key: 'project', value: path.resolve(cwd, flags.project), source: 'flag' };
+  if (env.STREAMFLOW_PROJECT) return { key: 'project', value: path.resolve(cwd, env.STREAMFLOW_PROJECT), source: 'env' };
+  const found = findProjectFile(cwd);
+  return found ? { key: 'project', value: found, source: 'project' } : { key: 'project', value: path.join(PACKAGE_ROOT, PROJECT_FILE), source: 'default' };
+}
+
+/** The settings a project file gives, as texts; none of its paths when it is the package's own (they would point into the package). */
+function projectValues(project: Project, source: SettingSource): Partial<Record<keyof Settings, string>> {
+  const paths = source === 'default' ? {} : { seedsDir: project.seeds, warehouseDir: project.warehouse };
+  const values = { ...paths, firstAsOf: project.firstAsOf, postgresSchema: project.postgresSchema };
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
+}
+
+function resolveRaw(
+  flags: SettingFlags,
+  env: NodeJS.ProcessEnv,
+  dotenv: Record<string, string>,
+  fromProject: Partial<Record<keyof Settings, string>>,
+): ResolvedSetting[] {
   return DEFINITIONS.map((definition) => {
     const flag = flags[definition.flag];
     if (flag !== undefined && typeof flag === 'string') return { key: definition.key, value: flag, source: 'flag' };
     if (definition.env && env[definition.env] !== undefined) return { key: definition.key, value: env[definition.env]!, source: 'env' };
     if (definition.env && dotenv[definition.env] !== undefined) return { key: definition.key, value: dotenv[definition.env], source: '.env' };
+    const projected = fromProject[definition.key];
+    if (projected !== undefined) return { key: definition.key, value: projected, source: 'project' };
     return { key: definition.key, value: definition.fallback ?? null, source: 'default' };
   });
 }
@@ -192,6 +224,7 @@ function givenAs(setting: ResolvedSetting): string {
   const flag = `--${definition.flag.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
   if (setting.source === 'flag') return `${flag} ${setting.value}`;
   if (setting.source === 'default') return `the default ${flag} ${setting.value}`;
+  if (setting.source === 'project') return `${definition.key === 'warehouseDir' ? 'warehouse' : 'seeds'}: ${setting.value} (from the project file)`;
   return `${definition.env}=${setting.value}${setting.source === '.env' ? ' (from .env)' : ''}`;
 }
 
@@ -245,7 +278,9 @@ function checkTempDir(): void {
 }
 
 export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Settings {
-  const resolved = resolveRaw(flags, env, readDotenv(cwd));
+  const file = projectFile(flags, env, cwd);
+  const project = loadProject(file.value!);
+  const resolved = resolveRaw(flags, env, readDotenv(cwd), projectValues(project, file.source));
   const raw = Object.fromEntries(resolved.map((setting) => [setting.key, setting.value]));
   const logFormat = raw.logFormat;
   if (logFormat !== 'pretty' && logFormat !== 'json') throw new InvocationError(`--log-format must be pretty or json, not ${JSON.stringify(logFormat)}`);
@@ -254,7 +289,9 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
   checkWarehouseDir(warehouseDir, givenAs(resolved.find((setting) => setting.key === 'warehouseDir')!));
   checkTempDir();
   return {
-    contract: LEGACY_CONTRACT,
+    project: { name: project.name, file: project.file },
+    contract: project.contract,
+    projectWarnings: project.warnings,
     seedsDir: path.resolve(raw.seedsDir!),
     warehouseDir,
     json: flags.json ?? false,
@@ -273,9 +310,11 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
 
 /** Every setting with its source, secrets masked (a URL keeps all but its password). */
 export function describeSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ResolvedSetting[] {
-  return resolveRaw(flags, env, readDotenv(cwd)).map((setting) => {
-    const definition = DEFINITIONS.find((candidate) => candidate.key === setting.key)!;
-    return definition.secret && setting.value !== null ? { ...setting, value: maskSecret(setting.value) } : setting;
+  const file = projectFile(flags, env, cwd);
+  const project = loadProject(file.value!);
+  return [file, ...resolveRaw(flags, env, readDotenv(cwd), projectValues(project, file.source))].map((setting) => {
+    const secret = DEFINITIONS.find((candidate) => candidate.key === setting.key)?.secret === true;
+    return secret && setting.value !== null ? { ...setting, value: maskSecret(setting.value) } : setting;
   });
 }
 
