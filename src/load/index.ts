@@ -124,9 +124,9 @@ async function loadTable(engine: Engine, table: TableSpec, file: string): Promis
       `CREATE OR REPLACE TABLE ${rows} AS
        SELECT ${[
          ...table.columns.map((column) =>
-           column.inExport ? `${typedValueSql(column.name, column.type)} AS ${quoteIdent(column.name)}` : `NULL::${column.type} AS ${quoteIdent(column.name)}`,
+           column.inExport ? `${typedValueSql(column)} AS ${quoteIdent(column.name)}` : `NULL::${column.type} AS ${quoteIdent(column.name)}`,
          ),
-         `(${exported.map((column) => unparseableSql(column.name, column.type)).join(' OR ')}) AS _unparseable`,
+         `(${exported.map((column) => unparseableSql(column)).join(' OR ')}) AS _unparseable`,
        ].join(', ')}
        FROM ${csvSource(file, header, `, store_rejects = true, rejects_table = ${quoteLiteral(rejects.table)}, rejects_scan = ${quoteLiteral(rejects.scans)}`)}`,
     );
@@ -349,7 +349,7 @@ async function findMalformedRows(engine: Engine, table: TableSpec, rejects: stri
 
 /** One scan per table: for every column, how many texts fail to parse and the first few; all of them are staged. */
 async function findUnparseable(engine: Engine, table: TableSpec, raw: string): Promise<LoadFinding[]> {
-  const checks = exportColumns(table).map((column) => ({ column, predicate: unparseableSql(column.name, column.type) }));
+  const checks = exportColumns(table).map((column) => ({ column, predicate: unparseableSql(column) }));
   const selects = checks.flatMap(({ column, predicate }, index) => [
     `count(*) FILTER (WHERE ${predicate}) AS c${index}`,
     `list({'line': ${LINE_OF_RAW_ROW}, 'value': ${quoteIdent(column.name)}, 'user_id': "user_id"} ORDER BY rowid) FILTER (WHERE ${predicate})[1:${SAMPLE_LIMIT}] AS s${index}`,
@@ -367,7 +367,7 @@ async function findUnparseable(engine: Engine, table: TableSpec, raw: string): P
         count,
         percent: (100 * count) / Number(row.total),
         samples: (row[`s${index}`] as SampleValue[]).map((sample) => ({ ...sample, line: Number(sample.line) })),
-        detail: `not a valid ${column.type}: expected ${expectedText(column.type)}`,
+        detail: `not a valid ${column.type}: expected ${expectedText(column)}`,
       },
       rowsSql: `SELECT "user_id" AS user_id, ${LINE_OF_RAW_ROW} AS line, ${quoteIdent(column.name)} AS value FROM ${raw} WHERE ${predicate}`,
     });
