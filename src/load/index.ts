@@ -127,9 +127,9 @@ async function loadTable(engine: Engine, table: TableSpec, file: string): Promis
       `CREATE OR REPLACE TABLE ${rows} AS
        SELECT ${[
          ...table.columns.map((column) =>
-           column.inExport ? `${typedValueSql(column.name, column.type)} AS ${quoteIdent(column.name)}` : `NULL::${column.type} AS ${quoteIdent(column.name)}`,
+           column.inExport ? `${typedValueSql(column)} AS ${quoteIdent(column.name)}` : `NULL::${column.type} AS ${quoteIdent(column.name)}`,
          ),
-         `(${exported.map((column) => unparseableSql(column.name, column.type)).join(' OR ')}) AS _unparseable`,
+         `(${exported.map((column) => unparseableSql(column)).join(' OR ')}) AS _unparseable`,
        ].join(', ')}
        FROM ${csvSource(file, header, `, store_rejects = true, rejects_table = ${quoteLiteral(rejects.table)}, rejects_scan = ${quoteLiteral(rejects.scans)}`)}`,
     );

@@ -6,16 +6,23 @@ import { type ExpectationType, MONTH_COMPARISONS } from '../contract/expectation
 import { formatCount, formatPercent, formatRatio, plain } from '../format';
 import { badge, dataTable, type Html, html, type Row, type Status, valueHtml } from './html';
 
+/**
+ * A failed info rule (ODCS `severity: info`) shows as a warning, tagged "info only" (see
+ * expectationCell) and listed after the warnings: a status of its own would reach every
+ * page's status records and styles for a result that only informs. The run's verdict and
+ * its warning count leave it out (validationDocument counts severity warn).
+ */
 export function statusOf(result: ExpectationResult): Status {
   if (result.success) return 'passed';
-  return result.meta.severity === 'warn' ? 'warning' : 'failed';
+  return result.meta.severity === 'error' ? 'failed' : 'warning';
 }
 
 const RANK: Record<Status, number> = { failed: 0, warning: 1, passed: 2 };
 
-/** Failed, then warnings, then passed; suite order within each (Array.sort is stable). */
+/** Failed, then warnings, then failed info rules, then passed; suite order within each (Array.sort is stable). */
 export function worstFirst(results: readonly ExpectationResult[]): ExpectationResult[] {
-  return [...results].sort((a, b) => RANK[statusOf(a)] - RANK[statusOf(b)]);
+  const rank = (result: ExpectationResult) => RANK[statusOf(result)] + (!result.success && result.meta.severity === 'info' ? 0.5 : 0);
+  return [...results].sort((a, b) => rank(a) - rank(b));
 }
 
 export function countByStatus(results: readonly ExpectationResult[]): Record<Status, number> {
@@ -103,7 +110,8 @@ function resultCell(result: ExpectationResult): Html {
 function expectationCell(result: ExpectationResult, asOf: string | null): Html {
   const config = result.expectation_config;
   // The severity the result was judged with: a comparison past its severe bound fails as an error though its kwargs say warn.
-  const severity = result.meta.severity === 'warn' ? html` <span class="tag">warn only</span>` : null;
+  const tag = { error: undefined, warn: 'warn only', info: 'info only' }[result.meta.severity];
+  const severity = tag === undefined ? null : html` <span class="tag">${tag}</span>`;
   return html`<div class="rule">${describeExpectation(config, asOf)}</div><div class="type mono">${config.type}${severity}</div>`;
 }
 

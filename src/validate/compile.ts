@@ -2,8 +2,8 @@
 // (bounds, sets, patterns) travel as bound parameters; identifiers are quoted.
 // Every query returns the same columns, so running and reporting are generic:
 //   element_count, missing_count, unexpected_count, observed_value, samples
-import { type ExpectationConfig, MONTH_COMPARISONS } from '../contract/expectations';
-import { quoteIdent } from '../engine/duckdb';
+import { type ExpectationConfig, type KwargsByType, MONTH_COMPARISONS } from '../contract/expectations';
+import { quoteIdent, quoteLiteral } from '../engine/duckdb';
 import { HEADERS_TABLE } from '../load/headers';
 import type { KeyCensus } from './keys';
 import { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE } from './metrics';
@@ -23,7 +23,7 @@ export interface CompiledExpectation {
    */
   readonly summary?: string;
   readonly params: Record<string, string | number | boolean>;
-  /** SQL selecting every unexpected row as (user_id, line, value), for the failures table; row-level rules only. */
+  /** SQL selecting every unexpected row as (row_key: the key as text, line, value), for the failures table; row-level rules only. */
   readonly unexpectedRowsSql?: string;
   /** Percentages are of non-NULL rows (GE's rule for column map expectations that ignore NULLs). */
   readonly ignoresNulls: boolean;
@@ -32,8 +32,11 @@ export interface CompiledExpectation {
 export interface CompileContext {
   /** The staged relation of a table, e.g. staging."users". */
   readonly relation: (table: string) => string;
+  /** Every table of the contract: the names a `sql` rule's query may read (each its staged relation). */
+  readonly tables: readonly string[];
   /** The live table of a table, e.g. wh.main."users"; undefined when no warehouse is attached. */
   readonly liveRelation: (table: string) => string | undefined;
+  /** The key columns of a table: samples name their row by them (keyStructSql), unexpected rows by their text (keyTextSql). */
   readonly keyOf: (table: string) => readonly string[];
   /** What the key census (keys.ts) established about a table's key; undefined when it has none. */
   readonly keyCensus: (table: string) => KeyCensus | undefined;
@@ -56,6 +59,10 @@ interface RowRule {
   /** SQL predicate true for an unexpected row. */
   readonly unexpected: string;
   readonly ignoresNulls: boolean;
+  /** SQL predicate true for a missing row; default: the column is NULL. */
+  readonly missing?: string;
+  /** The value a sample shows, as text; default: the column's. */
+  readonly value?: string;
   /** Extra window columns the predicate needs (e.g. a duplicate count). */
   readonly windows?: string;
   /**
@@ -75,9 +82,10 @@ export function compileExpectation(table: string, config: ExpectationConfig, con
   if (config.type === 'expect_column_null_fraction_to_not_increase_by_more_than') {
     return compileNullShareIncrease(table, config.kwargs.column, where, context);
   }
+  if (config.type === 'expect_sql_query_result_to_satisfy') return compileSqlRule(config.kwargs.query, context);
   if (MONTH_COMPARISONS.has(config.type)) return compileMonthComparison(table, config, params);
   const rowRule = compileRowRule(table, config, params, context);
-  if (rowRule) return compileRowExpectation(source, config.kwargs.row_condition, rowRule, params);
+  if (rowRule) return compileRowExpectation(source, context.keyOf(table), config.kwargs.row_condition, rowRule, params);
 
   const observed = aggregateObserved(config, params, context, table);
   const summary = aggregateSummary(config, context);
@@ -103,23 +111,43 @@ function aggregateSummary(config: ExpectationConfig, context: CompileContext): {
   return { observed: `{'self': count(*), 'other': ${other}}`, unexpected: `CASE WHEN count(*) = ${other} THEN 0 END` };
 }
 
-function compileRowExpectation(source: string, rowCondition: string | undefined, rule: RowRule, params: Params): CompiledExpectation {
+/**
+ * A row's key in a sample: a STRUCT of texts, one field per key column under its own name
+ * (GE's unexpected_index_column_names), which validate spreads into the index beside the
+ * line: `{user_id, line}` for a churn table, `{order_id, line_no, line}` for a composite
+ * key. NULL for a table without a key. `prefix` qualifies the columns (`staged.`).
+ */
+function keyStructSql(key: readonly string[], prefix = ''): string {
+  return key.length === 0 ? 'NULL' : `{${key.map((column) => `${quoteLiteral(column)}: ${prefix}${quoteIdent(column)}::VARCHAR`).join(', ')}}`;
+}
+
+/** A row's key as one text, the failures table's row_key: the value of a one-column key, the values joined by ", " for a composite one. */
+function keyTextSql(key: readonly string[], prefix = ''): string {
+  const columns = key.map((column) => `${prefix}${quoteIdent(column)}::VARCHAR`);
+  if (columns.length === 0) return 'NULL::VARCHAR';
+  return columns.length === 1 ? columns[0] : `concat_ws(', ', ${columns.join(', ')})`;
+}
+
+function compileRowExpectation(source: string, key: readonly string[], rowCondition: string | undefined, rule: RowRule, params: Params): CompiledExpectation {
   const where = rowCondition ? `WHERE ${rowCondition}` : '';
   const scope = rowCondition ? `(${rowCondition})` : 'true';
   const column = quoteIdent(rule.column);
+  const missing = rule.missing ?? `${column} IS NULL`;
+  const value = rule.value ?? `${column}::VARCHAR`;
   const rows = rule.windows ? `(SELECT *, ${rule.windows} FROM ${source} ${where})` : `(SELECT * FROM ${source} ${where})`;
-  const unexpected = rule.ignoresNulls ? `(${column} IS NOT NULL AND ${rule.unexpected})` : `(${rule.unexpected})`;
+  const unexpected = rule.ignoresNulls ? `(NOT (${missing}) AND ${rule.unexpected})` : `(${rule.unexpected})`;
+  const missingInScope = rule.missing === undefined ? nullsIn(rule.column, scope) : undefined;
   return {
     sql: `SELECT count(*) AS element_count,
-                 count(*) FILTER (WHERE ${column} IS NULL) AS missing_count,
+                 count(*) FILTER (WHERE ${missing}) AS missing_count,
                  count(*) FILTER (WHERE ${unexpected}) AS unexpected_count,
                  NULL AS observed_value,
-                 list({'user_id': "user_id", 'line': _line, 'value': ${column}::VARCHAR} ORDER BY _line)
+                 list({'key': ${keyStructSql(key)}, 'line': _line, 'value': ${value}} ORDER BY _line)
                    FILTER (WHERE ${unexpected})[1:${PARTIAL_LIMIT}] AS samples
           FROM ${rows}`,
-    unexpectedRowsSql: `SELECT "user_id", _line AS line, ${column}::VARCHAR AS value FROM ${rows} WHERE ${unexpected}`,
+    unexpectedRowsSql: `SELECT ${keyTextSql(key)} AS row_key, _line AS line, ${value} AS value FROM ${rows} WHERE ${unexpected}`,
     summary: `{'element_count': count(*)${inScope(scope)},
-               'missing_count': ${nullsIn(rule.column, scope) ?? `count(*) FILTER (WHERE ${scope} AND ${column} IS NULL)`},
+               'missing_count': ${missingInScope ?? `count(*) FILTER (WHERE ${scope} AND ${missing})`},
                'unexpected_count': ${rule.summaryUnexpected?.(scope) ?? `count(*) FILTER (WHERE ${scope} AND ${unexpected})`},
                'observed_value': NULL}`,
     params: params.values,
@@ -140,10 +168,8 @@ function compileNullShareIncrease(table: string, column: string, where: string, 
   const liveTable = context.liveRelation(table);
   // Without a warehouse there is nothing to compare with: an empty live relation, like a first month's.
   const live = liveTable ? `(SELECT * FROM ${liveTable} ${where})` : `(SELECT * FROM ${staged} WHERE false)`;
-  const keyMatch = context
-    .keyOf(table)
-    .map((key) => `live.${quoteIdent(key)} = staged.${quoteIdent(key)}`)
-    .join(' AND ');
+  const key = context.keyOf(table);
+  const keyMatch = key.map((name) => `live.${quoteIdent(name)} = staged.${quoteIdent(name)}`).join(' AND ');
   const rows = `${staged} AS staged LEFT JOIN ${live} AS live ON ${keyMatch}`;
   const becameNull = `(staged.${value} IS NULL AND live.${value} IS NOT NULL)`;
   const stagedShare = `count(*) FILTER (WHERE ${value} IS NULL) / nullif(count(*), 0)`;
@@ -153,10 +179,10 @@ function compileNullShareIncrease(table: string, column: string, where: string, 
                  count(*) FILTER (WHERE staged.${value} IS NULL) AS missing_count,
                  count(*) FILTER (WHERE ${becameNull}) AS unexpected_count,
                  {'staged': count(*) FILTER (WHERE staged.${value} IS NULL) / nullif(count(*), 0), 'live': ${liveShare}} AS observed_value,
-                 list({'user_id': staged."user_id", 'line': staged._line, 'value': NULL::VARCHAR} ORDER BY staged._line)
+                 list({'key': ${keyStructSql(key, 'staged.')}, 'line': staged._line, 'value': NULL::VARCHAR} ORDER BY staged._line)
                    FILTER (WHERE ${becameNull})[1:${PARTIAL_LIMIT}] AS samples
           FROM ${rows}`,
-    unexpectedRowsSql: `SELECT staged."user_id" AS user_id, staged._line AS line, NULL::VARCHAR AS value FROM ${rows} WHERE ${becameNull}`,
+    unexpectedRowsSql: `SELECT ${keyTextSql(key, 'staged.')} AS row_key, staged._line AS line, NULL::VARCHAR AS value FROM ${rows} WHERE ${becameNull}`,
     summary: where
       ? undefined
       : `{'element_count': count(*), 'missing_count': ${nullsIn(column, 'true')}, 'unexpected_count': 0,
@@ -176,7 +202,7 @@ const symmetricRatio = (ratio: string) => `CASE WHEN ${ratio} > 0 THEN greatest(
  */
 function compileMonthComparison(table: string, config: ExpectationConfig, params: Params): CompiledExpectation {
   const tableName = params.bind(table);
-  const column = 'column' in config.kwargs ? params.bind(config.kwargs.column) : undefined;
+  const column = 'column' in config.kwargs && config.kwargs.column !== undefined ? params.bind(config.kwargs.column) : undefined;
   const observed: Partial<Record<ExpectationConfig['type'], string>> = {
     expect_table_row_count_ratio_to_previous_to_be_less_than: `{'previous_as_of': previous_as_of, 'previous': previous_row_count, 'current': row_count,
         'value': ${symmetricRatio('row_count / previous_row_count')}}`,
@@ -256,14 +282,21 @@ function compileRowRule(table: string, config: ExpectationConfig, params: Params
       };
     }
     case 'expect_compound_columns_to_be_unique': {
-      const columns = config.kwargs.column_list;
+      // GE's default ignore_row_if "all_values_are_missing": a row whose columns are all
+      // NULL is missing, not a duplicate. A sample shows the combination ("a, b"), NULL as NULL.
+      const columns = config.kwargs.column_list.map(quoteIdent);
+      const allNull = `(${columns.map((column) => `${column} IS NULL`).join(' AND ')})`;
+      const combination = `row(${columns.join(', ')})`;
       return {
-        column: columns[0],
+        column: config.kwargs.column_list[0],
         unexpected: '_duplicates > 1',
-        ignoresNulls: false,
-        windows: `count(*) OVER (PARTITION BY ${columns.map(quoteIdent).join(', ')}) AS _duplicates`,
+        ignoresNulls: true,
+        missing: allNull,
+        value: `concat_ws(', ', ${columns.map((column) => `coalesce(${column}::VARCHAR, 'NULL')`).join(', ')})`,
+        windows: `count(*) OVER (PARTITION BY ${columns.join(', ')}) AS _duplicates`,
+        // The combinations as a row: a list would need the columns to share a type.
         summaryUnexpected: (scope) =>
-          `CASE WHEN count(*)${inScope(scope)} = count(DISTINCT [${columns.map(quoteIdent).join(', ')}]::VARCHAR)${inScope(scope)} THEN 0 END`,
+          `CASE WHEN count(*) FILTER (WHERE ${scope} AND NOT ${allNull}) = count(DISTINCT ${combination}) FILTER (WHERE ${scope} AND NOT ${allNull}) THEN 0 END`,
       };
     }
     case 'expect_column_values_to_be_between': {
@@ -349,7 +382,124 @@ function aggregateObserved(config: ExpectationConfig, params: Params, context: C
     case 'expect_table_columns_to_match_ordered_list':
     case 'expect_table_columns_to_match_set':
       return `(SELECT list(column_name ORDER BY position) FROM ${HEADERS_TABLE} WHERE table_name = ${params.bind(table)})`;
+    case 'expect_library_metric_to_satisfy':
+      return libraryMetricSql(config.kwargs, params);
     default:
       throw new Error(`expectation ${config.type} cannot be compiled`);
   }
+}
+
+/**
+ * A column's value is one of `values`, compared by kind so that no contract value can make
+ * the query fail to convert: a text with the value as text (`''`, `N/A`), a number with
+ * the value as a number (`-1` matches -1 and -1.00), a boolean with it as a boolean.
+ * 'false' when the list is empty.
+ */
+function oneOf(column: string, values: readonly (string | number | boolean | null)[], params: Params): string {
+  const byKind = (kind: 'string' | 'number' | 'boolean', asKind: string) => {
+    const bound = values.filter((value) => typeof value === kind).map((value) => params.bind(value as string | number | boolean));
+    return bound.length > 0 ? [`${asKind} IN (${bound.join(', ')})`] : [];
+  };
+  const tests = [
+    ...byKind('string', `${column}::VARCHAR`),
+    ...byKind('number', `TRY_CAST(${column} AS DOUBLE)`),
+    ...byKind('boolean', `TRY_CAST(${column} AS BOOLEAN)`),
+  ];
+  return tests.length > 0 ? `(${tests.join(' OR ')})` : 'false';
+}
+
+/**
+ * An ODCS library metric over the rows in scope, as a count of rows (`unit: rows`) or per
+ * hundred of them (`percent`; 0 for an empty table):
+ *   rowCount        the rows;
+ *   nullValues      rows whose column is NULL;
+ *   missingValues   rows whose column is NULL or one of `missing_values`;
+ *   invalidValues   rows whose column is not NULL and not valid: not in `valid_values`
+ *                   (when given) or not matching `pattern` (when given; a search, as GE's
+ *                   match_regex: anchor it with ^…$);
+ *   duplicateValues rows beyond the first of each value: count(*) − count(DISTINCT). A
+ *                   column's NULLs are no value (its rows are not counted); for `column_list`
+ *                   the combinations, all-NULL ones left out as in the compound unique rule.
+ * Success is judged in JavaScript from the figure (validate/index.ts `comparisonHolds`).
+ */
+function libraryMetricSql(kwargs: KwargsByType['expect_library_metric_to_satisfy'], params: Params): string {
+  const column = () => {
+    if (kwargs.column === undefined) throw new Error(`the library metric ${kwargs.metric} needs a column`);
+    return quoteIdent(kwargs.column);
+  };
+  const count = (() => {
+    switch (kwargs.metric) {
+      case 'rowCount':
+        return 'count(*)';
+      case 'nullValues':
+        // As the other rules' NULL counts: count(col) is computed once for them and the metrics.
+        return `(count(*) - count(${column()}))`;
+      case 'missingValues':
+        return `count(*) FILTER (WHERE ${column()} IS NULL OR ${oneOf(column(), kwargs.missing_values ?? [], params)})`;
+      case 'invalidValues': {
+        const valid = [
+          kwargs.valid_values === undefined ? undefined : oneOf(column(), kwargs.valid_values, params),
+          kwargs.pattern === undefined ? undefined : `regexp_matches(${column()}::VARCHAR, ${params.bind(kwargs.pattern)})`,
+        ].filter((test) => test !== undefined);
+        return valid.length === 0 ? '0' : `count(*) FILTER (WHERE ${column()} IS NOT NULL AND NOT (${valid.join(' AND ')}))`;
+      }
+      case 'duplicateValues': {
+        if (kwargs.column_list !== undefined && kwargs.column_list.length > 0) {
+          const columns = kwargs.column_list.map(quoteIdent);
+          const someValue = `NOT (${columns.map((name) => `${name} IS NULL`).join(' AND ')})`;
+          return `(count(*) FILTER (WHERE ${someValue}) - count(DISTINCT row(${columns.join(', ')})) FILTER (WHERE ${someValue}))`;
+        }
+        return `(count(${column()}) - count(DISTINCT ${column()}))`;
+      }
+      default:
+        throw new Error(`unknown library metric ${String(kwargs.metric)}`);
+    }
+  })();
+  return kwargs.unit === 'percent' ? `coalesce(100 * ${count} / nullif(count(*), 0), 0)` : count;
+}
+
+/** The bookkeeping columns load adds to a staged table (load/index.ts): a sql rule sees the contract's columns only. */
+const STAGING_COLUMNS = ['_line', '_unparseable'];
+
+/** The result types a sql rule may return: DuckDB's numbers (typeof). */
+const NUMBER_TYPES = ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT', 'FLOAT', 'DOUBLE'];
+
+/**
+ * An ODCS `sql` rule: the user's query, run on the staged month, must return one number.
+ *
+ * Table names: the query names the contract's tables as written (`"orders"`); each name is
+ * a common table expression over that table's staged relation, which shadows any other
+ * relation of that name for the query alone, whatever the connection's schema or search
+ * path (a `SET schema` would outlive the query, on a connection other rules share).
+ * Unreferenced ones cost nothing; NOT MATERIALIZED keeps them plain renames.
+ *
+ * Read-only by construction: the query is a scalar subquery, `SELECT (<query>)`, where
+ * only a SELECT parses (a DELETE, CREATE, COPY… is a syntax error, and DuckDB's query()
+ * table function refuses anything but a SELECT). A query that closes the subquery to start
+ * statements of its own (`1) AS value); DROP …; SELECT * FROM (SELECT (1`) makes the text
+ * several statements, which validate refuses before running anything (`checkRuleQuery` in
+ * validate/index.ts): the driver would run every statement but the last.
+ *
+ * A scalar subquery of more than one row fails (DuckDB), of more than one column fails to
+ * bind, and one of another type than a number fails here (error()); validate reports each
+ * as the rule's contract error. No row (or NULL) is observed as NULL and fails the rule.
+ * A row_condition means nothing here: the query selects its own rows.
+ */
+function compileSqlRule(query: string, context: CompileContext): CompiledExpectation {
+  // A trailing semicolon ends the user's statement, not the subquery.
+  const body = query.trim().replace(/;\s*$/, '');
+  const excluded = STAGING_COLUMNS.map(quoteIdent).join(', ');
+  const tables = context.tables.map((table) => `${quoteIdent(table)} AS NOT MATERIALIZED (SELECT * EXCLUDE (${excluded}) FROM ${context.relation(table)})`);
+  const isNumber = `(typeof(value) IN (${NUMBER_TYPES.map((type) => quoteLiteral(type)).join(', ')}) OR starts_with(typeof(value), 'DECIMAL'))`;
+  return {
+    // The query on lines of its own: a trailing -- comment cannot swallow the closing parenthesis.
+    sql: `${tables.length > 0 ? `WITH ${tables.join(',\n     ')}\n` : ''}SELECT 0 AS element_count, 0 AS missing_count, 0 AS unexpected_count,
+       CASE WHEN ${isNumber} THEN TRY_CAST(value AS DOUBLE) ELSE error('returns a ' || typeof(value) || ', not a number') END AS observed_value,
+       [] AS samples
+FROM (SELECT (
+${body}
+) AS value)`,
+    params: {},
+    ignoresNulls: false,
+  };
 }

@@ -3,11 +3,11 @@
 // May import: base, contract, artifacts, config, engine, warehouse, load (the layer rule, .dependency-cruiser.cjs).
 import type { ExpectationResult, UnexpectedIndex } from '../artifacts';
 import { describeExpectation } from '../contract/describe';
-import { columnOf, type ExpectationConfig, expectationId, type Severity, severityOf } from '../contract/expectations';
 import { type Contract, tableOf } from '../contract/contract';
+import { type Comparison, columnOf, type ExpectationConfig, expectationId, type Severity, severityOf } from '../contract/expectations';
 import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent } from '../engine/duckdb';
-import { formatProblem, type Problem, type SampleValue } from '../errors';
+import { formatProblem, InvocationError, type Problem } from '../errors';
 import { formatCount, formatNumber } from '../format';
 import { stageFailures } from '../warehouse/failures';
 import { type CompileContext, type CompiledExpectation, compileExpectation } from './compile';
@@ -46,21 +46,20 @@ export async function validateMonth(
   const census = await takeKeyCensus(engine, contract.tables);
   const context: CompileContext = {
     relation: (table) => `staging.${quoteIdent(table)}`,
+    tables: contract.tables.map((table) => table.name),
     liveRelation: (table) => (options.liveAttached ? `wh.main.${quoteIdent(table)}` : undefined),
     keyOf: (table) => tableOf(contract, table).key,
     keyCensus: (table) => census.get(table),
     asOf: options.asOf,
   };
+  const plans = contract.tables.map((table) => ({ table, planned: planSuite(table.name, table.expectations, context) }));
+  // The contract's own SQL (sql rules) is parsed and bound before anything runs.
+  for (const { planned } of plans) for (const expectation of planned) await checkRuleQuery(engine, expectation);
   const previous = await readPreviousMonth(engine, options);
   let done = 0;
   // The tables' scans read only what is staged and committed: two run side by side.
-  const scanned = await engine.concurrently(contract.tables, async (connection, table) => {
+  const scanned = await engine.concurrently(plans, async (connection, { table, planned }) => {
     onProgress(done, contract.tables.length, table.name);
-    const planned = table.expectations.map((config, index) => ({
-      id: expectationId(table.name, index, config.type),
-      config,
-      compiled: compileExpectation(table.name, config, context, `e${index}_`),
-    }));
     const scan = await scanTable(connection, table, planned, census.get(table.name));
     const metrics = await settleTableMetrics(connection, table, scan.metrics, previous, options);
     done += 1;
@@ -72,21 +71,18 @@ export async function validateMonth(
   // What the scans could not settle runs its own query (a comparison with the live table
   // or the previous month, a failing rule's samples): independent reads, two at a time.
   const checks: Check[] = scanned.flatMap(({ table, planned, summaries }) =>
-    planned.map((expectation, index) => ({ table, expectation, summary: summaries[index] })),
+    planned.map((expectation, index) => ({ table: table.name, expectation, summary: summaries[index] })),
   );
   const unsettled = checks.filter((check) => !settles(check));
   const answered = new Map(
-    await engine.concurrently(unsettled, async (connection, check) => {
-      const [row] = await connection.rows(check.expectation.compiled.sql, check.expectation.compiled.params);
-      return [check, row] as const;
-    }),
+    await engine.concurrently(unsettled, async (connection, check) => [check, await runExpectation(connection, check.expectation)] as const),
   );
   const results: ExpectationResult[] = [];
   for (const check of checks) {
     const { id, config, compiled } = check.expectation;
-    const result = judge(check.table.name, id, config, answered.get(check) ?? check.summary!, compiled.ignoresNulls);
+    const result = judge(check.table, check.expectation, answered.get(check) ?? check.summary!);
     if (!result.success && compiled.unexpectedRowsSql) {
-      await stageFailures(engine, { expectationId: id, table: check.table.name, column: columnOf(config) }, compiled.unexpectedRowsSql, compiled.params);
+      await stageFailures(engine, { expectationId: id, table: check.table, column: columnOf(config) }, compiled.unexpectedRowsSql, compiled.params);
     }
     results.push(result);
   }
@@ -94,13 +90,97 @@ export async function validateMonth(
   return {
     results,
     metrics,
+    // A failed info rule is reported and is neither: it stops nothing and warns of nothing.
     errors: results.filter((result) => !result.success && result.meta.severity === 'error'),
     warnings: results.filter((result) => !result.success && result.meta.severity === 'warn'),
   };
 }
 
+/** A table's suite compiled, each expectation with its id. */
+function planSuite(table: string, expectations: readonly ExpectationConfig[], context: CompileContext): PlannedExpectation[] {
+  return expectations.map((config, index) => ({
+    id: expectationId(table, index, config.type),
+    config,
+    compiled: compileExpectation(table, config, context, `e${index}_`),
+  }));
+}
+
+/**
+ * One table's expectations on their own, as validateMonth settles them: each summary from
+ * one scan of the staged table, and the full query where that does not settle it. For
+ * tests and one-off checks; no failures are staged and no metrics taken.
+ */
+export async function validateExpectations(
+  engine: Engine,
+  table: string,
+  expectations: readonly ExpectationConfig[],
+  context: CompileContext,
+): Promise<ExpectationResult[]> {
+  const planned = planSuite(table, expectations, context);
+  for (const expectation of planned) await checkRuleQuery(engine, expectation);
+  const summaries = planned.flatMap(({ compiled }, index) => (compiled.summary ? [`${compiled.summary} AS s${index}`] : []));
+  const [row] =
+    summaries.length > 0
+      ? await engine.rows(
+          `SELECT ${summaries.join(', ')} FROM ${context.relation(table)}`,
+          Object.assign({}, ...planned.filter(({ compiled }) => compiled.summary).map(({ compiled }) => compiled.params)),
+        )
+      : [{}];
+  const results: ExpectationResult[] = [];
+  for (const [index, expectation] of planned.entries()) {
+    const check: Check = { table, expectation, summary: row[`s${index}`] as Record<string, unknown> | undefined };
+    results.push(judge(table, expectation, settles(check) ? check.summary! : await runExpectation(engine, expectation)));
+  }
+  return results;
+}
+
+/** The expectation's full query; an error in a sql rule's query is the contract's, named by its rule. */
+async function runExpectation(engine: Engine, expectation: PlannedExpectation): Promise<Record<string, unknown>> {
+  const { compiled, config } = expectation;
+  try {
+    const [row] = await engine.rows(compiled.sql, compiled.params);
+    return row;
+  } catch (error) {
+    if (config.type !== 'expect_sql_query_result_to_satisfy') throw error;
+    throw ruleQueryError(expectation, firstLine((error as Error).message).replace(/^Invalid Input Error: (?=returns )/, 'its query '));
+  }
+}
+
+const firstLine = (text: string) => text.split('\n')[0];
+
+/**
+ * A sql rule's query (compile.ts compileSqlRule) parsed and bound, not run: it must be one
+ * SELECT statement. A query that ends the subquery it is embedded in to add statements of
+ * its own is refused here, before any of them runs (the driver runs every statement of a
+ * text but the last); one that is no SELECT (DELETE, CREATE, COPY…) does not even parse.
+ */
+async function checkRuleQuery(engine: Engine, expectation: PlannedExpectation): Promise<void> {
+  if (expectation.config.type !== 'expect_sql_query_result_to_satisfy') return;
+  const query = expectation.config.kwargs.query;
+  const types = await engine.statementTypes(expectation.compiled.sql).catch((error: Error) => {
+    const keyword = /^\s*([A-Za-z]+)/.exec(query)?.[1]?.toUpperCase();
+    const statement =
+      keyword && !['SELECT', 'WITH', 'FROM', 'VALUES'].includes(keyword)
+        ? `it is a ${keyword} statement, not a SELECT (${firstLine(error.message)})`
+        : undefined;
+    throw ruleQueryError(expectation, statement ?? firstLine(error.message));
+  });
+  if (types.length !== 1 || types[0] !== 'SELECT') {
+    throw ruleQueryError(expectation, `it makes ${types.length} statements of the text it is embedded in (${types.join(', ')}), not one SELECT`);
+  }
+}
+
+/** A contract error naming the sql rule: exit 2, nothing written (the month is not judged on a broken rule). */
+function ruleQueryError({ id, config }: PlannedExpectation, reason: string): InvocationError {
+  const name = config.meta?.name ? `"${config.meta.name}" ` : '';
+  const query = (config.kwargs as { query?: string }).query ?? '';
+  return new InvocationError(
+    `contract: the sql rule ${name}(${id}) cannot run: ${reason}. A sql rule's query is one read-only SELECT returning one number; it reads: ${query.replace(/\s+/g, ' ').trim()}`,
+  );
+}
+
 interface Check {
-  readonly table: TableSpec;
+  readonly table: string;
   readonly expectation: PlannedExpectation;
   readonly summary: Record<string, unknown> | undefined;
 }
@@ -113,8 +193,7 @@ interface Check {
 function settles({ table, expectation, summary }: Check): boolean {
   if (summary === undefined || summary.unexpected_count === null) return false;
   if (!expectation.compiled.unexpectedRowsSql) return true;
-  const { id, config, compiled } = expectation;
-  return Number(summary.unexpected_count) === 0 && judge(table.name, id, config, summary, compiled.ignoresNulls).success;
+  return Number(summary.unexpected_count) === 0 && judge(table, expectation, summary).success;
 }
 
 interface PlannedExpectation {
@@ -146,13 +225,20 @@ async function scanTable(
   };
 }
 
-function judge(table: string, id: string, config: ExpectationConfig, row: Record<string, unknown>, ignoresNulls: boolean): ExpectationResult {
+/** The rules whose figure is held against an ODCS operator: judged on it even when it is NULL (which fails). */
+const COMPARED: ReadonlySet<ExpectationConfig['type']> = new Set<ExpectationConfig['type']>([
+  'expect_library_metric_to_satisfy',
+  'expect_sql_query_result_to_satisfy',
+]);
+
+function judge(table: string, { id, config, compiled }: PlannedExpectation, row: Record<string, unknown>): ExpectationResult {
   const elementCount = Number(row.element_count);
   const missingCount = Number(row.missing_count);
   const unexpectedCount = Number(row.unexpected_count);
-  const samples = (row.samples as (SampleValue & { line: string | number })[]) ?? [];
-  const observed = row.observed_value ?? undefined;
-  const denominator = ignoresNulls ? elementCount - missingCount : elementCount;
+  // Each names its row by the key's columns (compile.ts keyStructSql): spread beside the line, `{user_id, line}` for a churn table.
+  const samples = (row.samples as { key: Record<string, string | null> | null; value: string | null; line: string | number }[]) ?? [];
+  const observed = row.observed_value ?? (COMPARED.has(config.type) ? null : undefined);
+  const denominator = compiled.ignoresNulls ? elementCount - missingCount : elementCount;
   const unexpectedPercent = denominator > 0 ? (100 * unexpectedCount) / denominator : 0;
   const mostly = config.kwargs.mostly ?? 1;
   const success =
@@ -171,6 +257,43 @@ function judge(table: string, id: string, config: ExpectationConfig, row: Record
     },
     meta: { table, column: columnOf(config), severity: success ? severityOf(config) : failedSeverity(config, observed) },
   };
+}
+
+/** Two figures equal but for the rounding of doubles (a percent of 1 row in 3 is 33.333…36). */
+function near(figure: number, target: number): boolean {
+  return Math.abs(figure - target) <= 1e-12 * Math.max(1, Math.abs(target));
+}
+
+/**
+ * Whether a figure satisfies an ODCS operator: mustBe and mustNotBe (=, <>), the four
+ * orderings, and mustBeBetween / mustNotBeBetween with both bounds inclusive. NULL (a sql
+ * rule's query returned no row) satisfies none.
+ */
+export function comparisonHolds({ operator, value }: Comparison, figure: unknown): boolean {
+  if (typeof figure !== 'number' || Number.isNaN(figure)) return false;
+  const single = typeof value === 'number' ? value : Number.NaN;
+  const [low, high] = Array.isArray(value) ? value : [Number.NaN, Number.NaN];
+  const between = (figure > low || near(figure, low)) && (figure < high || near(figure, high));
+  switch (operator) {
+    case 'mustBe':
+      return near(figure, single);
+    case 'mustNotBe':
+      return !Number.isNaN(single) && !near(figure, single);
+    case 'mustBeGreaterThan':
+      return figure > single && !near(figure, single);
+    case 'mustBeGreaterOrEqualTo':
+      return figure > single || near(figure, single);
+    case 'mustBeLessThan':
+      return figure < single && !near(figure, single);
+    case 'mustBeLessOrEqualTo':
+      return figure < single || near(figure, single);
+    case 'mustBeBetween':
+      return between;
+    case 'mustNotBeBetween':
+      return !Number.isNaN(low) && !Number.isNaN(high) && !between;
+    default:
+      return false;
+  }
 }
 
 /** A month-over-month figure above its severe bound fails as an error, whatever the expectation's own severity. */
@@ -219,6 +342,9 @@ function aggregateSucceeds(config: ExpectationConfig, observed: unknown): boolea
       const { value } = observed as { value: number | null };
       return value === null || value <= ('max_value' in config.kwargs ? (config.kwargs.max_value ?? 0) : 0) + 1e-12;
     }
+    case 'expect_library_metric_to_satisfy':
+    case 'expect_sql_query_result_to_satisfy':
+      return comparisonHolds(config.kwargs, observed);
     case 'expect_table_row_count_to_be_between':
     case 'expect_column_mean_to_be_between':
     case 'expect_column_proportion_of_unique_values_to_be_between':
@@ -276,10 +402,12 @@ export interface Finding {
   readonly message: string;
 }
 
-/** Every failed expectation of a run, errors before warnings, in suite order within each. */
+const SEVERITY_ORDER: readonly Severity[] = ['error', 'warn', 'info'];
+
+/** Every failed expectation of a run, errors before warnings before info, in suite order within each. */
 export function findingsOf(results: readonly ExpectationResult[]): Finding[] {
   const failed = results.filter((result) => !result.success);
-  return [...failed.filter((result) => result.meta.severity === 'error'), ...failed.filter((result) => result.meta.severity !== 'error')].map((result) => ({
+  return SEVERITY_ORDER.flatMap((severity) => failed.filter((result) => result.meta.severity === severity)).map((result) => ({
     severity: result.meta.severity,
     expectation_id: result.expectation_config.id,
     table: result.meta.table,
