@@ -55,6 +55,46 @@ const comparison =
   (kwargs) =>
     present(kwargs.max_value) ? `${text(kwargs)}${present(kwargs.severe_max_value) ? ` (an error beyond ${bound(kwargs.severe_max_value)})` : ''}` : undefined;
 
+/** An ODCS operator and its value in words: "at most 5", "between 1 and 10"; undefined when malformed. */
+function operatorText(operator: unknown, value: unknown, amount: (value: unknown) => string): string | undefined {
+  if (operator === 'mustBeBetween' || operator === 'mustNotBeBetween') {
+    if (!Array.isArray(value) || value.length !== 2) return undefined;
+    return `${operator === 'mustBeBetween' ? 'between' : 'not between'} ${amount(value[0])} and ${amount(value[1])}`;
+  }
+  const words: Record<string, string> = {
+    mustBe: 'exactly',
+    mustNotBe: 'not',
+    mustBeGreaterThan: 'more than',
+    mustBeGreaterOrEqualTo: 'at least',
+    mustBeLessThan: 'less than',
+    mustBeLessOrEqualTo: 'at most',
+  };
+  return typeof operator === 'string' && words[operator] && present(value) ? `${words[operator]} ${amount(value)}` : undefined;
+}
+
+const METRICS: Record<string, (kwargs: Kwargs) => string> = {
+  nullValues: () => 'null values',
+  missingValues: (k) =>
+    Array.isArray(k.missing_values) && k.missing_values.length > 0 ? `missing values (NULL, ${plain(k.missing_values)})` : 'missing values',
+  invalidValues: (k) =>
+    present(k.pattern) ? `values not matching /${plain(k.pattern)}/` : present(k.valid_values) ? `values not in {${plain(k.valid_values)}}` : 'invalid values',
+  duplicateValues: (k) => (Array.isArray(k.column_list) ? `duplicate combinations of ${plain(k.column_list)}` : 'duplicate values'),
+  rowCount: () => 'row count',
+};
+
+/** "null values: at most 5% of rows", "duplicate values: exactly 0 rows", "row count at least 100". */
+const libraryMetric: Describer = (kwargs) => {
+  const metric = typeof kwargs.metric === 'string' ? METRICS[kwargs.metric] : undefined;
+  if (!metric) return undefined;
+  if (kwargs.metric === 'rowCount') {
+    const text = operatorText(kwargs.operator, kwargs.value, plain);
+    return text && `row count ${text}`;
+  }
+  const percent = kwargs.unit === 'percent';
+  const text = operatorText(kwargs.operator, kwargs.value, (value) => (percent && typeof value === 'number' ? formatPercent(value) : plain(value)));
+  return text && `${metric(kwargs)}: ${text}${percent ? ' of rows' : kwargs.value === 1 ? ' row' : ' rows'}`;
+};
+
 const DESCRIBE: Record<string, Describer> = {
   expect_table_columns_to_match_set: withKwarg('column_set', (set, k) => `columns ${k.exact_match === false ? 'include' : 'are exactly'} ${plain(set)}`),
   expect_table_columns_to_match_ordered_list: withKwarg('column_list', (list) => `columns in the order ${plain(list)}`),
@@ -81,6 +121,11 @@ const DESCRIBE: Record<string, Describer> = {
   expect_column_psi_to_be_less_than: comparison((k) => `PSI against the previous month at most ${plain(k.max_value)}`, plain),
   expect_column_mean_ratio_to_previous_to_be_less_than: comparison((k) => `mean and median within ${factor(k.max_value)} of the previous month`, factor),
   expect_column_distinct_values_to_be_in_set: () => 'no value the previous month did not hold',
+  expect_library_metric_to_satisfy: libraryMetric,
+  expect_sql_query_result_to_satisfy: (kwargs) => {
+    const text = operatorText(kwargs.operator, kwargs.value, plain);
+    return text && `query result ${text}`;
+  },
 };
 
 /** What a check means when only its type is known: the load stage reports these without kwargs. */
