@@ -321,7 +321,12 @@ export const TASK_COUNT_UNITS: Readonly<Record<string, string>> = { validate: 'e
 /** validate: every expectation suite on the staged month; a failed error-severity expectation rejects it. */
 async function validate(run: RunContext, loaded: Findings): Promise<Step> {
   return run.tasks.run<Step>('validate', async () => {
-    const validation = await validateMonth(run.engine, run.contract, { asOf: run.request.asOf, liveAttached: run.liveAttached }, run.tasks.progress('validate', 'tables'));
+    const validation = await validateMonth(
+      run.engine,
+      run.contract,
+      { asOf: run.request.asOf, liveAttached: run.liveAttached },
+      run.tasks.progress('validate', 'tables'),
+    );
     const findings = { ...loaded, results: validation.results, metrics: validation.metrics };
     if (validation.errors.length === 0) return { value: { next: findings }, rows: validation.results.length, unit: TASK_COUNT_UNITS.validate };
     const cause = new DataRejectedError(problemsOf(validation.errors));

@@ -1,8 +1,8 @@
 // Checks of the command's arguments, before anything is opened or written (exit 2).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MONTH_FOLDER, monthEndAfter } from '../contract/months';
 import type { Contract } from '../contract/contract';
+import { MONTH_FOLDER, monthEndAfter } from '../contract/months';
 import { InvocationError } from '../errors';
 import type { MonthInput } from '../load';
 

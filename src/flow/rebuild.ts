@@ -231,7 +231,9 @@ function refuseMixedAsOf(partitions: readonly Partition[]): void {
 function missingPartitions(contract: Contract, partitions: readonly Partition[]): MissingPartition[] {
   const present = new Set(partitions.map(({ manifest }) => `${manifest.table_name}\u0000${manifest.as_of}`));
   const asOfs = [...new Set(partitions.map(({ manifest }) => manifest.as_of))].sort();
-  return asOfs.flatMap((as_of) => contract.tables.filter((table) => !present.has(`${table.name}\u0000${as_of}`)).map((table) => ({ table: table.name, as_of })));
+  return asOfs.flatMap((as_of) =>
+    contract.tables.filter((table) => !present.has(`${table.name}\u0000${as_of}`)).map((table) => ({ table: table.name, as_of })),
+  );
 }
 
 function counted(count: number, noun: string): string {

@@ -92,9 +92,7 @@ function featureSlots(request: OnlineFeaturesRequest, vectors: OnlineVectors): F
     }
     const view = views.findIndex((candidate) => candidate.name === viewName);
     if (view < 0) {
-      throw new BadRequest(
-        `features[${index}]: unknown feature view ${JSON.stringify(viewName)}; views: ${views.map((known) => known.name).join(', ')}`,
-      );
+      throw new BadRequest(`features[${index}]: unknown feature view ${JSON.stringify(viewName)}; views: ${views.map((known) => known.name).join(', ')}`);
     }
     const position = views[view].features.indexOf(feature);
     if (position < 0) {

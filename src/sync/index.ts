@@ -164,7 +164,8 @@ class MirrorSync {
         )
       ).map((row) => row.name),
     );
-    for (const trigger of changeTriggers(this.schema, this.warehouse.contract)) if (!present.has(`${trigger.table}/${trigger.name}`)) await this.pg.query(trigger.ddl);
+    for (const trigger of changeTriggers(this.schema, this.warehouse.contract))
+      if (!present.has(`${trigger.table}/${trigger.name}`)) await this.pg.query(trigger.ddl);
     // Changes by others wait for this sync to end, so none is noted after it was read and then cleared.
     await this.pg.query(`LOCK TABLE ${qualified(this.schema, CHANGE_LOG)} IN EXCLUSIVE MODE`);
     const ledger = await this.pg.query<{ table_name: string; as_of: string; rows: string; checksum: string; source_sha256: string }>(

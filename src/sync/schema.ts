@@ -75,7 +75,9 @@ function featureView(schema: string, source: FeatureSource): MirrorObject {
     name: source.name,
     kind: 'view',
     columns,
-    ddl: [`CREATE VIEW ${qualified(schema, source.name)} AS SELECT ${columns.map(quoteIdent).join(', ')} FROM ${qualified(schema, snapshotTableName(source.table))}`],
+    ddl: [
+      `CREATE VIEW ${qualified(schema, source.name)} AS SELECT ${columns.map(quoteIdent).join(', ')} FROM ${qualified(schema, snapshotTableName(source.table))}`,
+    ],
   };
 }
 

@@ -18,13 +18,13 @@ import {
   LABEL_FOUND,
   LABEL_PICK,
   type LabelRule,
+  labelAsOfColumn,
   PICKS_TABLE,
   type PointInTimeView,
   pickedSnapshotsSql,
   picksSql,
   pointInTimeParams,
   pointInTimeSql,
-  labelAsOfColumn,
 } from './point-in-time';
 import { entityColumns, selectFeatures, sourceAsOfColumn } from './select';
 import { parseTtl } from './ttl';

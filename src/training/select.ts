@@ -38,7 +38,8 @@ function viewNamed(contract: Contract, name: string): FeatureView {
  * in first-mention order, each with its columns in mention order (`*`: declared order).
  */
 export function selectFeatures(contract: Contract, spec: string | undefined, { fullNames = false }: { fullNames?: boolean } = {}): SelectedView[] {
-  const items = spec === undefined ? contract.featureViews.filter((view) => view.default).map((view) => `${view.name}.*`) : spec.split(',').map((item) => item.trim());
+  const items =
+    spec === undefined ? contract.featureViews.filter((view) => view.default).map((view) => `${view.name}.*`) : spec.split(',').map((item) => item.trim());
   const columnsByView = new Map<FeatureView, string[]>();
   for (const item of items) {
     const dot = item.indexOf('.');

@@ -2,8 +2,8 @@
 // outcome as a Great Expectations validation result. Writes nothing but staging tables.
 // May import: base, contract, artifacts, config, engine, warehouse, load (the layer rule, .dependency-cruiser.cjs).
 import type { ExpectationResult, UnexpectedIndex } from '../artifacts';
-import { describeExpectation } from '../contract/describe';
 import { type Contract, tableOf } from '../contract/contract';
+import { describeExpectation } from '../contract/describe';
 import { type Comparison, columnOf, type ExpectationConfig, expectationId, type Severity, severityOf } from '../contract/expectations';
 import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent } from '../engine/duckdb';
