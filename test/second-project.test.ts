@@ -479,7 +479,7 @@ describe('a second project: the retail fixture through the built bin', () => {
           expect(columns.rows).toEqual([
             { column_name: 'order_total', data_type: 'numeric', numeric_precision: 12, numeric_scale: 4, is_nullable: 'NO' },
             { column_name: 'placed_at', data_type: 'timestamp without time zone', numeric_precision: null, numeric_scale: null, is_nullable: 'NO' },
-            { column_name: 'promo_code', data_type: 'character varying', numeric_precision: null, numeric_scale: null, is_nullable: 'YES' },
+            { column_name: 'promo_code', data_type: 'text', numeric_precision: null, numeric_scale: null, is_nullable: 'YES' },
           ]);
           const live = await client.query(
             `SELECT (SELECT loyalty_tier FROM retail.customers WHERE customer_id = 'CU-10007') AS tier,

@@ -173,7 +173,7 @@ const CORRUPTIONS: readonly Corruption[] = [
   { name: 'an integer overflow', ...cell('usage_agg_30d', 'skips_7d', '3000000000', RULES.parses) },
   { name: 'an unparseable boolean', ...cell('users', 'has_family', 'maybe', RULES.parses) },
   { name: "'Yes' in a boolean column", ...cell('users', 'user_is_senior', 'Yes', RULES.parses) },
-  { name: "lower-case 'true' in a boolean column", ...cell('labels', 'churn_label', 'true', RULES.parses) },
+  { name: "'1' in a boolean column", ...cell('labels', 'churn_label', '1', RULES.parses) },
   { name: 'an impossible date', ...cell('users', 'signup_date', '2023-02-30', RULES.parses) },
   { name: 'a date in another format', ...cell('users', 'signup_date', '01/31/2024', RULES.parses) },
   { name: 'a signup date after as_of', ...cell('users', 'signup_date', '2024-03-15', RULES.between) },

@@ -117,7 +117,7 @@ const DESCRIBE: Record<string, Describer> = {
   ),
   expect_column_values_to_be_in_other_table: withKwarg('other_table', (other, k) => `values exist in ${plain(other)}.${plain(k.other_column ?? '')}`),
   expect_table_row_count_ratio_to_previous_to_be_less_than: comparison((k) => `row count within ${factor(k.max_value)} of the previous month`, factor),
-  expect_table_key_churn_to_be_less_than: comparison((k) => `at most ${share(k.max_value)} of the known users missing`, share),
+  expect_table_key_churn_to_be_less_than: comparison((k) => `at most ${share(k.max_value)} of the known keys missing`, share),
   expect_column_psi_to_be_less_than: comparison((k) => `PSI against the previous month at most ${plain(k.max_value)}`, plain),
   expect_column_mean_ratio_to_previous_to_be_less_than: comparison((k) => `mean and median within ${factor(k.max_value)} of the previous month`, factor),
   expect_column_distinct_values_to_be_in_set: () => 'no value the previous month did not hold',

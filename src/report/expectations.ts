@@ -112,7 +112,9 @@ function expectationCell(result: ExpectationResult, asOf: string | null): Html {
   // The severity the result was judged with: a comparison past its severe bound fails as an error though its kwargs say warn.
   const tag = { error: undefined, warn: 'warn only', info: 'info only' }[result.meta.severity];
   const severity = tag === undefined ? null : html` <span class="tag">${tag}</span>`;
-  return html`<div class="rule">${describeExpectation(config, asOf)}</div><div class="type mono">${config.type}${severity}</div>`;
+  // A rule the contract named (ODCS `name`) is shown by that name first: it is how its author knows it.
+  const name = config.meta?.name ? html`<span class="rule-name mono">${config.meta.name}</span> ` : null;
+  return html`<div class="rule">${name}${describeExpectation(config, asOf)}</div><div class="type mono">${config.type}${severity}</div>`;
 }
 
 function samplesTable(result: ExpectationResult): Html | null {

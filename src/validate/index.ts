@@ -376,10 +376,12 @@ function observedText(result: ExpectationResult): string | undefined {
 export function problemsOf(results: readonly ExpectationResult[]): Problem[] {
   return results.map((result) => {
     const observed = observedText(result);
+    // A rule the contract named (ODCS `name`) is called by its name too: that is what its author looks for.
+    const name = result.expectation_config.meta?.name;
     return {
       table: result.meta.table,
       column: result.meta.column,
-      rule: result.expectation_config.type,
+      rule: name ? `${result.expectation_config.type} (${name})` : result.expectation_config.type,
       count: result.result.unexpected_count || undefined,
       percent: result.result.unexpected_count ? result.result.unexpected_percent : undefined,
       samples: result.result.partial_unexpected_index_list.slice(0, 5).map((index, position) => ({
