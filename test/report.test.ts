@@ -13,15 +13,11 @@ import { renderReport } from '../src/report/page';
 import type { MonthProfile } from '../src/report/profile';
 import type { ColumnMetrics } from '../src/validate';
 import { CHURN } from '../tools/churn-contract';
-import { cli, type Prerequisite, REAL, REAL_EXPORTS, REPO, requirePrerequisite, tempDir } from './helpers';
+import { CHROMIUM, CHROMIUM_BROWSER, LAUNCH_ARGS, openReport } from './chromium';
+import { cli, REAL, REAL_EXPORTS, REPO, requirePrerequisite, tempDir } from './helpers';
 
 const HOSTILE = '<script>alert("owned")</script>';
 const HOSTILE_IMG = '<img src=x onerror=alert(1)>';
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_BROWSER: Prerequisite = {
-  name: 'Chromium',
-  missing: fs.existsSync(CHROMIUM) ? null : `no ${CHROMIUM} (Debian's chromium package, which .ci/run installs)`,
-};
 /** Where the browser tests leave their screenshots for a person (and CI) to look at: gitignored, replaced by the next run. */
 const SCREENSHOTS = path.join(REPO, 'test-artifacts', 'screenshots');
 
@@ -399,38 +395,6 @@ describe('renderReport', () => {
     }
   });
 });
-
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-/** Opens a report file and records every request the page makes besides loading itself. */
-async function openReport(browser: Browser, file: string): Promise<{ page: Page; requests: string[]; dialogs: string[]; consoleErrors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1320, height: 900 } });
-  const url = pathToFileURL(file).href;
-  const requests: string[] = [];
-  const dialogs: string[] = [];
-  const consoleErrors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(error.message));
-  page.on('request', (request) => {
-    if (request.url() !== url) requests.push(request.url());
-  });
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
-  await page.goto(url, { waitUntil: 'load' });
-  return { page, requests, dialogs, consoleErrors };
-}
 
 /** A region of a page, in CSS pixels from the top left of the whole page (a full-page screenshot's pixels). */
 interface Region {

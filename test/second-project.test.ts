@@ -10,9 +10,10 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, type Prerequisite, REPO, requirePrerequisite, snapshotFiles, tempDir } from './helpers';
+import { CHROMIUM, CHROMIUM_BROWSER, LAUNCH_ARGS, openReport } from './chromium';
+import { Csv } from './csv';
+import { BIN, REPO, requirePrerequisite, snapshotFiles, tempDir } from './helpers';
 import { createTestDatabase, POSTGRES, withClient } from './postgres';
 
 const FIXTURE = path.join(REPO, 'test', 'fixtures', 'retail');
@@ -36,68 +37,6 @@ const KEYS: Record<(typeof TABLES)[number], readonly string[]> = {
 };
 /** The contract's warning rule that month_001 breaks: four new customers in region `islands`. */
 const WARNING_RULE = 'known_region';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_BROWSER: Prerequisite = {
-  name: 'Chromium',
-  missing: fs.existsSync(CHROMIUM) ? null : `no ${CHROMIUM} (Debian's chromium package, which .ci/run installs)`,
-};
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-/** A fixture CSV as header and rows of fields: plain files (no quotes, LF, final newline). */
-class Csv {
-  constructor(
-    readonly header: string[],
-    readonly rows: string[][],
-  ) {}
-
-  static read(file: string): Csv {
-    const [header, ...lines] = fs.readFileSync(file, 'utf8').replace(/\n$/, '').split('\n');
-    return new Csv(
-      header.split(','),
-      lines.map((line) => line.split(',')),
-    );
-  }
-
-  /** The CSV line of a data row (the header is line 1). */
-  static line(row: number): number {
-    return row + 2;
-  }
-
-  index(column: string): number {
-    const index = this.header.indexOf(column);
-    if (index < 0) throw new Error(`no column ${column}`);
-    return index;
-  }
-
-  get(row: number, column: string): string {
-    return this.rows[row][this.index(column)];
-  }
-
-  /** Sets one cell; returns its CSV line. */
-  set(row: number, column: string, value: string): number {
-    this.rows[row][this.index(column)] = value;
-    return Csv.line(row);
-  }
-
-  find(predicate: (fields: string[]) => boolean): number {
-    const row = this.rows.findIndex(predicate);
-    if (row < 0) throw new Error('no such row');
-    return row;
-  }
-
-  write(file: string): void {
-    fs.writeFileSync(file, `${[this.header, ...this.rows].map((fields) => fields.join(',')).join('\n')}\n`);
-  }
-}
 
 const month = (name: string, table: (typeof TABLES)[number]) => Csv.read(path.join(FIXTURE, 'months', name, FILES[table]));
 
@@ -425,9 +364,9 @@ describe('a second project: the retail fixture through the built bin', () => {
       expect(set.header).toEqual(run.json.columns);
       expect(set.rows).toHaveLength(customers);
       expect(new Set(set.rows.map((fields) => fields[set.index('customer_id')])).size).toBe(customers);
-      const row = set.find((fields) => fields[set.index('customer_id')] === 'CU-10007');
+      const row = set.find((row) => set.get(row, 'customer_id') === 'CU-10007');
       const visits = month(name, 'store_visits');
-      const visitRow = visits.find((fields) => fields[0] === 'CU-10007');
+      const visitRow = visits.find((row) => visits.get(row, 'customer_id') === 'CU-10007');
       const outcome = month(name, 'outcomes').rows.find((fields) => fields[0] === 'CU-10007')!;
       expect({
         loyalty_tier: set.get(row, 'loyalty_tier'),
@@ -512,19 +451,8 @@ describe('a second project: the retail fixture through the built bin', () => {
         const file: string = located.json.report;
         expect(fs.existsSync(file), file).toBe(true);
 
-        const page = await browser.newPage({ viewport: { width: 1320, height: 900 } });
-        const url = pathToFileURL(file).href;
-        const requests: string[] = [];
-        const consoleErrors: string[] = [];
-        page.on('console', (message) => {
-          if (message.type() === 'error') consoleErrors.push(message.text());
-        });
-        page.on('pageerror', (error) => consoleErrors.push(error.message));
-        page.on('request', (request) => {
-          if (request.url() !== url) requests.push(request.url());
-        });
+        const { page, requests, consoleErrors } = await openReport(browser, file);
         try {
-          await page.goto(url, { waitUntil: 'load' });
           const screenshots = path.join(REPO, 'test-artifacts', 'screenshots');
           fs.mkdirSync(screenshots, { recursive: true });
           await page.screenshot({ path: path.join(screenshots, 'report-retail.png'), fullPage: true });

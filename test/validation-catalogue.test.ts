@@ -12,6 +12,7 @@ import { DataRejectedError } from '../src/errors';
 import { LOAD_CHECKS, loadMonth } from '../src/load';
 import { FAILURES_TABLE } from '../src/warehouse/failures';
 import { CHURN } from '../tools/churn-contract';
+import { Csv } from './csv';
 import {
   cli,
   contractExpectationIds,
@@ -30,56 +31,6 @@ import {
 const SOURCE = SEEDS;
 const CLEAN = { month: 'month_000', asOf: '2024-01-31' };
 const TARGET = { month: 'month_001', asOf: '2024-02-29' };
-
-/** A CSV file as header and rows of fields; the seeds are plain (no quotes, LF, final newline). */
-class Csv {
-  constructor(
-    readonly header: string[],
-    readonly rows: string[][],
-  ) {}
-
-  static parse(text: string): Csv {
-    const [header, ...lines] = text.replace(/\n$/, '').split('\n');
-    return new Csv(
-      header.split(','),
-      lines.map((line) => line.split(',')),
-    );
-  }
-
-  /** The CSV line of a data row (the header is line 1). */
-  static line(row: number): number {
-    return row + 2;
-  }
-
-  index(column: string): number {
-    const index = this.header.indexOf(column);
-    if (index < 0) throw new Error(`no column ${column}`);
-    return index;
-  }
-
-  get(row: number, column: string): string {
-    return this.rows[row][this.index(column)];
-  }
-
-  set(row: number, column: string, value: string): void {
-    this.rows[row][this.index(column)] = value;
-  }
-
-  find(predicate: (row: number) => boolean): number {
-    const row = this.rows.findIndex((_, index) => predicate(index));
-    if (row < 0) throw new Error('no such row');
-    return row;
-  }
-
-  /** Lines in file order, header first, without line ends. */
-  lines(): string[] {
-    return [this.header, ...this.rows].map((fields) => fields.join(','));
-  }
-
-  toString(): string {
-    return `${this.lines().join('\n')}\n`;
-  }
-}
 
 type Mutation = (text: string) => string | Buffer | null;
 

@@ -23,8 +23,3 @@ export interface TableSpec {
 export function exportColumns(table: TableSpec): ColumnSpec[] {
   return table.columns.filter((column) => column.inExport);
 }
-
-/** Columns not in the key, in contract order. */
-export function nonKeyColumns(table: TableSpec): ColumnSpec[] {
-  return table.columns.filter((column) => !table.key.includes(column.name));
-}
