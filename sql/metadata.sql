@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS wh.meta.runs (
 -- inputs under the same pipeline can be proved a no-op without recomputing it. An ALTER,
 -- so that a schema-1 warehouse gains the column in place.
 ALTER TABLE wh.meta.runs ADD COLUMN IF NOT EXISTS pipeline_fingerprint VARCHAR;
+-- Schema 6: the version of the project's ODCS contract the run read (NULL before).
+ALTER TABLE wh.meta.runs ADD COLUMN IF NOT EXISTS contract_version VARCHAR;
 
 -- The snapshot manifest: what a frozen partition must contain, byte for byte.
 CREATE TABLE IF NOT EXISTS wh.meta.snapshots (

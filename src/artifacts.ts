@@ -14,7 +14,7 @@ export const TRAINING_SUMMARY_VERSION = '1.1';
 /** reports/<run_id>/validation.json. */
 export const VALIDATION_DOCUMENT_VERSION = '1.0';
 /** snapshots/<table>/as_of=<date>/_manifest.json (2: the freezing warehouse's identity, `warehouse_id`). */
-export const PARTITION_MANIFEST_VERSION = '2';
+export const PARTITION_MANIFEST_VERSION = '3';
 /** The warehouse database's own tables (meta.schema_info). */
 export const WAREHOUSE_SCHEMA_VERSION = '6';
 
@@ -77,6 +77,8 @@ export interface FreezingRun {
   readonly month_path: string;
   readonly pipeline_fingerprint: string;
   readonly input_files: readonly LoadedTable[];
+  /** The version of the ODCS contract the partition was frozen under (manifest version 3; absent before, null for a rebuilt run that did not know it). */
+  readonly contract_version?: string | null;
 }
 
 export interface PartitionManifest extends SnapshotEntry, FreezingRun {
@@ -152,4 +154,6 @@ export interface RunRecord {
   readonly report_path: string | null;
   /** What produced the run: see flow/replay.ts. */
   readonly pipeline_fingerprint: string;
+  /** The version of the ODCS contract the run read (its `version`); null for runs recorded before contracts had one. */
+  readonly contract_version: string | null;
 }

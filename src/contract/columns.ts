@@ -12,6 +12,11 @@ export function decimalShape(type: ColumnType): { readonly precision: number; re
   return match ? { precision: Number(match[1]), scale: Number(match[2]) } : undefined;
 }
 
+/** A type as DuckDB's catalog spells it (DESCRIBE, duckdb_columns), in the contract's spelling. */
+export function contractSpelling(duckdbType: string): string {
+  return duckdbType === 'TIMESTAMP WITH TIME ZONE' ? 'TIMESTAMPTZ' : duckdbType;
+}
+
 /** The types that have a mean, quantiles and a histogram (validate's metrics, the suites' shift bounds). */
 export function isNumeric(type: ColumnType): boolean {
   return type === 'INTEGER' || type === 'BIGINT' || type === 'DOUBLE' || decimalShape(type) !== undefined;

@@ -43,11 +43,12 @@ import { writePartitionManifests } from '../snapshot/partition-manifest';
 import { SyncError, type SyncResult } from '../sync';
 import { upsertMonth } from '../upsert';
 import { type Finding, findingsOf, type MonthMetrics, problemsOf, resultsFromLoadProblems, validateMonth } from '../validate';
-import { attachWarehouse, attachWarehouseCreatingIt, isLockConflict } from '../warehouse/catalog';
+import { addToLiveTables, attachWarehouse, attachWarehouseCreatingIt, isLockConflict } from '../warehouse/catalog';
 import { startFailures } from '../warehouse/failures';
 import { readWarehouseId } from '../warehouse/identity';
 import { reportDir, type WarehouseLayout, warehouseLayout } from '../warehouse/layout';
 import { publishStaged, type RunMarker, recoverWarehouse, refuseForeignHistory, refuseLostDatabase, refuseUnsafeStaging } from '../warehouse/recover';
+import { checkContractChange } from './evolution';
 import { acquireRunLock } from './lock';
 import { defaultLogger, type Logger } from './log';
 import { findIdenticalReplay, planMonth } from './plan';
@@ -130,6 +131,8 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
     try {
       await attachWarehouseCreatingIt(engine, settings.contract, layout);
       await refuseForeignHistory(engine, layout);
+      await checkContractChange(engine, settings.contract, layout);
+      await addToLiveTables(engine, settings.contract, layout);
       const warehouseId = await readWarehouseId(engine);
       const recovered = await recoverWarehouse(engine, layout, warehouseId);
       for (const dir of recovered.rolledBack) logger.info(`recovery: removed ${dir}, staged by a run that never committed`);
@@ -423,6 +426,7 @@ function runRecord(run: RunContext, { findings, outcome }: Verdict, applied: App
     error: outcome.cause ? outcome.cause.message : null,
     report_path: reportDir(run.runId),
     pipeline_fingerprint: pipelineFingerprint(run.contract),
+    contract_version: run.contract.version,
   };
 }
 

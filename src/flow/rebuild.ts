@@ -22,11 +22,12 @@ import { type PartitionManifest, REBUILD_SUMMARY_VERSION, type RecordedSnapshot,
 import type { Settings } from '../config';
 import type { Contract } from '../contract/contract';
 import { exportColumns, type TableSpec } from '../contract/tables';
-import { type Engine, openEngine, quoteIdent, quoteLiteral } from '../engine/duckdb';
+import { type Engine, openEngine, quoteIdent } from '../engine/duckdb';
 import { sha256File } from '../engine/files';
 import { InvocationError, RefusedError } from '../errors';
 import { recordRun } from '../record';
 import { snapshotColumnsSql } from '../snapshot';
+import { frozenRowsSql } from '../snapshot/frozen';
 import { readManifestFile, snapshotEntryOf } from '../snapshot/partition-manifest';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse } from '../warehouse/catalog';
 import { startFailures } from '../warehouse/failures';
@@ -265,6 +266,7 @@ async function restoreRuns(engine: Engine, layout: WarehouseLayout, partitions: 
       error: null,
       report_path: fs.existsSync(report) ? reportDir(runId) : null,
       pipeline_fingerprint: first.pipeline_fingerprint,
+      contract_version: first.contract_version ?? null,
     };
     const manifestRows: RecordedSnapshot[] = own.map(({ manifest, manifestSha256 }) => ({ ...snapshotEntryOf(manifest), manifest_sha256: manifestSha256 }));
     await recordRun(engine, record, document?.results ?? [], manifestRows);
@@ -285,7 +287,12 @@ async function restoreLiveTable(
 ): Promise<{ table: string; rows: number; as_of: string }> {
   const own = partitions.filter((partition) => partition.table_name === table.name);
   if (own.length === 0) return { table: table.name, rows: 0, as_of: '' };
-  const files = own.map((partition) => quoteLiteral(path.join(layout.root, partition.path))).join(', ');
+  // Under the current contract: a partition frozen before a column was added has it NULL (snapshot/frozen.ts).
+  const frozen = await frozenRowsSql(
+    engine,
+    table,
+    own.map((partition) => path.join(layout.root, partition.path)),
+  );
   const key = table.key.map(quoteIdent).join(', ');
   const compared = exportColumns(table)
     .filter((column) => !table.key.includes(column.name))
@@ -297,7 +304,7 @@ async function restoreLiveTable(
      WITH history AS (
        SELECT snapshot.*, frozen.run_id,
               struct_pack(${compared}) IS DISTINCT FROM lag(struct_pack(${compared})) OVER (PARTITION BY ${key} ORDER BY snapshot.as_of) AS changed
-       FROM read_parquet([${files}]) AS snapshot
+       FROM (${frozen}) AS snapshot
        JOIN (SELECT unnest(from_json($frozen, '[{"as_of":"DATE","run_id":"VARCHAR"}]'), recursive := true)) AS frozen USING (as_of)
      ),
      last_change AS (

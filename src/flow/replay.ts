@@ -44,6 +44,7 @@ export type ReplayCheck = { readonly identical: IdenticalRun } | { readonly reco
 interface FreezingRunRow {
   readonly input_files: LoadedTable[] | null;
   readonly pipeline_fingerprint: string | null;
+  readonly contract_version: string | null;
   readonly report_path: string | null;
 }
 
@@ -56,13 +57,21 @@ export async function checkIdenticalReplay(
   frozen: readonly SnapshotEntry[],
 ): Promise<ReplayCheck> {
   const runIds = [...new Set(frozen.map((entry) => entry.run_id))];
-  if (runIds.length !== 1 || frozen.length !== contract.tables.length) return { recompute: 'the frozen partitions do not come from one run' };
+  if (runIds.length !== 1) return { recompute: 'the frozen partitions do not come from one run' };
   const [runId] = runIds;
   const [run] = await engine.rows<FreezingRunRow & Record<string, unknown>>(sqlFile('replay/freezing-run'), { run_id: runId });
-  if (run?.pipeline_fingerprint !== pipelineFingerprint(contract)) return { recompute: `run ${runId} froze it under another contract or release` };
+  // A month frozen under an earlier version of the contract stays as it was frozen (a
+  // snapshot never changes): its byte-identical inputs are a replay, not a month to
+  // recompute under rules (or columns) it was never exported for.
+  const earlierVersion = run?.contract_version != null && run.contract_version !== contract.version;
+  if (!earlierVersion && frozen.length !== contract.tables.length) return { recompute: 'the frozen partitions do not come from one run' };
+  if (!earlierVersion && run?.pipeline_fingerprint !== pipelineFingerprint(contract)) {
+    return { recompute: `run ${runId} froze it under another contract or release` };
+  }
 
   const inputFiles: LoadedTable[] = [];
-  for (const table of contract.tables) {
+  const frozenTables = contract.tables.filter((table) => frozen.some((entry) => entry.table_name === table.name));
+  for (const table of earlierVersion ? frozenTables : contract.tables) {
     const earlier = run.input_files?.find((input) => input.table === table.name);
     const file = path.join(month.dir, table.file);
     const bytes = fs.statSync(file, { throwIfNoEntry: false })?.size;

@@ -23,7 +23,8 @@ import type { TableSpec } from '../contract/tables';
 import { arrowIpc } from '../engine/arrow';
 import { type Engine, openEngine, quoteIdent, quoteLiteral, type ResultColumn } from '../engine/duckdb';
 import { InvocationError, StreamflowError } from '../errors';
-import { readManifest, snapshotColumnsSql } from '../snapshot';
+import { readManifest } from '../snapshot';
+import { frozenRowsSql } from '../snapshot/frozen';
 import { attachWarehouse } from '../warehouse/catalog';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { checkUserOutput, type UserOutput, writeUserOutput } from '../warehouse/output';
@@ -136,10 +137,10 @@ async function writeViews(
     if (boundAsOf) await engine.run('CREATE SCHEMA views.as_of');
     for (const table of contract.tables) {
       const entries = manifest.filter((entry) => entry.table_name === table.name);
-      await engine.run(`CREATE VIEW views.snapshots.${quoteIdent(table.name)} AS ${snapshotViewSql(layout, table, entries)}`);
+      await engine.run(`CREATE VIEW views.snapshots.${quoteIdent(table.name)} AS ${await snapshotViewSql(engine, layout, table, entries)}`);
       if (!boundAsOf) continue;
       const bound = boundAsOf.get(table.name);
-      await engine.run(`CREATE VIEW views.as_of.${quoteIdent(table.name)} AS ${snapshotViewSql(layout, table, bound ? [bound] : [])}`);
+      await engine.run(`CREATE VIEW views.as_of.${quoteIdent(table.name)} AS ${await snapshotViewSql(engine, layout, table, bound ? [bound] : [])}`);
     }
     await engine.run('DETACH views');
   } finally {
@@ -147,14 +148,18 @@ async function writeViews(
   }
 }
 
-function snapshotViewSql(layout: WarehouseLayout, table: TableSpec, entries: readonly SnapshotEntry[]): string {
+async function snapshotViewSql(engine: Engine, layout: WarehouseLayout, table: TableSpec, entries: readonly SnapshotEntry[]): Promise<string> {
   const present = entries.filter((entry) => fs.existsSync(path.join(layout.root, entry.path)));
   const missing = entries.filter((entry) => !present.includes(entry));
   const nullRow = (asOf: string) =>
     `SELECT ${table.columns.map((column) => `NULL::${column.type} AS ${quoteIdent(column.name)}`).join(', ')}, ${asOf} AS "as_of"`;
   const parts = [
     present.length > 0
-      ? `SELECT ${snapshotColumnsSql(table)}, "as_of" FROM read_parquet([${present.map((entry) => quoteLiteral(path.join(layout.root, entry.path))).join(', ')}])`
+      ? await frozenRowsSql(
+          engine,
+          table,
+          present.map((entry) => path.join(layout.root, entry.path)),
+        )
       : `${nullRow('NULL::DATE')} WHERE false`,
   ];
   // One row per missing partition, carrying its as_of, whose filter raises the error: a query

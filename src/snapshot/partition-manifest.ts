@@ -1,6 +1,6 @@
 // The manifest each partition folder carries beside its data file: the database's
 // manifest row, the identity of the warehouse that froze it (version 2) and what the
-// freezing run knew (month, input file hashes, pipeline), enough for `rebuild` to
+// freezing run knew (month, input file hashes, pipeline, contract version: version 3), enough for `rebuild` to
 // recreate the database from the files alone. The database records each manifest's own
 // sha256 (meta.snapshots.manifest_sha256), so `verify` names one that was edited.
 import { createHash } from 'node:crypto';
@@ -24,6 +24,7 @@ export function writePartitionManifests(stagingRoot: string, entries: readonly S
       month_path: run.month_path,
       pipeline_fingerprint: run.pipeline_fingerprint,
       input_files: run.input_files,
+      contract_version: run.contract_version,
     };
     const text = `${JSON.stringify(manifest, null, 2)}\n`;
     fs.writeFileSync(path.join(stagingRoot, partitionManifestFile(entry.table_name, entry.as_of)), text);

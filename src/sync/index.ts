@@ -27,11 +27,12 @@ import { type Engine, quoteIdent, quoteLiteral } from '../engine/duckdb';
 import { RefusedError } from '../errors';
 import { faultPoint } from '../faults';
 import { snapshotColumnsSql } from '../snapshot';
+import { frozenColumns, frozenFileSql } from '../snapshot/frozen';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { checksumSelect, describeChecksum, type PartitionChecksum } from './checksum';
 import { checkOwnership, markDdl, type WarehouseIdentity } from './ownership';
 import { connectPostgres, LOCK_TIMEOUT, type Postgres, type PostgresTimeouts, SyncError } from './postgres';
-import { CHANGE_LOG, changeTriggers, ledgerIdentityDdl, qualified, SYNC_LEDGER, SYNCING_SETTING, snapshotTableName } from './schema';
+import { CHANGE_LOG, changeTriggers, ledgerIdentityDdl, mirrorColumnAdditions, qualified, SYNC_LEDGER, SYNCING_SETTING, snapshotTableName } from './schema';
 
 export { describeChecksum } from './checksum';
 export { postgresTimeouts, SyncError } from './postgres';
@@ -81,12 +82,16 @@ interface LedgerEntry extends PartitionChecksum {
 }
 
 /** In contract order (users first: the live tables' foreign keys need it), then by as_of. */
-function partitionsOf(contract: Contract, layout: WarehouseLayout, manifest: readonly SnapshotEntry[]): Partition[] {
-  return contract.tables.flatMap((table) =>
-    manifest
-      .filter((entry) => entry.table_name === table.name)
-      .map((entry) => ({ table, target: snapshotTableName(table), entry, source: `read_parquet(${quoteLiteral(path.join(layout.root, entry.path))})` })),
-  );
+async function partitionsOf(engine: Engine, contract: Contract, layout: WarehouseLayout, manifest: readonly SnapshotEntry[]): Promise<Partition[]> {
+  const partitions: Partition[] = [];
+  for (const table of contract.tables) {
+    for (const entry of manifest.filter((candidate) => candidate.table_name === table.name)) {
+      // Read under the current contract: a partition frozen before a column was added has it NULL (snapshot/frozen.ts).
+      const file = path.join(layout.root, entry.path);
+      partitions.push({ table, target: snapshotTableName(table), entry, source: frozenFileSql(table, file, await frozenColumns(engine, [file])) });
+    }
+  }
+  return partitions;
 }
 
 function partitionKey(target: string, asOf: string): string {
@@ -155,6 +160,7 @@ class MirrorSync {
       for (const statement of ledgerIdentityDdl(this.schema, this.warehouse.id)) await this.pg.query(statement);
     }
     for (const object of ownership.missing) for (const statement of object.ddl) await this.pg.query(statement);
+    for (const statement of mirrorColumnAdditions(this.schema, this.warehouse.contract, ownership.foundColumns)) await this.pg.query(statement);
     for (const object of [...ownership.missing, ...ownership.claimed]) await this.pg.query(markDdl(this.schema, object, this.warehouse.id));
     const present = new Set(
       (
@@ -356,7 +362,7 @@ export async function syncToPostgres(
     await lockOutOtherSyncs(pg);
     const sync = new MirrorSync(engine, pg, target.schema, scratch, warehouse);
     await sync.prepare(onProgress);
-    const partitions = partitionsOf(warehouse.contract, layout, manifest);
+    const partitions = await partitionsOf(engine, warehouse.contract, layout, manifest);
     for (const partition of await sync.partitionsToSend(partitions)) {
       onProgress(`sending ${partition.target} as_of ${partition.entry.as_of}`);
       await sync.send(partition);
@@ -427,7 +433,7 @@ export async function verifyMirror(
       await pg.query('COMMIT');
     }
     const compared: { key: string; table: string; as_of: string; source: string; spec: TableSpec }[] = [
-      ...partitionsOf(contract, layout, manifest).map((partition) => ({
+      ...(await partitionsOf(engine, contract, layout, manifest)).map((partition) => ({
         ...partition,
         spec: partition.table,
         table: partition.target,

@@ -64,6 +64,8 @@ export interface Ownership {
   readonly claimed: readonly MirrorObject[];
   /** The ledger is an earlier release's (no warehouse_id): the sync adds the column, this warehouse's id on every row. */
   readonly legacyLedger: boolean;
+  /** The columns of each table and view found, by name: a later contract version adds to them (schema.ts mirrorColumnAdditions). */
+  readonly foundColumns: ReadonlyMap<string, readonly string[]>;
 }
 
 interface FoundObject {
@@ -172,7 +174,8 @@ export async function checkOwnership(pg: Postgres, schema: string, warehouse: Wa
   const unmarked = found.filter((object) => markedOwner(object.comment) === null);
   const legacyLedger = ledger !== undefined && markedOwner(ledger.comment) === null && sameColumns(ledger.columns, LEGACY_LEDGER_COLUMNS);
   const missing = objects.filter((object) => !found.some((existing) => existing.name === object.name));
-  if (unmarked.length === 0) return { missing, claimed: [], legacyLedger: false };
+  const foundColumns = new Map(found.filter((object) => object.kind !== 'function').map((object) => [object.name, object.columns]));
+  if (unmarked.length === 0) return { missing, claimed: [], legacyLedger: false, foundColumns };
 
   if (!legacyLedger) {
     throw new RefusedError(
@@ -208,5 +211,5 @@ export async function checkOwnership(pg: Postgres, schema: string, warehouse: Wa
         `Sync this warehouse into another schema (--schema), or drop that mirror if it is no longer wanted.`,
     );
   }
-  return { missing, claimed: objects.filter((object) => unmarked.some((existing) => existing.name === object.name)), legacyLedger: true };
+  return { missing, claimed: objects.filter((object) => unmarked.some((existing) => existing.name === object.name)), legacyLedger: true, foundColumns };
 }

@@ -9,6 +9,7 @@ import { type ColumnType, decimalShape } from '../contract/columns';
 import { type Contract, tableOf } from '../contract/contract';
 import type { TableSpec } from '../contract/tables';
 import { quoteIdent, quoteLiteral } from '../engine/duckdb';
+import { RefusedError } from '../errors';
 import { type FeatureSource, featureSources } from './feature-store';
 
 /** The PostgreSQL type holding exactly the values of a DuckDB type. */
@@ -173,6 +174,32 @@ export function changeTriggers(schema: string, contract: Contract): { table: str
       },
     ];
   });
+}
+
+/**
+ * What a later contract version adds to the mirror's tables that exist: each new column,
+ * NULL in the rows already there, as the warehouse reads it in the partitions frozen
+ * before it (snapshot/frozen.ts). A column the contract no longer has, or has with another
+ * type (a new major version), is not changed in place: refused, naming what to drop, so
+ * that the next sync makes those tables afresh.
+ */
+export function mirrorColumnAdditions(schema: string, contract: Contract, found: ReadonlyMap<string, readonly string[]>): string[] {
+  return contract.tables.flatMap((table) =>
+    [table.name, snapshotTableName(table)].flatMap((name) => {
+      const columns = found.get(name);
+      if (columns === undefined) return [];
+      const stale = columns.filter((column) => column !== 'as_of' && !table.columns.some((spec) => spec.name === column));
+      if (stale.length > 0) {
+        throw new RefusedError(
+          `the mirror's ${schema}.${name} has column(s) ${stale.join(', ')}, which contract ${contract.id} version ${contract.version} no longer has; ` +
+            `drop ${schema}.${table.name} and ${schema}.${snapshotTableName(table)} (and their rows in ${schema}.${SYNC_LEDGER}) and sync again to mirror it afresh`,
+        );
+      }
+      return table.columns
+        .filter((column) => !columns.includes(column.name))
+        .map((column) => `ALTER TABLE ${qualified(schema, name)} ADD COLUMN ${quoteIdent(column.name)} ${postgresType(column.type)}`);
+    }),
+  );
 }
 
 /** Every object of the mirror, parents before children (a view after its table, the function after the table it writes). */

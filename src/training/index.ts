@@ -10,6 +10,7 @@ import { arrowIpc } from '../engine/arrow';
 import { type Engine, quoteIdent, quoteLiteral, type ResultColumn } from '../engine/duckdb';
 import { EmptyResultError, InvocationError } from '../errors';
 import { readManifest } from '../snapshot';
+import { frozenColumns } from '../snapshot/frozen';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { checkUserOutput, type UserOutput, writeUserOutput } from '../warehouse/output';
 import { openReader } from '../warehouse/reader';
@@ -20,6 +21,7 @@ import {
   type LabelRule,
   labelAsOfColumn,
   PICKS_TABLE,
+  type PickedSnapshot,
   type PointInTimeView,
   pickedSnapshotsSql,
   picksSql,
@@ -174,7 +176,10 @@ export async function joinPointInTime(
   const picked = new Set(
     (await engine.rows<{ table_name: string; as_of: string }>(pickedSnapshotsSql(contract, views, label))).map((row) => `${row.table_name}/${row.as_of}`),
   );
-  const snapshots = manifest.filter((entry) => picked.has(`${entry.table_name}/${entry.as_of}`));
+  const snapshots: PickedSnapshot[] = [];
+  for (const entry of manifest.filter((candidate) => picked.has(`${candidate.table_name}/${candidate.as_of}`))) {
+    snapshots.push({ ...entry, columns: await frozenColumns(engine, [path.join(layout.root, entry.path)]) });
+  }
   await engine.run(`CREATE TABLE ${POINT_IN_TIME_TABLE} AS ${pointInTimeSql(contract, layout, snapshots, views, label)}`);
   await assertNoLeakage(engine, contract, POINT_IN_TIME_TABLE, views);
 }

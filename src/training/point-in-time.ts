@@ -8,6 +8,7 @@ import type { SnapshotEntry } from '../artifacts';
 import { type Contract, tableOf } from '../contract/contract';
 import type { LabelSpec } from '../contract/features';
 import { quoteIdent, quoteLiteral } from '../engine/duckdb';
+import { frozenFileSql } from '../snapshot/frozen';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { ENTITY_TABLE } from './entities';
 import { type SelectedView, sourceAsOfColumn } from './select';
@@ -49,7 +50,7 @@ export function labelAsOfColumn(label: LabelSpec): string {
 function pickedRowsSql(
   contract: Contract,
   layout: WarehouseLayout,
-  snapshots: readonly SnapshotEntry[],
+  snapshots: readonly PickedSnapshot[],
   table: string,
   columns: readonly string[],
   pick: string,
@@ -65,11 +66,16 @@ function pickedRowsSql(
     .map(
       (entry) =>
         `SELECT p."entity_row", ${typed.map((column) => `s.${column.name}`).join(', ')}, s."as_of"
-         FROM read_parquet(${quoteLiteral(path.join(layout.root, entry.path))}) AS s
+         FROM ${frozenFileSql(spec, path.join(layout.root, entry.path), entry.columns)} AS s
          JOIN ${PICKS_TABLE} AS p ON ${sameEntity} AND s."as_of" = p.${quoteIdent(pick)}
          WHERE p.${quoteIdent(pick)} = DATE ${quoteLiteral(entry.as_of)}`,
     )
     .join('\nUNION ALL\n');
+}
+
+/** A snapshot some entity row picked, with the columns its file holds (snapshot/frozen.ts frozenColumns). */
+export interface PickedSnapshot extends SnapshotEntry {
+  readonly columns: ReadonlyMap<string, string>;
 }
 
 /** The as_of dates a table is frozen at, as a one-column relation. */
@@ -145,7 +151,7 @@ export function pickedSnapshotsSql(contract: Contract, views: readonly PointInTi
 export function pointInTimeSql(
   contract: Contract,
   layout: WarehouseLayout,
-  snapshots: readonly SnapshotEntry[],
+  snapshots: readonly PickedSnapshot[],
   views: readonly PointInTimeView[],
   label: LabelRule,
 ): string {

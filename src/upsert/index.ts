@@ -6,12 +6,35 @@ import type { TableChanges } from '../artifacts';
 import type { Contract } from '../contract/contract';
 import { exportColumns, type TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent } from '../engine/duckdb';
+import { AUDIT_COLUMNS, liveColumns } from '../warehouse/catalog';
 import { keyJoinSql } from '../warehouse/keys';
 
 /** SQL predicate: some exported column of `live` differs from `src` (NULL-safe); false for a table that is all key. */
 function rowDiffers(table: TableSpec): string {
   const compared = exportColumns(table).filter((column) => !table.key.includes(column.name));
   return compared.map((column) => `live.${quoteIdent(column.name)} IS DISTINCT FROM src.${quoteIdent(column.name)}`).join(' OR ') || 'false';
+}
+
+/**
+ * What a new major version of the contract removes or retypes, done to the live tables in
+ * the transaction of the run that applies a month (the additions were made as the run
+ * started: warehouse/catalog.ts liveAdditionsDdl). A removed column goes; a retyped one is
+ * cast, a value the new type cannot hold becoming NULL (its old value stays in the
+ * snapshots, which are never changed).
+ */
+function liveRemovalsDdl(contract: Contract, live: ReadonlyMap<string, ReadonlyMap<string, string>>): string[] {
+  return contract.tables.flatMap((table) => {
+    const name = `wh.main.${quoteIdent(table.name)}`;
+    const columns = [...(live.get(table.name) ?? new Map<string, string>())];
+    const declared = new Map(table.columns.map((column) => [column.name, column.type]));
+    return columns.flatMap(([column, type]) => {
+      const wanted = declared.get(column);
+      if (AUDIT_COLUMNS.includes(column) || wanted === type) return [];
+      return wanted === undefined
+        ? [`ALTER TABLE ${name} DROP COLUMN ${quoteIdent(column)}`]
+        : [`ALTER TABLE ${name} ALTER COLUMN ${quoteIdent(column)} TYPE ${wanted} USING TRY_CAST(${quoteIdent(column)} AS ${wanted})`];
+    });
+  });
 }
 
 /** How many rows a table holds; free in DuckDB (table metadata). */
@@ -32,6 +55,7 @@ export async function upsertMonth(
   onProgress: (tablesDone: number, tablesTotal: number, table: string) => void = () => undefined,
 ): Promise<TableChanges[]> {
   const changes: TableChanges[] = [];
+  for (const statement of liveRemovalsDdl(contract, await liveColumns(engine))) await engine.run(statement);
   for (const [position, table] of contract.tables.entries()) {
     onProgress(position, contract.tables.length, table.name);
     const name = quoteIdent(table.name);

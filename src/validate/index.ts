@@ -9,6 +9,7 @@ import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent } from '../engine/duckdb';
 import { formatProblem, InvocationError, type Problem } from '../errors';
 import { formatCount, formatNumber } from '../format';
+import { liveColumns } from '../warehouse/catalog';
 import { stageFailures } from '../warehouse/failures';
 import { type CompileContext, type CompiledExpectation, compileExpectation } from './compile';
 import { type KeyCensus, takeKeyCensus } from './keys';
@@ -44,10 +45,11 @@ export async function validateMonth(
   onProgress: (tablesDone: number, tablesTotal: number, table: string) => void = () => undefined,
 ): Promise<ValidationOutcome> {
   const census = await takeKeyCensus(engine, contract.tables);
+  const live = options.liveAttached ? await liveColumns(engine) : new Map<string, Map<string, string>>();
   const context: CompileContext = {
     relation: (table) => `staging.${quoteIdent(table)}`,
     tables: contract.tables.map((table) => table.name),
-    liveRelation: (table) => (options.liveAttached ? `wh.main.${quoteIdent(table)}` : undefined),
+    liveRelation: (table) => liveRelation(tableOf(contract, table), live.get(table)),
     keyOf: (table) => tableOf(contract, table).key,
     keyCensus: (table) => census.get(table),
     asOf: options.asOf,
@@ -177,6 +179,19 @@ function ruleQueryError({ id, config }: PlannedExpectation, reason: string): Inv
   return new InvocationError(
     `contract: the sql rule ${name}(${id}) cannot run: ${reason}. A sql rule's query is one read-only SELECT returning one number; it reads: ${query.replace(/\s+/g, ' ').trim()}`,
   );
+}
+
+/**
+ * A live table with the contract's columns: itself, or (under `validate`, which changes
+ * nothing, with a contract a later run has not applied yet) a column it lacks read as
+ * NULL; undefined without a live table.
+ */
+function liveRelation(table: TableSpec, columns: ReadonlyMap<string, string> | undefined): string | undefined {
+  if (columns === undefined) return undefined;
+  const name = `wh.main.${quoteIdent(table.name)}`;
+  if (table.columns.every((column) => columns.has(column.name))) return name;
+  const projected = table.columns.map((column) => (columns.has(column.name) ? quoteIdent(column.name) : `NULL::${column.type} AS ${quoteIdent(column.name)}`));
+  return `(SELECT ${projected.join(', ')} FROM ${name})`;
 }
 
 interface Check {

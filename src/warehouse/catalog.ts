@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { WAREHOUSE_SCHEMA_VERSION } from '../artifacts';
-import type { ColumnType } from '../contract/columns';
+import { type ColumnType, contractSpelling } from '../contract/columns';
 import type { Contract } from '../contract/contract';
 import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent, quoteLiteral, sqlFile } from '../engine/duckdb';
@@ -25,6 +25,9 @@ function liveCompression(type: ColumnType, isKey: boolean): string {
   return type === 'VARCHAR' ? 'dictionary' : 'bitpacking';
 }
 
+/** The columns a live table has besides the contract's: which as_of and run last changed the row. */
+export const AUDIT_COLUMNS: readonly string[] = ['_changed_as_of', '_changed_run_id'];
+
 /**
  * A live table: the contract's columns plus audit columns saying which as_of and run
  * last changed the row (never in snapshots). No PRIMARY KEY: its index costs more on
@@ -32,7 +35,7 @@ function liveCompression(type: ColumnType, isKey: boolean): string {
  */
 export function liveTableDdl(table: TableSpec): string {
   const column = (name: string, type: ColumnType) => `${quoteIdent(name)} ${type} USING COMPRESSION ${liveCompression(type, table.key.includes(name))}`;
-  const columns = [...table.columns.map((spec) => column(spec.name, spec.type)), column('_changed_as_of', 'DATE'), column('_changed_run_id', 'VARCHAR')];
+  const columns = [...table.columns.map((spec) => column(spec.name, spec.type)), column(AUDIT_COLUMNS[0], 'DATE'), column(AUDIT_COLUMNS[1], 'VARCHAR')];
   return `CREATE TABLE IF NOT EXISTS wh.main.${quoteIdent(table.name)} (${columns.join(', ')})`;
 }
 
@@ -109,4 +112,45 @@ async function schemaVersion(engine: Engine): Promise<string | null> {
 
 export function isLockConflict(error: unknown): boolean {
   return /Could not set lock on file|Conflicting lock is held/i.test(String((error as Error)?.message ?? error));
+}
+
+/** The columns of the live tables as they stand (table → column → type). */
+export async function liveColumns(engine: Engine): Promise<Map<string, Map<string, string>>> {
+  const rows = await engine.rows<{ table_name: string; column_name: string; data_type: string }>(sqlFile('catalog/live-columns'));
+  const tables = new Map<string, Map<string, string>>();
+  for (const row of rows) tables.set(row.table_name, (tables.get(row.table_name) ?? new Map()).set(row.column_name, contractSpelling(row.data_type)));
+  return tables;
+}
+
+/**
+ * What a later contract version adds to the live tables: a new table (empty), a new column
+ * (NULL in every row until a month fills it). Only additions: they change no value, so
+ * they are made as the run starts, in a transaction of their own, and every stage then
+ * reads live tables of the contract's shape. What a major version removes or retypes is
+ * changed by the run that applies a month (upsert/index.ts), in its own transaction.
+ */
+export function liveAdditionsDdl(contract: Contract, live: ReadonlyMap<string, ReadonlyMap<string, string>>): string[] {
+  return contract.tables.flatMap((table) => {
+    const columns = live.get(table.name);
+    if (!columns) return [liveTableDdl(table)];
+    return table.columns
+      .filter((column) => !columns.has(column.name))
+      .map((column) => `ALTER TABLE wh.main.${quoteIdent(table.name)} ADD COLUMN ${quoteIdent(column.name)} ${column.type}`);
+  });
+}
+
+/** Attaches the warehouse read-only after making the live tables' additions (liveAdditionsDdl) when there are any. */
+export async function addToLiveTables(engine: Engine, contract: Contract, layout: WarehouseLayout): Promise<void> {
+  const additions = liveAdditionsDdl(contract, await liveColumns(engine));
+  if (additions.length === 0) return;
+  await detachWarehouse(engine);
+  await attachWarehouse(engine, layout, 'read_write');
+  try {
+    await engine.transaction(async () => {
+      for (const statement of additions) await engine.run(statement);
+    });
+  } finally {
+    await detachWarehouse(engine);
+  }
+  await attachWarehouse(engine, layout, 'read_only');
 }
