@@ -4,7 +4,7 @@
 import type { CheckConfig, Severity } from './contract/expectations';
 
 /** `--json` of ingest, validate, backfill and every command without a version of its own (2.0: snake_case keys, errors as {kind, message, exit_code}, findings). */
-export const RUN_SUMMARY_VERSION = '2.0';
+export const RUN_SUMMARY_VERSION = '2.1';
 /** `--json` of rebuild, sync, sync --verify, report and training-set. */
 export const REBUILD_SUMMARY_VERSION = '1.1'; // 1.1: warehouse_id, missing_partitions
 export const SYNC_SUMMARY_VERSION = '1.0';
@@ -12,7 +12,7 @@ export const SYNC_VERIFY_VERSION = '1.0';
 export const REPORT_PATH_VERSION = '1.0';
 export const TRAINING_SUMMARY_VERSION = '1.1';
 /** reports/<run_id>/validation.json. */
-export const VALIDATION_DOCUMENT_VERSION = '1.0';
+export const VALIDATION_DOCUMENT_VERSION = '1.1';
 /** snapshots/<table>/as_of=<date>/_manifest.json (2: the freezing warehouse's identity, `warehouse_id`). */
 export const PARTITION_MANIFEST_VERSION = '3';
 /** The warehouse database's own tables (meta.schema_info). */

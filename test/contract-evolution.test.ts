@@ -103,7 +103,10 @@ describe('a contract that moves on: retail 1.0.0 → 1.1.0 adds customers.nps_sc
 
   it('reads the new column into training sets: NULL for the month frozen before it, its values after', async () => {
     const projectFile = path.join(project, 'streamflow.yaml');
-    fs.writeFileSync(projectFile, fs.readFileSync(projectFile, 'utf8').replace('features: [region, loyalty_tier, birth_year]', 'features: [region, loyalty_tier, birth_year, nps_score]'));
+    fs.writeFileSync(
+      projectFile,
+      fs.readFileSync(projectFile, 'utf8').replace('features: [region, loyalty_tier, birth_year]', 'features: [region, loyalty_tier, birth_year, nps_score]'),
+    );
     for (const [asOf, expected] of [
       [MARCH, 0],
       [APRIL, 156],

@@ -350,10 +350,12 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('every output on the real expo
       );
     expect(manifests).toHaveLength(12);
     for (const file of manifests) expectShape('partition-manifest', JSON.parse(fs.readFileSync(file, 'utf8')));
-    // Version 1 (frozen before warehouse identities) is still read by rebuild and verify: the same, without warehouse_id.
-    const { warehouse_id: _identity, ...rest } = JSON.parse(fs.readFileSync(manifests[0], 'utf8'));
+    // Versions 1 (before warehouse identities) and 2 (before contract versions) are still read by rebuild and verify.
+    const { warehouse_id: _identity, contract_version: _version, ...rest } = JSON.parse(fs.readFileSync(manifests[0], 'utf8'));
     expectShape('partition-manifest', { ...rest, schema_version: '1' }, '1');
+    expectShape('partition-manifest', { ...rest, warehouse_id: _identity, schema_version: '2' }, '2');
     expect(shapeErrors('partition-manifest', { ...rest, schema_version: '2' })).toContain('warehouse_id');
+    expect(shapeErrors('partition-manifest', { ...rest, warehouse_id: _identity, schema_version: '3' })).toContain('contract_version');
   });
 
   it('a change of shape fails the schema: a key more, a key less, a value outside its set', () => {
@@ -369,7 +371,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('every output on the real expo
     ];
     for (const [what, value] of changed) expect(shapeErrors('run-summary', value), what).not.toBeNull();
     // The same schema under the next version is another file: the version is pinned.
-    expect(shapeErrors('run-summary', { ...summary, schema_version: '2.1' })).toContain('schema_version');
+    expect(shapeErrors('run-summary', { ...summary, schema_version: '2.2' })).toContain('schema_version');
 
     const document = JSON.parse(fs.readFileSync(path.join(summary.report_path, 'validation.json'), 'utf8'));
     const withKwarg = structuredClone(document);

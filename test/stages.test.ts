@@ -200,7 +200,7 @@ describe('stages on the committed seeds', () => {
         error: null,
         report_path: null,
         pipeline_fingerprint: pipelineFingerprint(CHURN),
-      contract_version: CHURN.version,
+        contract_version: CHURN.version,
       },
       [],
       first,
