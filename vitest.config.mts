@@ -18,6 +18,7 @@ const LONGEST = [
   'report', // 21
   'orchestration', // 19
   'errors', // 18
+  'project-commands', // 17
   'output-shapes', // 15
   'serve', // 12
   'training-set', // 11

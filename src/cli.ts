@@ -4,15 +4,21 @@
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { REPORT_PATH_VERSION, RUN_SUMMARY_VERSION, SYNC_VERIFY_VERSION } from './artifacts';
-import { runPageText, runSummaryText, runsText, snapshotsText, trainingSetText } from './cli/views';
-import { describeSettings, resolveSettings, type SettingFlags, type Settings } from './config';
+import { projectOutlineText, runPageText, runSummaryText, runsText, snapshotsText, trainingSetText } from './cli/views';
+import { describeSettings, projectFile, resolveSettings, type SettingFlags, type Settings } from './config';
+import { type DraftContract, draftYaml, projectSnippet, suggestedLabel } from './contract/draft';
+import { MONTH_FOLDER } from './contract/months';
+import { outlineProject } from './contract/outline';
+import { loadProject } from './contract/project';
 import { errorObject, exitCodeOf, InvocationError, StreamflowError } from './errors';
 import { backfill } from './flow/backfill';
 import { RunFailed, type RunSummary, runMonth } from './flow/ingest';
 import { calendarAsOf, checkCalendar, parseAsOf, resolveMonth } from './flow/invocation';
 import { createLogger, type Logger } from './flow/log';
+import { inferContract, initProject, writeDraft } from './flow/project-files';
 import { rebuildWarehouse } from './flow/rebuild';
 import { syncTarget, syncWarehouse } from './flow/sync';
+import { formatCount } from './format';
 import { openQueryEngine, resolveOutput } from './query';
 import { formatRecords, formatResult, OUTPUT_FORMATS, type OutputFormat } from './query/format';
 import { listRuns, reportOf, showRun } from './record/history';
@@ -162,6 +168,84 @@ export function buildProgram(): Command {
       const settings = describeSettings(flags);
       if (flags.json) return printJson({ settings });
       process.stdout.write(formatRecords(settings as unknown as Record<string, unknown>[]));
+    });
+
+  program
+    .command('init [dir]')
+    .description('start a project in DIR (default: the working folder): streamflow.yaml, a contract with one example table, and a month that passes it')
+    .option('--name <name>', "the project's name (default: the folder's name as a plain name)")
+    .action((dir: string | undefined, options: { name?: string }, command: Command) => {
+      const flags = command.optsWithGlobals<SettingFlags>();
+      const result = initProject(dir ?? '.', { name: options.name });
+      if (flags.json) return printJson({ project: result.name, written: result.written });
+      const folder = shownPath(result.dir);
+      const next = `${folder === '.' ? '' : `cd ${shellWord(folder)} && `}streamflow ingest month_000`;
+      process.stdout.write(
+        `${[
+          `project ${result.name} started in ${result.dir}`,
+          ...result.written.map((file) => `  wrote ${shownPath(file)}`),
+          '',
+          `next: ${next}`,
+          '  then `streamflow contract check` lists every check the contract compiles to, and',
+          '  `streamflow contract infer <month folder> --out contracts/<name>.odcs.yaml` drafts a contract from your own exports',
+        ].join('\n')}\n`,
+      );
+    });
+
+  const contract = program
+    .command('contract')
+    .description("draft an ODCS contract from a month's CSV files, or check the project and list what its contract compiles to");
+  contract
+    .command('infer <folder>')
+    .description("draft an ODCS contract from a month folder's CSV files (types, keys, required columns, observed ranges, relationships), marked status: draft")
+    .option('--out <file>', 'write it to this file (default: stdout); an existing file only with --force')
+    .option('--force', 'replace the --out file when it exists')
+    .option('--no-ranges', "leave out the numbers' observed ranges (the month's own minimum and maximum, which a later month may well pass)")
+    .option('--name <name>', "the contract's id and name (default: the folder's name; for a month_NNN folder, the name of the folder above it)")
+    .action(async (folder: string, options: { out?: string; force?: boolean; name?: string; ranges: boolean }, command: Command) => {
+      const flags = command.optsWithGlobals<SettingFlags>();
+      if (options.force && options.out === undefined) throw new InvocationError('--force replaces the --out file: give --out FILE with it');
+      const draft = await inferContract(folder, { id: options.name, ranges: options.ranges });
+      const text = draftYaml(draft);
+      const label = suggestedLabel(draft);
+      for (const table of draft.tables.filter((candidate) => candidate.properties.every((property) => property.keyPosition === undefined))) {
+        process.stderr.write(
+          `warning: ${table.file}: no column nor pair of columns is present and distinct in every row; declare ${table.name}'s key (primaryKey) in the draft\n`,
+        );
+      }
+      if (options.out === undefined) {
+        if (flags.json) return printJson({ written: [], contract: text, tables: draftSummary(draft), label: label ?? null });
+        process.stdout.write(text);
+        if (!flags.quiet) {
+          process.stderr.write(
+            `${draftLine(draft)}\nsaved as contracts/${draft.id}.odcs.yaml, a streamflow.yaml beside contracts/ could name it:\n${indented(projectSnippet(draft.id, `contracts/${draft.id}.odcs.yaml`, label))}`,
+          );
+        }
+        return;
+      }
+      const written = await writeDraft(options.out, text, options.force === true);
+      if (flags.json) return printJson({ written: [written], tables: draftSummary(draft), label: label ?? null });
+      const root = path.basename(path.dirname(written)) === 'contracts' ? path.dirname(path.dirname(written)) : path.dirname(written);
+      const month = path.resolve(folder);
+      const seedsRelative = path.relative(root, path.dirname(month));
+      const seeds = MONTH_FOLDER.test(path.basename(month)) ? (seedsRelative.startsWith('..') ? path.dirname(month) : seedsRelative || '.') : undefined;
+      process.stdout.write(
+        `wrote ${shownPath(written)}: ${draftLine(draft)}\n\nnext: review it, then name it in ${shownPath(path.join(root, 'streamflow.yaml'))}, e.g.\n${indented(
+          projectSnippet(draft.id, path.relative(root, written), label, seeds),
+        )}`,
+      );
+    });
+  contract
+    .command('check')
+    .description(
+      'read the project and its contract (a mistake: exit 2, naming its line and column) and list per table its file, key, columns and the expectations it compiles to',
+    )
+    .action((_options, command: Command) => {
+      const flags = command.optsWithGlobals<SettingFlags>();
+      const file = projectFile(flags, process.env, process.cwd());
+      const outline = outlineProject(loadProject(file.value!));
+      if (flags.json) return printJson(outline);
+      process.stdout.write(projectOutlineText(outline));
     });
 
   program
@@ -395,6 +479,43 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+/** A path as short as it reads: relative to the working folder when inside it, `.` for the folder itself. */
+function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  if (relative === '') return '.';
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+/** A word as a POSIX shell reads it back: quoted when it holds anything but plain characters. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+function indented(text: string): string {
+  return text.replace(/^(?=.)/gm, '  ');
+}
+
+/** "6 tables, 23 columns from month_000 (7,043 rows in users.csv, …)". */
+function draftLine(draft: DraftContract): string {
+  const columns = draft.tables.reduce((sum, table) => sum + table.properties.length, 0);
+  return `a draft contract of ${draft.tables.length} table${draft.tables.length === 1 ? '' : 's'} and ${columns} columns from ${draft.source}: ${draft.tables.map((table) => `${table.name} (${formatCount(table.rows)} row${table.rows === 1 ? '' : 's'})`).join(', ')}`;
+}
+
+function draftSummary(draft: DraftContract): object[] {
+  return draft.tables.map((table) => ({
+    name: table.name,
+    file: table.file,
+    rows: table.rows,
+    key: table.properties.filter((property) => property.keyPosition !== undefined).map((property) => property.name),
+    columns: table.properties.map((property) => ({
+      name: property.name,
+      type: property.type,
+      required: property.required,
+      references: property.references ?? null,
+    })),
+  }));
 }
 
 /** A flag's whole number within a range, or an invocation error naming it. */

@@ -95,7 +95,7 @@ export interface ResolvedSetting {
 }
 
 /** The project file named by flag or environment, else found at or above `cwd`, else the package's own; and how it was found. */
-function projectFile(flags: SettingFlags, env: NodeJS.ProcessEnv, cwd: string): ResolvedSetting {
+export function projectFile(flags: SettingFlags, env: NodeJS.ProcessEnv, cwd: string): ResolvedSetting {
   if (flags.project !== undefined) return { key: 'project', value: path.resolve(cwd, flags.project), source: 'flag' };
   if (env.STREAMFLOW_PROJECT) return { key: 'project', value: path.resolve(cwd, env.STREAMFLOW_PROJECT), source: 'env' };
   const found = findProjectFile(cwd);

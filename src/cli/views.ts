@@ -1,7 +1,8 @@
 // What the command line prints for people (tools get the same facts with --json): a run's
-// summary, the run history, one run's page and the snapshot list.
+// summary, the run history, one run's page, the snapshot list and a project's outline.
 import * as path from 'node:path';
 import type { SnapshotEntry } from '../artifacts';
+import type { ProjectOutline } from '../contract/outline';
 import { type RunSummary, TASK_COUNT_UNITS } from '../flow/ingest';
 import { formatBytes, formatCount } from '../format';
 import { textTable } from '../query/format';
@@ -155,4 +156,49 @@ export function trainingSetText(summary: TrainingSummary): string {
     ...(summary.timestamps_converted_to_utc > 0 ? [`  ${summary.timestamps_converted_to_utc} event timestamps with a zone or offset converted to UTC`] : []),
     ...missing,
   ].join('\n')}\n`;
+}
+
+/** Lines of cells, each column as wide as its widest cell, two spaces apart. */
+function aligned(rows: readonly (readonly string[])[], prefix: string): string[] {
+  const widths = rows.reduce<number[]>((found, row) => row.map((cell, index) => Math.max(found[index] ?? 0, cell.length)), []);
+  return rows.map((row) => `${prefix}${row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]))).join('  ')}`.trimEnd());
+}
+
+/** `contract check`: the project, its entity, label and views, then per table its file, key, columns and expectations; the warnings last. */
+export function projectOutlineText(outline: ProjectOutline): string {
+  const expectations = outline.tables.reduce((sum, table) => sum + table.expectations.length, 0);
+  const views = outline.feature_views.map((view) => `${view.name} (${view.table}${view.default ? ', default' : ''}, ttl ${view.ttl ?? 'none'})`);
+  const head = [
+    `project ${outline.project.name}: ${displayPath(outline.project.file)}`,
+    `contract ${outline.contract.name} ${outline.contract.version} (id ${outline.contract.id}): ${displayPath(outline.contract.file)}: ${outline.tables.length} tables, ${expectations} expectations`,
+    `entity: ${outline.entity.join(', ')} (the key of ${outline.label.table}); label: ${outline.label.table}.${outline.label.column}, ttl ${outline.label.ttl}`,
+    `feature views: ${views.length > 0 ? views.join(', ') : 'none'}`,
+  ].join('\n');
+  const tables = outline.tables.map((table) =>
+    [
+      `${table.name}: ${table.file}, key ${table.key.join(', ')}${table.parent ? `, every key in ${table.parent}` : ''}, ${table.columns.length} columns, ${table.expectations.length} expectations`,
+      '  columns',
+      ...aligned(
+        table.columns.map((column) => [
+          column.name,
+          column.type,
+          column.required ? 'required' : 'nullable',
+          [table.key.includes(column.name) ? 'key' : '', column.exported ? '' : 'not exported'].filter(Boolean).join(', '),
+        ]),
+        '    ',
+      ),
+      '  expectations',
+      ...aligned(
+        table.expectations.map((expectation) => [
+          expectation.id,
+          expectation.type,
+          expectation.column ?? '-',
+          `${expectation.description}${expectation.severity === 'error' ? '' : ` [${expectation.severity}]`}`,
+        ]),
+        '    ',
+      ),
+    ].join('\n'),
+  );
+  const warnings = outline.warnings.length > 0 ? `warnings\n${outline.warnings.map((warning) => `  ${warning}`).join('\n')}` : 'no warnings';
+  return `${[head, ...tables, warnings].join('\n\n')}\n`;
 }

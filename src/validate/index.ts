@@ -343,7 +343,8 @@ function aggregateSucceeds(config: ExpectationConfig, observed: unknown): boolea
       return Number(counts.self) === Number(counts.other);
     }
     case 'expect_column_values_to_be_of_type':
-      return observed === config.kwargs.type_;
+      // DuckDB's typeof() spells TIMESTAMPTZ out in full.
+      return observed === config.kwargs.type_ || (config.kwargs.type_ === 'TIMESTAMPTZ' && observed === 'TIMESTAMP WITH TIME ZONE');
     case 'expect_column_null_fraction_to_not_increase_by_more_than': {
       const shares = observed as { staged: number | null; live: number | null };
       if (shares.live === null || shares.staged === null) return true;
