@@ -189,9 +189,9 @@ export function projectOutlineText(outline: ProjectOutline): string {
       ),
       '  expectations',
       ...aligned(
+        // The id names the type (<table>.<NN>.<type>): not repeated.
         table.expectations.map((expectation) => [
           expectation.id,
-          expectation.type,
           expectation.column ?? '-',
           `${expectation.description}${expectation.severity === 'error' ? '' : ` [${expectation.severity}]`}`,
         ]),
