@@ -180,6 +180,85 @@ function openObjects(schema: unknown, at: string): string[] {
   return [...open, ...children.flatMap(([where, child]) => openObjects(child, where))];
 }
 
+/** `--json` of a command that needs no warehouse. */
+const json = (...args: string[]) => cli('--json', ...args);
+const RETAIL = path.join(REPO, 'test', 'fixtures', 'retail');
+
+describe('the project commands fit their schemas: init, contract infer, contract check', () => {
+  it('init --json into a new folder, and the error object when its files exist', async () => {
+    const dir = path.join(tempDir(), 'shop');
+    const started = jsonOf(await json('init', dir), 0);
+    expectShape('init-summary', started);
+    expect(started.project).toBe('shop');
+    expect(started.written).toHaveLength(3);
+    for (const file of started.written) expect(fs.existsSync(file), file).toBe(true);
+    expect(started.written[0]).toBe(path.join(dir, 'streamflow.yaml'));
+
+    const again = jsonOf(await json('init', dir), 3);
+    expectShape('error', again);
+    expect(again.error.kind).toBe('refused');
+  });
+
+  it('contract infer --json: the draft as text (no --out) and as a file (--out), on the retail fixture and on a new project', async () => {
+    const month = path.join(RETAIL, 'months', 'month_000');
+    const printed = jsonOf(await json('contract', 'infer', month), 0);
+    expectShape('contract-draft', printed);
+    expect(printed.written).toEqual([]);
+    expect(printed.contract).toContain('status: draft');
+    expect(printed.tables.map((table: any) => table.name)).toEqual(['customers', 'orders', 'renewal_outcomes', 'store_visits']);
+    const orders = printed.tables.find((table: any) => table.name === 'orders');
+    expect(orders.key).toEqual(['customer_id', 'order_no']);
+    expect(orders.columns.find((column: any) => column.name === 'customer_id').references).toBe('customers.customer_id');
+
+    const file = path.join(tempDir(), 'contracts', 'retail.odcs.yaml');
+    const written = jsonOf(await json('contract', 'infer', month, '--out', file), 0);
+    expectShape('contract-draft', written);
+    expect(written.written).toEqual([file]);
+    expect(written).not.toHaveProperty('contract');
+    expect(fs.readFileSync(file, 'utf8')).toBe(printed.contract);
+
+    const project = path.join(tempDir(), 'shop');
+    await json('init', project);
+    expectShape('contract-draft', jsonOf(await json('contract', 'infer', path.join(project, 'seeds', 'month_000')), 0));
+
+    // The text and the file go together: a printed draft without its text, a written one with it.
+    const { contract: _text, ...withoutText } = printed;
+    expect(shapeErrors('contract-draft', withoutText), 'no --out and no text').not.toBeNull();
+    expect(shapeErrors('contract-draft', { ...written, contract: printed.contract }), 'a file written and its text').not.toBeNull();
+  });
+
+  it("contract check --json: the repository's churn project, the retail fixture (--project) and a new project", async () => {
+    const churn = jsonOf(await json('contract', 'check'), 0);
+    expectShape('contract-check', churn);
+    expect(churn.project).toEqual({ name: 'churn', file: path.join(REPO, 'streamflow.yaml') });
+    expect(churn.tables.map((table: any) => table.name)).toEqual(CHURN.tables.map((table) => table.name));
+
+    const retail = jsonOf(await json('--project', path.join(RETAIL, 'streamflow.yaml'), 'contract', 'check'), 0);
+    expectShape('contract-check', retail);
+    expect(retail.project.file).toBe(path.join(RETAIL, 'streamflow.yaml'));
+    expect(retail.entity).toEqual(['customer_id']);
+
+    const project = path.join(tempDir(), 'shop');
+    await json('init', project);
+    expectShape('contract-check', jsonOf(await json('--project', path.join(project, 'streamflow.yaml'), 'contract', 'check'), 0));
+
+    // Every expectation named as validation.json names it; the three severities and both kinds of rule between the two projects.
+    const expectations = [churn, retail].flatMap((outline) =>
+      outline.tables.flatMap((table: any) => table.expectations.map((expectation: any) => ({ table: table.name, ...expectation }))),
+    );
+    for (const { table, id, type } of expectations) expect(id).toMatch(new RegExp(`^${table}\\.[0-9]{2,}\\.${type}$`));
+    expect(new Set(expectations.map((expectation) => expectation.severity))).toEqual(new Set(['error', 'warn', 'info']));
+    expect(expectations.some((expectation) => expectation.column === null)).toBe(true);
+
+    const tableRule = structuredClone(churn);
+    tableRule.tables[0].expectations.find((expectation: any) => expectation.type === 'expect_table_row_count_to_be_between').column = 'user_id';
+    expect(shapeErrors('contract-check', tableRule), 'a rule over the table with a column').not.toBeNull();
+    const severity = structuredClone(churn);
+    severity.tables[0].expectations[0].severity = 'fatal';
+    expect(shapeErrors('contract-check', severity), 'a severity outside its set').not.toBeNull();
+  });
+});
+
 describe.runIf(requirePrerequisite(REAL_EXPORTS))('every output on the real exports fits its schema', () => {
   /** month_000 and month_001 ingested, then a rejected, a rejected-at-load and a refused run, a validate and a backfill of replays. */
   const warehouse = tempDir();
@@ -287,6 +366,17 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('every output on the real expo
     );
     expectShape('training-summary', training);
     expect(training).toMatchObject({ rows: 7043, label: 'next_as_of' });
+  });
+
+  it('contract infer --out --json on the real month_000', async () => {
+    const file = path.join(out, 'contracts', 'churn.odcs.yaml');
+    const draft = jsonOf(await at('contract', 'infer', path.join(REAL, 'month_000'), '--out', file), 0);
+    expectShape('contract-draft', draft);
+    expect(draft.written).toEqual([file]);
+    expect(fs.readFileSync(file, 'utf8')).toContain('status: draft');
+    expect(draft.tables.map((table: any) => table.name).sort()).toEqual(CHURN.tables.map((table) => table.name).sort());
+    expect(draft.tables.find((table: any) => table.name === 'users')).toMatchObject({ rows: 7043, key: ['user_id'] });
+    expect(draft.label).toEqual({ table: 'labels', column: 'churn_label' });
   });
 
   it('the error object: a bad command line, an invalid invocation, a refusal', async () => {
