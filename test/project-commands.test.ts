@@ -80,7 +80,7 @@ describe('init', () => {
     expect(init.code, init.stderr).toBe(0);
     const name = path.basename(dir).toLowerCase().replace(/-/g, '_');
     expect(init.json).toEqual({
-      schema_version: '2.0',
+      schema_version: '2.1',
       project: name,
       written: [path.join(dir, 'streamflow.yaml'), path.join(dir, 'contracts', `${name}.odcs.yaml`), path.join(dir, 'seeds', 'month_000', 'customers.csv')],
     });
@@ -262,7 +262,7 @@ describe('contract check', () => {
     const lines = text.stdout.split('\n').filter((line) => /^ {4}[a-z_0-9]+\.\d{2}\.expect_/.test(line));
     expect(lines).toHaveLength(150);
     expect(lines).toContainEqual(
-      expect.stringMatching(/^ {4}users\.04\.expect_column_values_to_be_unique +expect_column_values_to_be_unique +user_id +values are unique$/),
+      expect.stringMatching(/^ {4}users\.04\.expect_column_values_to_be_unique +user_id +values are unique$/),
     );
     expect(text.stdout).toMatch(/^subscriptions: subscriptions\.csv, key user_id, every key in users/m);
 
@@ -270,7 +270,7 @@ describe('contract check', () => {
     expect(json.code, json.stderr).toBe(0);
     const outline = json.json;
     expect(outline).toMatchObject({
-      schema_version: '2.0',
+      schema_version: '2.1',
       project: { name: 'churn', file: CHURN_PROJECT },
       contract: { id: 'churn', name: 'churn', version: '1.0.0' },
       entity: ['user_id'],
