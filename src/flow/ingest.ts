@@ -131,8 +131,6 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
     try {
       await attachWarehouseCreatingIt(engine, settings.contract, layout);
       await refuseForeignHistory(engine, layout);
-      await checkContractChange(engine, settings.contract, layout);
-      await addToLiveTables(engine, settings.contract, layout);
       const warehouseId = await readWarehouseId(engine);
       const recovered = await recoverWarehouse(engine, layout, warehouseId);
       for (const dir of recovered.rolledBack) logger.info(`recovery: removed ${dir}, staged by a run that never committed`);
@@ -140,6 +138,9 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
       for (const { entry, reason } of recovered.leftAlone) {
         logger.warn(`recovery: left ${entry} as it is, ${reason}; streamflow removes or publishes only a run's staging it can prove it created`);
       }
+      // After recovery, so the partitions a committed run left unpublished are there to compare with.
+      await checkContractChange(engine, settings.contract, layout);
+      await addToLiveTables(engine, settings.contract, layout);
       const tasks = new FlowTasks(INGEST_TASKS, logger);
       const summary = await ingestMonth({
         engine,
