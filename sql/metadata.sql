@@ -73,7 +73,7 @@ CREATE TABLE IF NOT EXISTS wh.meta.validation_failures (
   value           VARCHAR
 );
 -- Schema 6: the key column is named for any contract (warehouses of schema 5 and before
--- keep their user_id column, NULL in rows written since).
+-- keep their old key column, named for the one dataset of then, NULL in rows written since).
 ALTER TABLE wh.meta.validation_failures ADD COLUMN IF NOT EXISTS row_key VARCHAR;
 
 -- Each task of each run: state, attempts and timings (the orchestrator's view).

@@ -24,7 +24,7 @@ export function tableOf(contract: Contract, name: string): TableSpec {
   return table;
 }
 
-/** The table of the entities themselves: keyed by the entity, with no parent (the churn project's users). */
+/** The table of the entities themselves: keyed by the entity, with no parent (the retail project's customers). */
 export function entityTableOf(contract: Contract): TableSpec | undefined {
   const sameKey = (key: readonly string[]) => key.length === contract.entity.length && key.every((column, index) => contract.entity[index] === column);
   return contract.tables.find((table) => table.parent === undefined && sameKey(table.key));

@@ -7,8 +7,8 @@
 //
 // Keys (paths are relative to the folder holding streamflow.yaml):
 //
-//   name: churn                    required; the project's name.
-//   contract: contracts/churn.odcs.yaml
+//   name: retail                   required; the project's name.
+//   contract: contracts/retail.odcs.yaml
 //                                  required; the ODCS v3 contract (odcs.ts says what of it is read).
 //   seeds: seeds                   the folder of month folders (month_000/, …); default: none
 //                                  (the command line's own default then).
@@ -16,15 +16,15 @@
 //   calendar:
 //     first_as_of: 2024-01-31      as_of of month_000, a month's last day; default: none.
 //   label:                         required: what every training row is labelled with.
-//     table: labels                a table of the contract; its key is the entity every
+//     table: outcomes              a table of the contract; its key is the entity every
 //                                  training row and online lookup is about.
-//     column: churn_label          an exported column of it outside the key.
+//     column: renewed              an exported column of it outside the key.
 //     ttl: 31d                     how far from a row's event_timestamp the label's snapshot may
 //                                  be: a whole number and a unit w, d, h or m; default 31d.
 //   feature_views:                 default: one view per table keyed by the entity other than
 //                                  the label's, named after it, all its features, no ttl, default.
-//     - name: usage_agg_30d        required; letters, digits and _.
-//       table: usage_agg_30d       required; a table keyed by the entity.
+//     - name: visit_activity       required; letters, digits and _.
+//       table: store_visits        required; a table keyed by the entity.
 //       features: all              required: a list of exported columns of the table outside
 //                                  its key, in output order, or `all` (every one, in contract order).
 //       ttl: 31d                   oldest a snapshot may be; absent or null: no limit.
@@ -32,7 +32,7 @@
 //   drift:                         month-over-month comparison with the previous frozen month;
 //                                  each bound warns above `warn` and is an error above `error`,
 //                                  `reason` is shown in the report. Defaults (compile.ts DEFAULT_DRIFT):
-//     tables: [users]              the tables whose row count ratio and key churn are checked;
+//     tables: [customers]          the tables whose row count ratio and key churn are checked;
 //                                  default: the tables with no parent keyed by the entity.
 //     row_count_ratio: { warn: 1.1, error: 2, reason: … }
 //                                  the row count as a factor of the previous month's, max(now/then, then/now).

@@ -89,7 +89,7 @@ schema:
         description: the customer number, e.g. C0001
         logicalTypeOptions:
           pattern: ^C[0-9]{4}$
-      - name: signup_date
+      - name: joined_on
         logicalType: date
         physicalType: DATE
         required: true
@@ -105,7 +105,7 @@ schema:
               validValues: [basic, standard, premium]
             mustBe: 0
             description: the three plans on sale
-      - name: monthly_fee
+      - name: monthly_price
         logicalType: number
         physicalType: DECIMAL(10,2)
         required: true
@@ -120,7 +120,7 @@ schema:
 `;
 }
 
-const SEED_CSV = `customer_id,signup_date,plan,monthly_fee,churned
+const SEED_CSV = `customer_id,joined_on,plan,monthly_price,churned
 C0001,2023-01-14,basic,9.99,false
 C0002,2023-03-02,premium,19.99,false
 C0003,2023-04-21,standard,14.99,true

@@ -339,7 +339,7 @@ function namedLike(column: string, target: ProfiledTable): boolean {
   return [`${stem}_id`, `${target.name}_id`].includes(column.toLowerCase());
 }
 
-/** Tables keyed by one column, best referenced first: the most keys, then named after the key (users for user_id), then file order. */
+/** Tables keyed by one column, best referenced first: the most keys, then named after the key (customers for customer_id), then file order. */
 function referenceRank(tables: readonly ProfiledTable[]): ProfiledTable[] {
   const namedAfterKey = (table: ProfiledTable) => table.name.replace(/s$/, '') === table.key[0].replace(/_?id$/i, '');
   return tables

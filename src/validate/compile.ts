@@ -114,7 +114,7 @@ function aggregateSummary(config: ExpectationConfig, context: CompileContext): {
 /**
  * A row's key in a sample: a STRUCT of texts, one field per key column under its own name
  * (GE's unexpected_index_column_names), which validate spreads into the index beside the
- * line: `{user_id, line}` for a churn table, `{order_id, line_no, line}` for a composite
+ * line: `{customer_id, line}` for a one-column key, `{customer_id, order_no, line}` for a composite
  * key. NULL for a table without a key. `prefix` qualifies the columns (`staged.`).
  */
 function keyStructSql(key: readonly string[], prefix = ''): string {
