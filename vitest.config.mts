@@ -1,3 +1,5 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
@@ -59,7 +61,8 @@ export default defineConfig({
     // taking both cores in each oversubscribes them (validation-catalogue + history: 78 s
     // with DuckDB's default, 59 s with one thread). The README test runs without it, and the
     // determinism tests run their second pass with --threads 4: byte-identical across both.
-    env: { STREAMFLOW_THREADS: '1' },
+    // The bin's compiled-project cache in a folder of the run's own, not the user's ~/.cache.
+    env: { STREAMFLOW_THREADS: '1', STREAMFLOW_CACHE_DIR: path.join(os.tmpdir(), `streamflow-test-cache-${process.pid}`) },
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Two files at a time: much of a file's time is spent waiting (processes starting,

@@ -9,7 +9,7 @@ import { describeSettings, projectFile, resolveSettings, type SettingFlags, type
 import { type DraftContract, draftYaml, projectSnippet, suggestedLabel } from './contract/draft';
 import { MONTH_FOLDER } from './contract/months';
 import { outlineProject } from './contract/outline';
-import { loadProject } from './contract/project';
+import { readProject } from './contract/project-file';
 import { errorObject, exitCodeOf, InvocationError, StreamflowError } from './errors';
 import { backfill } from './flow/backfill';
 import { RunFailed, type RunSummary, runMonth } from './flow/ingest';
@@ -243,7 +243,7 @@ export function buildProgram(): Command {
     .action((_options, command: Command) => {
       const flags = command.optsWithGlobals<SettingFlags>();
       const file = projectFile(flags, process.env, process.cwd());
-      const outline = outlineProject(loadProject(file.value!));
+      const outline = outlineProject(readProject(file.value!));
       if (flags.json) return printJson(outline);
       process.stdout.write(projectOutlineText(outline));
     });

@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Contract } from './contract/contract';
 import { FIRST_AS_OF } from './contract/months';
-import { findProjectFile, loadProject, PROJECT_FILE, type Project } from './contract/project';
+import type { Project } from './contract/project';
+import { findProjectFile, PROJECT_FILE, readProject } from './contract/project-file';
 import { InvocationError } from './errors';
 import { PACKAGE_ROOT } from './package-root';
 
@@ -279,7 +280,7 @@ function checkTempDir(): void {
 
 export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Settings {
   const file = projectFile(flags, env, cwd);
-  const project = loadProject(file.value!);
+  const project = readProject(file.value!, env);
   const resolved = resolveRaw(flags, env, readDotenv(cwd), projectValues(project, file.source));
   const raw = Object.fromEntries(resolved.map((setting) => [setting.key, setting.value]));
   const logFormat = raw.logFormat;
@@ -311,7 +312,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
 /** Every setting with its source, secrets masked (a URL keeps all but its password). */
 export function describeSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ResolvedSetting[] {
   const file = projectFile(flags, env, cwd);
-  const project = loadProject(file.value!);
+  const project = readProject(file.value!, env);
   return [file, ...resolveRaw(flags, env, readDotenv(cwd), projectValues(project, file.source))].map((setting) => {
     const secret = DEFINITIONS.find((candidate) => candidate.key === setting.key)?.secret === true;
     return secret && setting.value !== null ? { ...setting, value: maskSecret(setting.value) } : setting;

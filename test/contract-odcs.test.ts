@@ -12,7 +12,8 @@ import { ContractError } from '../src/contract/errors';
 import type { ExpectationConfig } from '../src/contract/expectations';
 import type { FeatureView, LabelSpec } from '../src/contract/features';
 import { loadOdcs } from '../src/contract/odcs';
-import { findProjectFile, loadProject, type Project } from '../src/contract/project';
+import { loadProject, type Project } from '../src/contract/project';
+import { findProjectFile } from '../src/contract/project-file';
 import type { TableSpec } from '../src/contract/tables';
 
 /**

@@ -261,9 +261,7 @@ describe('contract check', () => {
     expect(text.stdout).toContain('6 tables, 150 expectations');
     const lines = text.stdout.split('\n').filter((line) => /^ {4}[a-z_0-9]+\.\d{2}\.expect_/.test(line));
     expect(lines).toHaveLength(150);
-    expect(lines).toContainEqual(
-      expect.stringMatching(/^ {4}users\.04\.expect_column_values_to_be_unique +user_id +values are unique$/),
-    );
+    expect(lines).toContainEqual(expect.stringMatching(/^ {4}users\.04\.expect_column_values_to_be_unique +user_id +values are unique$/));
     expect(text.stdout).toMatch(/^subscriptions: subscriptions\.csv, key user_id, every key in users/m);
 
     const json = await streamflow(['--json', '--project', CHURN_PROJECT, 'contract', 'check'], tempDir('streamflow-check-'));

@@ -58,9 +58,8 @@ import { DEFAULT_DRIFT, type DriftBound, type DriftSettings, type TableRules } f
 import type { Contract } from './contract';
 import type { FeatureView, LabelSpec } from './features';
 import { compileOdcs, type OdcsModel, parseOdcs } from './odcs';
+import { PROJECT_FILE } from './project-file';
 import { oneOf, quoted, type YamlPath, YamlSource } from './yaml-source';
-
-export const PROJECT_FILE = 'streamflow.yaml';
 
 export interface Project {
   readonly name: string;
@@ -141,18 +140,6 @@ const projectSchema = z.object({
 
 type ProjectFile = z.infer<typeof projectSchema>;
 const TOP_LEVEL_KEYS = Object.keys(projectSchema.shape);
-
-/** `dir` or the nearest folder above it holding streamflow.yaml; that file's absolute path. */
-export function findProjectFile(startDir: string): string | undefined {
-  let dir = path.resolve(startDir);
-  for (;;) {
-    const candidate = path.join(dir, PROJECT_FILE);
-    if (fs.statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
-    const up = path.dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
 
 /** How a message names a file: relative to the working folder when inside it. */
 function shown(file: string): string {
