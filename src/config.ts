@@ -7,10 +7,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Contract } from './contract/contract';
+import { type Contract, PROJECT_FILE } from './contract/contract';
 import { FIRST_AS_OF } from './contract/months';
 import type { Project } from './contract/project';
-import { findProjectFile, PROJECT_FILE, readProject } from './contract/project-file';
+import { findProjectFile, readProject } from './contract/project-file';
 import { InvocationError } from './errors';
 import { PACKAGE_ROOT } from './package-root';
 

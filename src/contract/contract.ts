@@ -5,6 +5,9 @@
 import type { FeatureView, LabelSpec } from './features';
 import type { TableSpec } from './tables';
 
+/** The project file's name: found in the working folder or the nearest one above it. */
+export const PROJECT_FILE = 'streamflow.yaml';
+
 export interface Contract {
   /** ODCS `id`, `name` and `version`: the version is recorded with every run and snapshot. */
   readonly id: string;

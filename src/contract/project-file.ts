@@ -15,9 +15,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PROJECT_FILE } from './contract';
 import type { Project } from './project';
-
-export const PROJECT_FILE = 'streamflow.yaml';
 
 /** The nearest streamflow.yaml at or above `startDir`. */
 export function findProjectFile(startDir: string): string | undefined {

@@ -55,10 +55,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_DRIFT, type DriftBound, type DriftSettings, type TableRules } from './compile';
-import type { Contract } from './contract';
+import { type Contract, PROJECT_FILE } from './contract';
 import type { FeatureView, LabelSpec } from './features';
 import { compileOdcs, type OdcsModel, parseOdcs } from './odcs';
-import { PROJECT_FILE } from './project-file';
 import { oneOf, quoted, type YamlPath, YamlSource } from './yaml-source';
 
 export interface Project {
