@@ -226,7 +226,7 @@ function ingestPlan(months: readonly Month[]): Step[] {
 
 /** An engine with the bench's threads and memory limit (the same for floors, metrics and every ingest), spilling under `spill`. */
 async function benchEngine(options: Options, spill: string): Promise<Engine> {
-  const settings = resolveSettings({ threads: options.threads, memoryLimit: options.memoryLimit });
+  const settings = await resolveSettings({ threads: options.threads, memoryLimit: options.memoryLimit });
   return openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit, tempDirectory: spill });
 }
 
@@ -669,7 +669,7 @@ async function main(): Promise<void> {
   log('floor and ingest (generated months)');
   const generated = await measureRuns(options, months, options.runs, 'generated');
   log(`training set over the ${months.length} generated months`);
-  const engineSettings = resolveSettings({ threads: options.threads, memoryLimit: options.memoryLimit });
+  const engineSettings = await resolveSettings({ threads: options.threads, memoryLimit: options.memoryLimit });
   const trainingSets = await measureTrainingSets(CLI, path.join(options.out, 'warehouse-generated'), options.out, {
     rows: options.users,
     runs: options.runs,

@@ -32,8 +32,8 @@ import { damagedDatabase } from './warehouse/damaged';
 import { PARTITION_MANIFEST, warehouseLayout } from './warehouse/layout';
 import { openReader } from './warehouse/reader';
 
-function settingsOf(command: Command): Settings {
-  const settings = resolveSettings(command.optsWithGlobals<SettingFlags>());
+async function settingsOf(command: Command): Promise<Settings> {
+  const settings = await resolveSettings(command.optsWithGlobals<SettingFlags>());
   for (const warning of settings.projectWarnings) process.stderr.write(`warning: ${warning}\n`);
   return settings;
 }
@@ -65,7 +65,7 @@ function printSummary(settings: Settings, summary: RunSummary): void {
  * as_of is a fact of history, never a guess).
  */
 async function runCommand(command: Command, month: string, asOfText: string | undefined, kind: 'ingest' | 'validate', recompute = false): Promise<void> {
-  const settings = settingsOf(command);
+  const settings = await settingsOf(command);
   const input = resolveMonth(settings.contract, settings.seedsDir, month);
   const fromCalendar = calendarAsOf(input, settings.firstAsOf);
   if (asOfText === undefined && fromCalendar === undefined && kind === 'ingest') {
@@ -149,7 +149,7 @@ export function buildProgram(): Command {
     .option('--to <month>', 'last month folder, e.g. month_011')
     .option('--first-as-of <date>', FIRST_AS_OF_HELP)
     .action(async (options: { from?: string; to?: string }, command: Command) => {
-      const settings = settingsOf(command);
+      const settings = await settingsOf(command);
       try {
         const summary = await backfill(settings, options, loggerOf(settings));
         if (settings.json) return printJson(summary);
@@ -163,9 +163,9 @@ export function buildProgram(): Command {
   program
     .command('config')
     .description('print the resolved settings and where each comes from (secrets masked)')
-    .action((_options, command: Command) => {
+    .action(async (_options, command: Command) => {
       const flags = command.optsWithGlobals<SettingFlags>();
-      const settings = describeSettings(flags);
+      const settings = await describeSettings(flags);
       if (flags.json) return printJson({ settings });
       process.stdout.write(formatRecords(settings as unknown as Record<string, unknown>[]));
     });
@@ -240,10 +240,10 @@ export function buildProgram(): Command {
     .description(
       'read the project and its contract (a mistake: exit 2, naming its line and column) and list per table its file, key, columns and the expectations it compiles to',
     )
-    .action((_options, command: Command) => {
+    .action(async (_options, command: Command) => {
       const flags = command.optsWithGlobals<SettingFlags>();
       const file = projectFile(flags, process.env, process.cwd());
-      const outline = outlineProject(readProject(file.value!));
+      const outline = outlineProject(await readProject(file.value!));
       if (flags.json) return printJson(outline);
       process.stdout.write(projectOutlineText(outline));
     });
@@ -255,7 +255,7 @@ export function buildProgram(): Command {
     .option('--as-of <date>', 'only this as_of')
     .option('--long', 'full sha256 hashes')
     .action(async (options: { table?: string; asOf?: string; long?: boolean }, command: Command) => {
-      const settings = settingsOf(command);
+      const settings = await settingsOf(command);
       const tables = settings.contract.tables;
       if (options.table !== undefined && !tables.some((table) => table.name === options.table)) {
         throw new InvocationError(`--table ${options.table}: expected one of ${tables.map((table) => table.name).join(', ')}`);
@@ -285,7 +285,7 @@ export function buildProgram(): Command {
         'STREAMFLOW_PG_STATEMENT_TIMEOUT_MS (300000), STREAMFLOW_PG_LOCK_TIMEOUT_MS (10000).',
     )
     .action(async (_options, command: Command) => {
-      const settings = settingsOf(command);
+      const settings = await settingsOf(command);
       const summary = await syncWarehouse(settings, loggerOf(settings));
       if (settings.json) return printJson(summary);
       const lines = summary.written.map(
@@ -303,7 +303,7 @@ export function buildProgram(): Command {
     .option('--postgres', 'instead compare the PostgreSQL mirror (--url or DATABASE_URL) with the warehouse: rows and checksum per table and as_of')
     .option('--schema <name>', 'PostgreSQL schema for --postgres (env STREAMFLOW_PG_SCHEMA, default public)')
     .action(async (options: { postgres?: boolean }, command: Command) => {
-      const settings = settingsOf(command);
+      const settings = await settingsOf(command);
       if (options.postgres) return verifyPostgres(settings);
       const layout = warehouseLayout(settings.warehouseDir);
       const engine = await openReader(layout);
@@ -324,7 +324,7 @@ export function buildProgram(): Command {
     .option('--month <month>', 'runs of this month folder (name, or the path it was read from)')
     .option('--all', 'also the unchanged replays')
     .action(async (options: { limit?: string; status?: string; month?: string; all?: boolean }, command: Command) => {
-      const settings = settingsOf(command);
+      const settings = await settingsOf(command);
       const limit = options.limit === undefined ? undefined : Number(options.limit);
       if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
         throw new InvocationError(`--limit must be a whole number ≥ 1, not ${JSON.stringify(options.limit)}`);
@@ -336,7 +336,7 @@ export function buildProgram(): Command {
     .command('show <run_id>')
     .description("one run's details: tasks, counts, warnings and failures, report path (run_id or latest)")
     .action(async (runId: string, _options, command: Command) => {
-      const settings = settingsOf(command);
+      const settings = await settingsOf(command);
       const run = await showRun(warehouseLayout(settings.warehouseDir), runId);
       if (settings.json) return printJson(run);
       process.stdout.write(runPageText(run));
@@ -347,7 +347,7 @@ export function buildProgram(): Command {
     .description("path of a run's report.html (default: latest); reports/index.html lists every run")
     .option('--open', 'open it with xdg-open')
     .action(async (runId: string | undefined, options: { open?: boolean }, command: Command) => {
-      const settings = settingsOf(command);
+      const settings = await settingsOf(command);
       const file = await reportOf(warehouseLayout(settings.warehouseDir), runId ?? 'latest');
       if (settings.json) printJson({ schema_version: REPORT_PATH_VERSION, report: file });
       else process.stdout.write(`${file}\n`);
@@ -365,7 +365,7 @@ export function buildProgram(): Command {
     .option('--as-of <date>', 'time travel: each table name reads its snapshot at the newest as_of <= date')
     .option('--out <file>', 'write the result to a file instead, format by extension: .csv, .json, .parquet, .arrow (never inside the warehouse)')
     .action(async (sql: string, options: { format?: string; decimalsAsStrings?: boolean; out?: string; asOf?: string }, command: Command) => {
-      const settings = settingsOf(command);
+      const settings = await settingsOf(command);
       const format = (options.format ?? (settings.json ? 'json' : 'table')) as OutputFormat;
       if (!OUTPUT_FORMATS.includes(format)) throw new InvocationError(`--format ${format}: expected ${OUTPUT_FORMATS.join(', ')}`);
       if (settings.json && format !== 'json') throw new InvocationError(`--json prints JSON; it cannot go with --format ${format}`);
@@ -395,7 +395,7 @@ export function buildProgram(): Command {
     .description('recreate a lost streamflow.duckdb from the snapshot files and their manifests')
     .option('--allow-missing-partitions', "rebuild even when a frozen as_of lacks some table's partition (listed in the summary); refused otherwise")
     .action(async (options: { allowMissingPartitions?: boolean }, command: Command) => {
-      const settings = settingsOf(command);
+      const settings = await settingsOf(command);
       const summary = await rebuildWarehouse(settings, loggerOf(settings), { allowMissingPartitions: options.allowMissingPartitions === true });
       if (settings.json) return printJson(summary);
       const missing = summary.missing_partitions.map(({ table, as_of }) => `${table} ${as_of}`);
@@ -419,7 +419,7 @@ export function buildProgram(): Command {
     .option('--out <file>', '.parquet, .csv or .arrow (default: a table on stdout)')
     .option('--allow-empty', 'write a training set of no rows (without it: exit 1, naming why)')
     .action(async (options: TrainingSetFlags, command: Command) => {
-      const settings = settingsOf(command);
+      const settings = await settingsOf(command);
       if ((options.asOf === undefined) === (options.entities === undefined))
         throw new InvocationError('training-set: give exactly one of --as-of DATE or --entities FILE');
       if (settings.json && options.out === undefined) throw new InvocationError('training-set --json: give --out FILE (stdout carries the summary)');
@@ -451,7 +451,7 @@ export function buildProgram(): Command {
     .option('--now <timestamp>', "the clock the views' ttls are checked against, e.g. 2024-02-29 (default: each request's time)")
     .option('--poll <ms>', 'how often the warehouse is looked at for a new freeze', '1000')
     .action(async (options: ServeFlags, command: Command) => {
-      const settings = settingsOf(command);
+      const settings = await settingsOf(command);
       const logger = loggerOf(settings);
       const running = await startServer({
         layout: warehouseLayout(settings.warehouseDir),

@@ -278,9 +278,9 @@ function checkTempDir(): void {
   if (problem) throw new InvocationError(`${named} ${problem}: set TMPDIR to a folder you can write (or unset it to use /tmp)`);
 }
 
-export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Settings {
+export async function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Promise<Settings> {
   const file = projectFile(flags, env, cwd);
-  const project = readProject(file.value!, env);
+  const project = await readProject(file.value!, env);
   const resolved = resolveRaw(flags, env, readDotenv(cwd), projectValues(project, file.source));
   const raw = Object.fromEntries(resolved.map((setting) => [setting.key, setting.value]));
   const logFormat = raw.logFormat;
@@ -310,9 +310,9 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = pr
 }
 
 /** Every setting with its source, secrets masked (a URL keeps all but its password). */
-export function describeSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ResolvedSetting[] {
+export async function describeSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Promise<ResolvedSetting[]> {
   const file = projectFile(flags, env, cwd);
-  const project = readProject(file.value!, env);
+  const project = await readProject(file.value!, env);
   return [file, ...resolveRaw(flags, env, readDotenv(cwd), projectValues(project, file.source))].map((setting) => {
     const secret = DEFINITIONS.find((candidate) => candidate.key === setting.key)?.secret === true;
     return secret && setting.value !== null ? { ...setting, value: maskSecret(setting.value) } : setting;

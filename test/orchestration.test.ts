@@ -19,18 +19,18 @@ async function holdWarehouse(database: string): Promise<{ release: () => void }>
 }
 
 describe('settings', () => {
-  it('takes a flag over the environment, the environment over .env, and .env over the default', () => {
+  it('takes a flag over the environment, the environment over .env, and .env over the default', async () => {
     const cwd = tempDir();
     fs.writeFileSync(
       path.join(cwd, '.env'),
       'SEED_DIR=from-dotenv\nWAREHOUSE_DIR=wh-dotenv\nSTREAMFLOW_THREADS=1\nDATABASE_URL=postgres://me:hunter2@127.0.0.1:5432/db\n',
     );
-    const settings = resolveSettings({ warehouse: 'wh-flag' }, { WAREHOUSE_DIR: 'wh-env', SEED_DIR: undefined }, cwd);
+    const settings = await resolveSettings({ warehouse: 'wh-flag' }, { WAREHOUSE_DIR: 'wh-env', SEED_DIR: undefined }, cwd);
     expect(settings.warehouseDir).toBe(path.resolve('wh-flag'));
     expect(settings.seedsDir).toBe(path.resolve('from-dotenv'));
     expect(settings.threads).toBe(1);
-    expect(resolveSettings({}, {}, tempDir()).lockTimeoutMs).toBe(10_000);
-    const described = describeSettings({}, { WAREHOUSE_DIR: 'wh-env' }, cwd);
+    expect((await resolveSettings({}, {}, tempDir())).lockTimeoutMs).toBe(10_000);
+    const described = await describeSettings({}, { WAREHOUSE_DIR: 'wh-env' }, cwd);
     expect(described.find((setting) => setting.key === 'warehouseDir')).toEqual({ key: 'warehouseDir', value: 'wh-env', source: 'env' });
     const url = described.find((setting) => setting.key === 'databaseUrl');
     expect(url).toEqual({ key: 'databaseUrl', value: 'postgres://me:****@127.0.0.1:5432/db', source: '.env' });

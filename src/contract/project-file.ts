@@ -60,7 +60,7 @@ function readIfAny(file: string): Buffer | undefined {
 }
 
 /** The project of `file` (project.ts loadProject), from the cache when it holds this very one. */
-export function readProject(file: string, env: NodeJS.ProcessEnv = process.env): Project {
+export async function readProject(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Project> {
   const code = bundleIdentity();
   // A file that cannot be read is loadProject's to report.
   const bytes = code === undefined ? undefined : readIfAny(file);
@@ -76,7 +76,8 @@ export function readProject(file: string, env: NodeJS.ProcessEnv = process.env):
       // No entry, or one that no longer holds: read the files.
     }
   }
-  const { loadProject } = require('./project') as typeof import('./project');
+  // A dynamic import: the bundle evaluates the reader (and yaml and zod) only here, on a miss.
+  const { loadProject } = await import('./project');
   const project = loadProject(file);
   if (entryFile !== undefined) {
     try {
