@@ -14,6 +14,7 @@ const LONGEST = [
   'validation-catalogue', // 63
   'history', // 59
   'postgres-sync', // 54
+  'second-project', // 35
   'hardening', // 34
   'postgres-ownership', // 33
   'readme', // 27
@@ -29,11 +30,14 @@ const LONGEST = [
   'homogeneity', // 10
   'identity', // 8
   'stages', // 7
+  'rule-types', // 7
+  'contract-evolution', // 5
   'pipeline-real', // 7
   'progress', // 5
   'invocation', // 5
   'readme-notebook', // 4
   'seeds', // 2
+  'project-cache', // 2
 ];
 
 class LongestFirst extends BaseSequencer {
