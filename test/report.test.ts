@@ -199,7 +199,34 @@ const PROFILES: MonthProfile = {
   },
   entityTable: entityTableOf(CHURN)?.name,
   label: CHURN.label,
-  history: [{ as_of: '2023-12-31', table_name: 'usage_agg_30d', column_name: 'monthly_fee', row_count: 100, null_share: 0, mean: 60 }],
+  history: [{ as_of: '2023-12-31', table_name: 'usage_agg_30d', column_name: 'monthly_fee', row_count: 100, null_share: 0, mean: 60, distinct_count: 90 }],
+  // Equal-width bins over both months' range, as profileMonth counts them (src/report/histograms.ts).
+  histograms: [
+    {
+      table_name: 'usage_agg_30d',
+      column_name: 'watch_hours_30d',
+      description: 'hours watched in the last 30 days',
+      start: 0,
+      width: 50,
+      bins: 15,
+      integer: false,
+      now: [40, 30, 15, 8, 4, 2, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+      then: null,
+      then_as_of: null,
+    },
+    {
+      table_name: 'usage_agg_30d',
+      column_name: 'monthly_fee',
+      description: 'current monthly charge',
+      start: 0,
+      width: 20,
+      bins: 10,
+      integer: false,
+      now: [0, 5, 10, 20, 25, 20, 10, 5, 3, 2],
+      then: [10, 30, 20, 15, 10, 5, 4, 3, 2, 1],
+      then_as_of: '2023-12-31',
+    },
+  ],
 };
 
 /** A month that stopped at load: only failed load results, no input files, no profiles. */

@@ -4,9 +4,11 @@
 import type { ExpectationResult } from '../artifacts';
 import { formatCount, formatNumber, formatOfType, formatPercent, formatPoints, formatRatio } from '../format';
 import { type ColumnMetrics, type EstimatedFigure, SAMPLE_EVERY } from '../validate';
-import { categoryBars, histogram, type PairedShare } from './charts';
+import { categoryBars, histogram as histogramChart, type PairedShare } from './charts';
 import { statusOf } from './expectations';
+import type { EqualWidthHistogram } from './histograms';
 import { type Html, html, type Status, valueHtml } from './html';
+import { tidy } from './scale';
 
 /** Categories drawn per column: the contract's have at most three; more would crowd the card. */
 const CATEGORIES_SHOWN = 8;
@@ -53,23 +55,52 @@ function figures(column: ColumnMetrics): Html {
   ]}</dl>`;
 }
 
-/** The bins of the chart: on the previous month's edges when there is one, else on this month's own. */
-function numericChart(column: ColumnMetrics, previous: ColumnMetrics | undefined): Html | null {
-  const compared = previous?.bin_edges && previous.bin_counts && column.previous_bin_counts;
-  const edges = compared ? previous.bin_edges : column.bin_edges;
-  const nowCounts = compared ? column.previous_bin_counts : column.bin_counts;
-  if (!edges || edges.length === 0 || !nowCounts) return null;
-  const thenCounts = compared ? previous.bin_counts : null;
+/** A bin's values in words: a whole-number bin by the whole numbers in it, any other by its edges. */
+function binLabel(histogram: EqualWidthHistogram, index: number, type: string): string {
+  const low = tidy(histogram.start + index * histogram.width);
+  const high = tidy(low + histogram.width);
+  const last = index === histogram.bins - 1;
+  if (histogram.integer) {
+    const first = Math.ceil(low);
+    const final = Math.floor(high);
+    if (first > final) return `${formatNumber(low)} – ${formatNumber(high)}: no whole value`;
+    return first === final ? formatCount(first) : `${formatCount(first)} – ${formatCount(final)}`;
+  }
+  return `${formatOfType(low, type)} to ${last ? '' : 'under '}${formatOfType(high, type)}`;
+}
+
+/** This month's equal-width histogram over the previous month's, on the bins both months' range gave (histograms.ts). */
+function numericChart(column: ColumnMetrics, histogram: EqualWidthHistogram | undefined): Html | null {
+  if (!histogram) return null;
   const total = (counts: readonly number[]) => counts.reduce((sum, count) => sum + count, 0);
-  const label = (value: number) => formatOfType(value, column.column_type);
-  const bins: PairedShare[] = nowCounts.map((count, index) => ({
-    label:
-      index === 0 ? `≤ ${label(edges[0])}` : index === edges.length ? `> ${label(edges[index - 1])}` : `${label(edges[index - 1])} – ${label(edges[index])}`,
-    then: thenCounts ? share(thenCounts[index], total(thenCounts)) : null,
-    now: share(count, total(nowCounts)),
+  const bins: PairedShare[] = histogram.now.map((count, index) => ({
+    label: binLabel(histogram, index, column.column_type),
+    then: histogram.then ? share(histogram.then[index], total(histogram.then)) : null,
+    now: share(count, total(histogram.now)),
   }));
-  const caption = `${column.column_name}: share of rows per bin${compared ? `, bins fixed by ${previous.as_of}` : ''}`;
-  return histogram(bins, edges.map(label), caption);
+  const nulls = column.null_count > 0;
+  const caption = `${column.column_name}: share of ${nulls ? 'non-NULL ' : ''}rows in ${formatCount(histogram.bins)} bins of equal width${
+    histogram.then_as_of ? `, this month over ${histogram.then_as_of} as frozen` : ''
+  }`;
+  const unit = histogram.description || column.column_name;
+  return histogramChart({
+    bins,
+    start: histogram.start,
+    width: histogram.width,
+    integer: histogram.integer,
+    xLabel: unit.length > 56 ? `${unit.slice(0, 55)}…` : unit,
+    yLabel: nulls ? 'share of non-NULL rows' : 'share of rows',
+    caption,
+  });
+}
+
+/** The decile edges validation compares months on (PSI): figures, not a chart, since their bins hold equal shares by construction. */
+function deciles(column: ColumnMetrics): Html | null {
+  const edges = column.bin_edges;
+  if (column.kind !== 'numeric' || !edges || edges.length === 0) return null;
+  return html`<p class="deciles"><span class="muted">decile edges${column.estimated.includes('quantiles') ? ' (≈)' : ''}</span> ${edges
+    .map((edge) => formatOfType(edge, column.column_type))
+    .join(' · ')}</p>`;
 }
 
 function categoricalChart(column: ColumnMetrics, previous: ColumnMetrics | undefined): Html | null {
@@ -123,8 +154,13 @@ function driftFigures(column: ColumnMetrics, previous: ColumnMetrics | undefined
   return html`<ul class="drift">${items}</ul>`;
 }
 
-function columnCard(column: ColumnMetrics, previous: ColumnMetrics | undefined, results: readonly ExpectationResult[]): Html {
-  const chart = column.kind === 'numeric' ? numericChart(column, previous) : column.kind === 'categorical' ? categoricalChart(column, previous) : null;
+function columnCard(
+  column: ColumnMetrics,
+  previous: ColumnMetrics | undefined,
+  histogram: EqualWidthHistogram | undefined,
+  results: readonly ExpectationResult[],
+): Html {
+  const chart = column.kind === 'numeric' ? numericChart(column, histogram) : column.kind === 'categorical' ? categoricalChart(column, previous) : null;
   const worst = results.some((result) => statusOf(result) === 'failed')
     ? 'failed'
     : results.some((result) => statusOf(result) === 'warning')
@@ -132,17 +168,23 @@ function columnCard(column: ColumnMetrics, previous: ColumnMetrics | undefined, 
       : 'passed';
   return html`<article class="column-card ${worst}" data-column="${column.column_name}">
 <header><span class="mono col-name">${column.column_name}</span> <span class="type mono">${column.column_type}</span></header>
-${figures(column)}${chart && html`<div class="chart-box">${chart}</div>`}${column.kind === 'key' || column.kind === 'date' ? null : driftFigures(column, previous, results)}
+${figures(column)}${deciles(column)}${chart && html`<div class="chart-box">${chart}</div>`}${column.kind === 'key' || column.kind === 'date' ? null : driftFigures(column, previous, results)}
 </article>`;
 }
 
 /** The cards of one table's columns. */
-export function columnCards(columns: readonly ColumnMetrics[], previous: readonly ColumnMetrics[], results: readonly ExpectationResult[]): Html {
+export function columnCards(
+  columns: readonly ColumnMetrics[],
+  previous: readonly ColumnMetrics[],
+  histograms: readonly EqualWidthHistogram[],
+  results: readonly ExpectationResult[],
+): Html {
   if (columns.length === 0) return html`<p class="empty">No column statistics: the table was not loaded in this run.</p>`;
   const cards = columns.map((column) =>
     columnCard(
       column,
       previous.find((candidate) => candidate.column_name === column.column_name),
+      histograms.find((candidate) => candidate.column_name === column.column_name),
       results.filter((result) => result.meta.column === column.column_name),
     ),
   );

@@ -74,29 +74,56 @@ export function monthOverMonth(profile: MonthProfile, results: readonly Expectat
 <h3>Largest shifts of a mean</h3>${largestShifts(columns, previous, results)}</section>`;
 }
 
+type Figure = Pick<TrendPoint, 'row_count' | 'null_share' | 'mean' | 'distinct_count'>;
+
 /** One series: the earlier frozen months' figure, then this month's. */
-function series(
-  history: readonly TrendPoint[],
-  current: ColumnMetrics,
-  pick: (point: Pick<TrendPoint, 'row_count' | 'null_share' | 'mean'>) => number | null,
-): TrendPointValue[] {
+function series(history: readonly TrendPoint[], current: ColumnMetrics, pick: (point: Figure) => number | null): TrendPointValue[] {
   const earlier = history
     .filter((point) => point.table_name === current.table_name && point.column_name === current.column_name)
     .flatMap((point) => {
       const value = pick(point);
-      return value === null ? [] : [{ as_of: point.as_of, value }];
+      return value === null ? [] : [{ as_of: point.as_of, value: Number(value) }];
     });
   const now = pick(current);
-  return now === null ? earlier : [...earlier, { as_of: current.as_of, value: now }];
+  return now === null ? earlier : [...earlier, { as_of: current.as_of, value: Number(now) }];
 }
 
 function trendCard(title: string, subtitle: string, chart: Html, status: Status = 'passed'): Html {
   return html`<figure class="trend-card ${status}"><figcaption><span class="mono">${title}</span> <span class="muted">${subtitle}</span></figcaption>${chart}</figure>`;
 }
 
+/** Whatever failed on the column this month, warn or error, a month-over-month comparison or not. */
+const failedOn = (results: readonly ExpectationResult[], table: string, column: string) =>
+  results.filter((result) => !result.success && result.meta.table === table && result.meta.column === column);
+
+const percent = (value: number) => formatPercent(100 * value);
+
 /**
- * Row counts, the label rate, NULL shares and the mean of every column a comparison
- * flagged, across the frozen months and this one (the last point).
+ * A flagged column's figure across months: its mean (the share True of a BOOLEAN), or its
+ * number of distinct values for a column that has no mean (text, dates).
+ */
+function flaggedTrend(history: readonly TrendPoint[], column: ColumnMetrics): Html {
+  if (column.mean === null) {
+    return trendLine(
+      series(history, column, (point) => point.distinct_count),
+      { label: 'distinct values', format: formatCount },
+      `${column.column_name}: distinct values per month`,
+      'flagged',
+    );
+  }
+  const boolean = column.column_type === 'BOOLEAN';
+  return trendLine(
+    series(history, column, (point) => point.mean),
+    boolean ? { label: 'share True', format: percent, ceiling: 1 } : { label: 'mean', format: (value) => formatOfType(value, column.column_type) },
+    `${column.column_name}: ${boolean ? 'share True' : 'mean'} per month`,
+    'flagged',
+  );
+}
+
+/**
+ * Row counts, the label rate, NULL shares and every column flagged this month (any failed
+ * expectation, warn or error), across the frozen months and this one (the last point).
+ * Each y axis starts at 0 (shares end at 100 % at most) and states its range.
  */
 export function trends(profile: MonthProfile, results: readonly ExpectationResult[]): Html {
   const { columns } = profile.metrics;
@@ -108,10 +135,7 @@ export function trends(profile: MonthProfile, results: readonly ExpectationResul
       (column.null_share ?? 0) > 0 ||
       profile.history.some((point) => point.table_name === column.table_name && point.column_name === column.column_name && (point.null_share ?? 0) > 0),
   );
-  const flagged = columns.filter(
-    (column) => column.mean !== null && column !== label && worst(ofColumn(results, column.table_name, column.column_name)) !== 'passed',
-  );
-  const percent = (value: number) => formatPercent(100 * value);
+  const flagged = columns.filter((column) => column !== label && failedOn(results, column.table_name, column.column_name).length > 0);
   const cards = [
     key &&
       trendCard(
@@ -119,7 +143,7 @@ export function trends(profile: MonthProfile, results: readonly ExpectationResul
         'rows',
         trendLine(
           series(profile.history, key, (point) => point.row_count),
-          formatCount,
+          { label: 'rows', format: formatCount },
           `${key.table_name}: rows per month`,
         ),
       ),
@@ -129,7 +153,7 @@ export function trends(profile: MonthProfile, results: readonly ExpectationResul
         'label rate',
         trendLine(
           series(profile.history, label, (point) => point.mean),
-          percent,
+          { label: 'label rate', format: percent, ceiling: 1 },
           'label rate per month',
         ),
         worst(ofColumn(results, labelSpec.table, labelSpec.column)),
@@ -140,7 +164,7 @@ export function trends(profile: MonthProfile, results: readonly ExpectationResul
         'NULL share',
         trendLine(
           series(profile.history, column, (point) => point.null_share),
-          percent,
+          { label: 'NULL share', format: percent, ceiling: 1 },
           `${column.column_name}: NULL share per month`,
         ),
       ),
@@ -148,14 +172,9 @@ export function trends(profile: MonthProfile, results: readonly ExpectationResul
     ...flagged.map((column) =>
       trendCard(
         `${column.table_name}.${column.column_name}`,
-        'mean (flagged)',
-        trendLine(
-          series(profile.history, column, (point) => point.mean),
-          (value) => formatOfType(value, column.column_type),
-          `${column.column_name}: mean per month`,
-          'flagged',
-        ),
-        worst(ofColumn(results, column.table_name, column.column_name)),
+        `${column.mean === null ? 'distinct values' : column.column_type === 'BOOLEAN' ? 'share True' : 'mean'} (flagged)`,
+        flaggedTrend(profile.history, column),
+        worst(failedOn(results, column.table_name, column.column_name)),
       ),
     ),
   ];

@@ -195,10 +195,11 @@ function tableSection(table: string, document: ValidationDocument, profile: Mont
   const subtitle = file ? html`<span class="muted">${baseName(file.file)} · ${formatCount(file.rows)} rows</span>` : null;
   const columns = (profile?.metrics.columns ?? []).filter((column) => column.table_name === table);
   const previous = (profile?.metrics.previous ?? []).filter((column) => column.table_name === table);
+  const histograms = (profile?.histograms ?? []).filter((histogram) => histogram.table_name === table);
   const statistics =
     table === MONTH_SECTION
       ? null
-      : html`<h3>Columns <span class="legend"><span class="swatch then"></span>previous month<span class="swatch now"></span>this month</span></h3>${columnCards(columns, previous, results)}`;
+      : html`<h3>Columns <span class="legend"><span class="swatch then"></span>previous month<span class="swatch now"></span>this month</span></h3>${columnCards(columns, previous, histograms, results)}`;
   return html`<section class="table-section" id="${sectionId(table)}" data-table="${table}">
 <div class="section-head"><h2 class="mono">${table}</h2>${subtitle}${tableStatus(results)}</div>
 <h3>Expectations</h3>${expectationsTable(results, document.meta.as_of)}

@@ -132,11 +132,15 @@ details.passes li { padding: 3px 0; border-top: 1px solid var(--soft-line); whit
 .col-stats dt { color: var(--muted); font-size: 11px; }
 .col-stats dd { margin: 0; font-variant-numeric: tabular-nums; }
 .chart-box { margin: 4px 0; }
+.deciles { margin: 0 0 4px; font-size: 11px; font-variant-numeric: tabular-nums; }
 svg.chart { display: block; overflow: visible; }
 svg.chart .then { fill: #c8d1da; }
 svg.chart .now { fill: var(--accent); }
-svg.chart .axis, svg.chart .tick { stroke: var(--line); }
+svg.chart .axis, svg.chart .tick { stroke: #8c959f; }
+svg.chart .grid { stroke: var(--soft-line); }
+svg.chart.trend { width: 100%; height: auto; }
 svg.chart text { font: 10px system-ui, sans-serif; fill: var(--muted); }
+svg.chart .x-label, svg.chart .y-label { fill: var(--text); font-size: 10.5px; }
 svg.chart .cat-label { fill: var(--text); font-size: 11px; }
 svg.chart .cat-share { fill: var(--text); }
 svg.chart .trend-line { fill: none; stroke: var(--accent); stroke-width: 2; }
