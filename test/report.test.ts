@@ -326,9 +326,13 @@ describe('renderReport', () => {
     const fees = page.slice(page.indexOf('data-column="monthly_fee"'));
     expect(fees).toContain('title="8684.8">8,684.80<');
     expect(fees).toContain('<dt>distinct</dt><dd>1,585</dd>');
-    expect(fees).toMatch(/<svg class="chart histogram"[^>]*data-bins="3"/);
-    expect(fees).toMatch(/<rect class="then"[^>]*data-share="0.300000"/);
-    expect(fees).toMatch(/<rect class="now"[^>]*data-share="0.600000"/);
+    // equal-width bins as profileMonth counted them, both months on them, shares of each month's values
+    expect(fees).toMatch(/<svg class="chart histogram"[^>]*data-bins="10" data-start="0" data-width="20"/);
+    expect(fees).toMatch(/<rect class="then"[^>]*data-bin="1" data-share="0.300000"><title>20.00 to under 40.00: previous 30%, now 5%<\/title>/);
+    expect(fees).toMatch(/<rect class="now"[^>]*data-bin="4" data-share="0.250000"/);
+    expect(fees).toContain('<text class="y-label" transform="translate(10 62) rotate(-90)" text-anchor="middle">share of rows</text>');
+    expect(fees).toMatch(/<text class="x-label"[^>]*>current monthly charge<\/text>/);
+    expect(fees).toContain('decile edges</span> 60.00 · 120.00');
     expect(fees).toContain('60.00 → 90.00 (×1.50)');
     expect(page).toMatch(/<svg class="chart categories"[^>]*data-bins="3"/);
     expect(page).toContain('title="700.123456789">700.12<');
@@ -342,12 +346,16 @@ describe('renderReport', () => {
     const fees = page.slice(page.indexOf('data-column="monthly_fee"'));
     expect(fees).toMatch(/<dt>distinct<\/dt><dd><span title="estimated: the distinct values among those whose hash is 0 modulo 16[^"]*">≈ 1,585<\/span><\/dd>/);
     expect(fees).toMatch(/<span title="estimated from every 16th line[^"]*">≈ /);
-    expect(page.match(/≈/g)).toHaveLength(2);
+    expect(fees).toContain('<span class="muted">decile edges (≈)</span>');
+    expect(page.match(/≈/g)).toHaveLength(3);
   });
 
   it('draws trends across frozen months and names the first month as having nothing to compare', () => {
     const page = renderReport(failingDocument(), PROFILES);
     expect(page).toMatch(/<svg class="chart trend flagged"|<svg class="chart trend line"/);
+    // every trend states its y axis: a title, and ticks from 0
+    expect(page).toMatch(/<svg class="chart trend line"[^>]*data-y-min="0"/);
+    expect(page).toContain('<text class="y-label"');
     const first = renderReport(failingDocument(), {
       ...PROFILES,
       metrics: { ...PROFILES.metrics, columns: PROFILES.metrics.columns.slice(0, 2), previous: [] },
@@ -457,7 +465,7 @@ async function regionsOf(page: Page, selector: string): Promise<Region[]> {
  * bars, a category chart's, a trend's line through two points or more, a verdict's mark and bar.
  */
 function blankRegions(regions: readonly Region[], shares: readonly number[]): string[] {
-  const least = (kind: string) => (kind.includes('histogram') ? 0.1 : kind.includes('categories') ? 0.03 : kind.includes('verdict') ? 0.02 : 0.015);
+  const least = (kind: string) => (kind.includes('histogram') ? 0.02 : kind.includes('categories') ? 0.03 : kind.includes('verdict') ? 0.02 : 0.01);
   return regions.flatMap((region, index) => (shares[index] < least(region.kind) ? [`${region.name}: ${shares[index]}`] : []));
 }
 
@@ -563,9 +571,11 @@ describe.runIf(requirePrerequisite(CHROMIUM_BROWSER))('report.html in a browser'
       expect(drawn).toBeGreaterThan(30);
       expect(await page.locator('svg.chart.histogram rect.then').count()).toBeGreaterThan(30);
       expect(await page.locator('svg.chart.categories rect.now').count()).toBeGreaterThan(10);
-      // Trend lines across both frozen months: a line through two points each, the label rate among them.
+      // Trend lines across both frozen months: a line through two points each, the label rate among them,
+      // and the column flagged this month (avg_session_mins_7d's warning).
       const trends = page.locator('svg.chart.trend');
-      expect(await trends.count()).toBeGreaterThanOrEqual(3);
+      expect(await trends.count()).toBe(5);
+      expect(await page.locator('svg.chart.trend.flagged[aria-label="avg_session_mins_7d: mean per month"]').count()).toBe(1);
       for (const trend of await trends.all()) {
         expect(await trend.getAttribute('data-points')).toBe('2');
         expect(await trend.locator('polyline').count()).toBe(1);
@@ -580,12 +590,13 @@ describe.runIf(requirePrerequisite(CHROMIUM_BROWSER))('report.html in a browser'
       expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
       expect(Number(await page.evaluate('document.documentElement.scrollHeight'))).toBeLessThan(7000);
       expect(requests).toEqual([]);
-      // The screenshot as kept shows every chart drawn: 4 trend lines, 11 histograms, 10 category
+      // The screenshot as kept shows every chart drawn: 5 trend lines, 11 histograms, 10 category
       // charts, each with a share of coloured pixels well above what its labels and axes give
-      // (trends 2.5 %, categories 5 % and histograms 16 % or more when drawn; 0.3 % or less without their marks).
+      // (at least 1 % for a trend line, 3 % for category bars, 2 % for a histogram — a constant
+      // column's one bar the least — where labels, axes and gridlines alone give 0.3 % or less).
       const charts = await regionsOf(page, 'svg.chart');
       expect(charts.map((chart) => chart.kind.split(' ')[1]).sort()).toEqual(
-        [...Array(11).fill('histogram'), ...Array(10).fill('categories'), ...Array(4).fill('trend')].sort(),
+        [...Array(11).fill('histogram'), ...Array(10).fill('categories'), ...Array(5).fill('trend')].sort(),
       );
       expect(blankRegions(charts, await colourShares(browser, screenshot, charts))).toEqual([]);
 
