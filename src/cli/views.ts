@@ -50,9 +50,9 @@ export function runSummaryText(summary: RunSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** A share as a percentage of one decimal: 0.2654 → "26.5%". */
+/** A share as a percentage of one decimal, as the report writes it: 0.2654 → "26.5 %". */
 function rate(share: number | null): string {
-  return share === null ? '—' : `${(100 * share).toFixed(1)}%`;
+  return share === null ? '—' : `${(100 * share).toFixed(1)} %`;
 }
 
 const MANY_VALUES = 5;
