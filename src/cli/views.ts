@@ -57,7 +57,7 @@ function rate(share: number | null): string {
 
 const MANY_VALUES = 5;
 
-/** One flagged month-over-month figure, worded: "usage_agg_30d.watch_hours_30d mean ×1.52 (warn)". */
+/** One flagged month-over-month figure, worded: "orders.amount mean ×1.52 (warn)". */
 function flaggedText(flag: FlaggedComparison): string {
   const name = flag.column === null ? flag.table : `${flag.table}.${flag.column}`;
   const figure = flag.figure === null ? 'not computed' : formatNumber(flag.figure);

@@ -18,7 +18,7 @@ export interface MonthOverMonth {
   readonly entity: EntityChange | null;
   /** The label's rate then and now: for a BOOLEAN label its share of true (NULLs aside); null for a label of another type. */
   readonly label: LabelChange | null;
-  /** Every failed month-over-month expectation (MONTH_COMPARISONS), in suite order. */
+  /** Every failed month-over-month expectation (MONTH_COMPARISONS): tables in contract order, each suite in its order. */
   readonly flagged: readonly FlaggedComparison[];
 }
 
@@ -196,6 +196,9 @@ export async function recordedMonthOverMonth(
      FROM wh.meta.validation_results WHERE run_id = $run_id AND NOT success ORDER BY expectation_id`,
     { run_id: run.run_id },
   );
+  // In the order the run judged them: tables in contract order, each suite in its order (the NN of `<table>.<NN>.<type>`).
+  const position = (table: string) => contract.tables.findIndex((candidate) => candidate.name === table);
+  failed.sort((a, b) => position(a.table_name) - position(b.table_name) || a.expectation_id.localeCompare(b.expectation_id));
   const outcomes = failed.map((row) => ({
     expectation_id: row.expectation_id,
     table: row.table_name,
