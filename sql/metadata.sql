@@ -29,6 +29,10 @@ CREATE TABLE IF NOT EXISTS wh.meta.runs (
 ALTER TABLE wh.meta.runs ADD COLUMN IF NOT EXISTS pipeline_fingerprint VARCHAR;
 -- Schema 6: the version of the project's ODCS contract the run read (NULL before).
 ALTER TABLE wh.meta.runs ADD COLUMN IF NOT EXISTS contract_version VARCHAR;
+-- Schema 6: true for a run restored by `rebuild` from its partitions' manifests, whose
+-- timings and counts were not measured (started_at = ended_at, table_counts empty); NULL in
+-- rows written before (history/runs.sql tells those apart by what they lack).
+ALTER TABLE wh.meta.runs ADD COLUMN IF NOT EXISTS rebuilt BOOLEAN;
 
 -- The snapshot manifest: what a frozen partition must contain, byte for byte.
 CREATE TABLE IF NOT EXISTS wh.meta.snapshots (

@@ -156,4 +156,6 @@ export interface RunRecord {
   readonly pipeline_fingerprint: string;
   /** The version of the ODCS contract the run read (its `version`); null for runs recorded before contracts had one. */
   readonly contract_version: string | null;
+  /** Restored by `rebuild` from its partitions' manifests: its timings and counts were not measured (false or absent: recorded by the run itself). */
+  readonly rebuilt?: boolean;
 }

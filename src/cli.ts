@@ -337,7 +337,7 @@ export function buildProgram(): Command {
     .description("one run's details: tasks, counts, warnings and failures, report path (run_id or latest)")
     .action(async (runId: string, _options, command: Command) => {
       const settings = await settingsOf(command);
-      const run = await showRun(warehouseLayout(settings.warehouseDir), runId);
+      const run = await showRun(warehouseLayout(settings.warehouseDir), settings.contract, runId);
       if (settings.json) return printJson(run);
       process.stdout.write(runPageText(run));
     });

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Type, tableFromIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
-import { cli, copyMonths, query, REAL, REAL_EXPORTS, requirePrerequisite, SEEDS, tempDir } from './helpers';
+import { cli, copyMonths, query, REAL, REAL_EXPORTS, realWarehouse, requirePrerequisite, SEEDS, tempDir } from './helpers';
 
 /** One row of every type the Arrow output must keep, and a NULL. */
 const TYPED_ROW = `SELECT DATE '2024-01-31' AS day, 29.85::DECIMAL(10,2) AS fee, -1.05::DECIMAL(10,2) AS refund,
@@ -194,6 +194,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('runs, runs show and snapshots
   const FEBRUARY_FOLDER = path.join(REAL, 'month_001');
   const warehouse = tempDir();
   const runIds: Record<string, string> = {};
+  const summaries: Record<string, any> = {};
   let januarySummary = '';
   let brokenMonth = '';
 
@@ -208,6 +209,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('runs, runs show and snapshots
       const result = await cli('--seeds', REAL, '--warehouse', warehouse, '--json', 'ingest', month, asOf);
       expect(result.code, result.stderr).toBe(0);
       runIds[name] = result.json.run_id;
+      summaries[name] = result.json;
     }
     // A rejected run is recorded too (validate is not: it changes nothing, issue 10).
     const brokenSeeds = copyMonths(REAL, ['month_001']);
@@ -228,6 +230,38 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('runs, runs show and snapshots
     );
     expect(lines.at(-1)).toMatch(/^ {2}report: .*reports\/[^/]+\/report\.html$/);
     expect(fs.existsSync(lines.at(-1)!.replace(/^ {2}report: /, ''))).toBe(true);
+  });
+
+  it('month over month: --json of month_001 holds the entity rows and the label rate of both months; a first month has none', () => {
+    expect(summaries.february.month_over_month).toEqual({
+      previous_as_of: '2024-01-31',
+      entity: { table: 'users', rows_then: 7043, rows_now: 7043, keys_added: 0, keys_gone: 0 },
+      label: { table: 'labels', column: 'churn_label', rate_then: expect.any(Number), rate_now: expect.any(Number) },
+      flagged: [],
+    });
+    // The real exports' churn rate: 1,869 of 7,043 in January, 1,701 in February.
+    expect(summaries.february.month_over_month.label.rate_then).toBeCloseTo(1869 / 7043, 12);
+    expect(summaries.february.month_over_month.label.rate_now).toBeCloseTo(1701 / 7043, 12);
+    expect(summaries.replay.month_over_month).toBeNull();
+    expect(januarySummary).not.toContain('month over month');
+  });
+
+  it('month over month: the terminal summary and runs show word it; runs show --json gives the same object', async () => {
+    // In a warehouse of its own that holds January: this one's history is pinned by the tests below.
+    const text = await cli('--seeds', REAL, '--warehouse', realWarehouse('january'), 'ingest', 'month_001', '2024-02-29');
+    expect(text.code, text.stderr).toBe(0);
+    const block = [
+      'month over month, compared with 2024-01-31:',
+      '  users: 7,043 → 7,043 rows (0 new, 0 gone)',
+      '  label labels.churn_label: 26.5 % → 24.2 % true',
+    ];
+    expect(text.stdout).toContain(block.map((line) => `  ${line}`).join('\n'));
+    const page = await cli('--warehouse', warehouse, 'runs', 'show', runIds.february);
+    expect(page.stdout).toContain(`\n\n${block.join('\n')}\n  no month-over-month figure flagged\n\nwarnings and failures\n`);
+    const shown = await cli('--warehouse', warehouse, '--json', 'runs', 'show', runIds.february);
+    expect(shown.json.month_over_month).toEqual(summaries.february.month_over_month);
+    // month_000 is a first month: nothing to compare with, replayed or not.
+    expect((await cli('--warehouse', warehouse, '--json', 'runs', 'show', runIds.replay)).json.month_over_month).toBeNull();
   });
 
   it('the terminal and the report describe a rule in the same words', () => {

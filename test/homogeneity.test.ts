@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ExpectationResult } from '../src/artifacts';
+import { monthOverMonthLines } from '../src/cli/views';
 import { openEngine, quoteLiteral } from '../src/engine/duckdb';
 import { generateMonths } from '../tools/seeds/generate';
 import { cli, query, REAL, REAL_EXPORTS, requirePrerequisite, tempDir, warehouseState } from './helpers';
@@ -96,6 +97,21 @@ describe('month over month on generated months', () => {
     ]);
     const ratio = failed.find((entry) => entry.expectation_config.type === 'expect_column_mean_ratio_to_previous_to_be_less_than')!;
     expect((ratio.result.observed_value as { mean_ratio: number }).mean_ratio).toBeCloseTo(1.5, 2);
+    // The same two figures in the summary's month over month: exact in --json, worded on the terminal and in runs show.
+    const { flagged } = result.json.month_over_month;
+    expect(flagged.map((flag: { expectation_id: string }) => flag.expectation_id).sort()).toEqual(failed.map((entry) => entry.expectation_config.id).sort());
+    const mean = flagged.find((flag: { type: string }) => flag.type === 'expect_column_mean_ratio_to_previous_to_be_less_than');
+    expect(mean).toMatchObject({ table: 'usage_agg_30d', column: 'watch_hours_30d', severity: 'warn', new_values: null });
+    // The figure is the larger factor of the mean's and the median's: both moved ×1.5 here.
+    expect(['mean', 'median']).toContain(mean.ratio.of);
+    expect(mean.ratio.value).toBeCloseTo(1.5, 2);
+    expect(mean.figure).toBe((ratio.result.observed_value as { value: number }).value);
+    const lines = monthOverMonthLines(result.json.month_over_month);
+    expect(lines).toContain(`  usage_agg_30d.watch_hours_30d ${mean.ratio.of} ×1.5 (warn)`);
+    expect(lines.some((line) => /^ {2}usage_agg_30d\.watch_hours_30d PSI [0-9.]+ \(warn\)$/.test(line))).toBe(true);
+    const shown = await cli('--warehouse', warehouse, 'runs', 'show', result.json.run_id);
+    expect(shown.stdout).toContain(`\n  usage_agg_30d.watch_hours_30d ${mean.ratio.of} ×1.5 (warn)\n`);
+    expect((await cli('--warehouse', warehouse, '--json', 'runs', 'show', result.json.run_id)).json.month_over_month).toEqual(result.json.month_over_month);
   });
 
   it('warns about a new net_service category, naming it', async () => {
@@ -110,6 +126,12 @@ describe('month over month on generated months', () => {
     expect(failed.every((entry) => entry.meta.column === 'net_service' && entry.meta.severity === 'warn')).toBe(true);
     const newValues = failed.find((entry) => entry.expectation_config.type === 'expect_column_distinct_values_to_be_in_set');
     expect(newValues?.result.observed_value).toMatchObject({ new_values: ['Satellite'], value: 1 });
+    // Worded in the finding (the exact value stays in validation.json) and in the month over month.
+    const finding = result.json.findings.find((entry: { rule: string }) => entry.rule === 'expect_column_distinct_values_to_be_in_set');
+    expect(finding.message).toMatch(/; new value: Satellite \(not in 2024-01-31\)$/);
+    expect(finding.message).not.toContain('{');
+    expect(result.json.month_over_month.flagged).toContainEqual(expect.objectContaining({ column: 'net_service', figure: 1, new_values: ['Satellite'] }));
+    expect(monthOverMonthLines(result.json.month_over_month)).toContain('  subscriptions.net_service new value: Satellite (warn)');
     const page = fs.readFileSync(path.join(result.json.report_path, 'report.html'), 'utf8');
     expect(page).toMatch(/subscriptions\.net_service<\/span><\/a> no value the previous month did not hold <span class="muted">— new: Satellite<\/span>/);
   });

@@ -298,7 +298,8 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('every output on the real expo
   it('ingest --json: a first month, a month with a warning', () => {
     expectShape('run-summary', runs.month000);
     expectShape('run-summary', runs.month001);
-    expect(runs.month001).toMatchObject({ status: 'succeeded', error: null });
+    expect(runs.month001).toMatchObject({ status: 'succeeded', error: null, month_over_month: { previous_as_of: '2024-01-31' } });
+    expect(runs.month000.month_over_month).toBeNull();
     expect(runs.month001.findings.length).toBeGreaterThan(0);
   });
 
@@ -332,6 +333,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('every output on the real expo
     const listing = jsonOf(await at('runs'), 0);
     expectShape('runs-list', listing);
     expect(listing.hidden_unchanged).toBe(2);
+    expect(listing.runs.every((run: any) => run.rebuilt === false && run.duration_ms !== null)).toBe(true);
     expectShape('runs-list', jsonOf(await at('runs', '--all', '--limit', '3'), 0));
     for (const run of [runs.month001, runs.rejectedAtLoad, runs.refused]) {
       const shown = jsonOf(await at('runs', 'show', run.run_id), 0);
@@ -409,6 +411,22 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('every output on the real expo
     const restored = jsonOf(await inCopy('runs', 'show', 'latest'), 0);
     expectShape('run-details', restored);
     expect(restored.tasks).toEqual([]);
+    // Not measured, and said so: no end time, no counts, no metrics to compare (they are not in the snapshot files).
+    expect(restored).toMatchObject({ rebuilt: true, ended_at: null, table_counts: null, month_over_month: null });
+    const restoredRuns = jsonOf(await inCopy('runs'), 0);
+    expectShape('runs-list', restoredRuns);
+    expect(restoredRuns.runs.map((run: any) => [run.rebuilt, run.duration_ms, run.rows_inserted, run.rows_updated])).toEqual([
+      [true, null, null, null],
+      [true, null, null, null],
+    ]);
+    expect(restoredRuns.runs.every((run: any) => run.rows_in > 0)).toBe(true);
+    const page = await cli('--warehouse', copy, 'runs', 'show', 'latest');
+    expect(page.stdout).toMatch(/^ {2}ended +not measured \(restored by `streamflow rebuild`\)$/m);
+    expect(page.stdout).toMatch(/^ {2}users +[0-9.]+ KiB +7,043 +— +— +— +7,043 rows, [0-9a-f]{12}$/m);
+    expect(page.stdout).not.toMatch(/ 0 ms/);
+    const table = await cli('--warehouse', copy, 'runs');
+    expect(table.stdout).toMatch(/^\S+ +ingest +month_001 +2024-02-29 +succeeded +0 +— +42258 +— +— /m);
+    expect(table.stdout).toContain('(—: not measured, the run was restored by `streamflow rebuild`)');
 
     // One data file altered, one file nobody froze.
     const users = path.join(copy, 'snapshots', 'users', 'as_of=2024-01-31', 'data_0.parquet');

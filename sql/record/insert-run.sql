@@ -1,5 +1,5 @@
 -- One run into meta.runs; input_files and table_counts arrive as JSON text.
 INSERT INTO wh.meta.runs (run_id, command, month, month_path, as_of, started_at, ended_at, status, exit_code,
-                          input_files, table_counts, error, report_path, pipeline_fingerprint, contract_version)
+                          input_files, table_counts, error, report_path, pipeline_fingerprint, contract_version, rebuilt)
 VALUES ($run_id, $command, $month, $month_path, $as_of::DATE, $started_at::TIMESTAMPTZ, $ended_at::TIMESTAMPTZ,
-        $status, $exit_code, $input_files::JSON, $table_counts::JSON, $error, $report_path, $pipeline_fingerprint, $contract_version);
+        $status, $exit_code, $input_files::JSON, $table_counts::JSON, $error, $report_path, $pipeline_fingerprint, $contract_version, $rebuilt);

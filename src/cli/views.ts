@@ -4,11 +4,12 @@ import * as path from 'node:path';
 import type { SnapshotEntry } from '../artifacts';
 import type { ProjectOutline } from '../contract/outline';
 import { type RunSummary, TASK_COUNT_UNITS } from '../flow/ingest';
-import { formatBytes, formatCount } from '../format';
+import { formatBytes, formatCount, formatNumber } from '../format';
 import { textTable } from '../query/format';
 import type { RunDetails, RunListing } from '../record/history';
 import type { TrainingSummary } from '../training';
 import type { Finding } from '../validate';
+import type { FlaggedComparison, MonthOverMonth } from '../validate/month-over-month';
 
 /** Hashes in people's tables: 12 hex digits tell partitions apart; --long prints all 64. */
 export const SHORT_HASH = 12;
@@ -42,20 +43,72 @@ export function runSummaryText(summary: RunSummary): string {
       (table) =>
         `  ${table.table.padEnd(18)} ${String(table.rows_in).padStart(9)} in  ${String(table.inserted).padStart(8)} inserted  ${String(table.updated).padStart(8)} updated  ${String(table.unchanged).padStart(8)} unchanged`,
     ),
+    ...monthOverMonthLines(summary.month_over_month).map((line) => `  ${line}`),
     ...findingLines(summary.findings).map((line) => `  ${line}`),
     `  report: ${text(reportHtml(summary.report_path))}`,
   ];
   return `${lines.join('\n')}\n`;
 }
 
+/** A share as a percentage of one decimal, as the report writes it: 0.2654 → "26.5 %". */
+function rate(share: number | null): string {
+  return share === null ? '—' : `${(100 * share).toFixed(1)} %`;
+}
+
+const MANY_VALUES = 5;
+
+/** One flagged month-over-month figure, worded: "orders.amount mean ×1.52 (warn)". */
+function flaggedText(flag: FlaggedComparison): string {
+  const name = flag.column === null ? flag.table : `${flag.table}.${flag.column}`;
+  const figure = flag.figure === null ? 'not computed' : formatNumber(flag.figure);
+  const values = flag.new_values ?? [];
+  const worded: Record<string, string> = {
+    expect_table_row_count_ratio_to_previous_to_be_less_than: `rows ×${figure} either way`,
+    expect_table_key_churn_to_be_less_than: `keys gone ${flag.figure === null ? figure : rate(flag.figure)}`,
+    expect_column_psi_to_be_less_than: `PSI ${figure}`,
+    expect_column_mean_ratio_to_previous_to_be_less_than: flag.ratio
+      ? `${flag.ratio.of} ×${formatNumber(flag.ratio.value)}`
+      : `mean or median ×${figure} either way`,
+    expect_column_distinct_values_to_be_in_set: `new value${values.length === 1 ? '' : 's'}: ${values.slice(0, MANY_VALUES).join(', ')}${values.length > MANY_VALUES ? `, … (${formatCount(values.length)} in all)` : ''}`,
+  };
+  return `${name} ${worded[flag.type] ?? `${flag.type} ${figure}`} (${flag.severity})`;
+}
+
+/**
+ * The month against the previous frozen one, a few lines for people (the exact figures are
+ * in --json): the entity table's rows and key churn, the label's rate, each flagged figure.
+ */
+export function monthOverMonthLines(block: MonthOverMonth | null): string[] {
+  if (block === null) return [];
+  const { entity, label } = block;
+  return [
+    `month over month, compared with ${block.previous_as_of}:`,
+    ...(entity
+      ? [
+          `  ${entity.table}: ${entity.rows_then === null ? '—' : formatCount(entity.rows_then)} → ${formatCount(entity.rows_now)} rows` +
+            (entity.keys_added === null || entity.keys_gone === null ? '' : ` (${formatCount(entity.keys_added)} new, ${formatCount(entity.keys_gone)} gone)`),
+        ]
+      : []),
+    ...(label ? [`  label ${label.table}.${label.column}: ${rate(label.rate_then)} → ${rate(label.rate_now)} true`] : []),
+    ...(block.flagged.length > 0 ? block.flagged.map((flag) => `  ${flaggedText(flag)}`) : ['  no month-over-month figure flagged']),
+  ];
+}
+
+/** What `runs` and `runs show` print for what a rebuilt run did not measure. */
+const NOT_MEASURED = '—';
+
 export function runsText(listing: RunListing): string {
   const header = ['run_id', 'command', 'month', 'as_of', 'status', 'exit', 'ms', 'rows_in', 'inserted', 'updated', 'seeds folder'];
   const rows = listing.runs.map((run) => [
-    ...[run.run_id, run.command, run.month, run.as_of, run.status, run.exit_code, run.duration_ms, run.rows_in, run.rows_inserted, run.rows_updated].map(text),
+    ...[run.run_id, run.command, run.month, run.as_of, run.status, run.exit_code].map(text),
+    ...[run.duration_ms, run.rows_in, run.rows_inserted, run.rows_updated].map((value) =>
+      run.rebuilt === true && value === null ? NOT_MEASURED : text(value),
+    ),
     displayPath(String(run.month_path)),
   ]);
   const hidden = listing.hidden_unchanged > 0 ? `(${listing.hidden_unchanged} unchanged replay run(s) hidden; --all shows them)\n` : '';
-  return textTable(header, rows) + hidden;
+  const rebuilt = listing.runs.some((run) => run.rebuilt === true) ? `(${NOT_MEASURED}: not measured, the run was restored by \`streamflow rebuild\`)\n` : '';
+  return textTable(header, rows) + hidden + rebuilt;
 }
 
 interface TableCount {
@@ -90,7 +143,7 @@ export function runPageText(run: RunDetails): string {
       input.table,
       formatBytes(input.bytes),
       formatCount(input.rows),
-      ...(count ? [count.inserted, count.updated, count.unchanged].map(formatCount) : ['', '', '']),
+      ...(count ? [count.inserted, count.updated, count.unchanged].map(formatCount) : Array(3).fill(run.rebuilt ? NOT_MEASURED : '')),
       snapshot ? `${formatCount(snapshot.rows)} rows, ${snapshot.sha256.slice(0, SHORT_HASH)}` : '',
     ];
   });
@@ -100,23 +153,26 @@ export function runPageText(run: RunDetails): string {
       `run ${run.run_id}: ${text(run.command)} ${text(run.month)} as_of ${text(run.as_of)}: ${text(run.status)} (exit ${text(run.exit_code)})`,
       `  seeds folder  ${text(run.month_path)}`,
       `  started       ${text(run.started_at)}`,
-      `  ended         ${text(run.ended_at)}`,
+      `  ended         ${run.rebuilt ? 'not measured (restored by `streamflow rebuild`)' : text(run.ended_at)}`,
       `  report        ${text(run.report_html)}`,
     ].join('\n'),
-    `tasks\n${indent(
-      textTable(
-        ['task', 'state', 'attempts', 'duration', 'count', 'error'],
-        run.tasks.map((task) => [
-          text(task.task),
-          text(task.state),
-          text(task.attempts),
-          milliseconds(task.duration_ms),
-          task.rows === null ? '' : `${formatCount(Number(task.rows))} ${TASK_COUNT_UNITS[String(task.task)] ?? 'rows'}`,
-          task.error === null ? '' : String(task.error).split('\n')[0],
-        ]),
-      ),
-    )}`,
+    run.rebuilt && run.tasks.length === 0
+      ? 'tasks\n  not measured (restored by `streamflow rebuild`: its tasks, timings and counts are not in the snapshot manifests)'
+      : `tasks\n${indent(
+          textTable(
+            ['task', 'state', 'attempts', 'duration', 'count', 'error'],
+            run.tasks.map((task) => [
+              text(task.task),
+              text(task.state),
+              text(task.attempts),
+              milliseconds(task.duration_ms),
+              task.rows === null ? '' : `${formatCount(Number(task.rows))} ${TASK_COUNT_UNITS[String(task.task)] ?? 'rows'}`,
+              task.error === null ? '' : String(task.error).split('\n')[0],
+            ]),
+          ),
+        )}`,
     `tables\n${indent(textTable(['table', 'file size', 'rows in', 'inserted', 'updated', 'unchanged', 'snapshot'], tables))}`,
+    ...(run.month_over_month ? [monthOverMonthLines(run.month_over_month).join('\n')] : []),
     `warnings and failures\n${findings.length > 0 ? findings.map((line) => `  ${line}`).join('\n') : '  none'}`,
     ...(run.error ? [`error\n${indent(`${String(run.error)}\n`)}`] : []),
   ];

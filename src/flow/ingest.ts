@@ -43,6 +43,7 @@ import { writePartitionManifests } from '../snapshot/partition-manifest';
 import { SyncError, type SyncResult } from '../sync';
 import { upsertMonth } from '../upsert';
 import { type Finding, findingsOf, type MonthMetrics, problemsOf, resultsFromLoadProblems, validateMonth } from '../validate';
+import { type MonthOverMonth, monthOverMonth, outcomesOf, recordedMonthOverMonth } from '../validate/month-over-month';
 import { addToLiveTables, attachWarehouse, attachWarehouseCreatingIt, isLockConflict } from '../warehouse/catalog';
 import { startFailures } from '../warehouse/failures';
 import { readWarehouseId } from '../warehouse/identity';
@@ -77,6 +78,8 @@ export interface RunSummary {
   readonly warnings: number;
   /** Every failed expectation, errors first, named in one line each. */
   readonly findings: readonly Finding[];
+  /** The month against the previous frozen one (entity rows, label rate, flagged figures); null without one. */
+  readonly month_over_month: MonthOverMonth | null;
   readonly report_path: string | null;
   readonly error: ErrorObject | null;
   /** What `ingest --sync-postgres` wrote to PostgreSQL. */
@@ -233,6 +236,8 @@ interface Findings {
   readonly metrics?: MonthMetrics;
   /** The earlier run whose results this exact replay reuses (replay.ts). */
   readonly reused?: { readonly runId: string; readonly validationTime: string };
+  /** The month against the previous frozen one: from the metrics, or for an exact replay as the run that froze it recorded it. */
+  readonly monthOverMonth?: MonthOverMonth | null;
 }
 
 /** How a run ends: the status it records and, for a non-zero exit, the cause. */
@@ -316,7 +321,14 @@ async function identicalReplay(run: RunContext): Promise<Verdict | undefined> {
   if (!identical) return undefined;
   await startFailures(run.engine); // the run's list of unexpected rows, empty: record copies it
   const reused = { runId: identical.runId, validationTime: identical.document.meta.validation_time };
-  return { findings: { loaded: identical.inputFiles, results: identical.document.results, reused }, outcome: { status: 'unchanged', cause: null } };
+  const frozen = { run_id: identical.runId, as_of: run.request.asOf, status: 'succeeded' };
+  const findings = {
+    loaded: identical.inputFiles,
+    results: identical.document.results,
+    reused,
+    monthOverMonth: await recordedMonthOverMonth(run.engine, run.contract, frozen),
+  };
+  return { findings, outcome: { status: 'unchanged', cause: null } };
 }
 
 /** What a task's `rows` counts, where it is not rows: the validate task counts the expectations it evaluated. */
@@ -331,7 +343,12 @@ async function validate(run: RunContext, loaded: Findings): Promise<Step> {
       { asOf: run.request.asOf, liveAttached: run.liveAttached },
       run.tasks.progress('validate', 'tables'),
     );
-    const findings = { ...loaded, results: validation.results, metrics: validation.metrics };
+    const findings = {
+      ...loaded,
+      results: validation.results,
+      metrics: validation.metrics,
+      monthOverMonth: monthOverMonth(run.contract, validation.metrics, outcomesOf(validation.results)),
+    };
     if (validation.errors.length === 0) return { value: { next: findings }, rows: validation.results.length, unit: TASK_COUNT_UNITS.validate };
     const cause = new DataRejectedError(problemsOf(validation.errors));
     return { value: { ended: { findings, outcome: { status: 'rejected', cause } } }, failed: cause };
@@ -447,6 +464,7 @@ function endRun(run: RunContext, { findings, outcome }: Verdict, record: RunReco
     snapshots: applied.snapshots,
     warnings: findings.results.filter((result) => !result.success && result.meta.severity === 'warn').length,
     findings: findingsOf(findings.results),
+    month_over_month: findings.monthOverMonth ?? null,
     report_path: record.report_path === null ? null : path.join(run.layout.root, record.report_path),
     error: outcome.cause ? errorObject(outcome.cause) : null,
   };

@@ -267,6 +267,8 @@ async function restoreRuns(engine: Engine, layout: WarehouseLayout, partitions: 
       report_path: fs.existsSync(report) ? reportDir(runId) : null,
       pipeline_fingerprint: first.pipeline_fingerprint,
       contract_version: first.contract_version ?? null,
+      // Its timings and counts are not in the manifests: started_at = ended_at and no table_counts stand for "not measured".
+      rebuilt: true,
     };
     const manifestRows: RecordedSnapshot[] = own.map(({ manifest, manifestSha256 }) => ({ ...snapshotEntryOf(manifest), manifest_sha256: manifestSha256 }));
     await recordRun(engine, record, document?.results ?? [], manifestRows);

@@ -3,9 +3,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ValidationDocument } from '../artifacts';
+import type { Contract } from '../contract/contract';
 import { sqlFile } from '../engine/duckdb';
 import { InvocationError } from '../errors';
 import { type Finding, findingsOf } from '../validate';
+import { type MonthOverMonth, recordedMonthOverMonth } from '../validate/month-over-month';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { openReader } from '../warehouse/reader';
 
@@ -46,12 +48,16 @@ export interface RunDetails extends Record<string, unknown> {
   readonly snapshots: Record<string, unknown>[];
   /** Every failed expectation named in one line, from the run's validation.json (null when that file is gone). */
   readonly findings: Finding[] | null;
+  /** The month against the previous frozen one, from the metrics its freezing run recorded; null for a run that froze none or compared with none, and for a rebuilt one. */
+  readonly month_over_month: MonthOverMonth | null;
+  /** Restored by `rebuild`: its timings and counts were not measured (ended_at and table_counts are null). */
+  readonly rebuilt: boolean;
   /** Absolute path of the run's report.html. */
   readonly report_html: string | null;
 }
 
-/** One run's details; `latest` names the newest run. */
-export async function showRun(layout: WarehouseLayout, requested: string): Promise<RunDetails> {
+/** One run's details; `latest` names the newest run. The contract names the entity table and the label of the month-over-month block. */
+export async function showRun(layout: WarehouseLayout, contract: Contract, requested: string): Promise<RunDetails> {
   const engine = await openReader(layout);
   try {
     const [run] = await engine.rows(sqlFile('history/run'), { run_id: requested });
@@ -62,13 +68,16 @@ export async function showRun(layout: WarehouseLayout, requested: string): Promi
     const failed = await engine.rows(sqlFile('history/run-failed-expectations'), { run_id: runId });
     const reportDir = run.report_path === null ? null : path.join(layout.root, String(run.report_path));
     const document = reportDir === null ? undefined : readDocument(path.join(reportDir, 'validation.json'));
+    const asOf = run.as_of === null ? null : String(run.as_of).slice(0, 10);
     return {
       ...run,
       run_id: runId,
+      rebuilt: run.rebuilt === true,
       tasks,
       snapshots,
       failed_expectations: failed,
       findings: document ? findingsOf(document.results) : null,
+      month_over_month: await recordedMonthOverMonth(engine, contract, { run_id: runId, as_of: asOf, status: String(run.status) }),
       report_html: reportDir === null ? null : path.join(reportDir, 'report.html'),
     };
   } finally {

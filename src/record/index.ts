@@ -65,6 +65,7 @@ export async function recordRun(
     ...run,
     input_files: JSON.stringify(run.input_files),
     table_counts: JSON.stringify(run.table_counts),
+    rebuilt: run.rebuilt ?? false,
   });
   if (results.length > 0) {
     await engine.run(sqlFile('record/insert-expectation-results'), {

@@ -8,7 +8,7 @@ import { type Comparison, columnOf, type ExpectationConfig, expectationId, type 
 import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent } from '../engine/duckdb';
 import { formatProblem, InvocationError, type Problem } from '../errors';
-import { formatCount, formatNumber } from '../format';
+import { formatCount, formatNumber, formatPercent } from '../format';
 import { liveColumns } from '../warehouse/catalog';
 import { stageFailures } from '../warehouse/failures';
 import { type CompileContext, type CompiledExpectation, compileExpectation } from './compile';
@@ -385,7 +385,42 @@ function observedText(result: ExpectationResult): string | undefined {
     const distinct = Math.round(observed * rows);
     return `observed ${formatCount(distinct)} distinct value${distinct === 1 ? '' : 's'} in ${formatCount(rows)} rows`;
   }
+  const comparison = comparisonText(result.expectation_config.type, observed);
+  if (comparison !== undefined) return comparison;
   return `observed ${typeof observed === 'number' ? formatNumber(observed) : JSON.stringify(observed)}`;
+}
+
+/** New values named in a finding; the rest are counted. */
+const NAMED_VALUES = 5;
+
+/**
+ * What a month-over-month expectation saw against the previous month, worded: "new value:
+ * islands (not in 2025-03-31)", "mean ×1.52, median ×1.49 against 2024-01-31". Undefined
+ * for any other rule, or a figure of an unexpected shape (printed as JSON then).
+ */
+function comparisonText(type: string, observed: unknown): string | undefined {
+  if (observed === null || typeof observed !== 'object') return undefined;
+  const figures = observed as Record<string, unknown>;
+  const then = typeof figures.previous_as_of === 'string' ? figures.previous_as_of : null;
+  if (then === null) return undefined;
+  const number = (value: unknown) => (typeof value === 'number' ? formatNumber(value) : 'NULL');
+  switch (type) {
+    case 'expect_column_distinct_values_to_be_in_set': {
+      const values = Array.isArray(figures.new_values) ? figures.new_values.map(String) : [];
+      const named = values.slice(0, NAMED_VALUES).join(', ') + (values.length > NAMED_VALUES ? `, … (${formatCount(values.length)} in all)` : '');
+      return `new value${values.length === 1 ? '' : 's'}: ${named} (not in ${then})`;
+    }
+    case 'expect_column_mean_ratio_to_previous_to_be_less_than':
+      return `observed mean ×${number(figures.mean_ratio)}, median ×${number(figures.median_ratio)} against ${then}`;
+    case 'expect_column_psi_to_be_less_than':
+      return `observed PSI ${number(figures.value)} against ${then}`;
+    case 'expect_table_row_count_ratio_to_previous_to_be_less_than':
+      return `observed ${typeof figures.current === 'number' ? formatCount(figures.current) : 'NULL'} rows against ${typeof figures.previous === 'number' ? formatCount(figures.previous) : 'NULL'} in ${then} (×${number(figures.value)} either way)`;
+    case 'expect_table_key_churn_to_be_less_than':
+      return `observed ${number(figures.gone)} keys gone and ${number(figures.added)} new against ${then} (${typeof figures.value === 'number' ? formatPercent(100 * figures.value) : 'NULL'} gone)`;
+    default:
+      return undefined;
+  }
 }
 
 /** The problems of failed expectations, for the error message (samples capped at five). */
