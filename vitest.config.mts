@@ -19,6 +19,7 @@ const LONGEST = [
   'postgres-ownership', // 33
   'readme', // 27
   'report', // 21
+  'report-charts', // 10
   'orchestration', // 19
   'errors', // 18
   'project-commands', // 17

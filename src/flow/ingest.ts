@@ -418,7 +418,7 @@ async function writeRunReport(run: RunContext, dir: string, { findings, outcome 
     tables: findings.loaded,
     ...(findings.reused ? { reused_from_run: findings.reused.runId } : {}),
   });
-  const profile = findings.metrics && (await profileMonth(run.engine, run.contract, findings.metrics, run.liveAttached));
+  const profile = findings.metrics && (await profileMonth(run.engine, run.contract, findings.metrics, run.liveAttached ? run.layout : null));
   writeReportFiles(dir, document, renderReport(document, profile, { status: outcome.status, ...applied }));
 }
 

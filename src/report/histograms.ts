@@ -19,6 +19,7 @@ import { type Engine, quoteIdent } from '../engine/duckdb';
 import { readManifest } from '../snapshot';
 import { frozenRowsSql } from '../snapshot/frozen';
 import type { ColumnMetrics, MonthMetrics } from '../validate';
+import type { WarehouseLayout } from '../warehouse/layout';
 import { niceStep, tidy } from './scale';
 
 /** Bins aimed at for a continuous column: a round width gives between 12 and 25. */
@@ -117,20 +118,12 @@ function rangeOf(column: ColumnMetrics, previous: ColumnMetrics | undefined): { 
   return lows.length > 0 && highs.length > 0 ? { low: Math.min(...lows), high: Math.max(...highs) } : null;
 }
 
-/** The folder of the attached warehouse (its database file's), where the manifest's relative paths start. */
-async function warehouseRoot(engine: Engine): Promise<string | null> {
-  const [row] = await engine.rows<{ path: string | null }>(`SELECT path FROM duckdb_databases() WHERE database_name = 'wh'`);
-  return row?.path ? path.dirname(row.path) : null;
-}
-
 /** Each table's frozen file for the previous as_of, by table name: only files that are there. */
-async function previousPartitions(engine: Engine, asOf: string | null, liveAttached: boolean): Promise<Map<string, string>> {
+async function previousPartitions(engine: Engine, asOf: string | null, warehouse: WarehouseLayout | null): Promise<Map<string, string>> {
   const files = new Map<string, string>();
-  if (asOf === null || !liveAttached) return files;
-  const root = await warehouseRoot(engine);
-  if (root === null) return files;
+  if (asOf === null || warehouse === null) return files;
   for (const entry of await readManifest(engine)) {
-    const file = path.join(root, entry.path);
+    const file = path.join(warehouse.root, entry.path);
     if (entry.as_of === asOf && fs.existsSync(file)) files.set(entry.table_name, file);
   }
   return files;
@@ -187,14 +180,19 @@ async function tableHistograms(
  * Every numeric column's histogram of this month and the previous one, table by table.
  * A table whose month is not staged (nothing to count) has none.
  */
-export async function equalWidthHistograms(engine: Engine, contract: Contract, metrics: MonthMetrics, liveAttached: boolean): Promise<EqualWidthHistogram[]> {
+export async function equalWidthHistograms(
+  engine: Engine,
+  contract: Contract,
+  metrics: MonthMetrics,
+  warehouse: WarehouseLayout | null,
+): Promise<EqualWidthHistogram[]> {
   const numeric = metrics.columns.filter((column) => column.kind === 'numeric');
   if (numeric.length === 0) return [];
   const staged = new Set(
     (await engine.rows<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'staging'`)).map((row) => row.name),
   );
   const previousAsOf = numeric.find((column) => column.previous_as_of !== null)?.previous_as_of ?? null;
-  const partitions = await previousPartitions(engine, previousAsOf, liveAttached);
+  const partitions = await previousPartitions(engine, previousAsOf, warehouse);
   const histograms: EqualWidthHistogram[] = [];
   for (const table of contract.tables) {
     const columns = numeric.filter((column) => column.table_name === table.name);

@@ -6,6 +6,7 @@
 import { type Contract, entityTableOf } from '../contract/contract';
 import type { Engine } from '../engine/duckdb';
 import type { MonthMetrics } from '../validate';
+import type { WarehouseLayout } from '../warehouse/layout';
 import { type EqualWidthHistogram, equalWidthHistograms } from './histograms';
 
 /** One column of one earlier frozen month: the figures drawn as trends. */
@@ -30,8 +31,9 @@ export interface MonthProfile {
   readonly histograms: readonly EqualWidthHistogram[];
 }
 
-/** `liveAttached`: whether the warehouse is attached as `wh` (a `validate` over a fresh folder has none, so no history). */
-export async function profileMonth(engine: Engine, contract: Contract, metrics: MonthMetrics, liveAttached: boolean): Promise<MonthProfile> {
+/** `warehouse`: the warehouse attached as `wh`; null when none is (a `validate` over a fresh folder: no history). */
+export async function profileMonth(engine: Engine, contract: Contract, metrics: MonthMetrics, warehouse: WarehouseLayout | null): Promise<MonthProfile> {
+  const liveAttached = warehouse !== null;
   const asOf = metrics.columns[0]?.as_of;
   const history =
     asOf && liveAttached
@@ -41,6 +43,6 @@ export async function profileMonth(engine: Engine, contract: Contract, metrics: 
           { as_of: asOf },
         )
       : [];
-  const histograms = await equalWidthHistograms(engine, contract, metrics, liveAttached);
+  const histograms = await equalWidthHistograms(engine, contract, metrics, warehouse);
   return { metrics, history, histograms, entityTable: entityTableOf(contract)?.name, label: contract.label };
 }
