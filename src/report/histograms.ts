@@ -18,7 +18,7 @@ import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent } from '../engine/duckdb';
 import { readManifest } from '../snapshot';
 import { frozenRowsSql } from '../snapshot/frozen';
-import type { ColumnMetrics, MonthMetrics } from '../validate';
+import { type ColumnMetrics, EXACT_ROWS, type MonthMetrics, SAMPLE_EVERY } from '../validate';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { niceStep, tidy } from './scale';
 
@@ -148,9 +148,14 @@ async function tableHistograms(
   // measured at 1M rows ~30 % faster than a histogram() a column).
   const binColumns = planned.map((_, index) => `b${index}`);
   const select = planned.map(({ column, layout }, index) => `${binSql(column, layout)} AS b${index}`).join(', ');
+  // A big table is drawn from the rows whose key hashes to 0 modulo SAMPLE_EVERY, the same
+  // rows in both months (shares move by a few tenths of a point; at 1M rows a table's
+  // histograms then cost ~0.05 s instead of ~0.3 s, which every ingest pays).
+  const sampled = columns.some((column) => column.row_count > EXACT_ROWS);
+  const where = sampled ? `WHERE hash(${table.key.map(quoteIdent).join(', ')}) % ${SAMPLE_EVERY} = 0` : '';
   const sources = [
-    `SELECT 0 AS m, ${select} FROM staging.${quoteIdent(table.name)}`,
-    ...(partition ? [`SELECT 1 AS m, ${select} FROM (${await frozenRowsSql(engine, table, [partition.file])})`] : []),
+    `SELECT 0 AS m, ${select} FROM staging.${quoteIdent(table.name)} ${where}`,
+    ...(partition ? [`SELECT 1 AS m, ${select} FROM (${await frozenRowsSql(engine, table, [partition.file])}) ${where}`] : []),
   ];
   const rows = await engine.rows<Record<string, unknown>>(
     `SELECT m, grouping_id(${binColumns.join(', ')}) AS grouped, ${binColumns.join(', ')}, count(*) AS n

@@ -15,7 +15,7 @@ import { type CompileContext, type CompiledExpectation, compileExpectation } fro
 import { type KeyCensus, takeKeyCensus } from './keys';
 import { type MonthMetrics, metricsAggregate, readPreviousMonth, settleTableMetrics, stageMetrics } from './metrics';
 
-export { COLUMN_METRICS_TABLE, type ColumnMetrics, type EstimatedFigure, type MonthMetrics, SAMPLE_EVERY, TABLE_METRICS_TABLE } from './metrics';
+export { COLUMN_METRICS_TABLE, type ColumnMetrics, type EstimatedFigure, EXACT_ROWS, type MonthMetrics, SAMPLE_EVERY, TABLE_METRICS_TABLE } from './metrics';
 
 export interface ValidationOutcome {
   readonly results: readonly ExpectationResult[];
