@@ -32,6 +32,7 @@ import { readManifestFile, snapshotEntryOf } from '../snapshot/partition-manifes
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse } from '../warehouse/catalog';
 import { startFailures } from '../warehouse/failures';
 import { readWarehouseId } from '../warehouse/identity';
+import { keyListSql } from '../warehouse/keys';
 import { PARTITION_MANIFEST, partitionDir, reportDir, type WarehouseLayout, warehouseLayout } from '../warehouse/layout';
 import { listPartitionDirs, refuseUnsafeStaging } from '../warehouse/recover';
 import { acquireRunLock } from './lock';
@@ -295,7 +296,7 @@ async function restoreLiveTable(
     table,
     own.map((partition) => path.join(layout.root, partition.path)),
   );
-  const key = table.key.map(quoteIdent).join(', ');
+  const key = keyListSql(table.key);
   const compared = exportColumns(table)
     .filter((column) => !table.key.includes(column.name))
     .map((column) => quoteIdent(column.name))

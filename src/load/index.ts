@@ -372,7 +372,7 @@ async function findUnparseable(engine: Engine, table: TableSpec, raw: string): P
         samples: (row[`s${index}`] as SampleValue[]).map((sample) => ({ ...sample, line: Number(sample.line) })),
         detail: `not a valid ${column.type}: expected ${expectedText(column)}`,
       },
-      rowsSql: `SELECT ${keyTextSql(table)} AS row_key, ${LINE_OF_RAW_ROW} AS line, ${quoteIdent(column.name)} AS value FROM ${raw} WHERE ${predicate}`,
+      rowsSql: `SELECT ${keyTextSql(table.key)} AS row_key, ${LINE_OF_RAW_ROW} AS line, ${quoteIdent(column.name)} AS value FROM ${raw} WHERE ${predicate}`,
     });
   });
   return findings;

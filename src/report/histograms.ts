@@ -19,6 +19,7 @@ import { type Engine, quoteIdent } from '../engine/duckdb';
 import { readManifest } from '../snapshot';
 import { frozenRowsSql } from '../snapshot/frozen';
 import { type ColumnMetrics, EXACT_ROWS, type MonthMetrics, SAMPLE_EVERY } from '../validate';
+import { keyListSql } from '../warehouse/keys';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { niceStep, tidy } from './scale';
 
@@ -152,7 +153,7 @@ async function tableHistograms(
   // rows in both months (shares move by a few tenths of a point; at 1M rows a table's
   // histograms then cost ~0.05 s instead of ~0.3 s, which every ingest pays).
   const sampled = columns.some((column) => column.row_count > EXACT_ROWS);
-  const where = sampled ? `WHERE hash(${table.key.map(quoteIdent).join(', ')}) % ${SAMPLE_EVERY} = 0` : '';
+  const where = sampled ? `WHERE hash(${keyListSql(table.key)}) % ${SAMPLE_EVERY} = 0` : '';
   const sources = [
     `SELECT 0 AS m, ${select} FROM staging.${quoteIdent(table.name)} ${where}`,
     ...(partition ? [`SELECT 1 AS m, ${select} FROM (${await frozenRowsSql(engine, table, [partition.file])}) ${where}`] : []),

@@ -71,7 +71,7 @@ export async function writeSnapshots(
     fs.mkdirSync(path.dirname(staged), { recursive: true });
     await engine.run(
       `COPY (SELECT ${snapshotColumnsSql(table)}, $as_of::DATE AS "as_of" FROM ${await mergedStateSource(engine, table)}
-             ORDER BY ${keyListSql(table)})
+             ORDER BY ${keyListSql(table.key)})
        TO ${quoteLiteral(staged)} (${PARQUET_OPTIONS})`,
       { as_of: run.asOf },
     );
@@ -127,8 +127,8 @@ export async function compareWithFrozen(
     const empty = `SELECT ${snapshotColumnsSql(table)} FROM wh.main.${quoteIdent(table.name)} WHERE false`;
     const base = previous ? await frozenStateSql(engine, layout, table, previous) : empty;
     const stored = frozen ? await frozenStateSql(engine, layout, table, frozen) : empty;
-    const nextMissing = keyMissingSql(table, 'next');
-    const storedMissing = keyMissingSql(table, 'stored');
+    const nextMissing = keyMissingSql(table.key, 'next');
+    const storedMissing = keyMissingSql(table.key, 'stored');
     // Keys are unique (validated, and frozen from validated months), so a join on the key
     // that finds a missing side or a differing column is exactly a row-set difference.
     const differs = [
@@ -145,8 +145,8 @@ export async function compareWithFrozen(
               count(*) FILTER (WHERE ${storedMissing}) AS only_new,
               count(*) FILTER (WHERE ${nextMissing}) AS only_frozen,
               count(*) FILTER (WHERE NOT ${nextMissing} AND NOT ${storedMissing}) AS shared,
-              coalesce(min(coalesce(${keyTextSql(table, 'next')}, ${keyTextSql(table, 'stored')}), 5) FILTER (WHERE ${differs}), []) AS sample_keys
-       FROM (${mergedStateSql(table, base)}) AS next FULL OUTER JOIN (${stored}) AS stored ON ${keyJoinSql(table, 'next', 'stored')}`,
+              coalesce(min(coalesce(${keyTextSql(table.key, 'next')}, ${keyTextSql(table.key, 'stored')}), 5) FILTER (WHERE ${differs}), []) AS sample_keys
+       FROM (${mergedStateSql(table, base)}) AS next FULL OUTER JOIN (${stored}) AS stored ON ${keyJoinSql(table.key, 'next', 'stored')}`,
     );
     if (row.keys > 0) differences.push({ table: table.name, ...row });
   }

@@ -28,6 +28,7 @@ import { RefusedError } from '../errors';
 import { faultPoint } from '../faults';
 import { snapshotColumnsSql } from '../snapshot';
 import { frozenColumns, frozenFileSql } from '../snapshot/frozen';
+import { keyListSql } from '../warehouse/keys';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { checksumSelect, describeChecksum, type PartitionChecksum } from './checksum';
 import { checkOwnership, markDdl, type WarehouseIdentity } from './ownership';
@@ -283,7 +284,7 @@ class MirrorSync {
       this.written.push({ table: table.name, as_of: partition.entry.as_of, inserted, updated: 0, deleted: 0 });
       return;
     }
-    const key = table.key.map(quoteIdent).join(', ');
+    const key = keyListSql(table.key);
     const values = table.columns.filter((column) => !table.key.includes(column.name)).map((column) => quoteIdent(column.name));
     const [counts] = await this.pg.query<{ inserted: string; updated: string }>(
       `WITH changed AS (

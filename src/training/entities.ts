@@ -8,7 +8,7 @@ import type { SnapshotEntry } from '../artifacts';
 import { type Contract, tableOf } from '../contract/contract';
 import { type Engine, quoteIdent, quoteLiteral } from '../engine/duckdb';
 import { formatProblem, InvocationError, type SampleValue } from '../errors';
-import { keyStructSql } from '../warehouse/keys';
+import { keyListSql, keyStructSql } from '../warehouse/keys';
 import type { WarehouseLayout } from '../warehouse/layout';
 
 export type EntitySource = { readonly asOf: string } | { readonly file: string };
@@ -22,11 +22,6 @@ export interface EntityRows {
 }
 
 export const ENTITY_TABLE = 'entity_rows';
-
-/** The entity key, quoted and comma-separated. */
-function entityList(contract: Contract): string {
-  return contract.entity.map(quoteIdent).join(', ');
-}
 
 /** One row per entity frozen in the label table's snapshot at `asOf`, its event_timestamp that as_of (a DATE). */
 async function loadAsOfEntities(
@@ -45,7 +40,7 @@ async function loadAsOfEntities(
   }
   await engine.run(
     `CREATE TABLE ${ENTITY_TABLE} AS
-     SELECT row_number() OVER (ORDER BY ${entityList(contract)}) AS entity_row, ${entityList(contract)}, "as_of" AS event_timestamp
+     SELECT row_number() OVER (ORDER BY ${keyListSql(contract.entity)}) AS entity_row, ${keyListSql(contract.entity)}, "as_of" AS event_timestamp
      FROM read_parquet(${quoteLiteral(path.join(layout.root, frozen.path))})`,
   );
   return { rows: frozen.rows, labelled: false, convertedToUtc: 0 };
@@ -63,7 +58,7 @@ export async function loadServedEntities(
   snapshots: readonly SnapshotEntry[],
   asOf: string,
 ): Promise<number> {
-  const key = entityList(contract);
+  const key = keyListSql(contract.entity);
   const keyTable = tableOf(contract, contract.label.table);
   const none = `SELECT ${contract.entity.map((column) => `NULL::${keyTable.columns.find((spec) => spec.name === column)!.type} AS ${quoteIdent(column)}`).join(', ')} WHERE false`;
   const entities = snapshots.map((entry) => `SELECT ${key} FROM read_parquet(${quoteLiteral(path.join(layout.root, entry.path))})`).join(' UNION ');

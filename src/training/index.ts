@@ -11,6 +11,7 @@ import { type Engine, quoteIdent, quoteLiteral, type ResultColumn } from '../eng
 import { EmptyResultError, InvocationError } from '../errors';
 import { readManifest } from '../snapshot';
 import { frozenColumns } from '../snapshot/frozen';
+import { keyTextSql } from '../warehouse/keys';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { checkUserOutput, type UserOutput, writeUserOutput } from '../warehouse/output';
 import { openReader } from '../warehouse/reader';
@@ -129,7 +130,7 @@ export class LeakageError extends Error {}
 
 /** Fails loudly if any row of `table` holds a view value frozen after the row's event_timestamp. */
 export async function assertNoLeakage(engine: Engine, contract: Contract, table: string, views: readonly PointInTimeView[]): Promise<void> {
-  const entity = `concat_ws(', ', ${contract.entity.map((column) => `${quoteIdent(column)}::VARCHAR`).join(', ')})`;
+  const entity = keyTextSql(contract.entity);
   for (const { view } of views) {
     const asOf = quoteIdent(sourceAsOfColumn(view));
     const [found] = await engine.rows<{ count: number; sample: string | null }>(

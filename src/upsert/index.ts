@@ -7,7 +7,7 @@ import type { Contract } from '../contract/contract';
 import { exportColumns, type TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent } from '../engine/duckdb';
 import { AUDIT_COLUMNS, liveColumns } from '../warehouse/catalog';
-import { keyJoinSql } from '../warehouse/keys';
+import { keyJoinSql, keyListSql } from '../warehouse/keys';
 
 /** SQL predicate: some exported column of `live` differs from `src` (NULL-safe); false for a table that is all key. */
 function rowDiffers(table: TableSpec): string {
@@ -66,7 +66,7 @@ export async function upsertMonth(
     const result = await engine.rows(
       `MERGE INTO wh.main.${name} AS live
        USING staging.${name} AS src
-       ON ${keyJoinSql(table, 'live', 'src')}
+       ON ${keyJoinSql(table.key, 'live', 'src')}
        WHEN MATCHED AND (${rowDiffers(table)}) THEN UPDATE SET
          ${[...updated.map((column) => `${quoteIdent(column.name)} = src.${quoteIdent(column.name)}`), '"_changed_as_of" = $as_of::DATE', '"_changed_run_id" = $run_id'].join(', ')}
        WHEN NOT MATCHED THEN INSERT (${[...inserted, '"_changed_as_of"', '"_changed_run_id"'].join(', ')})
@@ -89,7 +89,7 @@ export async function upsertMonth(
  * replay is checked against it.
  */
 export function mergedStateSql(table: TableSpec, base: string): string {
-  const key = table.key.map(quoteIdent).join(', ');
+  const key = keyListSql(table.key);
   const columns = table.columns.map((column) => (column.inExport ? `src.${quoteIdent(column.name)}` : `base.${quoteIdent(column.name)}`));
   const name = quoteIdent(table.name);
   return `SELECT ${columns.join(', ')} FROM staging.${name} AS src LEFT JOIN (${base}) AS base USING (${key})

@@ -5,6 +5,7 @@
 import { type ExpectationConfig, type KwargsByType, MONTH_COMPARISONS } from '../contract/expectations';
 import { quoteIdent, quoteLiteral } from '../engine/duckdb';
 import { HEADERS_TABLE } from '../load/headers';
+import { keyJoinSql, keyStructSql, keyTextSql } from '../warehouse/keys';
 import type { KeyCensus } from './keys';
 import { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE } from './metrics';
 
@@ -36,7 +37,7 @@ export interface CompileContext {
   readonly tables: readonly string[];
   /** The live table of a table, e.g. wh.main."users"; undefined when no warehouse is attached. */
   readonly liveRelation: (table: string) => string | undefined;
-  /** The key columns of a table: samples name their row by them (keyStructSql), unexpected rows by their text (keyTextSql). */
+  /** The key columns of a table: samples name their row by them (warehouse/keys.ts keyStructSql), unexpected rows by their text (keyTextSql). */
   readonly keyOf: (table: string) => readonly string[];
   /** What the key census (keys.ts) established about a table's key; undefined when it has none. */
   readonly keyCensus: (table: string) => KeyCensus | undefined;
@@ -111,23 +112,6 @@ function aggregateSummary(config: ExpectationConfig, context: CompileContext): {
   return { observed: `{'self': count(*), 'other': ${other}}`, unexpected: `CASE WHEN count(*) = ${other} THEN 0 END` };
 }
 
-/**
- * A row's key in a sample: a STRUCT of texts, one field per key column under its own name
- * (GE's unexpected_index_column_names), which validate spreads into the index beside the
- * line: `{customer_id, line}` for a one-column key, `{customer_id, order_no, line}` for a composite
- * key. NULL for a table without a key. `prefix` qualifies the columns (`staged.`).
- */
-function keyStructSql(key: readonly string[], prefix = ''): string {
-  return key.length === 0 ? 'NULL' : `{${key.map((column) => `${quoteLiteral(column)}: ${prefix}${quoteIdent(column)}::VARCHAR`).join(', ')}}`;
-}
-
-/** A row's key as one text, the failures table's row_key: the value of a one-column key, the values joined by ", " for a composite one. */
-function keyTextSql(key: readonly string[], prefix = ''): string {
-  const columns = key.map((column) => `${prefix}${quoteIdent(column)}::VARCHAR`);
-  if (columns.length === 0) return 'NULL::VARCHAR';
-  return columns.length === 1 ? columns[0] : `concat_ws(', ', ${columns.join(', ')})`;
-}
-
 function compileRowExpectation(source: string, key: readonly string[], rowCondition: string | undefined, rule: RowRule, params: Params): CompiledExpectation {
   const where = rowCondition ? `WHERE ${rowCondition}` : '';
   const scope = rowCondition ? `(${rowCondition})` : 'true';
@@ -169,8 +153,7 @@ function compileNullShareIncrease(table: string, column: string, where: string, 
   // Without a warehouse there is nothing to compare with: an empty live relation, like a first month's.
   const live = liveTable ? `(SELECT * FROM ${liveTable} ${where})` : `(SELECT * FROM ${staged} WHERE false)`;
   const key = context.keyOf(table);
-  const keyMatch = key.map((name) => `live.${quoteIdent(name)} = staged.${quoteIdent(name)}`).join(' AND ');
-  const rows = `${staged} AS staged LEFT JOIN ${live} AS live ON ${keyMatch}`;
+  const rows = `${staged} AS staged LEFT JOIN ${live} AS live ON ${keyJoinSql(key, 'live', 'staged')}`;
   const becameNull = `(staged.${value} IS NULL AND live.${value} IS NOT NULL)`;
   const stagedShare = `count(*) FILTER (WHERE ${value} IS NULL) / nullif(count(*), 0)`;
   const liveShare = `(SELECT ${stagedShare} FROM ${live})`;
@@ -179,10 +162,10 @@ function compileNullShareIncrease(table: string, column: string, where: string, 
                  count(*) FILTER (WHERE staged.${value} IS NULL) AS missing_count,
                  count(*) FILTER (WHERE ${becameNull}) AS unexpected_count,
                  {'staged': count(*) FILTER (WHERE staged.${value} IS NULL) / nullif(count(*), 0), 'live': ${liveShare}} AS observed_value,
-                 list({'key': ${keyStructSql(key, 'staged.')}, 'line': staged._line, 'value': NULL::VARCHAR} ORDER BY staged._line)
+                 list({'key': ${keyStructSql(key, 'staged')}, 'line': staged._line, 'value': NULL::VARCHAR} ORDER BY staged._line)
                    FILTER (WHERE ${becameNull})[1:${PARTIAL_LIMIT}] AS samples
           FROM ${rows}`,
-    unexpectedRowsSql: `SELECT ${keyTextSql(key, 'staged.')} AS row_key, staged._line AS line, NULL::VARCHAR AS value FROM ${rows} WHERE ${becameNull}`,
+    unexpectedRowsSql: `SELECT ${keyTextSql(key, 'staged')} AS row_key, staged._line AS line, NULL::VARCHAR AS value FROM ${rows} WHERE ${becameNull}`,
     summary: where
       ? undefined
       : `{'element_count': count(*), 'missing_count': ${nullsIn(column, 'true')}, 'unexpected_count': 0,

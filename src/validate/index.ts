@@ -250,7 +250,7 @@ function judge(table: string, { id, config, compiled }: PlannedExpectation, row:
   const elementCount = Number(row.element_count);
   const missingCount = Number(row.missing_count);
   const unexpectedCount = Number(row.unexpected_count);
-  // Each names its row by the key's columns (compile.ts keyStructSql): spread beside the line, `{customer_id, line}` for a one-column key.
+  // Each names its row by the key's columns (warehouse/keys.ts keyStructSql): spread beside the line, `{customer_id, line}` for a one-column key.
   const samples = (row.samples as { key: Record<string, string | null> | null; value: string | null; line: string | number }[]) ?? [];
   const observed = row.observed_value ?? (COMPARED.has(config.type) ? null : undefined);
   const denominator = compiled.ignoresNulls ? elementCount - missingCount : elementCount;

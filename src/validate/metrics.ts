@@ -25,6 +25,7 @@ import { type ColumnSpec, isNumeric } from '../contract/columns';
 import type { Contract } from '../contract/contract';
 import { exportColumns, type TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent, quoteLiteral } from '../engine/duckdb';
+import { keyJoinSql, keyListSql } from '../warehouse/keys';
 import { type KeyCensus, takeKeyCensus } from './keys';
 
 export const COLUMN_METRICS_TABLE = 'staging._column_metrics';
@@ -451,16 +452,15 @@ async function tableMetrics(
   previous: PreviousMonth,
 ): Promise<TableMetrics> {
   const relation = `staging.${quoteIdent(table.name)}`;
-  const keys = table.key.map(quoteIdent).join(', ');
+  const keys = keyListSql(table.key);
   const firstKey = quoteIdent(table.key[0]);
-  const keyMatch = table.key.map((key) => `live.${quoteIdent(key)} = staged.${quoteIdent(key)}`).join(' AND ');
   const churnSql =
     table.parent !== undefined
       ? `SELECT count(*) AS row_count, NULL AS keys_added, NULL AS keys_gone FROM ${relation}`
       : options.liveAttached
         ? `SELECT count(staged.${firstKey}) AS row_count, count(*) FILTER (WHERE live.${firstKey} IS NULL) AS keys_added,
                   count(*) FILTER (WHERE staged.${firstKey} IS NULL) AS keys_gone
-           FROM (SELECT ${keys} FROM ${relation}) AS staged FULL JOIN (SELECT ${keys} FROM wh.main.${quoteIdent(table.name)}) AS live ON ${keyMatch}`
+           FROM (SELECT ${keys} FROM ${relation}) AS staged FULL JOIN (SELECT ${keys} FROM wh.main.${quoteIdent(table.name)}) AS live ON ${keyJoinSql(table.key, 'live', 'staged')}`
         : `SELECT count(*) AS row_count, count(*) AS keys_added, 0 AS keys_gone FROM ${relation}`;
   const [churn] = await engine.rows<{ row_count: number; keys_added: number | null; keys_gone: number | null }>(churnSql);
   const before = previous.tables.find((metrics) => metrics.table_name === table.name);
