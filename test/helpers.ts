@@ -235,6 +235,42 @@ export interface SpawnedCli {
   waitFor(text: string, timeoutMs?: number): Promise<void>;
 }
 
+/** Settings a developer's shell may hold that would override a project's own: runBin leaves them out. */
+const PROJECT_SETTINGS_IN_ENV = ['STREAMFLOW_PROJECT', 'SEED_DIR', 'WAREHOUSE_DIR', 'STREAMFLOW_FIRST_AS_OF', 'STREAMFLOW_PG_SCHEMA', 'DATABASE_URL'];
+
+export interface BinRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout parsed as JSON when `--json` was given (undefined when it is not JSON). */
+  readonly json: any;
+}
+
+/** `streamflow <args>` as a process of its own in `cwd`, its environment without the settings a project decides, plus `env`. */
+export function runBin(args: readonly string[], { cwd, env = {} }: { cwd: string; env?: Record<string, string> }): Promise<BinRun> {
+  const environment: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of PROJECT_SETTINGS_IN_ENV) delete environment[name];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...environment, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      let json: unknown;
+      if (args.includes('--json')) {
+        try {
+          json = JSON.parse(stdout);
+        } catch {
+          json = undefined;
+        }
+      }
+      resolve({ code, stdout, stderr, json });
+    });
+  });
+}
+
 /** Runs the CLI as a separate process (the built bin), for crash and concurrency tests. */
 export function spawnCli(args: readonly string[], env: Record<string, string> = {}): SpawnedCli {
   const child = spawn(process.execPath, [BIN, ...args], {

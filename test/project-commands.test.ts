@@ -2,46 +2,15 @@
 // skeleton that ingests as it is and never overwrites a file; `contract infer` drafts an
 // ODCS contract from a month's CSV files that its own month passes unedited; `contract
 // check` lists what a project compiles to, or names the line and column of its mistake.
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { BIN, REAL, REAL_EXPORTS, REPO, requirePrerequisite, tempDir } from './helpers';
-
-/** Settings the environment could hand a run, which would override the project's. */
-const INHERITED_SETTINGS = ['STREAMFLOW_PROJECT', 'SEED_DIR', 'WAREHOUSE_DIR', 'STREAMFLOW_FIRST_AS_OF', 'STREAMFLOW_PG_SCHEMA', 'DATABASE_URL'];
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly json: any;
-}
+import { type BinRun, REAL, REAL_EXPORTS, REPO, requirePrerequisite, runBin, tempDir } from './helpers';
 
 /** `streamflow <args>` as a process of its own, in `cwd`. */
-function streamflow(args: readonly string[], cwd: string): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of INHERITED_SETTINGS) delete env[name];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      let json: unknown;
-      if (args.includes('--json')) {
-        try {
-          json = JSON.parse(stdout);
-        } catch {
-          json = undefined;
-        }
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
+function streamflow(args: readonly string[], cwd: string): Promise<BinRun> {
+  return runBin(args, { cwd });
 }
 
 function readYaml(file: string): any {

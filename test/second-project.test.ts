@@ -7,13 +7,12 @@
 //
 // The months are made by test/fixtures/retail/generate.py, whose docstring says which rows
 // make which case; the figures below come from those files (counted here where they can be).
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, CHROMIUM_BROWSER, LAUNCH_ARGS, openReport } from './chromium';
 import { Csv } from './csv';
-import { BIN, REPO, requirePrerequisite, snapshotFiles, tempDir } from './helpers';
+import { type BinRun, REPO, requirePrerequisite, runBin, snapshotFiles, tempDir } from './helpers';
 import { createTestDatabase, POSTGRES, withClient } from './postgres';
 
 const FIXTURE = path.join(REPO, 'test', 'fixtures', 'retail');
@@ -51,23 +50,12 @@ function changesOf(table: (typeof TABLES)[number]): { rows_in: number; inserted:
   return { rows_in: after.rows.length, inserted, updated };
 }
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** stdout parsed, when --json was given. */
-  readonly json: any;
-}
-
 interface RunOptions {
   readonly warehouse: string;
   readonly json?: boolean;
   /** PostgreSQL URL (--url). */
   readonly url?: string;
 }
-
-/** Settings a developer's shell may hold that must not reach the runs: the project, not the environment, decides them here. */
-const INHERITED_SETTINGS = ['STREAMFLOW_PROJECT', 'SEED_DIR', 'WAREHOUSE_DIR', 'STREAMFLOW_FIRST_AS_OF', 'STREAMFLOW_PG_SCHEMA', 'DATABASE_URL'];
 
 describe('a second project: the retail fixture through the built bin', () => {
   /** The fixture copied: nothing writes into the repository. */
@@ -82,10 +70,7 @@ describe('a second project: the retail fixture through the built bin', () => {
   let aprilRunId: string;
 
   /** `streamflow [--warehouse W] [--json] [--url U] <command> --project <file> [args]`, as a process of its own, with STREAMFLOW_PROJECT set too. */
-  function sf(command: string, args: readonly string[], options: RunOptions): Promise<Run> {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of INHERITED_SETTINGS) delete env[name];
-    env.STREAMFLOW_PROJECT = project;
+  function sf(command: string, args: readonly string[], options: RunOptions): Promise<BinRun> {
     const argv = [
       '--warehouse',
       options.warehouse,
@@ -96,25 +81,7 @@ describe('a second project: the retail fixture through the built bin', () => {
       project,
       ...args,
     ];
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...argv], { cwd: elsewhere, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => {
-        let json: unknown;
-        if (options.json) {
-          try {
-            json = JSON.parse(stdout);
-          } catch {
-            json = undefined;
-          }
-        }
-        resolve({ code, stdout, stderr, json });
-      });
-    });
+    return runBin(argv, { cwd: elsewhere, env: { STREAMFLOW_PROJECT: project } });
   }
 
   /** Rows of a read-only query (`query --format json`), live tables or, with asOf, each table at its snapshot then. */
