@@ -27,10 +27,17 @@ interface DescribedColumn {
 /** The largest integer a JSON reader's double holds exactly (2^53 − 1): beyond it an integer is printed as a string. */
 const EXACT_DOUBLE_INTEGER = '9007199254740991';
 
+/**
+ * One SELECT statement as a subquery: without a final semicolon, which a statement may end
+ * with, on lines of its own, so that a trailing comment stays inside the parentheses.
+ */
+function subquery(sql: string): string {
+  return `(\n${sql.replace(/;\s*$/, '')}\n)`;
+}
+
 /** The result's columns, in order, found by binding the statement (it is not run). */
 async function describeResult(engine: Engine, sql: string): Promise<DescribedColumn[]> {
-  // Line breaks keep a trailing comment of the statement inside the parentheses.
-  const rows = await engine.rows<{ column_name: string; column_type: string }>(`DESCRIBE (\n${sql}\n)`);
+  const rows = await engine.rows<{ column_name: string; column_type: string }>(`DESCRIBE ${subquery(sql)}`);
   return rows.map((row) => ({ name: row.column_name, type: row.column_type }));
 }
 
@@ -41,7 +48,7 @@ async function describeResult(engine: Engine, sql: string): Promise<DescribedCol
 function cellsSql(sql: string, columns: readonly DescribedColumn[], cell: (reference: string, type: string) => string): string {
   const positions = columns.map((_, index) => quoteIdent(`c${index}`));
   const cells = columns.map((column, index) => `(${cell(`result.${positions[index]}`, column.type)})::VARCHAR AS ${positions[index]}`);
-  return `SELECT ${cells.join(', ')} FROM (\n${sql}\n) AS result(${positions.join(', ')})`;
+  return `SELECT ${cells.join(', ')} FROM ${subquery(sql)} AS result(${positions.join(', ')})`;
 }
 
 /**
@@ -194,6 +201,6 @@ export interface ParquetOptions {
 export async function writeParquet(engine: Engine, sql: string, file: string, options: ParquetOptions = {}): Promise<number> {
   const codec = options.compression === undefined ? '' : `, COMPRESSION ${options.compression}`;
   // USE_TMP_FILE false: the caller's file is the temporary one already (warehouse/output.ts), and DuckDB makes no second one beside it.
-  const [{ Count }] = await engine.rows<{ Count: number }>(`COPY (\n${sql}\n) TO ${quoteLiteral(file)} (FORMAT parquet${codec}, USE_TMP_FILE false)`);
+  const [{ Count }] = await engine.rows<{ Count: number }>(`COPY ${subquery(sql)} TO ${quoteLiteral(file)} (FORMAT parquet${codec}, USE_TMP_FILE false)`);
   return Number(Count);
 }
