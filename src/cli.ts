@@ -19,8 +19,8 @@ import { inferContract, initProject, writeDraft } from './flow/project-files';
 import { rebuildWarehouse } from './flow/rebuild';
 import { syncTarget, syncWarehouse } from './flow/sync';
 import { formatCount } from './format';
+import { formatRecords, stdoutFormat } from './output';
 import { openQueryEngine, resolveOutput } from './query';
-import { formatRecords, formatResult, OUTPUT_FORMATS, type OutputFormat } from './query/format';
 import { listRuns, reportOf, showRun } from './record/history';
 import { openInViewer } from './record/open';
 import { startServer } from './serve';
@@ -361,13 +361,12 @@ export function buildProgram(): Command {
     .command('query <sql>')
     .description('read-only SQL over live tables (users, …), snapshots.<table> views and meta.* tables')
     .option('--format <format>', 'table | csv | json | arrow (default table; json with --json)')
-    .option('--decimals-as-strings', 'json: DECIMAL values as exact strings ("29.85") instead of numbers')
+    .option('--decimals-as-strings', 'json (stdout or --out .json): DECIMAL values as exact strings ("29.85") instead of exact numbers')
     .option('--as-of <date>', 'time travel: each table name reads its snapshot at the newest as_of <= date')
     .option('--out <file>', 'write the result to a file instead, format by extension: .csv, .json, .parquet, .arrow (never inside the warehouse)')
     .action(async (sql: string, options: { format?: string; decimalsAsStrings?: boolean; out?: string; asOf?: string }, command: Command) => {
       const settings = await settingsOf(command);
-      const format = (options.format ?? (settings.json ? 'json' : 'table')) as OutputFormat;
-      if (!OUTPUT_FORMATS.includes(format)) throw new InvocationError(`--format ${format}: expected ${OUTPUT_FORMATS.join(', ')}`);
+      const format = stdoutFormat(options.format ?? (settings.json ? 'json' : 'table'));
       if (settings.json && format !== 'json') throw new InvocationError(`--json prints JSON; it cannot go with --format ${format}`);
       if (format === 'arrow' && options.out === undefined && process.stdout.isTTY) {
         throw new InvocationError('--format arrow writes binary Arrow IPC: redirect it to a file (> result.arrows) or pipe it to a reader');
@@ -380,11 +379,11 @@ export function buildProgram(): Command {
       if (engine.resolution !== undefined && settings.verbosity !== 'quiet') process.stderr.write(`${engine.resolution}\n`);
       try {
         if (out) {
-          const rows = await engine.export(sql);
+          const rows = await engine.export(sql, { decimalsAsStrings: options.decimalsAsStrings });
           if (settings.json) return printJson({ out: out.file, format: out.format, rows });
           return void process.stdout.write(`wrote ${rows} rows to ${out.file}\n`);
         }
-        process.stdout.write(await formatResult(await engine.select(sql), format, { decimalsAsStrings: options.decimalsAsStrings }));
+        process.stdout.write(await engine.print(sql, format, { decimalsAsStrings: options.decimalsAsStrings }));
       } finally {
         engine.close();
       }
@@ -416,7 +415,7 @@ export function buildProgram(): Command {
     .option('--label-horizon <n>', "0: label frozen at the features' as_of (default); 1: the next frozen month's label")
     .option('--label-ttl <duration>', 'how far from a row its labels snapshot may be, e.g. 60d (default 31d); beyond it the label is NULL')
     .option('--with-source-as-of', 'add <view>__as_of columns: the snapshot each value came from')
-    .option('--out <file>', '.parquet, .csv or .arrow (default: a table on stdout)')
+    .option('--out <file>', '.parquet, .csv, .json or .arrow (default: a table on stdout)')
     .option('--allow-empty', 'write a training set of no rows (without it: exit 1, naming why)')
     .action(async (options: TrainingSetFlags, command: Command) => {
       const settings = await settingsOf(command);
@@ -425,7 +424,7 @@ export function buildProgram(): Command {
       if (settings.json && options.out === undefined) throw new InvocationError('training-set --json: give --out FILE (stdout carries the summary)');
       if (options.labelHorizon !== undefined && !/^[0-9]+$/.test(options.labelHorizon))
         throw new InvocationError(`--label-horizon ${options.labelHorizon}: expected 0 or 1`);
-      const { summary, rows } = await buildTrainingSet(warehouseLayout(settings.warehouseDir), settings.contract, {
+      const { summary, table } = await buildTrainingSet(warehouseLayout(settings.warehouseDir), settings.contract, {
         entities: options.asOf !== undefined ? { asOf: parseAsOf(options.asOf) } : { file: path.resolve(options.entities!) },
         features: options.features,
         fullNames: options.fullNames,
@@ -437,7 +436,7 @@ export function buildProgram(): Command {
         labelTtl: options.labelTtl,
         engine: { threads: settings.threads, memoryLimit: settings.memoryLimit },
       });
-      if (rows) process.stdout.write(await formatResult(rows, 'table'));
+      if (table !== undefined) process.stdout.write(table);
       if (settings.json) printJson(summary);
       else process.stderr.write(trainingSetText(summary));
     });

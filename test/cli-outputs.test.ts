@@ -13,6 +13,24 @@ const TYPED_ROW = `SELECT DATE '2024-01-31' AS day, 29.85::DECIMAL(10,2) AS fee,
   7::INTEGER AS months, 9007199254740993::BIGINT AS big, count(*) AS n, true AS flag, 'x,y' AS label, '' AS empty,
   NULL::INTEGER AS nothing, TIMESTAMP '2024-01-31 10:00:00.123456' AS at`;
 
+/**
+ * Issue 29: values whose hand-made text was wrong (a timestamp just before 1970 printed as
+ * 1970-01-01T00:00:00.999500, a DECIMAL(38,10) through a double) and their exact texts.
+ */
+const EDGE_ROWS = `SELECT * FROM (VALUES
+    (1, TIMESTAMP '1969-12-31 23:59:59.9995', TIMESTAMPTZ '1969-12-31 23:59:59.9995+00', DATE '1969-07-20', 1234567890123456789012345678.0123456789::DECIMAL(38,10)),
+    (2, TIMESTAMP '1969-12-31 23:59:59.9995', TIMESTAMPTZ '1969-12-31 23:59:59.9995+00', DATE '1969-07-20', -1234567890123456789012345678.0123456789::DECIMAL(38,10))
+  ) AS edge(n, stamp, stamp_utc, day, amount) ORDER BY n`;
+const EDGE_TEXTS = [1, 2].map((n) => ({
+  n: String(n),
+  stamp: '1969-12-31 23:59:59.9995',
+  stamp_utc: '1969-12-31 23:59:59.9995+00',
+  day: '1969-07-20',
+  amount: `${n === 2 ? '-' : ''}1234567890123456789012345678.0123456789`,
+}));
+/** The DECIMAL(38,10)s unscaled, as Arrow's Decimal128 holds them. */
+const EDGE_UNSCALED = [12345678901234567890123456780123456789n, -12345678901234567890123456780123456789n];
+
 describe('query output keeps the engine types', () => {
   const warehouse = tempDir();
   beforeAll(async () => {
@@ -109,7 +127,8 @@ describe('query output keeps the engine types', () => {
         label: 'x,y',
         empty: '',
         nothing: null,
-        at: '2024-01-31T10:00:00.123456',
+        // DuckDB's own text of the value (its cast to VARCHAR), as the CSV and table print it.
+        at: '2024-01-31 10:00:00.123456',
       },
     ]);
     const exact = await cli('--warehouse', warehouse, 'query', '--format', 'json', '--decimals-as-strings', TYPED_ROW);
@@ -129,6 +148,134 @@ describe('query output keeps the engine types', () => {
     expect(table.stdout.split('\n')[2]).toBe('NULL     1.50');
     const csv = await cli('--warehouse', warehouse, 'query', '--format', 'csv', "SELECT NULL::VARCHAR AS a, '' AS b, 1.50::DECIMAL(4,2) AS c");
     expect(csv.stdout).toBe('a,b,c\n,"",1.50\n');
+  });
+
+  describe('one output writer: DuckDB renders every value, and an edge value round-trips exactly (issue 29)', () => {
+    const out = tempDir('streamflow-outputs-');
+    const stdout = async (...flags: string[]) => {
+      const result = await cli('--warehouse', warehouse, 'query', ...flags, EDGE_ROWS);
+      expect(result.code, result.stderr).toBe(0);
+      return result.stdoutBytes;
+    };
+    /** `--out FILE.extension` (with `flags`): the file's bytes, which must equal stdout's in that format. */
+    const written = async (extension: string, ...flags: string[]) => {
+      const file = path.join(out, `edge-${flags.length}.${extension}`);
+      const result = await cli('--warehouse', warehouse, 'query', ...flags, '--out', file, EDGE_ROWS);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toBe(`wrote 2 rows to ${file}\n`);
+      return { file, bytes: fs.readFileSync(file) };
+    };
+    /** Rows read back by DuckDB as exact text (a cast to VARCHAR, TIMESTAMPTZ in UTC). */
+    const readBack = async (from: string) => {
+      const engine = await openEngine();
+      try {
+        await engine.run("SET TimeZone = 'UTC'");
+        return await engine.rows(
+          `SELECT n::VARCHAR AS n, stamp::VARCHAR AS stamp, stamp_utc::VARCHAR AS stamp_utc, day::VARCHAR AS day, amount::VARCHAR AS amount FROM ${from} ORDER BY n`,
+        );
+      } finally {
+        engine.close();
+      }
+    };
+
+    it('the table prints the exact texts', async () => {
+      const lines = (await stdout()).toString('utf8').split('\n');
+      expect(lines[2]).toBe('1  1969-12-31 23:59:59.9995  1969-12-31 23:59:59.9995+00  1969-07-20  1234567890123456789012345678.0123456789');
+      expect(lines[3]).toBe('2  1969-12-31 23:59:59.9995  1969-12-31 23:59:59.9995+00  1969-07-20  -1234567890123456789012345678.0123456789');
+    });
+
+    it('CSV: --format csv and --out .csv give the same bytes, which read back as the same values', async () => {
+      const csv = await stdout('--format', 'csv');
+      expect(csv.toString('utf8')).toBe(
+        `n,stamp,stamp_utc,day,amount\n${EDGE_TEXTS.map((row) => [row.n, row.stamp, row.stamp_utc, row.day, row.amount].join(',')).join('\n')}\n`,
+      );
+      const { file, bytes } = await written('csv');
+      expect(bytes.equals(csv)).toBe(true);
+      const types = "{'n': 'INTEGER', 'stamp': 'TIMESTAMP', 'stamp_utc': 'TIMESTAMPTZ', 'day': 'DATE', 'amount': 'DECIMAL(38,10)'}";
+      expect(await readBack(`read_csv(${quoteLiteral(file)}, header = true, columns = ${types})`)).toEqual(EDGE_TEXTS);
+    });
+
+    it('JSON with --decimals-as-strings: --format json and --out .json give the same bytes and the exact texts; without it DECIMAL is the exact number', async () => {
+      const json = await stdout('--format', 'json', '--decimals-as-strings');
+      expect(JSON.parse(json.toString('utf8'))).toEqual(EDGE_TEXTS.map((row) => ({ ...row, n: Number(row.n) })));
+      const { bytes } = await written('json', '--decimals-as-strings');
+      expect(bytes.equals(json)).toBe(true);
+      // As numbers the digits are all there, in the text a reader with exact decimals parses.
+      const numbers = (await stdout('--format', 'json')).toString('utf8');
+      expect(numbers).toContain('"amount": 1234567890123456789012345678.0123456789\n');
+      expect(numbers).toContain('"amount": -1234567890123456789012345678.0123456789\n');
+      expect((await written('json')).bytes.toString('utf8')).toBe(numbers);
+    });
+
+    it('Arrow: --format arrow and --out .arrow hold the exact microseconds, days and unscaled decimals', async () => {
+      const arrow = await stdout('--format', 'arrow');
+      const { bytes } = await written('arrow');
+      for (const stream of [arrow, bytes]) {
+        const table = tableFromIPC(stream);
+        expect(table.schema.fields.map((field) => String(field.type))).toEqual([
+          'Int32',
+          'Timestamp<MICROSECOND>',
+          'Timestamp<MICROSECOND, UTC>',
+          'Date32<DAY>',
+          'Decimal[38e+10]',
+        ]);
+        const values = (name: string) => table.getChild(name)!.data[0].values;
+        // 1969-12-31 23:59:59.9995 is 500 µs before the epoch; 1969-07-20 is 165 days before it.
+        expect(Array.from(values('stamp') as BigInt64Array)).toEqual([-500n, -500n]);
+        expect(Array.from(values('stamp_utc') as BigInt64Array)).toEqual([-500n, -500n]);
+        expect(Array.from(values('day') as Int32Array)).toEqual([-165, -165]);
+        const words = values('amount') as Uint32Array;
+        const unscaled = [0, 1].map((row) =>
+          BigInt.asIntN(
+            128,
+            Array.from(words.subarray(row * 4, row * 4 + 4)).reduceRight((value, word) => (value << 32n) | BigInt(word), 0n),
+          ),
+        );
+        expect(unscaled).toEqual(EDGE_UNSCALED);
+      }
+    });
+
+    it('Parquet: --out .parquet reads back as the same values', async () => {
+      const { file } = await written('parquet');
+      expect(await readBack(`read_parquet(${quoteLiteral(file)})`)).toEqual(EDGE_TEXTS);
+    });
+
+    it('JSON numbers keep their shortest text (87.00 → 87, 1.0 → 1), laid out two spaces deep, nested values indented', async () => {
+      const result = await cli(
+        '--warehouse',
+        warehouse,
+        'query',
+        '--format',
+        'json',
+        `SELECT 87.00::DECIMAL(10,2) AS fee, 1.50::DECIMAL(4,2) AS rate, 1.0::DOUBLE AS ratio, 12::DECIMAL(10,0) AS whole, '{"k": [1, {}]}'::JSON AS doc`,
+      );
+      expect(result.stdout).toBe(
+        '[\n  {\n    "fee": 87,\n    "rate": 1.5,\n    "ratio": 1,\n    "whole": 12,\n    "doc": {\n      "k": [\n        1,\n        {}\n      ]\n    }\n  }\n]\n',
+      );
+    });
+
+    it('a statement ending in a semicolon and a comment prints and writes as one without', async () => {
+      const statement = 'SELECT 1 AS one -- the comment\n;\n';
+      expect((await cli('--warehouse', warehouse, 'query', '--format', 'csv', statement)).stdout).toBe('one\n1\n');
+      const file = path.join(out, 'semicolon.parquet');
+      expect((await cli('--warehouse', warehouse, 'query', '--out', file, statement)).stdout).toBe(`wrote 1 rows to ${file}\n`);
+    });
+
+    it("CSV is DuckDB's own CSV writer's bytes, for every kind of value", async () => {
+      const mixed = `SELECT 'x,y' AS "a,b", '' AS empty, NULL::VARCHAR AS nothing, 'say "hi"' AS quoted, 'two' || chr(10) || 'lines' AS lines, 1.0::DOUBLE AS whole,
+        0.1::FLOAT AS single, 1e-7::DOUBLE AS small, [1, 2] AS list, {'k': 'v'} AS struct, true AS flag, 29.85::DECIMAL(10,2) AS fee,
+        TIMESTAMP '2024-01-31 10:00:00' AS at, TIMESTAMPTZ '2024-01-31 10:00:00.5+00' AS at_utc, INTERVAL 1 DAY AS span`;
+      const engine = await openEngine();
+      const file = path.join(out, 'duckdb.csv');
+      try {
+        await engine.run("SET TimeZone = 'UTC'");
+        await engine.run(`COPY (${mixed}) TO ${quoteLiteral(file)} (FORMAT csv, HEADER true)`);
+      } finally {
+        engine.close();
+      }
+      const result = await cli('--warehouse', warehouse, 'query', '--format', 'csv', mixed);
+      expect(result.stdout).toBe(fs.readFileSync(file, 'utf8'));
+    });
   });
 });
 

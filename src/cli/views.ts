@@ -5,7 +5,7 @@ import type { SnapshotEntry } from '../artifacts';
 import type { ProjectOutline } from '../contract/outline';
 import { type RunSummary, TASK_COUNT_UNITS } from '../flow/ingest';
 import { formatBytes, formatCount, formatNumber } from '../format';
-import { textTable } from '../query/format';
+import { textTable } from '../output';
 import type { RunDetails, RunListing } from '../record/history';
 import type { TrainingSummary } from '../training';
 import type { Finding } from '../validate';

@@ -20,36 +20,33 @@ import * as path from 'node:path';
 import type { SnapshotEntry } from '../artifacts';
 import type { Contract } from '../contract/contract';
 import type { TableSpec } from '../contract/tables';
-import { arrowIpc } from '../engine/arrow';
-import { type Engine, openEngine, quoteIdent, quoteLiteral, type ResultColumn } from '../engine/duckdb';
+import { type Engine, openEngine, quoteIdent, quoteLiteral } from '../engine/duckdb';
 import { InvocationError, StreamflowError } from '../errors';
+import { type FileFormat, fileFormat, printableResult, type RenderOptions, type StdoutFormat, writeResult } from '../output';
 import { readManifest } from '../snapshot';
 import { frozenRowsSql } from '../snapshot/frozen';
 import { attachWarehouse } from '../warehouse/catalog';
 import type { WarehouseLayout } from '../warehouse/layout';
-import { checkUserOutput, type UserOutput, writeUserOutput } from '../warehouse/output';
+import { checkUserOutput, type UserOutput } from '../warehouse/output';
 import { openReader } from '../warehouse/reader';
 import { describeResolution, partitionsAsOf } from './time-travel';
 
 /** Where `query --out` writes (checked, with the temporary file beside it), and in which format (from the file's extension). */
 export interface OutputTarget extends UserOutput {
-  readonly format: 'csv' | 'json' | 'parquet' | 'arrow';
+  readonly format: FileFormat;
 }
-
-const OUTPUT_FORMATS: Record<string, OutputTarget['format']> = { '.csv': 'csv', '.json': 'json', '.parquet': 'parquet', '.arrow': 'arrow' };
 
 /** The `--out` file as it will really be written (symlinks resolved); refused inside the warehouse folder or onto a committed file (warehouse/output.ts). */
 export function resolveOutput(layout: WarehouseLayout, file: string): OutputTarget {
-  const format = OUTPUT_FORMATS[path.extname(file).toLowerCase()];
-  if (!format) throw new InvocationError(`--out ${file}: the extension says the format: .csv, .json, .parquet or .arrow`);
+  const format = fileFormat(file);
   return { ...checkUserOutput(layout, file), format };
 }
 
 export interface QueryEngine {
-  /** The result of one SELECT, column by column with the engine's types. */
-  select(sql: string): Promise<ResultColumn[]>;
+  /** The result of one SELECT in a stdout format (output/): text, or Arrow IPC bytes. */
+  print(sql: string, format: StdoutFormat, options?: RenderOptions): Promise<string | Uint8Array>;
   /** Writes the result of one SELECT to the `--out` target the engine was opened with; returns the row count. */
-  export(sql: string): Promise<number>;
+  export(sql: string, options?: RenderOptions): Promise<number>;
   /** With --as-of: the as_of the tables resolved to and its age (describeResolution); undefined without. */
   readonly resolution?: string;
   close(): void;
@@ -76,8 +73,9 @@ export async function openQueryEngine(layout: WarehouseLayout, contract: Contrac
     await writeViews(viewsDatabase, contract, layout, manifest, boundAsOf);
     engine = await openEngine({ readOnlyDatabase: viewsDatabase });
     await attachWarehouse(engine, layout, 'read_only');
-    // DuckDB writes the temporary file beside the target, never the target itself: that one is replaced by rename.
-    const allowed = [...present.map((entry) => path.join(layout.root, entry.path)), ...(out && out.format !== 'arrow' ? [out.temporary] : [])];
+    // DuckDB writes a Parquet output's temporary file beside the target, never the target itself:
+    // that one is replaced by rename. Every other format is written by the output writer, not DuckDB.
+    const allowed = [...present.map((entry) => path.join(layout.root, entry.path)), ...(out?.format === 'parquet' ? [out.temporary] : [])];
     await engine.run(`SET allowed_paths = [${allowed.map(quoteLiteral).join(', ')}]`);
     await engine.run('SET enable_external_access = false');
     await engine.run(`SET search_path = '${boundAsOf ? 'views.as_of' : 'wh.main'},wh.meta,views.snapshots'`);
@@ -90,22 +88,11 @@ export async function openQueryEngine(layout: WarehouseLayout, contract: Contrac
   const sealed = engine;
   return {
     resolution: asOf === undefined || boundAsOf === undefined ? undefined : describeResolution(asOf, boundAsOf),
-    select: async (sql) => sealed.columns(await selectOnly(sealed, sql)).catch(explainFailure),
-    export: async (sql) => {
+    print: async (sql, format, options) => printableResult(sealed, await selectOnly(sealed, sql), format, options).catch(explainFailure),
+    export: async (sql, options) => {
       if (!out) throw new InvocationError('no --out file to write to');
       const select = await selectOnly(sealed, sql);
-      if (out.format === 'arrow') {
-        const columns = await sealed.columns(select).catch(explainFailure);
-        const bytes = await arrowIpc(columns);
-        await writeUserOutput(out, (temporary) => fs.writeFileSync(temporary, bytes));
-        return columns[0]?.values.length ?? 0;
-      }
-      const options = { csv: 'FORMAT csv, HEADER true', json: 'FORMAT json, ARRAY true', parquet: 'FORMAT parquet' }[out.format];
-      // The statement is one SELECT (checked above); line breaks keep a trailing comment inside it.
-      return writeUserOutput(out, async (temporary) => {
-        const [{ Count }] = await sealed.rows<{ Count: number }>(`COPY (\n${select}\n) TO ${quoteLiteral(temporary)} (${options}, USE_TMP_FILE false)`);
-        return Number(Count);
-      }).catch((error: Error) => {
+      return writeResult(sealed, select, out, out.format, options).catch((error: Error) => {
         if (error instanceof StreamflowError) throw error;
         return explainFailure(error);
       });

@@ -1,19 +1,19 @@
 // training-set: the point-in-time join of snapshot features and labels for a set of entity
-// rows, written to Parquet, CSV or Arrow (or returned for printing), with a leakage check
-// and a summary. Reads the warehouse read-only; writes only its output file, by rename.
+// rows, written by the output writer to Parquet, CSV, JSON or Arrow (or rendered as a table
+// for printing), with a leakage check and a summary. Reads the warehouse read-only; writes
+// only its output file, by rename.
 // May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot, record, sync, query (the layer rule, .dependency-cruiser.cjs).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type SnapshotEntry, TRAINING_SUMMARY_VERSION } from '../artifacts';
 import type { Contract } from '../contract/contract';
-import { arrowIpc } from '../engine/arrow';
-import { type Engine, quoteIdent, quoteLiteral, type ResultColumn } from '../engine/duckdb';
+import { type Engine, quoteIdent } from '../engine/duckdb';
 import { EmptyResultError, InvocationError } from '../errors';
+import { type FileFormat, fileFormat, tableText, writeResult } from '../output';
 import { readManifest } from '../snapshot';
 import { frozenColumns } from '../snapshot/frozen';
 import { keyTextSql } from '../warehouse/keys';
 import type { WarehouseLayout } from '../warehouse/layout';
-import { checkUserOutput, type UserOutput, writeUserOutput } from '../warehouse/output';
+import { checkUserOutput } from '../warehouse/output';
 import { openReader } from '../warehouse/reader';
 import { type EntitySource, loadEntities } from './entities';
 import {
@@ -32,8 +32,6 @@ import {
 import { entityColumns, selectFeatures, sourceAsOfColumn } from './select';
 import { parseTtl } from './ttl';
 
-export type TrainingFormat = 'parquet' | 'csv' | 'arrow';
-
 export interface TrainingRequest {
   readonly entities: EntitySource;
   /** `view.column,view.*,…`; default: the default views. */
@@ -46,7 +44,7 @@ export interface TrainingRequest {
   /** How far the labels snapshot may be from the row, e.g. `60d`; default the project's label ttl. */
   readonly labelTtl?: string;
   readonly withSourceAsOf?: boolean;
-  /** .parquet, .csv or .arrow; undefined: the rows are returned. */
+  /** .parquet, .csv, .json or .arrow (output/formats.ts); undefined: the rows are returned as a text table. */
   readonly out?: string;
   /** Write (or return) a training set of no rows; without it that is an error (exit 1) naming why. */
   readonly allowEmpty?: boolean;
@@ -79,17 +77,8 @@ export interface TrainingSummary {
 
 export interface TrainingResult {
   readonly summary: TrainingSummary;
-  /** The rows, column by column, when no --out file was asked for. */
-  readonly rows?: ResultColumn[];
-}
-
-/** The output format an --out path asks for (by its extension). */
-export function outputFormat(out: string): TrainingFormat {
-  const extension = path.extname(out).toLowerCase().slice(1);
-  if (extension !== 'parquet' && extension !== 'csv' && extension !== 'arrow') {
-    throw new InvocationError(`--out ${out}: expected a .parquet, .csv or .arrow file`);
-  }
-  return extension;
+  /** The rows as an aligned text table, when no --out file was asked for. */
+  readonly table?: string;
 }
 
 function labelRule(contract: Contract, request: TrainingRequest, labelled: boolean): Exclude<LabelRule, { readonly from: 'none' }> {
@@ -145,18 +134,6 @@ export async function assertNoLeakage(engine: Engine, contract: Contract, table:
   }
 }
 
-/** Writes `sql`'s rows to the checked output through a temporary file in the same folder, renamed into place (warehouse/output.ts). */
-async function writeOutput(engine: Engine, sql: string, output: UserOutput, format: TrainingFormat): Promise<void> {
-  if (format === 'arrow') {
-    const bytes = await arrowIpc(await engine.columns(sql));
-    await writeUserOutput(output, (temporary) => fs.writeFileSync(temporary, bytes));
-    return;
-  }
-  const options = format === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT parquet, COMPRESSION zstd';
-  // USE_TMP_FILE false: DuckDB writes the temporary file itself, and no second one of its own beside it.
-  await writeUserOutput(output, (temporary) => engine.run(`COPY (${sql}) TO ${quoteLiteral(temporary)} (${options}, USE_TMP_FILE false)`));
-}
-
 /** The table `joinPointInTime` fills. */
 export const POINT_IN_TIME_TABLE = 'training_rows';
 
@@ -186,7 +163,7 @@ export async function joinPointInTime(
 }
 
 export async function buildTrainingSet(layout: WarehouseLayout, contract: Contract, request: TrainingRequest): Promise<TrainingResult> {
-  const format = request.out === undefined ? undefined : outputFormat(request.out);
+  const format: FileFormat | undefined = request.out === undefined ? undefined : fileFormat(request.out);
   // Before any work: an --out inside the warehouse, or onto a file it committed, is refused (exit 3).
   const output = request.out === undefined ? undefined : checkUserOutput(layout, request.out);
   const ttlOverride = request.ttl === undefined ? undefined : parseTtl(request.ttl);
@@ -244,8 +221,9 @@ export async function buildTrainingSet(layout: WarehouseLayout, contract: Contra
       out: request.out === undefined ? null : path.resolve(request.out),
     };
     if (summary.rows === 0 && request.allowEmpty !== true) throw new EmptyResultError(emptyReason(request, entities.rows, summary));
-    if (output === undefined || format === undefined) return { summary, rows: await engine.columns(outputSql) };
-    await writeOutput(engine, outputSql, output, format);
+    if (output === undefined || format === undefined) return { summary, table: await tableText(engine, outputSql) };
+    // zstd, as training sets' Parquet always was: the same inputs keep giving the same bytes.
+    await writeResult(engine, outputSql, output, format, { compression: 'zstd' });
     return { summary };
   } finally {
     engine.close();
