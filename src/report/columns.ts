@@ -30,7 +30,7 @@ const ESTIMATE_METHODS: Record<EstimatedFigure, string> = {
   distinct_count: `estimated: the distinct values among those whose hash is 0 modulo ${SAMPLE_EVERY}, times ${SAMPLE_EVERY} (an exact count of this many values costs too much on a table this large)`,
 };
 
-/** A figure marked ≈ when it is an estimate, the method in its tooltip (validate/metrics.ts). */
+/** A figure marked ≈ when it is an estimate, the method in its tooltip (validate/metrics/profile.ts). */
 function estimate(column: ColumnMetrics, figure: EstimatedFigure, text: string): Html | string {
   return column.estimated.includes(figure) ? html`<span title="${ESTIMATE_METHODS[figure]}">≈ ${text}</span>` : text;
 }

@@ -9,7 +9,7 @@ import { definitionOf } from '../contract/expectations/registry';
 import { type CompileContext, type CompiledExpectation, Params } from '../contract/expectations/sql';
 import { HEADERS_TABLE } from '../load/headers';
 import { keyJoinSql, keyStructSql, keyTextSql } from '../warehouse/keys';
-import { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE } from './metrics';
+import { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE } from './metrics/staging';
 
 export type { CompileContext, CompiledExpectation } from '../contract/expectations/sql';
 

@@ -15,9 +15,15 @@ import { liveColumns } from '../warehouse/catalog';
 import { stageFailures } from '../warehouse/failures';
 import { type CompileContext, type CompiledExpectation, compileExpectation, definitionOfConfig } from './compile';
 import { type KeyCensus, takeKeyCensus } from './keys';
-import { type MonthMetrics, metricsAggregate, readPreviousMonth, settleTableMetrics, stageMetrics } from './metrics';
+import { settleTableMetrics } from './metrics';
+import { readPreviousMonth } from './metrics/drift';
+import { metricsAggregate } from './metrics/profile';
+import type { MonthMetrics } from './metrics/shape';
+import { stageMetrics } from './metrics/staging';
 
-export { COLUMN_METRICS_TABLE, type ColumnMetrics, type EstimatedFigure, EXACT_ROWS, type MonthMetrics, SAMPLE_EVERY, TABLE_METRICS_TABLE } from './metrics';
+export { EXACT_ROWS, SAMPLE_EVERY } from './metrics/profile';
+export type { ColumnMetrics, EstimatedFigure, MonthMetrics } from './metrics/shape';
+export { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE } from './metrics/staging';
 
 export interface ValidationOutcome {
   readonly results: readonly ExpectationResult[];

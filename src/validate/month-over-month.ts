@@ -11,7 +11,7 @@ import type { Severity } from '../contract/expectations';
 import { columnMeanRatioToPreviousToBeLessThan } from '../contract/expectations/column-mean-ratio-to-previous-to-be-less-than';
 import { comparesMonths } from '../contract/expectations/registry';
 import type { Engine } from '../engine/duckdb';
-import type { ColumnMetrics, TableMetrics } from './metrics';
+import type { ColumnMetrics, TableMetrics } from './metrics/shape';
 
 export interface MonthOverMonth {
   /** The frozen month the run's month was compared with. */
