@@ -159,7 +159,7 @@ async function runExpectation(engine: Engine, expectation: PlannedExpectation): 
 const firstLine = (text: string) => text.split('\n')[0];
 
 /**
- * A sql rule's query (compile.ts compileSqlRule) parsed and bound, not run: it must be one
+ * A sql rule's query (contract/expectations/sql-query-result-to-satisfy.ts) parsed and bound, not run: it must be one
  * SELECT statement. A query that ends the subquery it is embedded in to add statements of
  * its own is refused here, before any of them runs (the driver runs every statement of a
  * text but the last); one that is no SELECT (DELETE, CREATE, COPY…) does not even parse.
@@ -255,7 +255,7 @@ function judge(table: string, { id, config, compiled }: PlannedExpectation, row:
   // Each names its row by the key's columns (warehouse/keys.ts keyStructSql): spread beside the line, `{customer_id, line}` for a one-column key.
   const samples = (row.samples as { key: Record<string, string | null> | null; value: string | null; line: string | number }[]) ?? [];
   const { verdict } = definitionOfConfig(config);
-  // No figure is none to judge, but for the rules held against an ODCS operator: NULL fails those.
+  // A NULL figure leaves nothing to judge, but for the rules held against an ODCS operator, which it fails.
   const observed = row.observed_value ?? (verdict.by === 'observed value' && verdict.nullFails ? null : undefined);
   const denominator = compiled.ignoresNulls ? elementCount - missingCount : elementCount;
   const unexpectedPercent = denominator > 0 ? (100 * unexpectedCount) / denominator : 0;
