@@ -94,7 +94,8 @@ CREATE TABLE IF NOT EXISTS wh.meta.task_runs (
   error        VARCHAR
 );
 
--- Schema 3: the month-over-month record. One row per column of each frozen month, from
+-- Schema 3: the month-over-month record (its shape is defined once, validate/metrics/shape.ts,
+-- which test/metrics-shape.test.ts holds these two tables to). One row per column of each frozen month, from
 -- the staged export, with its comparison to the previous frozen month (NULLs for the
 -- first). Bins are fixed by the month itself, so the next month compares on them
 -- without re-reading this month's snapshot. CREATE IF NOT EXISTS: a schema-2 warehouse
@@ -127,7 +128,7 @@ CREATE TABLE IF NOT EXISTS wh.meta.column_metrics (
   new_values         VARCHAR[]          -- categorical values the previous month did not hold
 );
 -- Schema 4: which figures of a row are estimates (quantiles and bin edges of numeric
--- columns of tables above 200,000 rows, validate/metrics.ts); empty when all are exact.
+-- columns of tables above 200,000 rows, validate/metrics/profile.ts); empty when all are exact.
 ALTER TABLE wh.meta.column_metrics ADD COLUMN IF NOT EXISTS estimated VARCHAR[];
 
 -- One row per table of each frozen month: its size, and for users the key churn against

@@ -13,7 +13,8 @@ import { compareWithFrozen, readManifest, writeSnapshots } from '../src/snapshot
 import { upsertMonth } from '../src/upsert';
 import { validateMonth } from '../src/validate';
 import { takeKeyCensus } from '../src/validate/keys';
-import { EXACT_ROWS, measureMonth, metricsAggregate, settleTableMetrics } from '../src/validate/metrics';
+import { measureMonth, settleTableMetrics } from '../src/validate/metrics';
+import { EXACT_ROWS, metricsAggregate } from '../src/validate/metrics/profile';
 import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse } from '../src/warehouse/catalog';
 import { warehouseLayout } from '../src/warehouse/layout';
 import { publishStaged, stageRun } from '../src/warehouse/recover';

@@ -2,6 +2,7 @@
 // summary, the run history, one run's page, the snapshot list and a project's outline.
 import * as path from 'node:path';
 import type { SnapshotEntry } from '../artifacts';
+import { definitionOf } from '../contract/expectations/registry';
 import type { ProjectOutline } from '../contract/outline';
 import { type RunSummary, TASK_COUNT_UNITS } from '../flow/ingest';
 import { formatBytes, formatCount, formatNumber } from '../format';
@@ -55,23 +56,11 @@ function rate(share: number | null): string {
   return share === null ? '—' : `${(100 * share).toFixed(1)} %`;
 }
 
-const MANY_VALUES = 5;
-
-/** One flagged month-over-month figure, worded: "orders.amount mean ×1.52 (warn)". */
+/** One flagged month-over-month figure, worded by its type: "orders.amount mean ×1.52 (warn)". */
 function flaggedText(flag: FlaggedComparison): string {
   const name = flag.column === null ? flag.table : `${flag.table}.${flag.column}`;
-  const figure = flag.figure === null ? 'not computed' : formatNumber(flag.figure);
-  const values = flag.new_values ?? [];
-  const worded: Record<string, string> = {
-    expect_table_row_count_ratio_to_previous_to_be_less_than: `rows ×${figure} either way`,
-    expect_table_key_churn_to_be_less_than: `keys gone ${flag.figure === null ? figure : rate(flag.figure)}`,
-    expect_column_psi_to_be_less_than: `PSI ${figure}`,
-    expect_column_mean_ratio_to_previous_to_be_less_than: flag.ratio
-      ? `${flag.ratio.of} ×${formatNumber(flag.ratio.value)}`
-      : `mean or median ×${figure} either way`,
-    expect_column_distinct_values_to_be_in_set: `new value${values.length === 1 ? '' : 's'}: ${values.slice(0, MANY_VALUES).join(', ')}${values.length > MANY_VALUES ? `, … (${formatCount(values.length)} in all)` : ''}`,
-  };
-  return `${name} ${worded[flag.type] ?? `${flag.type} ${figure}`} (${flag.severity})`;
+  const worded = definitionOf(flag.type)?.wording.flagged?.(flag) ?? `${flag.type} ${flag.figure === null ? 'not computed' : formatNumber(flag.figure)}`;
+  return `${name} ${worded} (${flag.severity})`;
 }
 
 /**

@@ -21,7 +21,25 @@
 //      the label when BOOLEAN, with its own bound), new values (VARCHAR).
 
 import { type ColumnSpec, isNumeric, isTemporal } from './columns';
-import { type ExpectationConfig, expect, type KwargsByType } from './expectations';
+import { type ExpectationConfig, expect } from './expectations';
+import { columnDistinctValuesToBeInSet } from './expectations/column-distinct-values-to-be-in-set';
+import { columnMeanRatioToPreviousToBeLessThan } from './expectations/column-mean-ratio-to-previous-to-be-less-than';
+import { columnNullFractionToNotIncreaseByMoreThan } from './expectations/column-null-fraction-to-not-increase-by-more-than';
+import { columnPsiToBeLessThan } from './expectations/column-psi-to-be-less-than';
+import { columnValuesToBeBetween } from './expectations/column-values-to-be-between';
+import { columnValuesToBeInOtherTable } from './expectations/column-values-to-be-in-other-table';
+import { columnValuesToBeOfType } from './expectations/column-values-to-be-of-type';
+import { columnValuesToBeUnique } from './expectations/column-values-to-be-unique';
+import { columnValuesToMatchRegex } from './expectations/column-values-to-match-regex';
+import { columnValuesToNotBeNull } from './expectations/column-values-to-not-be-null';
+import { compoundColumnsToBeUnique } from './expectations/compound-columns-to-be-unique';
+import type { KwargsOf } from './expectations/definition';
+import { libraryMetricToSatisfy } from './expectations/library-metric-to-satisfy';
+import { tableColumnsToMatchOrderedList } from './expectations/table-columns-to-match-ordered-list';
+import { tableColumnsToMatchSet } from './expectations/table-columns-to-match-set';
+import { tableKeyChurnToBeLessThan } from './expectations/table-key-churn-to-be-less-than';
+import { tableRowCountRatioToPreviousToBeLessThan } from './expectations/table-row-count-ratio-to-previous-to-be-less-than';
+import { tableRowCountToBeBetween } from './expectations/table-row-count-to-be-between';
 
 /** A month-over-month bound: warn above `warn`, an error above `error`; `reason` is shown in the report. */
 export interface DriftBound {
@@ -82,7 +100,7 @@ export const DEFAULT_DRIFT: DriftSettings = {
   newValues: { reason: 'a value no row held in the previous month: a new category or a renamed one, to look at before it reaches a model' },
 };
 
-type Bounds = Pick<KwargsByType['expect_column_values_to_be_between'], 'min_value' | 'max_value' | 'strict_min' | 'strict_max'>;
+type Bounds = Pick<KwargsOf<typeof columnValuesToBeBetween.type>, 'min_value' | 'max_value' | 'strict_min' | 'strict_max'>;
 
 /** A property as the compiler needs it: its column and what it declares. */
 export interface PropertyRules {
@@ -128,16 +146,16 @@ export function defaultDriftTables(tables: readonly TableRules[], entity: readon
 }
 
 function boundsRule(column: string, bounds: Bounds): ExpectationConfig {
-  return expect('expect_column_values_to_be_between', { column, ...bounds }, 'the range the contract declares (logicalTypeOptions)');
+  return expect(columnValuesToBeBetween.type, { column, ...bounds }, 'the range the contract declares (logicalTypeOptions)');
 }
 
 function patternRule(column: string, regex: string): ExpectationConfig {
-  return expect('expect_column_values_to_match_regex', { column, regex }, 'the pattern the contract declares (logicalTypeOptions)');
+  return expect(columnValuesToMatchRegex.type, { column, regex }, 'the pattern the contract declares (logicalTypeOptions)');
 }
 
 function referenceRule(column: string, reference: { readonly table: string; readonly column: string }): ExpectationConfig {
   return expect(
-    'expect_column_values_to_be_in_other_table',
+    columnValuesToBeInOtherTable.type,
     { column, other_table: reference.table, other_column: reference.column },
     `a row whose ${column} is missing from this month's ${reference.table} cannot be joined to it (checked against the same month's export, not the live table)`,
   );
@@ -147,7 +165,7 @@ function referenceRule(column: string, reference: { readonly table: string; read
 function declaredRules(property: PropertyRules, uniqueRule: boolean): ExpectationConfig[] {
   const column = property.column.name;
   return [
-    ...(uniqueRule ? [expect('expect_column_values_to_be_unique', { column }, 'declared unique in the contract')] : []),
+    ...(uniqueRule ? [expect(columnValuesToBeUnique.type, { column }, 'declared unique in the contract')] : []),
     ...(property.bounds ? [boundsRule(column, property.bounds)] : []),
     ...(property.pattern ? [patternRule(column, property.pattern)] : []),
     ...property.references.map((reference) => referenceRule(column, reference)),
@@ -156,7 +174,7 @@ function declaredRules(property: PropertyRules, uniqueRule: boolean): Expectatio
 }
 
 function isRowCountRule(rule: ExpectationConfig): boolean {
-  return rule.type === 'expect_table_row_count_to_be_between' || (rule.type === 'expect_library_metric_to_satisfy' && rule.kwargs.metric === 'rowCount');
+  return rule.type === tableRowCountToBeBetween.type || (rule.type === libraryMetricToSatisfy.type && rule.kwargs.metric === 'rowCount');
 }
 
 function shift(bound: DriftBound): { max_value: number; severe_max_value?: number; severity: 'warn' } {
@@ -170,23 +188,17 @@ function monthOverMonth(table: TableRules, exported: readonly ColumnSpec[], cont
   return [
     ...(context.driftTables.has(table.name)
       ? [
-          expect('expect_table_row_count_ratio_to_previous_to_be_less_than', shift(drift.rowCountRatio), drift.rowCountRatio.reason),
-          expect('expect_table_key_churn_to_be_less_than', shift(drift.keyChurn), drift.keyChurn.reason),
+          expect(tableRowCountRatioToPreviousToBeLessThan.type, shift(drift.rowCountRatio), drift.rowCountRatio.reason),
+          expect(tableKeyChurnToBeLessThan.type, shift(drift.keyChurn), drift.keyChurn.reason),
         ]
       : []),
     ...compared.flatMap((column) => {
       const meanBound = isNumeric(column.type) ? drift.meanRatio : column.type === 'BOOLEAN' && isLabel(column) ? drift.labelMeanRatio : undefined;
       return [
-        expect('expect_column_psi_to_be_less_than', { column: column.name, ...shift(drift.psi) }, drift.psi.reason),
-        ...(meanBound ? [expect('expect_column_mean_ratio_to_previous_to_be_less_than', { column: column.name, ...shift(meanBound) }, meanBound.reason)] : []),
+        expect(columnPsiToBeLessThan.type, { column: column.name, ...shift(drift.psi) }, drift.psi.reason),
+        ...(meanBound ? [expect(columnMeanRatioToPreviousToBeLessThan.type, { column: column.name, ...shift(meanBound) }, meanBound.reason)] : []),
         ...(column.type === 'VARCHAR'
-          ? [
-              expect(
-                'expect_column_distinct_values_to_be_in_set',
-                { column: column.name, value_set: '$previous_month', severity: 'warn' },
-                drift.newValues.reason,
-              ),
-            ]
+          ? [expect(columnDistinctValuesToBeInSet.type, { column: column.name, value_set: '$previous_month', severity: 'warn' }, drift.newValues.reason)]
           : []),
       ];
     }),
@@ -203,31 +215,31 @@ export function compileSuite(table: TableRules, context: SuiteContext): Expectat
   const others = table.properties.filter((property) => !isKey(property));
   return [
     // 1, 2
-    expect('expect_table_columns_to_match_set', { column_set: names, exact_match: true }, 'a new or missing column is schema drift'),
+    expect(tableColumnsToMatchSet.type, { column_set: names, exact_match: true }, 'a new or missing column is schema drift'),
     expect(
-      'expect_table_columns_to_match_ordered_list',
+      tableColumnsToMatchOrderedList.type,
       { column_list: names, severity: 'warn' },
       'columns are mapped by name, so another order is safe, but a changed export is worth a look',
     ),
     // 3
-    ...(table.rules.some(isRowCountRule) ? [] : [expect('expect_table_row_count_to_be_between', { min_value: 1 }, 'a header-only file is a broken export')]),
+    ...(table.rules.some(isRowCountRule) ? [] : [expect(tableRowCountToBeBetween.type, { min_value: 1 }, 'a header-only file is a broken export')]),
     ...table.rules,
     // 4
-    ...table.key.map((column) => expect('expect_column_values_to_not_be_null', { column }, 'the key')),
+    ...table.key.map((column) => expect(columnValuesToNotBeNull.type, { column }, 'the key')),
     table.key.length === 1
-      ? expect('expect_column_values_to_be_unique', { column: table.key[0] }, 'one row per key; a duplicate would make the upsert ambiguous')
-      : expect('expect_compound_columns_to_be_unique', { column_list: [...table.key] }, 'one row per key; a duplicate would make the upsert ambiguous'),
+      ? expect(columnValuesToBeUnique.type, { column: table.key[0] }, 'one row per key; a duplicate would make the upsert ambiguous')
+      : expect(compoundColumnsToBeUnique.type, { column_list: [...table.key] }, 'one row per key; a duplicate would make the upsert ambiguous'),
     ...keyProperties.flatMap((property) => declaredRules(property, property.unique && table.key.length > 1)),
     // 5
     ...exportedProperties
       .filter((property) => !isKey(property) && !property.column.nullable)
-      .map((property) => expect('expect_column_values_to_not_be_null', { column: property.column.name }, 'required in the contract')),
+      .map((property) => expect(columnValuesToNotBeNull.type, { column: property.column.name }, 'required in the contract')),
     // 6
     ...exportedProperties
       .filter((property) => property.column.nullable)
       .map((property) =>
         expect(
-          'expect_column_null_fraction_to_not_increase_by_more_than',
+          columnNullFractionToNotIncreaseByMoreThan.type,
           { column: property.column.name, max_increase: property.maxNullShareIncrease ?? context.drift.nullShareIncrease.max },
           context.drift.nullShareIncrease.reason,
         ),
@@ -235,9 +247,7 @@ export function compileSuite(table: TableRules, context: SuiteContext): Expectat
     // 7
     ...exportedProperties
       .filter((property) => !isKey(property))
-      .map((property) =>
-        expect('expect_column_values_to_be_of_type', { column: property.column.name, type_: property.column.type }, 'declared in the contract'),
-      ),
+      .map((property) => expect(columnValuesToBeOfType.type, { column: property.column.name, type_: property.column.type }, 'declared in the contract')),
     // 8
     ...others.flatMap((property) => declaredRules(property, property.unique)),
     // 9

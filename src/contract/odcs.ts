@@ -29,22 +29,34 @@
 // Quality rules (table or property level), compiled to expectations (expectations.ts):
 // - library metrics nullValues, missingValues, invalidValues, duplicateValues, rowCount
 //   with one operator and a unit (rows, default, or percent). `mustBe: 0` in rows is the
-//   Great Expectations row-level rule (not_be_null, be_in_set, match_regex, be_unique,
-//   compound_columns_to_be_unique); a rowCount bound is expect_table_row_count_to_be_between;
-//   anything else is expect_library_metric_to_satisfy.
+//   Great Expectations row-level rule (values not null, in a set, matching a pattern,
+//   unique; a combination unique); a rowCount bound is the table's row count rule;
+//   anything else is the library metric rule (expectations/library-metric-to-satisfy.ts).
 // - sql: a query returning one number, `{object}` and `{property}` replaced by the quoted
-//   table and column, with one operator: expect_sql_query_result_to_satisfy.
+//   table and column, with one operator (expectations/sql-query-result-to-satisfy.ts).
 // - custom with engine greatExpectations: an implementation (a YAML or JSON text block, or
-//   a mapping) holding `type` (or `expectation_type`) and `kwargs` of a type of
-//   KwargsByType, checked by kwargs-schemas.ts; on a property, `column` defaults to it.
+//   a mapping) holding `type` (or `expectation_type`) and `kwargs` of a type of the
+//   registry (expectations/registry.ts), checked by its kwargs schema; on a property,
+//   `column` defaults to it.
 // - text: informational, not compiled.
 // severity error (default), warning (warn) or info; `name` and `description` become the
 // expectation's meta name and notes.
 import { z } from 'zod';
 import type { BooleanSpelling, ColumnSpec, ColumnType } from './columns';
 import { compileSuite, DEFAULT_DRIFT, type DriftSettings, defaultDriftTables, type PropertyRules, type TableRules } from './compile';
-import type { Comparison, ExpectationConfig, LibraryMetric, Operator, Severity } from './expectations';
-import { EXPECTATION_TYPES, isExpectationType, KWARGS_SCHEMAS, LIBRARY_METRICS, OPERATORS, takesColumn } from './kwargs-schemas';
+import type { ExpectationConfig } from './expectations';
+import { columnValuesToBeBetween } from './expectations/column-values-to-be-between';
+import { columnValuesToBeInSet } from './expectations/column-values-to-be-in-set';
+import { columnValuesToBeUnique } from './expectations/column-values-to-be-unique';
+import { columnValuesToMatchRegex } from './expectations/column-values-to-match-regex';
+import { columnValuesToNotBeNull } from './expectations/column-values-to-not-be-null';
+import { compoundColumnsToBeUnique } from './expectations/compound-columns-to-be-unique';
+import { type Comparison, LIBRARY_METRICS, type LibraryMetric, OPERATORS, type Operator, type Severity } from './expectations/kwargs';
+import { libraryMetricToSatisfy } from './expectations/library-metric-to-satisfy';
+import { EXPECTATION_TYPES, isExpectationType, kwargsSchemaOf, takesColumn } from './expectations/registry';
+import { quoteIdent } from './expectations/sql';
+import { sqlQueryResultToSatisfy } from './expectations/sql-query-result-to-satisfy';
+import { tableRowCountToBeBetween } from './expectations/table-row-count-to-be-between';
 import type { TableSpec } from './tables';
 import { nearest, oneOf, quoted, type YamlPath, YamlSource } from './yaml-source';
 
@@ -271,11 +283,6 @@ interface RuleContext {
   readonly tables: ReadonlyMap<string, readonly ColumnSpec[]>;
 }
 
-/** Double-quoted as an SQL identifier (the contract does not reach the engine's quoting). */
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
 function comparison(source: YamlSource, path: YamlPath): Comparison {
   const raw = source.get(path) as Record<string, unknown>;
   const given = Object.keys(raw).filter((key) => /^must/i.test(key));
@@ -376,8 +383,8 @@ function libraryRule(context: RuleContext, path: YamlPath, rule: QualityRule): E
     }
     if (exact) {
       return args.validValues
-        ? config('expect_column_values_to_be_in_set', { column: column!.name, value_set: args.validValues, ...severity }, meta)
-        : config('expect_column_values_to_match_regex', { column: column!.name, regex: args.pattern, ...severity }, meta);
+        ? config(columnValuesToBeInSet.type, { column: column!.name, value_set: args.validValues, ...severity }, meta)
+        : config(columnValuesToMatchRegex.type, { column: column!.name, regex: args.pattern, ...severity }, meta);
     }
     if (args.validValues) extra.valid_values = args.validValues;
     else extra.pattern = args.pattern;
@@ -385,25 +392,25 @@ function libraryRule(context: RuleContext, path: YamlPath, rule: QualityRule): E
     if (args.missingValues === undefined) throw source.missing([...path, 'arguments', 'missingValues'], 'the list of values that count as missing');
     extra.missing_values = args.missingValues.filter((value) => value !== null);
   } else if (metric === 'nullValues') {
-    if (exact) return config('expect_column_values_to_not_be_null', { column: column!.name, ...severity }, meta);
+    if (exact) return config(columnValuesToNotBeNull.type, { column: column!.name, ...severity }, meta);
   } else if (metric === 'duplicateValues') {
     if (column) {
-      if (exact) return config('expect_column_values_to_be_unique', { column: column.name, ...severity }, meta);
+      if (exact) return config(columnValuesToBeUnique.type, { column: column.name, ...severity }, meta);
     } else {
       if (args.properties === undefined) throw source.missing([...path, 'arguments', 'properties'], 'the list of properties whose combination is counted');
       args.properties.forEach((name, index) => {
         checkColumn(context, [...path, 'arguments', 'properties', index], name);
       });
       columnList = args.properties;
-      if (exact) return config('expect_compound_columns_to_be_unique', { column_list: columnList, ...severity }, meta);
+      if (exact) return config(compoundColumnsToBeUnique.type, { column_list: columnList, ...severity }, meta);
     }
   } else if (metric === 'rowCount') {
     if (unit !== 'rows') throw source.error([...path, 'unit'], 'a row count in percent', 'unit: rows (or none)');
     const bounds = rowCountBounds(compared);
-    if (bounds) return config('expect_table_row_count_to_be_between', { ...bounds, ...severity }, meta);
+    if (bounds) return config(tableRowCountToBeBetween.type, { ...bounds, ...severity }, meta);
   }
   return config(
-    'expect_library_metric_to_satisfy',
+    libraryMetricToSatisfy.type,
     {
       metric: metric as LibraryMetric,
       ...(column ? { column: column.name } : {}),
@@ -430,7 +437,7 @@ function sqlRule(context: RuleContext, path: YamlPath, rule: QualityRule): Expec
     .replaceAll('{object}', quoteIdent(context.table))
     .replaceAll('{property}', column ? quoteIdent(column.name) : '{property}');
   return config(
-    'expect_sql_query_result_to_satisfy',
+    sqlQueryResultToSatisfy.type,
     { query, ...(column ? { column: column.name } : {}), operator: compared.operator, value: compared.value, ...severityKwarg(source, path, rule) },
     metaOf(rule),
   );
@@ -469,7 +476,7 @@ function customRule(context: RuleContext, path: YamlPath, rule: QualityRule): Ex
   const implementation = inner.source.parseWith(implementationSchema, inner.path);
   const typeKey = implementation.type !== undefined ? 'type' : 'expectation_type';
   const type = implementation.type ?? implementation.expectation_type;
-  if (type === undefined) throw inner.source.missing([...inner.path, 'type'], 'a Great Expectations expectation type, e.g. expect_column_values_to_be_between');
+  if (type === undefined) throw inner.source.missing([...inner.path, 'type'], `a Great Expectations expectation type, e.g. ${columnValuesToBeBetween.type}`);
   if (!isExpectationType(type)) {
     throw inner.source.error(
       [...inner.path, typeKey],
@@ -480,7 +487,7 @@ function customRule(context: RuleContext, path: YamlPath, rule: QualityRule): Ex
   const kwargsPath = [...inner.path, 'kwargs'];
   const given = { ...(implementation.kwargs ?? {}) };
   if (column && takesColumn(type) && given.column === undefined) given.column = column.name;
-  const kwargs = inner.source.parseWith(KWARGS_SCHEMAS[type] as z.ZodType<Record<string, unknown>>, kwargsPath, given);
+  const kwargs = inner.source.parseWith(kwargsSchemaOf(type), kwargsPath, given);
   // The ODCS severity, when given, wins over the kwargs'; error is the default and not written.
   const severity = rule.severity === undefined ? kwargs.severity : (severityKwarg(source, path, rule).severity ?? 'error');
   delete kwargs.severity;

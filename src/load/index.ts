@@ -9,6 +9,8 @@ import * as readline from 'node:readline';
 import type { LoadedTable } from '../artifacts';
 import type { Contract } from '../contract/contract';
 import { expectationId } from '../contract/expectations';
+import { columnValuesToBeOfType } from '../contract/expectations/column-values-to-be-of-type';
+import { tableColumnsToMatchSet } from '../contract/expectations/table-columns-to-match-set';
 import { exportColumns, type TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent, quoteLiteral } from '../engine/duckdb';
 import { DataRejectedError, type Problem, type SampleValue } from '../errors';
@@ -28,9 +30,9 @@ const LINE_OF_RAW_ROW = '(rowid + 2)';
 /** The load stage's checks, named as expectations so that one report shape covers load and validate. */
 export const LOAD_CHECKS = {
   fileExists: 'expect_table_file_to_exist',
-  columns: 'expect_table_columns_to_match_set',
+  columns: tableColumnsToMatchSet.type,
   wellFormed: 'expect_file_to_be_well_formed_csv',
-  parses: 'expect_column_values_to_be_of_type',
+  parses: columnValuesToBeOfType.type,
 } as const;
 
 export interface MonthInput {

@@ -2,6 +2,9 @@
 // this month over the previous one, and the drift figures beside it, coloured by the
 // month-over-month expectation that judged them.
 import type { ExpectationResult } from '../artifacts';
+import { columnDistinctValuesToBeInSet } from '../contract/expectations/column-distinct-values-to-be-in-set';
+import { columnMeanRatioToPreviousToBeLessThan } from '../contract/expectations/column-mean-ratio-to-previous-to-be-less-than';
+import { columnPsiToBeLessThan } from '../contract/expectations/column-psi-to-be-less-than';
 import { formatCount, formatNumber, formatOfType, formatPercent, formatPoints, formatRatio } from '../format';
 import { type ColumnMetrics, type EstimatedFigure, SAMPLE_EVERY } from '../validate';
 import { categoryBars, histogram as histogramChart, type PairedShare } from './charts';
@@ -27,7 +30,7 @@ const ESTIMATE_METHODS: Record<EstimatedFigure, string> = {
   distinct_count: `estimated: the distinct values among those whose hash is 0 modulo ${SAMPLE_EVERY}, times ${SAMPLE_EVERY} (an exact count of this many values costs too much on a table this large)`,
 };
 
-/** A figure marked ≈ when it is an estimate, the method in its tooltip (validate/metrics.ts). */
+/** A figure marked ≈ when it is an estimate, the method in its tooltip (validate/metrics/profile.ts). */
 function estimate(column: ColumnMetrics, figure: EstimatedFigure, text: string): Html | string {
   return column.estimated.includes(figure) ? html`<span title="${ESTIMATE_METHODS[figure]}">≈ ${text}</span>` : text;
 }
@@ -129,18 +132,18 @@ function driftFigures(column: ColumnMetrics, previous: ColumnMetrics | undefined
   const type = column.column_type;
   const item = (status: Status, label: string, value: Html | string) => html`<li class="${status}"><span class="drift-label">${label}</span> ${value}</li>`;
   const items = [
-    column.psi === null ? null : item(judged(results, 'expect_column_psi_to_be_less_than'), 'PSI', formatNumber(column.psi)),
+    column.psi === null ? null : item(judged(results, columnPsiToBeLessThan.type), 'PSI', formatNumber(column.psi)),
     column.mean === null || previous.mean === null
       ? null
       : item(
-          judged(results, 'expect_column_mean_ratio_to_previous_to_be_less_than'),
+          judged(results, columnMeanRatioToPreviousToBeLessThan.type),
           type === 'BOOLEAN' ? 'share True' : 'mean',
           `${type === 'BOOLEAN' ? formatPercent(100 * previous.mean) : formatOfType(previous.mean, type)} → ${type === 'BOOLEAN' ? formatPercent(100 * column.mean) : formatOfType(column.mean, type)}${column.mean_ratio === null ? '' : ` (${formatRatio(column.mean_ratio)})`}`,
         ),
     column.median_ratio === null || !column.quantiles || !previous.quantiles
       ? null
       : item(
-          judged(results, 'expect_column_mean_ratio_to_previous_to_be_less_than'),
+          judged(results, columnMeanRatioToPreviousToBeLessThan.type),
           'median',
           `${formatOfType(previous.quantiles[2], type)} → ${formatOfType(column.quantiles[2], type)} (${formatRatio(column.median_ratio)})`,
         ),
@@ -148,7 +151,7 @@ function driftFigures(column: ColumnMetrics, previous: ColumnMetrics | undefined
       ? null
       : item('passed', 'NULL share', `${column.null_share_change > 0 ? '+' : ''}${formatPoints(column.null_share_change)}`),
     column.new_values && column.new_values.length > 0
-      ? item(judged(results, 'expect_column_distinct_values_to_be_in_set'), 'new values', column.new_values.join(', '))
+      ? item(judged(results, columnDistinctValuesToBeInSet.type), 'new values', column.new_values.join(', '))
       : null,
   ];
   return html`<ul class="drift">${items}</ul>`;

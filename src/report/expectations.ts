@@ -2,8 +2,8 @@
 // its readable rule, its reason, what was found and the unexpected samples.
 import type { ExpectationResult } from '../artifacts';
 import { describeExpectation, loadDetail } from '../contract/describe';
-import { type ExpectationType, MONTH_COMPARISONS } from '../contract/expectations';
-import { formatCount, formatPercent, formatRatio, plain } from '../format';
+import { definitionOf } from '../contract/expectations/registry';
+import { formatCount, formatPercent, plain } from '../format';
 import { badge, dataTable, type Html, html, type Row, type Status, valueHtml } from './html';
 
 /**
@@ -36,55 +36,13 @@ export function anchorOf(result: ExpectationResult): string {
   return `exp-${result.expectation_config.id.replace(/[^A-Za-z0-9_.-]/g, '-')}`;
 }
 
-const shareText = (fraction: unknown) => (typeof fraction === 'number' ? formatPercent(100 * fraction) : '—');
-
-/** What a month-over-month comparison saw, in words. */
-function comparisonText(type: string, observed: Record<string, unknown>): string {
-  if (observed.previous_as_of === null) return 'no previous month to compare with';
-  const ratio = (value: unknown) => (typeof value === 'number' ? formatRatio(value) : '—');
-  switch (type) {
-    case 'expect_table_row_count_ratio_to_previous_to_be_less_than':
-      return `${plain(observed.previous)} → ${plain(observed.current)} rows`;
-    case 'expect_table_key_churn_to_be_less_than':
-      return `${plain(observed.gone)} gone (${shareText(observed.value)}), ${plain(observed.added)} new`;
-    case 'expect_column_psi_to_be_less_than':
-      return `PSI ${plain(observed.value)}`;
-    case 'expect_column_mean_ratio_to_previous_to_be_less_than':
-      return `mean ${ratio(observed.mean_ratio)}${observed.median_ratio === null ? '' : `, median ${ratio(observed.median_ratio)}`}`;
-    default: {
-      const values = (observed.new_values as string[] | null) ?? [];
-      return values.length === 0 ? 'no new value' : `new: ${values.join(', ')}`;
-    }
-  }
-}
-
-/** What an aggregate expectation saw, in words; undefined for row-level expectations. */
+/** What an aggregate expectation saw, in words (its type's own, else the figure); undefined for row-level expectations. */
 export function observedText(result: ExpectationResult): string | undefined {
   const observed = result.result.observed_value;
   if (observed === undefined || observed === null) return undefined;
-  if (MONTH_COMPARISONS.has(result.expectation_config.type as ExpectationType))
-    return comparisonText(result.expectation_config.type, observed as Record<string, unknown>);
-  const kwargs = result.expectation_config.kwargs as Record<string, unknown>;
-  const expected = kwargs.column_set ?? kwargs.column_list;
-  if (Array.isArray(observed) && Array.isArray(expected)) {
-    if (result.success) return `${observed.length} columns as expected`;
-    const missing = expected.filter((name) => !observed.includes(name));
-    const extra = observed.filter((name) => !expected.includes(name));
-    const parts = [missing.length > 0 && `missing ${plain(missing)}`, extra.length > 0 && `unexpected ${plain(extra)}`].filter(Boolean);
-    return parts.length > 0 ? parts.join('; ') : `found ${plain(observed)}`;
-  }
-  if (typeof observed === 'number' && result.expectation_config.type === 'expect_table_row_count_to_be_between') {
-    return `${plain(observed)} rows`;
-  }
-  if (typeof observed === 'object' && !Array.isArray(observed) && 'self' in observed && 'other' in observed) {
-    const counts = observed as { self: unknown; other: unknown };
-    return `${plain(counts.self)} rows; ${plain(kwargs.other_table_name ?? 'other')}: ${plain(counts.other)}`;
-  }
-  if (typeof observed === 'object' && !Array.isArray(observed) && 'staged' in observed && 'live' in observed) {
-    const shares = observed as { staged: unknown; live: unknown };
-    return `NULL share ${shareText(shares.staged)}, live table ${shareText(shares.live)}`;
-  }
-  return `observed ${plain(observed)}`;
+  const { type, kwargs } = result.expectation_config;
+  const worded = definitionOf(type)?.wording.report?.(observed, { success: result.success, kwargs: kwargs as Record<string, unknown> });
+  return worded ?? `observed ${plain(observed)}`;
 }
 
 /** "12 of 7,043 unexpected (0.17%)"; undefined when the check counted no rows (aggregates, a missing file). */

@@ -1,6 +1,6 @@
 // The report's histograms: equal-width bins over the range both months share (the least
 // of their minimums to the greatest of their maximums), counted when the report is
-// rendered. Validation compares months on deciles (validate/metrics.ts: PSI), whose ten
+// rendered. Validation compares months on deciles (validate/metrics/drift.ts: PSI), whose ten
 // bins of equal weight draw ten bars of equal height whatever the shape: the figures keep
 // them, the chart does not draw them. The counts need both months' values, so they are
 // read where they are: this month staged in `staging."<table>"`, the previous one in its

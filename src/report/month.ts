@@ -1,7 +1,7 @@
 // The month against the previous frozen one (headline figures and the largest shifts,
 // flagged or not) and the trends across every frozen month.
 import type { ExpectationResult } from '../artifacts';
-import { type ExpectationType, MONTH_COMPARISONS } from '../contract/expectations';
+import { comparesMonths } from '../contract/expectations/registry';
 import { formatCount, formatNumber, formatOfType, formatPercent, formatRatio } from '../format';
 import type { ColumnMetrics } from '../validate';
 import { type TrendPointValue, trendLine } from './charts';
@@ -11,7 +11,7 @@ import type { MonthProfile, TrendPoint } from './profile';
 
 const SHIFTS_SHOWN = 6;
 
-const isComparison = (result: ExpectationResult) => MONTH_COMPARISONS.has(result.expectation_config.type as ExpectationType);
+const isComparison = (result: ExpectationResult) => comparesMonths(result.expectation_config.type);
 
 function worst(results: readonly ExpectationResult[]): Status {
   const statuses = results.map(statusOf);

@@ -1,5 +1,5 @@
 // What the report shows beside the expectations: the month's metrics and their comparison
-// with the previous frozen month (validate/metrics.ts), and the history of every frozen
+// with the previous frozen month (validate/metrics/), and the history of every frozen
 // month before it (meta.column_metrics) for the trend lines. The history is the report's
 // concern, so it is read when the report is rendered, not by validate; so are the
 // equal-width histograms of both months (histograms.ts).

@@ -4,18 +4,26 @@
 import type { ExpectationResult, UnexpectedIndex } from '../artifacts';
 import { type Contract, tableOf } from '../contract/contract';
 import { describeExpectation } from '../contract/describe';
-import { type Comparison, columnOf, type ExpectationConfig, expectationId, type Severity, severityOf } from '../contract/expectations';
+import { columnOf, type ExpectationConfig, expectationId, type Severity, severityOf } from '../contract/expectations';
+import { definitionOf } from '../contract/expectations/registry';
+import { sqlQueryResultToSatisfy } from '../contract/expectations/sql-query-result-to-satisfy';
 import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent } from '../engine/duckdb';
 import { formatProblem, InvocationError, type Problem } from '../errors';
-import { formatCount, formatNumber, formatPercent } from '../format';
+import { formatNumber } from '../format';
 import { liveColumns } from '../warehouse/catalog';
 import { stageFailures } from '../warehouse/failures';
-import { type CompileContext, type CompiledExpectation, compileExpectation } from './compile';
+import { type CompileContext, type CompiledExpectation, compileExpectation, definitionOfConfig } from './compile';
 import { type KeyCensus, takeKeyCensus } from './keys';
-import { type MonthMetrics, metricsAggregate, readPreviousMonth, settleTableMetrics, stageMetrics } from './metrics';
+import { settleTableMetrics } from './metrics';
+import { readPreviousMonth } from './metrics/drift';
+import { metricsAggregate } from './metrics/profile';
+import type { MonthMetrics } from './metrics/shape';
+import { stageMetrics } from './metrics/staging';
 
-export { COLUMN_METRICS_TABLE, type ColumnMetrics, type EstimatedFigure, EXACT_ROWS, type MonthMetrics, SAMPLE_EVERY, TABLE_METRICS_TABLE } from './metrics';
+export { EXACT_ROWS, SAMPLE_EVERY } from './metrics/profile';
+export type { ColumnMetrics, EstimatedFigure, MonthMetrics } from './metrics/shape';
+export { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE } from './metrics/staging';
 
 export interface ValidationOutcome {
   readonly results: readonly ExpectationResult[];
@@ -143,7 +151,7 @@ async function runExpectation(engine: Engine, expectation: PlannedExpectation): 
     const [row] = await engine.rows(compiled.sql, compiled.params);
     return row;
   } catch (error) {
-    if (config.type !== 'expect_sql_query_result_to_satisfy') throw error;
+    if (config.type !== sqlQueryResultToSatisfy.type) throw error;
     throw ruleQueryError(expectation, firstLine((error as Error).message).replace(/^Invalid Input Error: (?=returns )/, 'its query '));
   }
 }
@@ -151,13 +159,13 @@ async function runExpectation(engine: Engine, expectation: PlannedExpectation): 
 const firstLine = (text: string) => text.split('\n')[0];
 
 /**
- * A sql rule's query (compile.ts compileSqlRule) parsed and bound, not run: it must be one
+ * A sql rule's query (contract/expectations/sql-query-result-to-satisfy.ts) parsed and bound, not run: it must be one
  * SELECT statement. A query that ends the subquery it is embedded in to add statements of
  * its own is refused here, before any of them runs (the driver runs every statement of a
  * text but the last); one that is no SELECT (DELETE, CREATE, COPY…) does not even parse.
  */
 async function checkRuleQuery(engine: Engine, expectation: PlannedExpectation): Promise<void> {
-  if (expectation.config.type !== 'expect_sql_query_result_to_satisfy') return;
+  if (expectation.config.type !== sqlQueryResultToSatisfy.type) return;
   const query = expectation.config.kwargs.query;
   const types = await engine.statementTypes(expectation.compiled.sql).catch((error: Error) => {
     const keyword = /^\s*([A-Za-z]+)/.exec(query)?.[1]?.toUpperCase();
@@ -240,24 +248,22 @@ async function scanTable(
   };
 }
 
-/** The rules whose figure is held against an ODCS operator: judged on it even when it is NULL (which fails). */
-const COMPARED: ReadonlySet<ExpectationConfig['type']> = new Set<ExpectationConfig['type']>([
-  'expect_library_metric_to_satisfy',
-  'expect_sql_query_result_to_satisfy',
-]);
-
 function judge(table: string, { id, config, compiled }: PlannedExpectation, row: Record<string, unknown>): ExpectationResult {
   const elementCount = Number(row.element_count);
   const missingCount = Number(row.missing_count);
   const unexpectedCount = Number(row.unexpected_count);
   // Each names its row by the key's columns (warehouse/keys.ts keyStructSql): spread beside the line, `{customer_id, line}` for a one-column key.
   const samples = (row.samples as { key: Record<string, string | null> | null; value: string | null; line: string | number }[]) ?? [];
-  const observed = row.observed_value ?? (COMPARED.has(config.type) ? null : undefined);
+  const { verdict } = definitionOfConfig(config);
+  // A NULL figure leaves nothing to judge, but for the rules held against an ODCS operator, which it fails.
+  const observed = row.observed_value ?? (verdict.by === 'observed value' && verdict.nullFails ? null : undefined);
   const denominator = compiled.ignoresNulls ? elementCount - missingCount : elementCount;
   const unexpectedPercent = denominator > 0 ? (100 * unexpectedCount) / denominator : 0;
   const mostly = config.kwargs.mostly ?? 1;
   const success =
-    observed === undefined ? unexpectedPercent / 100 <= 1 - mostly + 1e-12 && (mostly < 1 || unexpectedCount === 0) : aggregateSucceeds(config, observed);
+    observed === undefined || verdict.by === 'unexpected rows'
+      ? unexpectedPercent / 100 <= 1 - mostly + 1e-12 && (mostly < 1 || unexpectedCount === 0)
+      : verdict.holds(config.kwargs, observed);
   return {
     expectation_config: { ...config, id },
     success,
@@ -274,101 +280,11 @@ function judge(table: string, { id, config, compiled }: PlannedExpectation, row:
   };
 }
 
-/** Two figures equal but for the rounding of doubles (a percent of 1 row in 3 is 33.333…36). */
-function near(figure: number, target: number): boolean {
-  return Math.abs(figure - target) <= 1e-12 * Math.max(1, Math.abs(target));
-}
-
-/**
- * Whether a figure satisfies an ODCS operator: mustBe and mustNotBe (=, <>), the four
- * orderings, and mustBeBetween / mustNotBeBetween with both bounds inclusive. NULL (a sql
- * rule's query returned no row) satisfies none.
- */
-export function comparisonHolds({ operator, value }: Comparison, figure: unknown): boolean {
-  if (typeof figure !== 'number' || Number.isNaN(figure)) return false;
-  const single = typeof value === 'number' ? value : Number.NaN;
-  const [low, high] = Array.isArray(value) ? value : [Number.NaN, Number.NaN];
-  const between = (figure > low || near(figure, low)) && (figure < high || near(figure, high));
-  switch (operator) {
-    case 'mustBe':
-      return near(figure, single);
-    case 'mustNotBe':
-      return !Number.isNaN(single) && !near(figure, single);
-    case 'mustBeGreaterThan':
-      return figure > single && !near(figure, single);
-    case 'mustBeGreaterOrEqualTo':
-      return figure > single || near(figure, single);
-    case 'mustBeLessThan':
-      return figure < single && !near(figure, single);
-    case 'mustBeLessOrEqualTo':
-      return figure < single || near(figure, single);
-    case 'mustBeBetween':
-      return between;
-    case 'mustNotBeBetween':
-      return !Number.isNaN(low) && !Number.isNaN(high) && !between;
-    default:
-      return false;
-  }
-}
-
 /** A month-over-month figure above its severe bound fails as an error, whatever the expectation's own severity. */
 function failedSeverity(config: ExpectationConfig, observed: unknown): Severity {
   const severe = 'severe_max_value' in config.kwargs ? config.kwargs.severe_max_value : undefined;
   const value = (observed as { value?: unknown } | undefined)?.value;
   return severe !== undefined && typeof value === 'number' && value > severe ? 'error' : severityOf(config);
-}
-
-function within(value: number, kwargs: { min_value?: number | string; max_value?: number | string; strict_min?: boolean; strict_max?: boolean }): boolean {
-  const min = kwargs.min_value === undefined ? undefined : Number(kwargs.min_value);
-  const max = kwargs.max_value === undefined ? undefined : Number(kwargs.max_value);
-  if (Number.isNaN(value)) return false;
-  if (min !== undefined && (kwargs.strict_min ? value <= min : value < min)) return false;
-  if (max !== undefined && (kwargs.strict_max ? value >= max : value > max)) return false;
-  return true;
-}
-
-function aggregateSucceeds(config: ExpectationConfig, observed: unknown): boolean {
-  switch (config.type) {
-    case 'expect_table_columns_to_match_ordered_list':
-      return JSON.stringify(observed) === JSON.stringify(config.kwargs.column_list);
-    case 'expect_table_columns_to_match_set': {
-      const seen = new Set(observed as string[]);
-      const wanted = new Set(config.kwargs.column_set);
-      const missing = [...wanted].some((name) => !seen.has(name));
-      const extra = [...seen].some((name) => !wanted.has(name));
-      return !missing && (config.kwargs.exact_match === false || !extra);
-    }
-    case 'expect_table_row_count_to_equal_other_table': {
-      const counts = observed as { self: unknown; other: unknown };
-      return Number(counts.self) === Number(counts.other);
-    }
-    case 'expect_column_values_to_be_of_type':
-      // DuckDB's typeof() spells TIMESTAMPTZ out in full.
-      return observed === config.kwargs.type_ || (config.kwargs.type_ === 'TIMESTAMPTZ' && observed === 'TIMESTAMP WITH TIME ZONE');
-    case 'expect_column_null_fraction_to_not_increase_by_more_than': {
-      const shares = observed as { staged: number | null; live: number | null };
-      if (shares.live === null || shares.staged === null) return true;
-      return Number(shares.staged) - Number(shares.live) <= config.kwargs.max_increase + 1e-12;
-    }
-    case 'expect_table_row_count_ratio_to_previous_to_be_less_than':
-    case 'expect_table_key_churn_to_be_less_than':
-    case 'expect_column_psi_to_be_less_than':
-    case 'expect_column_mean_ratio_to_previous_to_be_less_than':
-    case 'expect_column_distinct_values_to_be_in_set': {
-      const { value } = observed as { value: number | null };
-      return value === null || value <= ('max_value' in config.kwargs ? (config.kwargs.max_value ?? 0) : 0) + 1e-12;
-    }
-    case 'expect_library_metric_to_satisfy':
-    case 'expect_sql_query_result_to_satisfy':
-      return comparisonHolds(config.kwargs, observed);
-    case 'expect_table_row_count_to_be_between':
-    case 'expect_column_mean_to_be_between':
-    case 'expect_column_proportion_of_unique_values_to_be_between':
-    case 'expect_column_proportion_of_non_null_values_to_be_between':
-      return within(Number(observed), config.kwargs);
-    default:
-      return false;
-  }
 }
 
 /**
@@ -381,46 +297,9 @@ function observedText(result: ExpectationResult): string | undefined {
   const observed = result.result.observed_value;
   if (observed === undefined) return undefined;
   const rows = result.result.element_count - result.result.missing_count;
-  if (result.expectation_config.type === 'expect_column_proportion_of_unique_values_to_be_between' && typeof observed === 'number') {
-    const distinct = Math.round(observed * rows);
-    return `observed ${formatCount(distinct)} distinct value${distinct === 1 ? '' : 's'} in ${formatCount(rows)} rows`;
-  }
-  const comparison = comparisonText(result.expectation_config.type, observed);
-  if (comparison !== undefined) return comparison;
+  const worded = definitionOf(result.expectation_config.type)?.wording.finding?.(observed, rows);
+  if (worded !== undefined) return worded;
   return `observed ${typeof observed === 'number' ? formatNumber(observed) : JSON.stringify(observed)}`;
-}
-
-/** New values named in a finding; the rest are counted. */
-const NAMED_VALUES = 5;
-
-/**
- * What a month-over-month expectation saw against the previous month, worded: "new value:
- * islands (not in 2025-03-31)", "mean ×1.52, median ×1.49 against 2024-01-31". Undefined
- * for any other rule, or a figure of an unexpected shape (printed as JSON then).
- */
-function comparisonText(type: string, observed: unknown): string | undefined {
-  if (observed === null || typeof observed !== 'object') return undefined;
-  const figures = observed as Record<string, unknown>;
-  const then = typeof figures.previous_as_of === 'string' ? figures.previous_as_of : null;
-  if (then === null) return undefined;
-  const number = (value: unknown) => (typeof value === 'number' ? formatNumber(value) : 'NULL');
-  switch (type) {
-    case 'expect_column_distinct_values_to_be_in_set': {
-      const values = Array.isArray(figures.new_values) ? figures.new_values.map(String) : [];
-      const named = values.slice(0, NAMED_VALUES).join(', ') + (values.length > NAMED_VALUES ? `, … (${formatCount(values.length)} in all)` : '');
-      return `new value${values.length === 1 ? '' : 's'}: ${named} (not in ${then})`;
-    }
-    case 'expect_column_mean_ratio_to_previous_to_be_less_than':
-      return `observed mean ×${number(figures.mean_ratio)}, median ×${number(figures.median_ratio)} against ${then}`;
-    case 'expect_column_psi_to_be_less_than':
-      return `observed PSI ${number(figures.value)} against ${then}`;
-    case 'expect_table_row_count_ratio_to_previous_to_be_less_than':
-      return `observed ${typeof figures.current === 'number' ? formatCount(figures.current) : 'NULL'} rows against ${typeof figures.previous === 'number' ? formatCount(figures.previous) : 'NULL'} in ${then} (×${number(figures.value)} either way)`;
-    case 'expect_table_key_churn_to_be_less_than':
-      return `observed ${number(figures.gone)} keys gone and ${number(figures.added)} new against ${then} (${typeof figures.value === 'number' ? formatPercent(100 * figures.value) : 'NULL'} gone)`;
-    default:
-      return undefined;
-  }
 }
 
 /** The problems of failed expectations, for the error message (samples capped at five). */

@@ -9,19 +9,11 @@
 // row for row holds exactly the parent's keys: it is unique if the parent is, and every
 // key is in the parent. Checking that takes one streaming comparison (POSITIONAL JOIN,
 // ~30 ms). When it does not hold, nothing is assumed: the exact rules run as before.
+import type { KeyCensus } from '../contract/expectations/sql';
 import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent } from '../engine/duckdb';
 
-export interface KeyCensus {
-  readonly table: string;
-  /** The table's key column (the census covers single-column keys). */
-  readonly column: string;
-  readonly nonNullKeys: number;
-  /** Exact count of distinct keys; null when not known without a count of its own. */
-  readonly distinctKeys: number | null;
-  /** The parent table and whether this table's key column equals the parent's row for row. */
-  readonly parent?: { readonly table: string; readonly column: string; readonly aligned: boolean };
-}
+export type { KeyCensus } from '../contract/expectations/sql';
 
 const staged = (table: string) => `staging.${quoteIdent(table)}`;
 

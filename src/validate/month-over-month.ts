@@ -7,9 +7,11 @@
 // meta.table_metrics, meta.validation_results).
 import type { ExpectationResult } from '../artifacts';
 import { type Contract, entityTableOf } from '../contract/contract';
-import { type ExpectationType, MONTH_COMPARISONS, type Severity } from '../contract/expectations';
+import type { Severity } from '../contract/expectations';
+import { columnMeanRatioToPreviousToBeLessThan } from '../contract/expectations/column-mean-ratio-to-previous-to-be-less-than';
+import { comparesMonths } from '../contract/expectations/registry';
 import type { Engine } from '../engine/duckdb';
-import type { ColumnMetrics, TableMetrics } from './metrics';
+import type { ColumnMetrics, TableMetrics } from './metrics/shape';
 
 export interface MonthOverMonth {
   /** The frozen month the run's month was compared with. */
@@ -18,7 +20,7 @@ export interface MonthOverMonth {
   readonly entity: EntityChange | null;
   /** The label's rate then and now: for a BOOLEAN label its share of true (NULLs aside); null for a label of another type. */
   readonly label: LabelChange | null;
-  /** Every failed month-over-month expectation (MONTH_COMPARISONS): tables in contract order, each suite in its order. */
+  /** Every failed month-over-month expectation (their definition comparesMonths): tables in contract order, each suite in its order. */
   readonly flagged: readonly FlaggedComparison[];
 }
 
@@ -119,7 +121,7 @@ export function monthOverMonth(contract: Contract, month: MonthFigures, outcomes
       labelNow?.column_type === 'BOOLEAN'
         ? { table: labelTable, column: labelColumn, rate_then: numberOrNull(labelThen?.mean), rate_now: numberOrNull(labelNow.mean) }
         : null,
-    flagged: outcomes.filter((outcome) => !outcome.success && MONTH_COMPARISONS.has(outcome.type as ExpectationType)).map(flaggedOf),
+    flagged: outcomes.filter((outcome) => !outcome.success && comparesMonths(outcome.type)).map(flaggedOf),
   };
 }
 
@@ -130,7 +132,7 @@ function flaggedOf(outcome: ComparisonOutcome): FlaggedComparison {
   const mean = numberOrNull(observed.mean_ratio);
   const median = numberOrNull(observed.median_ratio);
   const ratio =
-    outcome.type !== 'expect_column_mean_ratio_to_previous_to_be_less_than'
+    outcome.type !== columnMeanRatioToPreviousToBeLessThan.type
       ? null
       : mean !== null && (median === null || (either(mean) ?? 0) >= (either(median) ?? 0))
         ? { of: 'mean' as const, value: mean }
