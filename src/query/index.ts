@@ -48,6 +48,8 @@ export function resolveOutput(layout: WarehouseLayout, file: string): OutputTarg
 export interface QueryEngine {
   /** The result of one SELECT, column by column with the engine's types. */
   select(sql: string): Promise<ResultColumn[]>;
+  /** The result of one SELECT a chunk at a time (valid until close). */
+  stream(sql: string): AsyncGenerator<ResultColumn[]>;
   /** Writes the result of one SELECT to the `--out` target the engine was opened with; returns the row count. */
   export(sql: string): Promise<number>;
   /** With --as-of: the as_of the tables resolved to and its age (describeResolution); undefined without. */
@@ -91,6 +93,14 @@ export async function openQueryEngine(layout: WarehouseLayout, contract: Contrac
   return {
     resolution: asOf === undefined || boundAsOf === undefined ? undefined : describeResolution(asOf, boundAsOf),
     select: async (sql) => sealed.columns(await selectOnly(sealed, sql)).catch(explainFailure),
+    stream: async function* (sql) {
+      const select = await selectOnly(sealed, sql);
+      try {
+        yield* sealed.batches(select);
+      } catch (error) {
+        explainFailure(error as Error);
+      }
+    },
     export: async (sql) => {
       if (!out) throw new InvocationError('no --out file to write to');
       const select = await selectOnly(sealed, sql);

@@ -16,6 +16,7 @@ import type { WarehouseLayout } from '../warehouse/layout';
 import { checkUserOutput, type UserOutput, writeUserOutput } from '../warehouse/output';
 import { openReader } from '../warehouse/reader';
 import { type EntitySource, loadEntities } from './entities';
+import type { TrainingOptions, TrainingSummary } from './options';
 import {
   LABEL_FOUND,
   LABEL_PICK,
@@ -34,47 +35,12 @@ import { parseTtl } from './ttl';
 
 export type TrainingFormat = 'parquet' | 'csv' | 'arrow';
 
-export interface TrainingRequest {
+export interface TrainingRequest extends TrainingOptions {
   readonly entities: EntitySource;
-  /** `view.column,view.*,…`; default: the default views. */
-  readonly features?: string;
-  readonly fullNames?: boolean;
-  /** Overrides every selected view's ttl, e.g. `10d`. */
-  readonly ttl?: string;
-  /** 1: the label of the next frozen month; default 0, the month of the features. */
-  readonly labelHorizon?: number;
-  /** How far the labels snapshot may be from the row, e.g. `60d`; default the project's label ttl. */
-  readonly labelTtl?: string;
-  readonly withSourceAsOf?: boolean;
   /** .parquet, .csv or .arrow; undefined: the rows are returned. */
   readonly out?: string;
-  /** Write (or return) a training set of no rows; without it that is an error (exit 1) naming why. */
-  readonly allowEmpty?: boolean;
   /** DuckDB threads and memory limit (--threads, --memory-limit). */
   readonly engine?: { readonly threads?: number; readonly memoryLimit?: string };
-}
-
-export interface TrainingSummary {
-  readonly schema_version: typeof TRAINING_SUMMARY_VERSION;
-  readonly entities: string;
-  /** Rows in the training set. */
-  readonly rows: number;
-  /** --as-of rows dropped because their label-horizon month is not frozen yet. */
-  readonly labels_left_out: number;
-  /** --entities rows kept with a NULL label (no labels snapshot for them, or only one beyond the label ttl). */
-  readonly rows_without_label: number;
-  /** Rows whose labels snapshot lay beyond the label ttl from their event_timestamp: label NULL (--as-of: left out). */
-  readonly labels_past_ttl: number;
-  /** --entities rows whose event_timestamp carried a zone or offset, converted to UTC (one without is UTC already). */
-  readonly timestamps_converted_to_utc: number;
-  /** `entities` (the file's own label column), `same_as_of` or `next_as_of`. */
-  readonly label: 'entities' | 'same_as_of' | 'next_as_of';
-  /** Per view: rows with no snapshot at or before the row within the ttl (all its features NULL). */
-  readonly rows_missing_features: Record<string, number>;
-  /** Oldest and newest snapshot as_of any feature value came from (null: none). */
-  readonly source_as_of: { readonly min: string | null; readonly max: string | null };
-  readonly columns: readonly string[];
-  readonly out: string | null;
 }
 
 export interface TrainingResult {

@@ -1,0 +1,71 @@
+// The library API (the package's export): typed Arrow results over the real months, the
+// same answers as the command line, errors carrying the CLI's exit codes, a handle that
+// holds no file between calls, and package.json pointing at what the build makes.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DataType, type Table } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { InvocationError, openWarehouse } from '../src';
+import { REAL_EXPORTS, REPO, realWarehouse, requirePrerequisite } from './helpers';
+
+function records(table: Table): Record<string, unknown>[] {
+  return table.toArray().map((row) => row.toJSON());
+}
+
+describe('package.json', () => {
+  it('exports the API from dist/index.js with its declarations from dist/types, which prepare builds', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+    expect(manifest.exports['.']).toEqual({ types: './dist/types/index.d.ts', default: './dist/index.js' });
+    expect(manifest.types).toBe('dist/types/index.d.ts');
+    expect(manifest.scripts.build).toContain('src/index.ts');
+    expect(manifest.scripts.prepare).toBe('npm run build && npm run build:types');
+    expect(JSON.parse(fs.readFileSync(path.join(REPO, 'tsconfig.types.json'), 'utf8').replace(/^\s*\/\/.*$/gm, ''))).toMatchObject({
+      compilerOptions: { outDir: 'dist/types', rootDir: 'src' },
+      files: ['src/index.ts'],
+    });
+  });
+});
+
+describe.runIf(requirePrerequisite(REAL_EXPORTS))('openWarehouse on the real months', () => {
+  const dir = realWarehouse('february');
+
+  it('answers sql, table, trainingSet, runs, snapshots and stream as typed Arrow tables', async () => {
+    await using wh = await openWarehouse(dir, { project: path.join(REPO, 'streamflow.yaml') });
+    const churn = await wh.sql(
+      'SELECT as_of, count(*) AS users, count(*) FILTER (WHERE churn_label) AS churners FROM snapshots.labels GROUP BY as_of ORDER BY as_of',
+    );
+    expect(DataType.isDate(churn.schema.fields[0].type)).toBe(true);
+    expect(records(churn).map(({ users, churners }) => [users, churners])).toEqual([
+      [7043n, 1869n],
+      [7043n, 1701n],
+    ]);
+    // Time travel: the table name reads January's snapshot.
+    const january = await wh.sql('SELECT count(*) FILTER (WHERE churn_label) AS churners FROM labels', { asOf: '2024-01-31' });
+    expect(january.getChild('churners')?.get(0)).toBe(1869n);
+    expect((await wh.table('users', { asOf: '2024-01-31' })).numRows).toBe(7043);
+    expect((await wh.table('snapshots.labels')).numRows).toBe(2 * 7043);
+
+    const training = await wh.trainingSet({ asOf: '2024-01-31', labelHorizon: 1 });
+    expect(training.summary).toMatchObject({ rows: 7043, label: 'next_as_of' });
+    expect(training.table.numRows).toBe(7043);
+
+    const runs = records(await wh.runs());
+    expect(runs.map((run) => [run.month, run.status])).toEqual([
+      ['month_001', 'succeeded'],
+      ['month_000', 'succeeded'],
+    ]);
+    expect((await wh.snapshots({ table: 'labels' })).numRows).toBe(2);
+
+    let streamed = 0;
+    for await (const batch of wh.stream('SELECT * FROM snapshots.users')) streamed += batch.numRows;
+    expect(streamed).toBe(2 * 7043);
+  });
+
+  it('throws the typed errors the command line exits with; a closed handle refuses calls', async () => {
+    const wh = await openWarehouse(dir, { project: path.join(REPO, 'streamflow.yaml') });
+    await expect(wh.sql('DELETE FROM users')).rejects.toMatchObject({ constructor: InvocationError, exitCode: 2 });
+    await expect(wh.table('nope')).rejects.toThrow(/expected one of users/);
+    wh.close();
+    await expect(wh.runs()).rejects.toThrow(/closed/);
+  });
+});
