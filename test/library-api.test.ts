@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { DataType, type Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { InvocationError, openWarehouse } from '../src';
+import { openEngine } from '../src/engine/duckdb';
 import { REAL_EXPORTS, REPO, realWarehouse, requirePrerequisite } from './helpers';
 
 function records(table: Table): Record<string, unknown>[] {
@@ -67,5 +68,23 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('openWarehouse on the real mon
     await expect(wh.table('nope')).rejects.toThrow(/expected one of users/);
     wh.close();
     await expect(wh.runs()).rejects.toThrow(/closed/);
+  });
+
+  it('catalog.duckdb: plain DuckDB finds snapshots.<table> views without the warehouse, and live.<table> once it is attached', async () => {
+    const catalog = await openEngine({ readOnlyDatabase: path.join(dir, 'catalog.duckdb') });
+    try {
+      const churn = await catalog.rows(
+        "SELECT strftime(as_of, '%Y-%m-%d') AS as_of, count(*) AS users, count(*) FILTER (WHERE churn_label) AS churners FROM snapshots.labels GROUP BY ALL ORDER BY as_of",
+      );
+      expect(churn).toEqual([
+        { as_of: '2024-01-31', users: 7043, churners: 1869 },
+        { as_of: '2024-02-29', users: 7043, churners: 1701 },
+      ]);
+      await expect(catalog.rows('SELECT count(*) FROM live.users')).rejects.toThrow(/wh/);
+      await catalog.run(`ATTACH '${path.join(dir, 'streamflow.duckdb')}' AS wh (READ_ONLY)`);
+      expect(await catalog.rows('SELECT count(*) AS users FROM live.users')).toEqual([{ users: 7043 }]);
+    } finally {
+      catalog.close();
+    }
   });
 });

@@ -34,6 +34,7 @@ import { type Engine, openEngine } from '../engine/duckdb';
 import { DataRejectedError, type ErrorObject, errorObject, formatProblems, RefusedError, StreamflowError, WarehouseHeldError } from '../errors';
 import { faultPoint } from '../faults';
 import { loadMonth, type MonthInput, MonthRejectedAtLoad } from '../load';
+import { writeCatalog } from '../query/catalog';
 import { recordMonthMetrics, recordRun, recordTaskRuns, recordUnrecordedRuns, validationDocument, writeReportFiles } from '../record';
 import { writeReportIndex } from '../report';
 import { renderReport } from '../report/page';
@@ -348,6 +349,8 @@ async function ingestMonth(run: RunContext): Promise<RunSummary> {
   await faultPoint('published');
   // Derived from meta.runs, so a failure here loses nothing: the next run rewrites it.
   await writeReportIndex(run.engine, run.layout).catch((error: Error) => run.logger.warn(`reports/index.html not rewritten: ${error.message}`));
+  // Derived from the manifest the same way: the next run rewrites it.
+  await writeCatalog(run.engine, run.contract, run.layout).catch((error: Error) => run.logger.warn(`catalog.duckdb not rewritten: ${error.message}`));
   return endRun(run, verdict, record, applied);
 }
 

@@ -158,7 +158,7 @@ async function writeViews(
   }
 }
 
-async function snapshotViewSql(engine: Engine, layout: WarehouseLayout, table: TableSpec, entries: readonly SnapshotEntry[]): Promise<string> {
+export async function snapshotViewSql(engine: Engine, layout: WarehouseLayout, table: TableSpec, entries: readonly SnapshotEntry[]): Promise<string> {
   const present = entries.filter((entry) => fs.existsSync(path.join(layout.root, entry.path)));
   const missing = entries.filter((entry) => !present.includes(entry));
   const nullRow = (asOf: string) =>

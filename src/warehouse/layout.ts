@@ -10,6 +10,8 @@ export interface WarehouseLayout {
   readonly staging: string;
   readonly lock: string;
   readonly spill: string;
+  /** Views for plain DuckDB users over the committed snapshots and the live tables, rewritten after each commit (query/catalog.ts). */
+  readonly catalog: string;
   /** Runs refused while another process held the database, one JSON file each, until the next run records them (unrecorded.ts). */
   readonly unrecorded: string;
 }
@@ -25,6 +27,7 @@ export function warehouseLayout(root: string): WarehouseLayout {
     lock: path.join(absolute, '.lock'),
     spill: path.join(absolute, '.staging', 'spill'),
     unrecorded: path.join(absolute, '.unrecorded-runs'),
+    catalog: path.join(absolute, 'catalog.duckdb'),
   };
 }
 
