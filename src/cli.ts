@@ -119,7 +119,10 @@ export function buildProgram(): Command {
     .option('--verbose', 'log task starts, progress and details')
     .option('--threads <n>', 'DuckDB threads (env STREAMFLOW_THREADS)')
     .option('--memory-limit <size>', 'DuckDB memory limit, e.g. 4GB (env STREAMFLOW_MEMORY_LIMIT)')
-    .option('--lock-timeout <ms>', 'how long to wait for another run (env STREAMFLOW_LOCK_TIMEOUT_MS, default 10000)')
+    .option(
+      '--lock-timeout <ms>',
+      'how long to wait for another run, or another process holding streamflow.duckdb (env STREAMFLOW_LOCK_TIMEOUT_MS, default 10000)',
+    )
     .option('--url <url>', 'PostgreSQL URL for the sync stage (env DATABASE_URL)')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });

@@ -27,6 +27,43 @@ describe('package.json', () => {
   });
 });
 
+describe("the README's API reference", () => {
+  /** src/index.ts's exports (types included), and the members of class Warehouse that are neither private nor @internal. */
+  function exported(): { names: string[]; members: string[] } {
+    const index = fs.readFileSync(path.join(REPO, 'src', 'index.ts'), 'utf8');
+    const names = [...index.matchAll(/export \{([^}]*)\}/g)].flatMap(([, list]) =>
+      list
+        .split(',')
+        .map((name) => name.replace(/^\s*type\s+/, '').trim())
+        .filter(Boolean),
+    );
+    const api = fs.readFileSync(path.join(REPO, 'src', 'api', 'index.ts'), 'utf8');
+    const body = api.slice(api.indexOf('export class Warehouse'), api.indexOf('\n}\n', api.indexOf('export class Warehouse')));
+    const members = [...body.matchAll(/(\/\*\*(?:(?!\*\/)[\s\S])*\*\/\s*)?^ {2,4}(?:readonly |async \*?|get )?(\w+|\[Symbol\.asyncDispose\])(?:\(|: )/gm)]
+      .filter(([, doc, name]) => !doc?.includes('@internal') && name !== 'constructor' && name !== 'private')
+      .map(([, , name]) => name);
+    return { names, members };
+  }
+
+  it('names every export and every public member of Warehouse, and nothing that is not one', () => {
+    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const reference = readme.slice(readme.indexOf('<!-- api-reference -->'), readme.indexOf('<!-- /api-reference -->'));
+    const { names, members } = exported();
+    const backticked = [...reference.matchAll(/`([^`]+)`/g)].map(([, text]) => text);
+    const documentedMembers = [
+      ...new Set(backticked.flatMap((text) => [...text.matchAll(/\bwh(\.\w+|\[Symbol\.asyncDispose\])/g)].map(([, member]) => member.replace(/^\./, '')))),
+    ];
+    // Every export is named somewhere in the reference (an option type beside its call); every name a row opens with is an export.
+    const mentioned = (name: string) => backticked.some((text) => new RegExp(`^${name}\\b`).test(text));
+    const rowNames = [...reference.matchAll(/^\| (.+?) \|/gm)]
+      .flatMap(([, cell]) => [...cell.matchAll(/`([A-Za-z]\w*)/g)].map(([, name]) => name))
+      .filter((name) => name !== 'wh' && name !== 'export');
+    expect(documentedMembers.sort()).toEqual([...members].sort());
+    expect(names.filter((name) => !mentioned(name))).toEqual([]);
+    expect(rowNames.filter((name) => !names.includes(name))).toEqual([]);
+  });
+});
+
 describe.runIf(requirePrerequisite(REAL_EXPORTS))('openWarehouse on the real months', () => {
   const dir = realWarehouse('february');
 
