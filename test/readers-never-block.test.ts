@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REAL, REAL_EXPORTS, REPO, realWarehouse, requirePrerequisite, runBin } from './helpers';
+import { cli, REAL, REAL_EXPORTS, REPO, realWarehouse, requirePrerequisite } from './helpers';
 
 const DUCKDB = path.join(REPO, 'node_modules', '@duckdb', 'node-api');
 const API = path.join(REPO, 'dist', 'index.js');
@@ -34,8 +34,9 @@ async function reader(script: string): Promise<{ child: ChildProcess; stderr: ()
   };
 }
 
+/** The run, in this process: the reader is the other process. */
 function ingestFebruary(warehouse: string, ...flags: string[]) {
-  return runBin(['--seeds', REAL, '--warehouse', warehouse, '--json', ...flags, 'ingest', 'month_001', '2024-02-29'], { cwd: REPO });
+  return cli('--seeds', REAL, '--warehouse', warehouse, '--json', ...flags, 'ingest', 'month_001', '2024-02-29');
 }
 
 describe.runIf(requirePrerequisite(REAL_EXPORTS))('readers never break a run', () => {
@@ -65,11 +66,11 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('readers never break a run', (
 
     const next = await ingestFebruary(warehouse);
     expect(next.code, next.stderr).toBe(0);
-    const history = await runBin(['--warehouse', warehouse, '--json', 'runs', '--status', 'refused'], { cwd: REPO });
+    const history = await cli('--warehouse', warehouse, '--json', 'runs', '--status', 'refused');
     expect(history.json.runs).toEqual([expect.objectContaining({ run_id: refused.json.run_id, month: 'month_001', as_of: '2024-02-29', exit_code: 3 })]);
-    const tasks = await runBin(['--warehouse', warehouse, '--json', 'runs', 'show', refused.json.run_id], { cwd: REPO });
+    const tasks = await cli('--warehouse', warehouse, '--json', 'runs', 'show', refused.json.run_id);
     expect(tasks.json.tasks.find((task: { task: string }) => task.task === 'upsert')).toMatchObject({ state: 'failed' });
-    expect((await runBin(['--warehouse', warehouse, 'verify'], { cwd: REPO })).code).toBe(0);
+    expect((await cli('--warehouse', warehouse, 'verify')).code).toBe(0);
   });
 
   it('an openWarehouse handle left open, reading in a loop, in another process: ingest succeeds or exits 3 naming its PID, never 70', async () => {
@@ -95,6 +96,6 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('readers never break a run', (
     if (run.code === 3) expect(run.stderr).toContain(`PID ${session.child.pid}`);
     // The reader waited out the run's commit: none of its calls failed.
     expect(session.stderr()).toBe('');
-    expect((await runBin(['--warehouse', warehouse, 'verify'], { cwd: REPO })).code).toBe(0);
+    expect((await cli('--warehouse', warehouse, 'verify')).code).toBe(0);
   });
 });
