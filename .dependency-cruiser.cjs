@@ -25,6 +25,8 @@ const LAYERS = [
   { name: 'serve', path: '^src/serve/' },
   { name: 'report', path: '^src/report/' },
   { name: 'flow', path: '^src/flow/' },
+  // The library API (the package's export, src/index.ts): the read-only operations for code, which the command line calls too.
+  { name: 'api', path: '^src/(api/|index\\.ts$)' },
   { name: 'cli', path: '^src/cli(\\.ts$|/)' },
 ];
 

@@ -3,6 +3,7 @@
 // maps errors onto exit codes. Summaries go to stdout, logs and errors to stderr.
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { warehouseOf } from './api';
 import { REPORT_PATH_VERSION, RUN_SUMMARY_VERSION, SYNC_VERIFY_VERSION } from './artifacts';
 import { projectOutlineText, runPageText, runSummaryText, runsText, snapshotsText, trainingSetText } from './cli/views';
 import { describeSettings, projectFile, resolveSettings, type SettingFlags, type Settings } from './config';
@@ -20,14 +21,13 @@ import { rebuildWarehouse } from './flow/rebuild';
 import { syncTarget, syncWarehouse } from './flow/sync';
 import { formatCount } from './format';
 import { formatRecords, stdoutFormat } from './output';
-import { openQueryEngine, resolveOutput } from './query';
-import { listRuns, reportOf, showRun } from './record/history';
+import { resolveOutput } from './query';
+import { reportOf, showRun } from './record/history';
 import { openInViewer } from './record/open';
 import { startServer } from './serve';
 import { readManifest } from './snapshot';
 import { readRecordedManifest, verifySnapshots } from './snapshot/verify';
 import { describeChecksum, verifyMirror } from './sync';
-import { buildTrainingSet } from './training';
 import { damagedDatabase } from './warehouse/damaged';
 import { PARTITION_MANIFEST, warehouseLayout } from './warehouse/layout';
 import { openReader } from './warehouse/reader';
@@ -119,7 +119,10 @@ export function buildProgram(): Command {
     .option('--verbose', 'log task starts, progress and details')
     .option('--threads <n>', 'DuckDB threads (env STREAMFLOW_THREADS)')
     .option('--memory-limit <size>', 'DuckDB memory limit, e.g. 4GB (env STREAMFLOW_MEMORY_LIMIT)')
-    .option('--lock-timeout <ms>', 'how long to wait for another run (env STREAMFLOW_LOCK_TIMEOUT_MS, default 10000)')
+    .option(
+      '--lock-timeout <ms>',
+      'how long to wait for another run, or another process holding streamflow.duckdb (env STREAMFLOW_LOCK_TIMEOUT_MS, default 10000)',
+    )
     .option('--url <url>', 'PostgreSQL URL for the sync stage (env DATABASE_URL)')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
@@ -260,17 +263,9 @@ export function buildProgram(): Command {
       if (options.table !== undefined && !tables.some((table) => table.name === options.table)) {
         throw new InvocationError(`--table ${options.table}: expected one of ${tables.map((table) => table.name).join(', ')}`);
       }
-      const asOf = options.asOf === undefined ? undefined : parseAsOf(options.asOf);
-      const engine = await openReader(warehouseLayout(settings.warehouseDir));
-      try {
-        const manifest = (await readManifest(engine)).filter(
-          (entry) => (options.table === undefined || entry.table_name === options.table) && (asOf === undefined || entry.as_of === asOf),
-        );
-        if (settings.json) return printJson({ snapshots: manifest });
-        process.stdout.write(snapshotsText(manifest, options.long === true));
-      } finally {
-        engine.close();
-      }
+      const manifest = await warehouseOf(settings).manifest({ table: options.table, asOf: options.asOf });
+      if (settings.json) return printJson({ snapshots: manifest });
+      process.stdout.write(snapshotsText(manifest, options.long === true));
     });
 
   program
@@ -328,7 +323,7 @@ export function buildProgram(): Command {
       const limit = options.limit === undefined ? undefined : Number(options.limit);
       if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
         throw new InvocationError(`--limit must be a whole number ≥ 1, not ${JSON.stringify(options.limit)}`);
-      const listing = await listRuns(warehouseLayout(settings.warehouseDir), { limit, status: options.status, month: options.month, all: options.all });
+      const listing = await warehouseOf(settings).listRuns({ limit, status: options.status, month: options.month, all: options.all });
       if (settings.json) return printJson(listing);
       process.stdout.write(runsText(listing));
     });
@@ -374,19 +369,16 @@ export function buildProgram(): Command {
       const layout = warehouseLayout(settings.warehouseDir);
       const out = options.out === undefined ? undefined : resolveOutput(layout, options.out);
       const asOf = options.asOf === undefined ? undefined : parseAsOf(options.asOf);
-      const engine = await openQueryEngine(layout, settings.contract, { out, asOf });
-      // Which month answered, and how old it is: on stderr, beside the result, never in it.
-      if (engine.resolution !== undefined && settings.verbosity !== 'quiet') process.stderr.write(`${engine.resolution}\n`);
-      try {
+      await warehouseOf(settings).withQuery({ out, asOf }, async (engine) => {
+        // Which month answered, and how old it is: on stderr, beside the result, never in it.
+        if (engine.resolution !== undefined && settings.verbosity !== 'quiet') process.stderr.write(`${engine.resolution}\n`);
         if (out) {
           const rows = await engine.export(sql, { decimalsAsStrings: options.decimalsAsStrings });
           if (settings.json) return printJson({ out: out.file, format: out.format, rows });
           return void process.stdout.write(`wrote ${rows} rows to ${out.file}\n`);
         }
         process.stdout.write(await engine.print(sql, format, { decimalsAsStrings: options.decimalsAsStrings }));
-      } finally {
-        engine.close();
-      }
+      });
     });
 
   program
@@ -424,7 +416,7 @@ export function buildProgram(): Command {
       if (settings.json && options.out === undefined) throw new InvocationError('training-set --json: give --out FILE (stdout carries the summary)');
       if (options.labelHorizon !== undefined && !/^[0-9]+$/.test(options.labelHorizon))
         throw new InvocationError(`--label-horizon ${options.labelHorizon}: expected 0 or 1`);
-      const { summary, table } = await buildTrainingSet(warehouseLayout(settings.warehouseDir), settings.contract, {
+      const { summary, table } = await warehouseOf(settings).buildTrainingSet({
         entities: options.asOf !== undefined ? { asOf: parseAsOf(options.asOf) } : { file: path.resolve(options.entities!) },
         features: options.features,
         fullNames: options.fullNames,
@@ -434,7 +426,6 @@ export function buildProgram(): Command {
         out: options.out,
         allowEmpty: options.allowEmpty === true,
         labelTtl: options.labelTtl,
-        engine: { threads: settings.threads, memoryLimit: settings.memoryLimit },
       });
       if (table !== undefined) process.stdout.write(table);
       if (settings.json) printJson(summary);

@@ -55,6 +55,27 @@ export class RefusedError extends StreamflowError {
 }
 
 /**
+ * Exit 3: another process holds the warehouse database (DuckDB's file lock) past the wait: a
+ * notebook, a DuckDB shell or client, a long stream of the library API. DuckDB names the
+ * holder's program and PID in its error; both are kept (null when it did not say).
+ */
+export class WarehouseHeldError extends RefusedError {
+  constructor(
+    readonly database: string,
+    readonly holderPid: number | null,
+    readonly holderProgram: string | null,
+    readonly waitedMs: number,
+  ) {
+    super(
+      `${database} is held by another process${holderPid === null ? '' : `, PID ${holderPid}`}${holderProgram === null ? '' : ` (${holderProgram})`}; ` +
+        `waited ${(waitedMs / 1000).toFixed(1)} s for it. A DuckDB connection left open on the file (a notebook, the duckdb shell, a script) ` +
+        "blocks a run: close it and run again. streamflow's own readers and its library API hold the file only while a call runs, " +
+        'and warehouse/catalog.duckdb reads the committed snapshots without holding it at all.',
+    );
+  }
+}
+
+/**
  * Exit 70 without a stack trace: the machine refused what the tool had to do (a full
  * disk, a file system that turned read-only) through no bug of its own. Nothing
  * committed was changed; the message names the file and what to do.

@@ -144,7 +144,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('warehouse identity, on the re
         expect(result.stderr).toContain(`warehouse ${bId}: 1 partition (${JANUARY_LABELS})`);
         expect(result.stderr).toMatch(/adopts nothing from another/);
         expect(result.stderr).toMatch(/Move the partition folders of the other warehouse/);
-        expect(fs.readdirSync(warehouse).filter((name) => name.includes('duckdb'))).toEqual([]);
+        expect(fs.readdirSync(warehouse).filter((name) => name.startsWith('streamflow.duckdb'))).toEqual([]);
         expect(snapshotBytes(warehouse)).toEqual(snapshots);
       }
     });
@@ -172,7 +172,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('warehouse identity, on the re
       expect(refused.code, refused.stderr).toBe(3);
       expect(refused.stderr).toMatch(/lacks 1 partition of a frozen as_of \(table as_of\): labels 2024-01-31\./);
       expect(refused.stderr).toContain('--allow-missing-partitions');
-      expect(fs.readdirSync(warehouse).filter((name) => name.includes('duckdb'))).toEqual([]);
+      expect(fs.readdirSync(warehouse).filter((name) => name.startsWith('streamflow.duckdb'))).toEqual([]);
 
       const allowed = await cli('--warehouse', warehouse, '--json', 'rebuild', '--allow-missing-partitions');
       expect(allowed.code, allowed.stderr).toBe(0);

@@ -8,7 +8,7 @@ import { type RunSummary, TASK_COUNT_UNITS } from '../flow/ingest';
 import { formatBytes, formatCount, formatNumber } from '../format';
 import { textTable } from '../output';
 import type { RunDetails, RunListing } from '../record/history';
-import type { TrainingSummary } from '../training';
+import type { TrainingSummary } from '../training/options';
 import type { Finding } from '../validate';
 import type { FlaggedComparison, MonthOverMonth } from '../validate/month-over-month';
 

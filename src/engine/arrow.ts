@@ -79,13 +79,24 @@ function columnData(arrow: ArrowModule, column: ResultColumn, type: Arrow.DataTy
   }
 }
 
-/** Arrow IPC (stream format) of a typed result, columns in their result order. */
-export async function arrowIpc(columns: readonly ResultColumn[]): Promise<Uint8Array> {
+/** A typed result as one Arrow record batch, columns in their result order. */
+export async function arrowBatch(columns: readonly ResultColumn[]): Promise<Arrow.RecordBatch> {
   const arrow = await import('apache-arrow');
   const types = columns.map((column) => arrowType(arrow, column.type));
   const fields = columns.map((column, index) => new arrow.Field(column.name, types[index], true));
   const length = columns[0]?.values.length ?? 0;
   const children = columns.map((column, index) => columnData(arrow, column, types[index]));
-  const batch = new arrow.RecordBatch(new arrow.Schema(fields), arrow.makeData({ type: new arrow.Struct(fields), length, nullCount: 0, children }));
-  return arrow.tableToIPC(new arrow.Table([batch]), 'stream');
+  return new arrow.RecordBatch(new arrow.Schema(fields), arrow.makeData({ type: new arrow.Struct(fields), length, nullCount: 0, children }));
+}
+
+/** A typed result as an Arrow table (of one batch). */
+export async function arrowTable(columns: readonly ResultColumn[]): Promise<Arrow.Table> {
+  const arrow = await import('apache-arrow');
+  return new arrow.Table([await arrowBatch(columns)]);
+}
+
+/** Arrow IPC (stream format) of a typed result, columns in their result order. */
+export async function arrowIpc(columns: readonly ResultColumn[]): Promise<Uint8Array> {
+  const arrow = await import('apache-arrow');
+  return arrow.tableToIPC(await arrowTable(columns), 'stream');
 }

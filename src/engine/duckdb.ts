@@ -84,6 +84,8 @@ export interface Engine {
   rows<T extends JsonRow = JsonRow>(sql: string, params?: SqlParams): Promise<T[]>;
   /** The result column by column, each with its type: for outputs that keep the engine's types (Arrow, JSON numbers). */
   columns(sql: string, params?: SqlParams): Promise<ResultColumn[]>;
+  /** The result streamed a chunk (~2,048 rows) at a time, each typed as `columns` types it: for results too big to hold whole. */
+  batches(sql: string, params?: SqlParams): AsyncGenerator<ResultColumn[]>;
   /** The result kept in the engine's memory (valid until the engine closes); its columns must be VARCHAR. */
   hold(sql: string, params?: SqlParams): Promise<HeldResult>;
   /** DuckDB's own classification of each statement in `sql` (SELECT, COPY, ATTACH, …), found by parsing and binding, not running. */
@@ -143,6 +145,17 @@ function wrap(instance: DuckDBInstance, connection: DuckDBConnection, closeInsta
       const columns = reader.getColumns();
       // An empty result has no column vectors at all, only names and types.
       return reader.columnNames().map((name, index) => typedColumn(name, reader.columnType(index), columns[index] ?? []));
+    },
+    async *batches(sql, params) {
+      const result = await connection.stream(sql, params as never);
+      const names = result.columnNames();
+      const types = result.columnTypes();
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) return;
+        const values = chunk.getColumns();
+        yield names.map((name, index) => typedColumn(name, types[index], values[index]));
+      }
     },
     async hold(sql, params) {
       const result = await connection.run(sql, params as never);

@@ -31,10 +31,11 @@ import {
 import type { Settings } from '../config';
 import type { Contract } from '../contract/contract';
 import { type Engine, openEngine } from '../engine/duckdb';
-import { DataRejectedError, type ErrorObject, errorObject, formatProblems, RefusedError, StreamflowError } from '../errors';
+import { DataRejectedError, type ErrorObject, errorObject, formatProblems, RefusedError, StreamflowError, WarehouseHeldError } from '../errors';
 import { faultPoint } from '../faults';
 import { loadMonth, type MonthInput, MonthRejectedAtLoad } from '../load';
-import { recordMonthMetrics, recordRun, recordTaskRuns, validationDocument, writeReportFiles } from '../record';
+import { writeCatalog } from '../query/catalog';
+import { recordMonthMetrics, recordRun, recordTaskRuns, recordUnrecordedRuns, validationDocument, writeReportFiles } from '../record';
 import { writeReportIndex } from '../report';
 import { renderReport } from '../report/page';
 import { profileMonth } from '../report/profile';
@@ -44,24 +45,22 @@ import { SyncError, type SyncResult } from '../sync';
 import { upsertMonth } from '../upsert';
 import { type Finding, findingsOf, type MonthMetrics, problemsOf, resultsFromLoadProblems, validateMonth } from '../validate';
 import { type MonthOverMonth, monthOverMonth, outcomesOf, recordedMonthOverMonth } from '../validate/month-over-month';
-import { addToLiveTables, attachWarehouse, attachWarehouseCreatingIt, isLockConflict } from '../warehouse/catalog';
+import { addToLiveTables, attachWarehouse, attachWarehouseCreatingIt, type DatabaseWait } from '../warehouse/catalog';
 import { startFailures } from '../warehouse/failures';
 import { readWarehouseId } from '../warehouse/identity';
 import { reportDir, type WarehouseLayout, warehouseLayout } from '../warehouse/layout';
 import { publishStaged, type RunMarker, recoverWarehouse, refuseForeignHistory, refuseLostDatabase, refuseUnsafeStaging } from '../warehouse/recover';
+import { leaveUnrecordedRun, removeUnrecordedRuns, unrecordedRuns } from '../warehouse/unrecorded';
 import { checkContractChange } from './evolution';
 import { acquireRunLock } from './lock';
 import { defaultLogger, type Logger } from './log';
 import { findIdenticalReplay, planMonth } from './plan';
 import { pipelineFingerprint } from './replay';
 import { syncAfterRun, syncTarget } from './sync';
-import { FlowTasks, type TaskPolicy } from './tasks';
+import { FlowTasks } from './tasks';
 import { type BeginWrite, writeInOneTransaction } from './write';
 
 export const INGEST_TASKS = ['load', 'validate', 'plan', 'upsert', 'snapshot', 'record'] as const;
-
-/** Writing tasks wait out a reader that holds the warehouse file (DuckDB's lock), about 10 s at most. */
-const WRITE_POLICY: TaskPolicy = { attempts: 16, isTransient: isLockConflict, startingDelayMs: 50 };
 
 export interface RunSummary {
   readonly schema_version: string;
@@ -127,12 +126,18 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
   const runId = newRunId();
   const startedAt = new Date();
   const release = await acquireRunLock(layout, settings.lockTimeoutMs);
+  const tasks = new FlowTasks(INGEST_TASKS, logger);
+  // Another process holding streamflow.duckdb (a notebook, a DuckDB client) is waited out as long as another run would be.
+  const wait: DatabaseWait = {
+    timeoutMs: settings.lockTimeoutMs,
+    onWait: (holder) => logger.warn(`${layout.database} is held by ${holder}: waiting up to ${settings.lockTimeoutMs} ms for it to close`),
+  };
   try {
     refuseLostDatabase(layout);
     refuseUnsafeStaging(layout); // before the engine creates its spill folder in it
     const engine = await openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit, tempDirectory: layout.spill });
     try {
-      await attachWarehouseCreatingIt(engine, settings.contract, layout);
+      await attachWarehouseCreatingIt(engine, settings.contract, layout, { wait });
       await refuseForeignHistory(engine, layout);
       const warehouseId = await readWarehouseId(engine);
       const recovered = await recoverWarehouse(engine, layout, warehouseId);
@@ -143,8 +148,7 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
       }
       // After recovery, so the partitions a committed run left unpublished are there to compare with.
       await checkContractChange(engine, settings.contract, layout);
-      await addToLiveTables(engine, settings.contract, layout);
-      const tasks = new FlowTasks(INGEST_TASKS, logger);
+      await addToLiveTables(engine, settings.contract, layout, wait);
       const summary = await ingestMonth({
         engine,
         contract: settings.contract,
@@ -157,6 +161,7 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
         liveAttached: true,
         warehouseId,
         beforeCommit: release.assertHeld,
+        wait,
       });
       if (!settings.syncPostgres) return summary;
       try {
@@ -170,9 +175,62 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
     } finally {
       engine.close();
     }
+  } catch (error) {
+    if (!(error instanceof WarehouseHeldError)) throw error;
+    throw refusedWhileHeld(settings, layout, { request, runId, startedAt, tasks }, error);
   } finally {
     await release();
   }
+}
+
+/**
+ * A run refused because another process held the database past the wait: it cannot write
+ * its own row, so it leaves it for the next run to record (warehouse/unrecorded.ts).
+ */
+function refusedWhileHeld(
+  settings: Settings,
+  layout: WarehouseLayout,
+  run: Pick<RunContext, 'request' | 'runId' | 'startedAt' | 'tasks'>,
+  held: WarehouseHeldError,
+): RunFailed {
+  run.tasks.skipPending();
+  const reason = new RefusedError(`${held.message} This refusal is recorded in the run history by the next run.`);
+  const record: RunRecord = {
+    run_id: run.runId,
+    command: 'ingest',
+    month: run.request.month.name,
+    month_path: run.request.month.dir,
+    as_of: run.request.asOf,
+    started_at: run.startedAt.toISOString(),
+    ended_at: new Date().toISOString(),
+    status: 'refused',
+    exit_code: reason.exitCode,
+    input_files: [],
+    table_counts: [],
+    error: reason.message,
+    report_path: null,
+    pipeline_fingerprint: pipelineFingerprint(settings.contract),
+    contract_version: settings.contract.version,
+  };
+  leaveUnrecordedRun(layout, { record, tasks: run.tasks.runs });
+  return new RunFailed(reason, {
+    schema_version: RUN_SUMMARY_VERSION,
+    run_id: run.runId,
+    command: 'ingest',
+    month: record.month,
+    as_of: record.as_of,
+    status: 'refused',
+    exit_code: reason.exitCode,
+    duration_ms: Date.parse(record.ended_at) - run.startedAt.getTime(),
+    tasks: run.tasks.runs,
+    tables: [],
+    snapshots: [],
+    warnings: 0,
+    findings: [],
+    month_over_month: null,
+    report_path: null,
+    error: errorObject(reason),
+  });
 }
 
 /**
@@ -186,7 +244,8 @@ async function validateOnly(settings: Settings, request: RunRequest, logger: Log
   const engine = await openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit });
   try {
     const liveAttached = fs.existsSync(layout.database);
-    if (liveAttached) await attachWarehouse(engine, layout, 'read_only');
+    const wait = { timeoutMs: settings.lockTimeoutMs };
+    if (liveAttached) await attachWarehouse(engine, layout, 'read_only', wait);
     const run: RunContext = {
       engine,
       contract: settings.contract,
@@ -198,6 +257,7 @@ async function validateOnly(settings: Settings, request: RunRequest, logger: Log
       logger,
       liveAttached,
       warehouseId: null,
+      wait,
     };
     const verdict = await checkMonth(run);
     const record = runRecord(run, verdict, NOTHING_APPLIED);
@@ -226,6 +286,8 @@ interface RunContext {
   readonly warehouseId: string | null;
   /** Right before COMMIT: throws when the run lock was lost meanwhile (lock.ts), which rolls the run back. */
   readonly beforeCommit?: () => void;
+  /** How long attaching the warehouse waits for another process holding it. */
+  readonly wait: DatabaseWait;
 }
 
 /** What the run found in the month: its validation report and its run record are made of it. */
@@ -270,19 +332,25 @@ async function ingestMonth(run: RunContext): Promise<RunSummary> {
   const verdict = await checkMonth(run);
   const marker = runMarker(run);
   const stagingRoot = path.join(run.layout.staging, run.runId);
-  const target = { readOnlyAttached: run.liveAttached, stagingRoot, marker, beforeCommit: run.beforeCommit };
+  const target = { readOnlyAttached: run.liveAttached, stagingRoot, marker, beforeCommit: run.beforeCommit, wait: run.wait };
+  // Runs refused earlier while another process held the database: recorded with this one.
+  const unrecorded = unrecordedRuns(run.layout);
   const { record, applied } = await writeInOneTransaction(run.engine, run.layout, target, async (begin) => {
     const applied = verdict.outcome.status === 'succeeded' ? await applyMonth(run, stagingRoot, begin) : NOTHING_APPLIED;
     run.tasks.skipPending();
     const record = await recordMonth(run, verdict, applied, stagingRoot, begin);
     await recordTaskRuns(run.engine, run.runId, run.tasks.runs);
+    await recordUnrecordedRuns(run.engine, unrecorded);
     return { record, applied };
   });
   await faultPoint('committed');
+  removeUnrecordedRuns(run.layout, unrecorded);
   await publishStaged(run.layout, marker);
   await faultPoint('published');
   // Derived from meta.runs, so a failure here loses nothing: the next run rewrites it.
   await writeReportIndex(run.engine, run.layout).catch((error: Error) => run.logger.warn(`reports/index.html not rewritten: ${error.message}`));
+  // Derived from the manifest the same way: the next run rewrites it.
+  await writeCatalog(run.engine, run.contract, run.layout).catch((error: Error) => run.logger.warn(`catalog.duckdb not rewritten: ${error.message}`));
   return endRun(run, verdict, record, applied);
 }
 
@@ -371,16 +439,12 @@ async function plan(run: RunContext, validated: Findings): Promise<Verdict> {
 /** upsert → snapshot, in the transaction: the first writing task opens it (a reader holding the file is a transient fault it retries). */
 async function applyMonth(run: RunContext, stagingRoot: string, begin: BeginWrite): Promise<Applied> {
   const audit = { asOf: run.request.asOf, runId: run.runId };
-  const changes = await run.tasks.run(
-    'upsert',
-    async () => {
-      await begin();
-      const changes = await upsertMonth(run.engine, run.contract, audit, run.tasks.progress('upsert', 'tables'));
-      await faultPoint('upserted');
-      return { value: changes, rows: changes.reduce((sum, table) => sum + table.inserted + table.updated, 0) };
-    },
-    WRITE_POLICY,
-  );
+  const changes = await run.tasks.run('upsert', async () => {
+    await begin();
+    const changes = await upsertMonth(run.engine, run.contract, audit, run.tasks.progress('upsert', 'tables'));
+    await faultPoint('upserted');
+    return { value: changes, rows: changes.reduce((sum, table) => sum + table.inserted + table.updated, 0) };
+  });
   const snapshots = await run.tasks.run('snapshot', async () => {
     const snapshots = await writeSnapshots(run.engine, run.contract, stagingRoot, audit, run.tasks.progress('snapshot', 'tables'));
     await faultPoint('snapshotted');
@@ -391,20 +455,16 @@ async function applyMonth(run: RunContext, stagingRoot: string, begin: BeginWrit
 
 /** record, in the transaction: the report files and partition manifests (staged), the run row, its results, the manifest rows. */
 async function recordMonth(run: RunContext, verdict: Verdict, applied: Applied, stagingRoot: string, begin: BeginWrite): Promise<RunRecord> {
-  return run.tasks.run(
-    'record',
-    async () => {
-      await begin();
-      const record = runRecord(run, verdict, applied);
-      await writeRunReport(run, path.join(stagingRoot, reportDir(run.runId)), verdict, applied);
-      const manifests = writePartitionManifests(stagingRoot, applied.snapshots, record, runMarker(run).warehouse_id);
-      await recordRun(run.engine, record, verdict.findings.results, manifests);
-      if (verdict.outcome.status === 'succeeded') await recordMonthMetrics(run.engine, record.run_id);
-      await faultPoint('recorded');
-      return { value: record };
-    },
-    WRITE_POLICY,
-  );
+  return run.tasks.run('record', async () => {
+    await begin();
+    const record = runRecord(run, verdict, applied);
+    await writeRunReport(run, path.join(stagingRoot, reportDir(run.runId)), verdict, applied);
+    const manifests = writePartitionManifests(stagingRoot, applied.snapshots, record, runMarker(run).warehouse_id);
+    await recordRun(run.engine, record, verdict.findings.results, manifests);
+    if (verdict.outcome.status === 'succeeded') await recordMonthMetrics(run.engine, record.run_id);
+    await faultPoint('recorded');
+    return { value: record };
+  });
 }
 
 /** validation.json and report.html into `dir`; the report's trend lines read the metric history of the frozen months here. */

@@ -25,6 +25,7 @@ import { exportColumns, type TableSpec } from '../contract/tables';
 import { type Engine, openEngine, quoteIdent } from '../engine/duckdb';
 import { sha256File } from '../engine/files';
 import { InvocationError, RefusedError } from '../errors';
+import { writeCatalog } from '../query/catalog';
 import { recordRun } from '../record';
 import { snapshotColumnsSql } from '../snapshot';
 import { frozenRowsSql } from '../snapshot/frozen';
@@ -123,6 +124,7 @@ export async function rebuildWarehouse(settings: Settings, logger: Logger, optio
       engine.close();
     }
     fs.renameSync(building, layout.database);
+    await rewriteCatalog(settings, layout).catch((error: Error) => logger.warn(`catalog.duckdb not rewritten: ${error.message}`));
     logger.info(
       `rebuild: ${layout.database} recreated from ${partitions.length} partitions of ${summary.runs.length} runs, warehouse ${summary.warehouse_id}` +
         (missing.length > 0 ? `, without ${counted(missing.length, 'missing partition')}` : ''),
@@ -131,6 +133,17 @@ export async function rebuildWarehouse(settings: Settings, logger: Logger, optio
   } finally {
     fs.rmSync(building, { force: true });
     await release();
+  }
+}
+
+/** catalog.duckdb over the rebuilt manifest, as a run leaves it after its commit (query/catalog.ts). */
+async function rewriteCatalog(settings: Settings, layout: WarehouseLayout): Promise<void> {
+  const engine = await openEngine({ threads: settings.threads, memoryLimit: settings.memoryLimit });
+  try {
+    await attachWarehouse(engine, layout, 'read_only');
+    await writeCatalog(engine, settings.contract, layout);
+  } finally {
+    engine.close();
   }
 }
 

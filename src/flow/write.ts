@@ -1,9 +1,9 @@
 // The one write transaction of an ingest: the database and the run's staging folder
 // change together or not at all. The first writing task opens it, because that is when
-// the warehouse is attached read-write, and a reader holding the file at that moment is
-// a transient fault the task retries; so it cannot open before the tasks run.
+// the warehouse is attached read-write: a reader holding the file at that moment is
+// waited out (target.wait), then the run is refused naming it (exit 3).
 import type { Engine } from '../engine/duckdb';
-import { attachWarehouse, detachWarehouse } from '../warehouse/catalog';
+import { attachWarehouse, type DatabaseWait, detachWarehouse } from '../warehouse/catalog';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { type RunMarker, removeStagedRun, stageRun } from '../warehouse/recover';
 
@@ -16,6 +16,8 @@ export interface WriteTarget {
   readonly marker: RunMarker;
   /** Called right before COMMIT, inside the transaction: what it throws (the run lock lost, lock.ts) rolls the run back. */
   readonly beforeCommit?: () => void | Promise<void>;
+  /** How long the read-write attach waits for another process holding the database. */
+  readonly wait: DatabaseWait;
 }
 
 /** Swaps the read-only attachment for a read-write one and opens the transaction (once; later calls do nothing). */
@@ -40,7 +42,7 @@ export async function writeInOneTransaction<T>(
       await detachWarehouse(engine);
       readOnlyAttached = false;
     }
-    await attachWarehouse(engine, layout, 'read_write', { retry: false });
+    await attachWarehouse(engine, layout, 'read_write', target.wait);
     await engine.run('BEGIN TRANSACTION');
     open = true;
   };

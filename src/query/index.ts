@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import type { SnapshotEntry } from '../artifacts';
 import type { Contract } from '../contract/contract';
 import type { TableSpec } from '../contract/tables';
-import { type Engine, openEngine, quoteIdent, quoteLiteral } from '../engine/duckdb';
+import { type Engine, openEngine, quoteIdent, quoteLiteral, type ResultColumn } from '../engine/duckdb';
 import { InvocationError, StreamflowError } from '../errors';
 import { type FileFormat, fileFormat, printableResult, type RenderOptions, type StdoutFormat, writeResult } from '../output';
 import { readManifest } from '../snapshot';
@@ -45,6 +45,10 @@ export function resolveOutput(layout: WarehouseLayout, file: string): OutputTarg
 export interface QueryEngine {
   /** The result of one SELECT in a stdout format (output/): text, or Arrow IPC bytes. */
   print(sql: string, format: StdoutFormat, options?: RenderOptions): Promise<string | Uint8Array>;
+  /** The result of one SELECT, column by column with the engine's types. */
+  select(sql: string): Promise<ResultColumn[]>;
+  /** The result of one SELECT a chunk at a time (valid until close). */
+  stream(sql: string): AsyncGenerator<ResultColumn[]>;
   /** Writes the result of one SELECT to the `--out` target the engine was opened with; returns the row count. */
   export(sql: string, options?: RenderOptions): Promise<number>;
   /** With --as-of: the as_of the tables resolved to and its age (describeResolution); undefined without. */
@@ -89,6 +93,15 @@ export async function openQueryEngine(layout: WarehouseLayout, contract: Contrac
   return {
     resolution: asOf === undefined || boundAsOf === undefined ? undefined : describeResolution(asOf, boundAsOf),
     print: async (sql, format, options) => printableResult(sealed, await selectOnly(sealed, sql), format, options).catch(explainFailure),
+    select: async (sql) => sealed.columns(await selectOnly(sealed, sql)).catch(explainFailure),
+    stream: async function* (sql) {
+      const select = await selectOnly(sealed, sql);
+      try {
+        yield* sealed.batches(select);
+      } catch (error) {
+        explainFailure(error as Error);
+      }
+    },
     export: async (sql, options) => {
       if (!out) throw new InvocationError('no --out file to write to');
       const select = await selectOnly(sealed, sql);
@@ -135,7 +148,7 @@ async function writeViews(
   }
 }
 
-async function snapshotViewSql(engine: Engine, layout: WarehouseLayout, table: TableSpec, entries: readonly SnapshotEntry[]): Promise<string> {
+export async function snapshotViewSql(engine: Engine, layout: WarehouseLayout, table: TableSpec, entries: readonly SnapshotEntry[]): Promise<string> {
   const present = entries.filter((entry) => fs.existsSync(path.join(layout.root, entry.path)));
   const missing = entries.filter((entry) => !present.includes(entry));
   const nullRow = (asOf: string) =>

@@ -4,25 +4,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ValidationDocument } from '../artifacts';
 import type { Contract } from '../contract/contract';
-import { sqlFile } from '../engine/duckdb';
+import { type ResultColumn, sqlFile } from '../engine/duckdb';
 import { InvocationError } from '../errors';
 import { type Finding, findingsOf } from '../validate';
 import { type MonthOverMonth, recordedMonthOverMonth } from '../validate/month-over-month';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { openReader } from '../warehouse/reader';
-
-export interface RunFilter {
-  /** At most this many runs, newest first. */
-  readonly limit?: number;
-  readonly status?: string;
-  /** A month folder name (month_001) or the folder's path as recorded. */
-  readonly month?: string;
-  /**
-   * Also the `unchanged` runs (replays and backfills over frozen months, which change
-   * nothing); asking for `--status unchanged` shows them too.
-   */
-  readonly all?: boolean;
-}
+import type { RunFilter } from './run-filter';
 
 export interface RunListing {
   readonly runs: Record<string, unknown>[];
@@ -30,13 +18,27 @@ export interface RunListing {
   readonly hidden_unchanged: number;
 }
 
+function runFilterParams(filter: RunFilter): { status: string | null; month: string | null; all: boolean } {
+  return { status: filter.status ?? null, month: filter.month ?? null, all: filter.all === true || filter.status !== undefined };
+}
+
 export async function listRuns(layout: WarehouseLayout, filter: RunFilter = {}): Promise<RunListing> {
   const engine = await openReader(layout);
   try {
-    const params = { status: filter.status ?? null, month: filter.month ?? null, all: filter.all === true || filter.status !== undefined };
+    const params = runFilterParams(filter);
     const runs = await engine.rows(sqlFile('history/list-runs'), { ...params, limit: filter.limit ?? null });
     const [{ hidden }] = await engine.rows<{ hidden: number }>(sqlFile('history/count-hidden-unchanged'), params);
     return { runs, hidden_unchanged: hidden };
+  } finally {
+    engine.close();
+  }
+}
+
+/** The runs `listRuns` lists, as typed columns (for an Arrow table). */
+export async function runColumns(layout: WarehouseLayout, filter: RunFilter = {}): Promise<ResultColumn[]> {
+  const engine = await openReader(layout);
+  try {
+    return await engine.columns(sqlFile('history/list-runs'), { ...runFilterParams(filter), limit: filter.limit ?? null });
   } finally {
     engine.close();
   }

@@ -17,6 +17,7 @@ import {
 import { type Engine, sqlFile } from '../engine/duckdb';
 import { COLUMN_METRICS_TABLE, TABLE_METRICS_TABLE } from '../validate';
 import { FAILURES_TABLE } from '../warehouse/failures';
+import type { UnrecordedRun } from '../warehouse/unrecorded';
 
 export function validationDocument(results: readonly ExpectationResult[], meta: ValidationDocument['meta']): ValidationDocument {
   const failedErrors = results.filter((result) => !result.success && result.meta.severity === 'error').length;
@@ -61,12 +62,7 @@ export async function recordRun(
   results: readonly ExpectationResult[],
   snapshots: readonly (SnapshotEntry & Partial<Pick<RecordedSnapshot, 'manifest_sha256'>>)[],
 ): Promise<void> {
-  await engine.run(sqlFile('record/insert-run'), {
-    ...run,
-    input_files: JSON.stringify(run.input_files),
-    table_counts: JSON.stringify(run.table_counts),
-    rebuilt: run.rebuilt ?? false,
-  });
+  await insertRunRow(engine, run);
   if (results.length > 0) {
     await engine.run(sqlFile('record/insert-expectation-results'), {
       run_id: run.run_id,
@@ -99,6 +95,28 @@ export async function recordRun(
       run_id,
       manifest_sha256: manifest_sha256 ?? null,
     });
+  }
+}
+
+async function insertRunRow(engine: Engine, run: RunRecord): Promise<void> {
+  await engine.run(sqlFile('record/insert-run'), {
+    ...run,
+    input_files: JSON.stringify(run.input_files),
+    table_counts: JSON.stringify(run.table_counts),
+    rebuilt: run.rebuilt ?? false,
+  });
+}
+
+/**
+ * Runs refused while another process held the database (warehouse/unrecorded.ts), recorded
+ * by the next run in its transaction: their row and tasks, each once.
+ */
+export async function recordUnrecordedRuns(engine: Engine, runs: readonly UnrecordedRun[]): Promise<void> {
+  for (const { record, tasks } of runs) {
+    const [recorded] = await engine.rows(sqlFile('record/run-exists'), { run_id: record.run_id });
+    if (recorded) continue;
+    await insertRunRow(engine, record);
+    await recordTaskRuns(engine, record.run_id, tasks);
   }
 }
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { SnapshotEntry } from '../artifacts';
 import type { Contract } from '../contract/contract';
 import type { TableSpec } from '../contract/tables';
-import { type Engine, quoteIdent, quoteLiteral, sqlFile } from '../engine/duckdb';
+import { type Engine, quoteIdent, quoteLiteral, type ResultColumn, type SqlParams, sqlFile } from '../engine/duckdb';
 import { sha256File, syncFile } from '../engine/files';
 import { faultPoint } from '../faults';
 import { mergedStateSql } from '../upsert';
@@ -21,12 +21,28 @@ import { frozenRowsSql } from './frozen';
 const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880';
 
 /** A snapshot's columns before as_of, quoted, in contract order (also the order of the views over them). */
+export interface ManifestFilter {
+  readonly table?: string;
+  /** YYYY-MM-DD. */
+  readonly asOf?: string;
+}
+
+function manifestParams(filter: ManifestFilter): SqlParams {
+  return { table: filter.table ?? null, as_of: filter.asOf ?? null };
+}
+
+/** The manifest as typed columns (as_of as text, as `snapshots --json` prints it), for an Arrow table. */
+export async function manifestColumns(engine: Engine, filter: ManifestFilter = {}): Promise<ResultColumn[]> {
+  return engine.columns(sqlFile('snapshot/manifest'), manifestParams(filter));
+}
+
 export function snapshotColumnsSql(table: TableSpec): string {
   return table.columns.map((column) => quoteIdent(column.name)).join(', ');
 }
 
-export async function readManifest(engine: Engine): Promise<SnapshotEntry[]> {
-  const rows = await engine.rows<Record<string, string>>(sqlFile('snapshot/manifest'));
+/** Every frozen partition, by table and date; `filter` keeps one table's or one as_of's. */
+export async function readManifest(engine: Engine, filter: ManifestFilter = {}): Promise<SnapshotEntry[]> {
+  const rows = await engine.rows<Record<string, string>>(sqlFile('snapshot/manifest'), manifestParams(filter));
   return rows.map((row) => ({ ...row, rows: Number(row.rows), bytes: Number(row.bytes) }) as SnapshotEntry);
 }
 

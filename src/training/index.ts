@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { type SnapshotEntry, TRAINING_SUMMARY_VERSION } from '../artifacts';
 import type { Contract } from '../contract/contract';
-import { type Engine, quoteIdent } from '../engine/duckdb';
+import { type Engine, quoteIdent, type ResultColumn } from '../engine/duckdb';
 import { EmptyResultError, InvocationError } from '../errors';
 import { type FileFormat, fileFormat, tableText, writeResult } from '../output';
 import { readManifest } from '../snapshot';
@@ -16,6 +16,7 @@ import type { WarehouseLayout } from '../warehouse/layout';
 import { checkUserOutput } from '../warehouse/output';
 import { openReader } from '../warehouse/reader';
 import { type EntitySource, loadEntities } from './entities';
+import type { TrainingOptions, TrainingSummary } from './options';
 import {
   LABEL_FOUND,
   LABEL_PICK,
@@ -32,53 +33,22 @@ import {
 import { entityColumns, selectFeatures, sourceAsOfColumn } from './select';
 import { parseTtl } from './ttl';
 
-export interface TrainingRequest {
+export interface TrainingRequest extends TrainingOptions {
   readonly entities: EntitySource;
-  /** `view.column,view.*,…`; default: the default views. */
-  readonly features?: string;
-  readonly fullNames?: boolean;
-  /** Overrides every selected view's ttl, e.g. `10d`. */
-  readonly ttl?: string;
-  /** 1: the label of the next frozen month; default 0, the month of the features. */
-  readonly labelHorizon?: number;
-  /** How far the labels snapshot may be from the row, e.g. `60d`; default the project's label ttl. */
-  readonly labelTtl?: string;
-  readonly withSourceAsOf?: boolean;
-  /** .parquet, .csv, .json or .arrow (output/formats.ts); undefined: the rows are returned as a text table. */
+  /** .parquet, .csv, .json or .arrow (output/formats.ts); undefined: the rows are returned, as `returned` says. */
   readonly out?: string;
-  /** Write (or return) a training set of no rows; without it that is an error (exit 1) naming why. */
-  readonly allowEmpty?: boolean;
   /** DuckDB threads and memory limit (--threads, --memory-limit). */
   readonly engine?: { readonly threads?: number; readonly memoryLimit?: string };
-}
-
-export interface TrainingSummary {
-  readonly schema_version: typeof TRAINING_SUMMARY_VERSION;
-  readonly entities: string;
-  /** Rows in the training set. */
-  readonly rows: number;
-  /** --as-of rows dropped because their label-horizon month is not frozen yet. */
-  readonly labels_left_out: number;
-  /** --entities rows kept with a NULL label (no labels snapshot for them, or only one beyond the label ttl). */
-  readonly rows_without_label: number;
-  /** Rows whose labels snapshot lay beyond the label ttl from their event_timestamp: label NULL (--as-of: left out). */
-  readonly labels_past_ttl: number;
-  /** --entities rows whose event_timestamp carried a zone or offset, converted to UTC (one without is UTC already). */
-  readonly timestamps_converted_to_utc: number;
-  /** `entities` (the file's own label column), `same_as_of` or `next_as_of`. */
-  readonly label: 'entities' | 'same_as_of' | 'next_as_of';
-  /** Per view: rows with no snapshot at or before the row within the ttl (all its features NULL). */
-  readonly rows_missing_features: Record<string, number>;
-  /** Oldest and newest snapshot as_of any feature value came from (null: none). */
-  readonly source_as_of: { readonly min: string | null; readonly max: string | null };
-  readonly columns: readonly string[];
-  readonly out: string | null;
+  /** Without `out`: the rows as an aligned text table (the command line's, the default) or as typed columns (the library API's). */
+  readonly returned?: 'text' | 'columns';
 }
 
 export interface TrainingResult {
   readonly summary: TrainingSummary;
-  /** The rows as an aligned text table, when no --out file was asked for. */
+  /** The rows as an aligned text table, when no --out file was asked for and `returned` is 'text'. */
   readonly table?: string;
+  /** The rows, column by column with the engine's types, when no --out file was asked for and `returned` is 'columns'. */
+  readonly rows?: ResultColumn[];
 }
 
 function labelRule(contract: Contract, request: TrainingRequest, labelled: boolean): Exclude<LabelRule, { readonly from: 'none' }> {
@@ -221,7 +191,9 @@ export async function buildTrainingSet(layout: WarehouseLayout, contract: Contra
       out: request.out === undefined ? null : path.resolve(request.out),
     };
     if (summary.rows === 0 && request.allowEmpty !== true) throw new EmptyResultError(emptyReason(request, entities.rows, summary));
-    if (output === undefined || format === undefined) return { summary, table: await tableText(engine, outputSql) };
+    if (output === undefined || format === undefined) {
+      return request.returned === 'columns' ? { summary, rows: await engine.columns(outputSql) } : { summary, table: await tableText(engine, outputSql) };
+    }
     // zstd, as training sets' Parquet always was: the same inputs keep giving the same bytes.
     await writeResult(engine, outputSql, output, format, { compression: 'zstd' });
     return { summary };

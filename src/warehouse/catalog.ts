@@ -7,7 +7,7 @@ import { type ColumnType, contractSpelling } from '../contract/columns';
 import type { Contract } from '../contract/contract';
 import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent, quoteLiteral, sqlFile } from '../engine/duckdb';
-import { withRetry } from '../engine/retry';
+import { WarehouseHeldError } from '../errors';
 import { damagedDatabase, refuseDamagedDatabase } from './damaged';
 import type { WarehouseLayout } from './layout';
 
@@ -40,23 +40,62 @@ export function liveTableDdl(table: TableSpec): string {
 }
 
 /**
- * Attaches the warehouse as `wh`. Another process holding a conflicting file lock is a
- * transient fault: by default this waits it out with backoff; `retry: false` leaves the
- * retrying to the caller (a flow task, which records its attempts).
+ * How long an attach waits for another process to let go of the database file (DuckDB
+ * allows one writer, or readers, per file, across processes), and who hears why it waits.
+ * Past `timeoutMs` it refuses with WarehouseHeldError (exit 3) naming the holder's PID.
  */
+export interface DatabaseWait {
+  readonly timeoutMs: number;
+  /** Told once, when the wait starts: the holder as DuckDB names it. */
+  readonly onWait?: (holder: string) => void;
+}
+
+/** A reader's wait: a run holds the file read-write only for its commit, well within it. */
+const READER_WAIT: DatabaseWait = { timeoutMs: 10_000 };
+
+/** Attaches the warehouse as `wh`, waiting out another process that holds the file (DatabaseWait). */
 export async function attachWarehouse(
   engine: Engine,
   layout: WarehouseLayout,
   mode: 'read_only' | 'read_write',
-  { retry = true }: { retry?: boolean } = {},
+  wait: DatabaseWait = READER_WAIT,
 ): Promise<void> {
   const options = mode === 'read_only' ? ' (READ_ONLY)' : '';
   // A file that is there but is no database (empty, truncated, overwritten) is refused, never attached or created over (damaged.ts).
   refuseDamagedDatabase(layout.database);
   const attach = () => engine.run(`ATTACH ${quoteLiteral(layout.database)} AS wh${options}`);
-  await (retry ? withRetry(attach, { isTransient: isLockConflict }) : attach()).catch((error: unknown) => {
+  await waitingOutHolder(layout.database, attach, wait).catch((error: unknown) => {
     throw damagedDatabase(error, layout.database) ?? error;
   });
+}
+
+/** `work` (an attach) again, with backoff, while another process holds `database`; then WarehouseHeldError. */
+async function waitingOutHolder<T>(database: string, work: () => Promise<T>, wait: DatabaseWait): Promise<T> {
+  const started = performance.now();
+  let delayMs = 25;
+  for (let told = false; ; told = true) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isLockConflict(error)) throw error;
+      const holder = lockHolder(error);
+      const waitedMs = performance.now() - started;
+      if (waitedMs >= wait.timeoutMs) throw new WarehouseHeldError(database, holder.pid, holder.program, waitedMs);
+      if (!told) wait.onWait?.(describeHolder(holder));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(delayMs, wait.timeoutMs - waitedMs)));
+      delayMs = Math.min(delayMs * 2, 500);
+    }
+  }
+}
+
+/** DuckDB's "Conflicting lock is held in /usr/bin/node (PID 1234)": the holder's program and PID, null where it says neither. */
+function lockHolder(error: unknown): { readonly pid: number | null; readonly program: string | null } {
+  const found = /Conflicting lock is held in (.+?) \(PID (\d+)\)/.exec(String((error as Error)?.message ?? error));
+  return found ? { pid: Number(found[2]), program: found[1] } : { pid: null, program: null };
+}
+
+function describeHolder({ pid, program }: ReturnType<typeof lockHolder>): string {
+  return pid === null ? 'another process' : `PID ${pid} (${program})`;
 }
 
 export async function detachWarehouse(engine: Engine): Promise<void> {
@@ -79,15 +118,15 @@ export async function attachWarehouseCreatingIt(
   engine: Engine,
   contract: Contract,
   layout: WarehouseLayout,
-  { warehouseId = newWarehouseId() }: { warehouseId?: string } = {},
+  { warehouseId = newWarehouseId(), wait }: { warehouseId?: string; wait?: DatabaseWait } = {},
 ): Promise<void> {
   if (fs.existsSync(layout.database)) {
-    await attachWarehouse(engine, layout, 'read_only');
+    await attachWarehouse(engine, layout, 'read_only', wait);
     if ((await schemaVersion(engine)) === WAREHOUSE_SCHEMA_VERSION) return;
     await detachWarehouse(engine);
   }
   fs.mkdirSync(layout.root, { recursive: true });
-  await attachWarehouse(engine, layout, 'read_write');
+  await attachWarehouse(engine, layout, 'read_write', wait);
   try {
     await engine.transaction(async () => {
       await engine.run(sqlFile('metadata'));
@@ -99,7 +138,7 @@ export async function attachWarehouseCreatingIt(
   } finally {
     await detachWarehouse(engine);
   }
-  await attachWarehouse(engine, layout, 'read_only');
+  await attachWarehouse(engine, layout, 'read_only', wait);
 }
 
 /** The attached warehouse's metadata version; null when it has no metadata yet. */
@@ -110,7 +149,7 @@ async function schemaVersion(engine: Engine): Promise<string | null> {
   return row?.value ?? null;
 }
 
-export function isLockConflict(error: unknown): boolean {
+function isLockConflict(error: unknown): boolean {
   return /Could not set lock on file|Conflicting lock is held/i.test(String((error as Error)?.message ?? error));
 }
 
@@ -140,11 +179,11 @@ export function liveAdditionsDdl(contract: Contract, live: ReadonlyMap<string, R
 }
 
 /** Attaches the warehouse read-only after making the live tables' additions (liveAdditionsDdl) when there are any. */
-export async function addToLiveTables(engine: Engine, contract: Contract, layout: WarehouseLayout): Promise<void> {
+export async function addToLiveTables(engine: Engine, contract: Contract, layout: WarehouseLayout, wait?: DatabaseWait): Promise<void> {
   const additions = liveAdditionsDdl(contract, await liveColumns(engine));
   if (additions.length === 0) return;
   await detachWarehouse(engine);
-  await attachWarehouse(engine, layout, 'read_write');
+  await attachWarehouse(engine, layout, 'read_write', wait);
   try {
     await engine.transaction(async () => {
       for (const statement of additions) await engine.run(statement);
@@ -152,5 +191,5 @@ export async function addToLiveTables(engine: Engine, contract: Contract, layout
   } finally {
     await detachWarehouse(engine);
   }
-  await attachWarehouse(engine, layout, 'read_only');
+  await attachWarehouse(engine, layout, 'read_only', wait);
 }

@@ -10,6 +10,10 @@ export interface WarehouseLayout {
   readonly staging: string;
   readonly lock: string;
   readonly spill: string;
+  /** Views for plain DuckDB users over the committed snapshots and the live tables, rewritten after each commit (query/catalog.ts). */
+  readonly catalog: string;
+  /** Runs refused while another process held the database, one JSON file each, until the next run records them (unrecorded.ts). */
+  readonly unrecorded: string;
 }
 
 export function warehouseLayout(root: string): WarehouseLayout {
@@ -22,6 +26,8 @@ export function warehouseLayout(root: string): WarehouseLayout {
     staging: path.join(absolute, '.staging'),
     lock: path.join(absolute, '.lock'),
     spill: path.join(absolute, '.staging', 'spill'),
+    unrecorded: path.join(absolute, '.unrecorded-runs'),
+    catalog: path.join(absolute, 'catalog.duckdb'),
   };
 }
 
