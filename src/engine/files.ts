@@ -29,6 +29,16 @@ export function syncFile(file: string): void {
   }
 }
 
+/** syncFile without blocking the event loop: the fsync runs on libuv's thread pool. */
+export async function syncFileAsync(file: string): Promise<void> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** A fresh name in `target`'s folder for the file that will replace it: `.<name>.<pid>.<random>.tmp`. */
 export function temporaryBeside(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);

@@ -9,7 +9,7 @@ import type { SnapshotEntry } from '../artifacts';
 import type { Contract } from '../contract/contract';
 import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent, quoteLiteral, type ResultColumn, type SqlParams, sqlFile } from '../engine/duckdb';
-import { sha256File, syncFile } from '../engine/files';
+import { sha256File, syncFileAsync } from '../engine/files';
 import { faultPoint } from '../faults';
 import { mergedStateSql } from '../upsert';
 import { keyJoinSql, keyListSql, keyMissingSql, keyTextSql } from '../warehouse/keys';
@@ -69,9 +69,17 @@ async function mergedStateSource(engine: Engine, table: TableSpec): Promise<stri
   return state.outside === 0 && state.absentValues === 0 ? `staging.${name}` : `wh.main.${name}`;
 }
 
+/** fsyncs a written snapshot file and hashes it: off DuckDB's threads, so it runs while the next table is written. */
+async function sealSnapshotFile(file: string): Promise<{ bytes: number; sha256: string }> {
+  await syncFileAsync(file);
+  return { bytes: fs.statSync(file).size, sha256: await sha256File(file) };
+}
+
 /**
  * Writes every table as it stands after the merge (inside the run's transaction) as the
  * partition for `asOf` under `stagingRoot`; returns manifest entries for the final paths.
+ * Each file is synced and hashed while DuckDB writes the next one; all are sealed before
+ * this returns, so before COMMIT.
  */
 export async function writeSnapshots(
   engine: Engine,
@@ -80,32 +88,30 @@ export async function writeSnapshots(
   run: { asOf: string; runId: string },
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Promise<SnapshotEntry[]> {
-  const entries: SnapshotEntry[] = [];
-  for (const table of contract.tables) {
+  const written: Promise<SnapshotEntry>[] = [];
+  for (const [position, table] of contract.tables.entries()) {
     const relative = snapshotFile(table.name, run.asOf);
     const staged = path.join(stagingRoot, relative);
     fs.mkdirSync(path.dirname(staged), { recursive: true });
-    await engine.run(
+    // COPY answers with the rows it wrote: no second read of the file to count them.
+    const [{ Count: rows }] = await engine.rows<{ Count: number | string }>(
       `COPY (SELECT ${snapshotColumnsSql(table)}, $as_of::DATE AS "as_of" FROM ${await mergedStateSource(engine, table)}
              ORDER BY ${keyListSql(table.key)})
        TO ${quoteLiteral(staged)} (${PARQUET_OPTIONS})`,
       { as_of: run.asOf },
     );
-    syncFile(staged);
-    const [{ rows }] = await engine.rows<{ rows: string }>(`SELECT count(*) AS rows FROM read_parquet(${quoteLiteral(staged)})`);
-    entries.push({
-      table_name: table.name,
-      as_of: run.asOf,
-      path: relative,
-      rows: Number(rows),
-      bytes: fs.statSync(staged).size,
-      sha256: await sha256File(staged),
-      run_id: run.runId,
-    });
-    onProgress(entries.length, contract.tables.length);
-    if (entries.length === 1) await faultPoint('snapshot-partial');
+    const sealed = sealSnapshotFile(staged).then(
+      ({ bytes, sha256 }): SnapshotEntry => ({ table_name: table.name, as_of: run.asOf, path: relative, rows: Number(rows), bytes, sha256, run_id: run.runId }),
+    );
+    sealed.catch(() => undefined); // awaited below; until then its failure must not count as unhandled
+    written.push(sealed);
+    onProgress(position + 1, contract.tables.length);
+    if (position === 0) {
+      await sealed;
+      await faultPoint('snapshot-partial');
+    }
   }
-  return entries;
+  return Promise.all(written);
 }
 
 export interface ReplayDifference {
