@@ -16,7 +16,7 @@ export const VALIDATION_DOCUMENT_VERSION = '1.1';
 /** snapshots/<table>/as_of=<date>/_manifest.json (2: the freezing warehouse's identity, `warehouse_id`). */
 export const PARTITION_MANIFEST_VERSION = '3';
 /** The warehouse database's own tables (meta.schema_info). */
-export const WAREHOUSE_SCHEMA_VERSION = '6';
+export const WAREHOUSE_SCHEMA_VERSION = '7'; // 7: versions of an as_of (meta.snapshots.version, recorded_at, reason)
 
 export const TASK_STATES = ['pending', 'running', 'completed', 'failed', 'retrying', 'skipped'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
@@ -64,6 +64,16 @@ export interface SnapshotEntry {
   readonly bytes: number;
   readonly sha256: string;
   readonly run_id: string;
+  /** 1 for an as_of's first freeze; each `ingest --correction` of it adds the next. */
+  readonly version: number;
+}
+
+/** A manifest row as readers take it: when the version became known, and why it was made. */
+export interface SnapshotVersion extends SnapshotEntry {
+  /** When the freezing run recorded it (UTC, ISO 8601 with milliseconds): what `--known-at` compares with. */
+  readonly recorded_at: string;
+  /** A correction's reason; null for a first freeze. */
+  readonly reason: string | null;
 }
 
 /** A row of meta.snapshots as recorded: the partition and the sha256 of its `_manifest.json` (null: frozen before schema 5). */

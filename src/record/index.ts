@@ -88,7 +88,7 @@ export async function recordRun(
     });
   }
   await engine.run(`INSERT INTO wh.meta.validation_failures BY NAME SELECT $run_id AS run_id, * FROM ${FAILURES_TABLE}`, { run_id: run.run_id });
-  for (const { table_name, as_of, path: file, rows, bytes, sha256, run_id, manifest_sha256 } of snapshots) {
+  for (const { table_name, as_of, path: file, rows, bytes, sha256, run_id, manifest_sha256, version } of snapshots) {
     await engine.run(sqlFile('record/insert-snapshot'), {
       table_name,
       as_of,
@@ -98,6 +98,9 @@ export async function recordRun(
       sha256,
       run_id,
       manifest_sha256: manifest_sha256 ?? null,
+      version,
+      recorded_at: run.ended_at,
+      reason: null,
     });
   }
 }

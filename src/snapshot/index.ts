@@ -5,7 +5,7 @@
 // May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SnapshotEntry } from '../artifacts';
+import type { SnapshotEntry, SnapshotVersion } from '../artifacts';
 import type { Contract } from '../contract/contract';
 import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent, quoteLiteral, sqlFile } from '../engine/duckdb';
@@ -15,6 +15,7 @@ import { mergedStateSql } from '../upsert';
 import { keyJoinSql, keyListSql, keyMissingSql, keyTextSql } from '../warehouse/keys';
 import { snapshotFile, type WarehouseLayout } from '../warehouse/layout';
 import { frozenRowsSql } from './frozen';
+import { versionsKnownAt } from './versions';
 
 // zstd at level 1: at 1M users 0.24 s faster to write than the default level 3 for
 // files 2 % larger (1.69 s, 59 MB against 1.93 s, 58 MB for the six tables).
@@ -25,9 +26,18 @@ export function snapshotColumnsSql(table: TableSpec): string {
   return table.columns.map((column) => quoteIdent(column.name)).join(', ');
 }
 
-export async function readManifest(engine: Engine): Promise<SnapshotEntry[]> {
+/** Every version of every frozen partition, `path` as recorded (where it was frozen), by table, as_of and version. */
+export async function readManifestVersions(engine: Engine): Promise<SnapshotVersion[]> {
   const rows = await engine.rows<Record<string, string>>(sqlFile('snapshot/manifest'));
-  return rows.map((row) => ({ ...row, rows: Number(row.rows), bytes: Number(row.bytes) }) as SnapshotEntry);
+  return rows.map((row) => ({ ...row, rows: Number(row.rows), bytes: Number(row.bytes), version: Number(row.version) }) as unknown as SnapshotVersion);
+}
+
+/**
+ * The manifest as readers take it: per table and as_of the newest version recorded at or
+ * before `knownAt` (every newest one without it), `path` where its file is now (versions.ts).
+ */
+export async function readManifest(engine: Engine, knownAt?: string): Promise<SnapshotVersion[]> {
+  return versionsKnownAt(await readManifestVersions(engine), knownAt);
 }
 
 /** Reads a frozen partition without its as_of column, so it compares with a live-shaped state. */
@@ -61,7 +71,7 @@ export async function writeSnapshots(
   engine: Engine,
   contract: Contract,
   stagingRoot: string,
-  run: { asOf: string; runId: string },
+  run: { asOf: string; runId: string; version?: number },
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Promise<SnapshotEntry[]> {
   const entries: SnapshotEntry[] = [];
@@ -85,6 +95,7 @@ export async function writeSnapshots(
       bytes: fs.statSync(staged).size,
       sha256: await sha256File(staged),
       run_id: run.runId,
+      version: run.version ?? 1,
     });
     onProgress(entries.length, contract.tables.length);
     if (entries.length === 1) await faultPoint('snapshot-partial');

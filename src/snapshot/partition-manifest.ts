@@ -32,9 +32,9 @@ export function writePartitionManifests(stagingRoot: string, entries: readonly S
   });
 }
 
-/** The manifest row fields of an entry, and nothing else. */
-export function snapshotEntryOf({ table_name, as_of, path: file, rows, bytes, sha256, run_id }: SnapshotEntry): SnapshotEntry {
-  return { table_name, as_of, path: file, rows, bytes, sha256, run_id };
+/** The manifest row fields of an entry, and nothing else; a manifest written before versions (version 4) is version 1. */
+export function snapshotEntryOf({ table_name, as_of, path: file, rows, bytes, sha256, run_id, version }: SnapshotEntry): SnapshotEntry {
+  return { table_name, as_of, path: file, rows, bytes, sha256, run_id, version: version ?? 1 };
 }
 
 /** The fields a partition manifest shares with its meta.snapshots row, compared one by one by `verify`. */
