@@ -341,6 +341,15 @@ describe('a correction killed with SIGKILL at each step (generated months)', () 
     correctedState = await warehouseState(corrected);
   });
 
+  it('--correction of an as_of never frozen is an invalid invocation (exit 2) that writes nothing', async () => {
+    const warehouse = tempDir();
+    fs.cpSync(base, warehouse, { recursive: true });
+    const result = await ingest(warehouse, SEEDS, 'month_002', '2024-03-31', '--correction', 'labels fixed');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--correction: as_of 2024-03-31 is not frozen, so there is nothing to correct; ingest month_002 2024-03-31 without it');
+    expect(await warehouseState(warehouse)).toEqual(baseState);
+  });
+
   // Before COMMIT the warehouse is as before; after it, as after (recovery rolls publishing forward).
   const points = [
     ...RUN_FAULT_POINTS.slice(0, RUN_FAULT_POINTS.indexOf('committed') + 1),
