@@ -50,6 +50,20 @@ CREATE TABLE IF NOT EXISTS wh.meta.snapshots (
 -- compared field by field with this row instead).
 ALTER TABLE wh.meta.snapshots ADD COLUMN IF NOT EXISTS manifest_sha256 VARCHAR;
 
+-- Schema 7: versions of an as_of (`ingest --correction`). A correction adds a version and
+-- edits none; readers take the newest version recorded at or before their knowledge time
+-- (`--known-at`). recorded_at is when the freezing run recorded it, inside its write
+-- transaction; reason is the correction's. NULL in rows written before: version 1,
+-- recorded when its run ended (snapshot/versions.ts reads them so).
+ALTER TABLE wh.meta.snapshots ADD COLUMN IF NOT EXISTS version INTEGER;
+ALTER TABLE wh.meta.snapshots ADD COLUMN IF NOT EXISTS recorded_at TIMESTAMPTZ;
+ALTER TABLE wh.meta.snapshots ADD COLUMN IF NOT EXISTS reason VARCHAR;
+-- Schema 7: who ran a run (the operating system's user name), and what a correction or a
+-- late month did to history (artifacts.ts Amendment: kind, version, reason, the version
+-- replaced, the newer as_of the live tables keep, the changes per table); NULL otherwise.
+ALTER TABLE wh.meta.runs ADD COLUMN IF NOT EXISTS run_by VARCHAR;
+ALTER TABLE wh.meta.runs ADD COLUMN IF NOT EXISTS amendment JSON;
+
 -- Every expectation's outcome per run: the validation history.
 CREATE TABLE IF NOT EXISTS wh.meta.validation_results (
   run_id              VARCHAR NOT NULL,

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { WAREHOUSE_SCHEMA_VERSION } from '../src/artifacts';
 import { openEngine } from '../src/engine/duckdb';
 import { RUN_FAULT_POINTS } from '../src/faults';
 import { attachWarehouse } from '../src/warehouse/catalog';
@@ -124,7 +125,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('history on the real exports',
     const replay = await ingest(warehouse, 'month_000', '2024-01-31', REAL, '--json');
     expect(replay.json.status).toBe('unchanged');
     expect(replay.json.tasks.find((task: { task: string }) => task.task === 'validate').state).toBe('completed');
-    expect(await query(warehouse, `SELECT value FROM meta.schema_info WHERE key = 'schema_version'`)).toEqual([{ value: '6' }]);
+    expect(await query(warehouse, `SELECT value FROM meta.schema_info WHERE key = 'schema_version'`)).toEqual([{ value: WAREHOUSE_SCHEMA_VERSION }]);
     expect((await ingest(warehouse, 'month_001', '2024-02-29')).code).toBe(0);
     // January was frozen before metrics were kept: February is the first month with some, and compares with nothing.
     expect(await query(warehouse, `SELECT count(*)::INTEGER AS n, count(previous_as_of)::INTEGER AS compared FROM column_metrics`)).toEqual([
@@ -167,22 +168,21 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('history on the real exports',
     expect(await warehouseState(warehouse)).toEqual(februaryState);
   });
 
-  it('refuses a new as_of older than the newest frozen one (exit 3), changing nothing, its plan task failed with the reason', async () => {
+  it('freezes a new as_of older than the newest frozen one as a late month (exit 0), the live tables and the later snapshot unchanged', async () => {
     const warehouse = tempDir();
     fs.cpSync(february, warehouse, { recursive: true });
     // A folder outside the month calendar, so that the as_of is the user's to choose, holding
     // month_000 with one value changed: not the frozen January (that is refused as a refreeze, in hardening.test.ts).
     const { seeds } = withOneChangedPayment('month_000');
     fs.renameSync(path.join(seeds, 'month_000'), path.join(seeds, 'mid-february'));
-    const result = await ingest(warehouse, 'mid-february', '2024-02-15', seeds);
-    expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/older than the newest frozen month 2024-02-29/);
-    expect(await warehouseState(warehouse)).toEqual(februaryState);
-    const shown = await cli('--warehouse', warehouse, '--json', 'runs', 'show', 'latest');
-    expect(shown.json.tasks.find((task: { task: string }) => task.task === 'plan')).toMatchObject({
-      state: 'failed',
-      error: expect.stringMatching(/older than the newest frozen month 2024-02-29/),
-    });
+    const before = snapshotFiles(warehouse);
+    const result = await ingest(warehouse, 'mid-february', '2024-02-15', seeds, '--json');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.json.amendment).toMatchObject({ kind: 'late', version: 1, live_kept_for: '2024-02-29' });
+    expect((await warehouseState(warehouse)).live).toMatchObject(Object.fromEntries(CHURN.tables.map((table) => [table.name, februaryState.live[table.name]])));
+    const after = snapshotFiles(warehouse);
+    expect(Object.keys(after).filter((file) => !(file in before))).toHaveLength(CHURN.tables.length);
+    for (const [file, sha] of Object.entries(before)) expect(after[file]).toBe(sha);
   });
 
   describe('a run killed with SIGKILL', () => {

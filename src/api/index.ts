@@ -6,17 +6,17 @@
 // May import every layer below the command line (the layer rule, .dependency-cruiser.cjs).
 import * as path from 'node:path';
 import type { RecordBatch, Table } from 'apache-arrow';
-import type { SnapshotEntry } from '../artifacts';
+import type { SnapshotVersion } from '../artifacts';
 import { resolveSettings, type Settings } from '../config';
 import type { Contract } from '../contract/contract';
 import { arrowBatch, arrowTable } from '../engine/arrow';
-import { type Engine, quoteIdent } from '../engine/duckdb';
+import { type ColumnKind, type Engine, quoteIdent, type ResultColumn } from '../engine/duckdb';
 import { InvocationError } from '../errors';
 import { parseAsOf } from '../flow/invocation';
 import { type OutputTarget, openQueryEngine, type QueryEngine } from '../query';
 import { listRuns, type RunListing, runColumns } from '../record/history';
 import type { RunFilter } from '../record/run-filter';
-import { type ManifestFilter, manifestColumns, readManifest } from '../snapshot';
+import { listSnapshotVersions, type ManifestFilter } from '../snapshot';
 import { buildTrainingSet, type TrainingRequest, type TrainingResult } from '../training';
 import type { TrainingOptions, TrainingSummary } from '../training/options';
 import { type WarehouseLayout, warehouseLayout } from '../warehouse/layout';
@@ -123,9 +123,9 @@ export class Warehouse implements AsyncDisposable {
     return arrowTable(await runColumns(this.layout, filter));
   }
 
-  /** The snapshot partitions: table_name, as_of, path, rows, bytes, sha256, run_id. */
+  /** Every version of every snapshot partition, as `snapshots --json` lists them: table_name, as_of, path (where the file is now), rows, bytes, sha256, run_id, version, recorded_at, reason. */
   async snapshots(filter: SnapshotFilter = {}): Promise<Table> {
-    return arrowTable(await this.withReader((engine) => manifestColumns(engine, manifestFilter(filter))));
+    return arrowTable(snapshotColumns(await this.manifest(filter)));
   }
 
   close(): void {
@@ -156,9 +156,9 @@ export class Warehouse implements AsyncDisposable {
     return listRuns(this.layout, filter);
   }
 
-  /** @internal The command line's `snapshots`: the manifest as records. */
-  manifest(filter: SnapshotFilter = {}): Promise<SnapshotEntry[]> {
-    return this.withReader((engine) => readManifest(engine, manifestFilter(filter)));
+  /** @internal The command line's `snapshots`: every version as records. */
+  manifest(filter: SnapshotFilter = {}): Promise<SnapshotVersion[]> {
+    return this.withReader((engine) => listSnapshotVersions(engine, manifestFilter(filter)));
   }
 
   private async withReader<T>(read: (engine: Engine) => Promise<T>): Promise<T> {
@@ -173,6 +173,27 @@ export class Warehouse implements AsyncDisposable {
 
 function queryOptions({ asOf }: ReadOptions): { asOf?: string } {
   return { asOf: asOf === undefined ? undefined : parseAsOf(asOf) };
+}
+
+/** The listing's fields as typed columns, in `snapshots --json` order (as_of and recorded_at as text, as it prints them). */
+function snapshotColumns(versions: readonly SnapshotVersion[]): ResultColumn[] {
+  const fields: readonly [keyof SnapshotVersion, ColumnKind, string][] = [
+    ['table_name', 'text', 'VARCHAR'],
+    ['as_of', 'text', 'VARCHAR'],
+    ['path', 'text', 'VARCHAR'],
+    ['rows', 'int64', 'BIGINT'],
+    ['bytes', 'int64', 'BIGINT'],
+    ['sha256', 'text', 'VARCHAR'],
+    ['run_id', 'text', 'VARCHAR'],
+    ['version', 'int32', 'INTEGER'],
+    ['recorded_at', 'text', 'VARCHAR'],
+    ['reason', 'text', 'VARCHAR'],
+  ];
+  return fields.map(([name, kind, sql]) => ({
+    name,
+    type: { kind, sql },
+    values: versions.map((entry) => (kind === 'int64' ? BigInt(entry[name] as number) : entry[name])),
+  }));
 }
 
 function manifestFilter({ table, asOf }: SnapshotFilter): ManifestFilter {
