@@ -21,6 +21,7 @@ import { syncTarget, syncWarehouse } from './flow/sync';
 import { formatCount } from './format';
 import { openQueryEngine, resolveOutput } from './query';
 import { formatRecords, formatResult, OUTPUT_FORMATS, type OutputFormat } from './query/format';
+import { knowledgeTime } from './query/time-travel';
 import { listRuns, reportOf, showRun } from './record/history';
 import { openInViewer } from './record/open';
 import { startServer } from './serve';
@@ -84,6 +85,9 @@ async function runCommand(command: Command, month: string, asOfText: string | un
     throw error;
   }
 }
+
+const KNOWN_AT_HELP =
+  'knowledge time: read only snapshot versions recorded at or before it (ISO 8601 date or date-time, Z or offset, none = UTC; default: the newest versions)';
 
 const FIRST_AS_OF_HELP =
   'as_of of month_000 in the month calendar: month_NNN is the month end NNN months later (env STREAMFLOW_FIRST_AS_OF, default 2024-01-31)';
@@ -363,8 +367,9 @@ export function buildProgram(): Command {
     .option('--format <format>', 'table | csv | json | arrow (default table; json with --json)')
     .option('--decimals-as-strings', 'json: DECIMAL values as exact strings ("29.85") instead of numbers')
     .option('--as-of <date>', 'time travel: each table name reads its snapshot at the newest as_of <= date')
+    .option('--known-at <timestamp>', KNOWN_AT_HELP)
     .option('--out <file>', 'write the result to a file instead, format by extension: .csv, .json, .parquet, .arrow (never inside the warehouse)')
-    .action(async (sql: string, options: { format?: string; decimalsAsStrings?: boolean; out?: string; asOf?: string }, command: Command) => {
+    .action(async (sql: string, options: { format?: string; decimalsAsStrings?: boolean; out?: string; asOf?: string; knownAt?: string }, command: Command) => {
       const settings = await settingsOf(command);
       const format = (options.format ?? (settings.json ? 'json' : 'table')) as OutputFormat;
       if (!OUTPUT_FORMATS.includes(format)) throw new InvocationError(`--format ${format}: expected ${OUTPUT_FORMATS.join(', ')}`);
@@ -375,7 +380,8 @@ export function buildProgram(): Command {
       const layout = warehouseLayout(settings.warehouseDir);
       const out = options.out === undefined ? undefined : resolveOutput(layout, options.out);
       const asOf = options.asOf === undefined ? undefined : parseAsOf(options.asOf);
-      const engine = await openQueryEngine(layout, settings.contract, { out, asOf });
+      const knownAt = options.knownAt === undefined ? undefined : knowledgeTime(options.knownAt);
+      const engine = await openQueryEngine(layout, settings.contract, { out, asOf, knownAt });
       // Which month answered, and how old it is: on stderr, beside the result, never in it.
       if (engine.resolution !== undefined && settings.verbosity !== 'quiet') process.stderr.write(`${engine.resolution}\n`);
       try {
@@ -418,6 +424,7 @@ export function buildProgram(): Command {
     .option('--with-source-as-of', 'add <view>__as_of columns: the snapshot each value came from')
     .option('--out <file>', '.parquet, .csv or .arrow (default: a table on stdout)')
     .option('--allow-empty', 'write a training set of no rows (without it: exit 1, naming why)')
+    .option('--known-at <timestamp>', `${KNOWN_AT_HELP}; the summary names the one read with`)
     .action(async (options: TrainingSetFlags, command: Command) => {
       const settings = await settingsOf(command);
       if ((options.asOf === undefined) === (options.entities === undefined))
@@ -436,6 +443,7 @@ export function buildProgram(): Command {
         allowEmpty: options.allowEmpty === true,
         labelTtl: options.labelTtl,
         engine: { threads: settings.threads, memoryLimit: settings.memoryLimit },
+        knownAt: options.knownAt === undefined ? undefined : knowledgeTime(options.knownAt),
       });
       if (rows) process.stdout.write(await formatResult(rows, 'table'));
       if (settings.json) printJson(summary);
@@ -554,6 +562,7 @@ interface TrainingSetFlags {
   readonly labelHorizon?: string;
   readonly withSourceAsOf?: boolean;
   readonly out?: string;
+  readonly knownAt?: string;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -4,7 +4,7 @@
 // order the rows come out.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SnapshotEntry } from '../artifacts';
+import type { SnapshotEntry, SnapshotVersion } from '../artifacts';
 import { type Contract, tableOf } from '../contract/contract';
 import { type Engine, quoteIdent, quoteLiteral } from '../engine/duckdb';
 import { formatProblem, InvocationError, type SampleValue } from '../errors';
@@ -19,6 +19,8 @@ export interface EntityRows {
   readonly labelled: boolean;
   /** Rows whose event_timestamp carried a zone or offset (`Z`, `+05:00`, `-0330`, `Europe/Paris`) and was converted to UTC. */
   readonly convertedToUtc: number;
+  /** The label table's snapshot version the rows are the entities of (`--as-of`); null for an entity file. */
+  readonly snapshot: SnapshotVersion | null;
 }
 
 export const ENTITY_TABLE = 'entity_rows';
@@ -28,7 +30,7 @@ async function loadAsOfEntities(
   engine: Engine,
   contract: Contract,
   layout: WarehouseLayout,
-  manifest: readonly SnapshotEntry[],
+  manifest: readonly SnapshotVersion[],
   asOf: string,
 ): Promise<EntityRows> {
   const labelTable = contract.label.table;
@@ -43,7 +45,7 @@ async function loadAsOfEntities(
      SELECT row_number() OVER (ORDER BY ${keyListSql(contract.entity)}) AS entity_row, ${keyListSql(contract.entity)}, "as_of" AS event_timestamp
      FROM read_parquet(${quoteLiteral(path.join(layout.root, frozen.path))})`,
   );
-  return { rows: frozen.rows, labelled: false, convertedToUtc: 0 };
+  return { rows: frozen.rows, labelled: false, convertedToUtc: 0, snapshot: frozen };
 }
 
 /**
@@ -146,14 +148,14 @@ async function loadFileEntities(engine: Engine, contract: Contract, file: string
   const [{ rows, converted }] = await engine.rows<{ rows: number; converted: number }>(
     `SELECT count(*) AS rows, count(*) FILTER (WHERE ${timestamp.zoned}) AS converted FROM entity_input`,
   );
-  return { rows, labelled, convertedToUtc: converted };
+  return { rows, labelled, convertedToUtc: converted, snapshot: null };
 }
 
 export function loadEntities(
   engine: Engine,
   contract: Contract,
   layout: WarehouseLayout,
-  manifest: readonly SnapshotEntry[],
+  manifest: readonly SnapshotVersion[],
   source: EntitySource,
 ): Promise<EntityRows> {
   return 'asOf' in source ? loadAsOfEntities(engine, contract, layout, manifest, source.asOf) : loadFileEntities(engine, contract, source.file);
