@@ -58,6 +58,11 @@ ALTER TABLE wh.meta.snapshots ADD COLUMN IF NOT EXISTS manifest_sha256 VARCHAR;
 ALTER TABLE wh.meta.snapshots ADD COLUMN IF NOT EXISTS version INTEGER;
 ALTER TABLE wh.meta.snapshots ADD COLUMN IF NOT EXISTS recorded_at TIMESTAMPTZ;
 ALTER TABLE wh.meta.snapshots ADD COLUMN IF NOT EXISTS reason VARCHAR;
+-- Schema 7: who ran a run (the operating system's user name), and what a correction or a
+-- late month did to history (artifacts.ts Amendment: kind, version, reason, the version
+-- replaced, the newer as_of the live tables keep, the changes per table); NULL otherwise.
+ALTER TABLE wh.meta.runs ADD COLUMN IF NOT EXISTS run_by VARCHAR;
+ALTER TABLE wh.meta.runs ADD COLUMN IF NOT EXISTS amendment JSON;
 
 -- Every expectation's outcome per run: the validation history.
 CREATE TABLE IF NOT EXISTS wh.meta.validation_results (

@@ -13,8 +13,8 @@ export const REPORT_PATH_VERSION = '1.0';
 export const TRAINING_SUMMARY_VERSION = '1.2'; // 1.2: known_at, versions_read
 /** reports/<run_id>/validation.json. */
 export const VALIDATION_DOCUMENT_VERSION = '1.1';
-/** snapshots/<table>/as_of=<date>/_manifest.json (2: the freezing warehouse's identity, `warehouse_id`). */
-export const PARTITION_MANIFEST_VERSION = '3';
+/** snapshots/<table>/as_of=<date>/_manifest.json (2: the freezing warehouse's identity, `warehouse_id`; 3: contract_version; 4: version, recorded_at, reason, run_by). */
+export const PARTITION_MANIFEST_VERSION = '4';
 /** The warehouse database's own tables (meta.schema_info). */
 export const WAREHOUSE_SCHEMA_VERSION = '7'; // 7: versions of an as_of (meta.snapshots.version, recorded_at, reason)
 
@@ -76,6 +76,44 @@ export interface SnapshotVersion extends SnapshotEntry {
   readonly reason: string | null;
 }
 
+/** What a month would freeze for a table against what is frozen for its as_of: a correction's changes, a replay's refusal. */
+export interface TableDifference {
+  readonly table: string;
+  /** Keys whose row differs, is new, or is gone: changed + only_new + only_frozen. */
+  readonly keys: number;
+  /** Keys in both whose values differ. */
+  readonly changed: number;
+  /** Keys the month freezes that the frozen version lacks (rows added). */
+  readonly only_new: number;
+  /** Keys of the frozen version the month does not freeze (rows removed). */
+  readonly only_frozen: number;
+  /** Keys the month and the frozen version share (equal or not). */
+  readonly shared: number;
+  /** The first differing keys (at most 20), sorted. */
+  readonly sample_keys: readonly string[];
+  /** Per column that differs in some shared key, in how many; contract order. */
+  readonly columns: readonly { readonly column: string; readonly rows: number }[];
+}
+
+/**
+ * What a run did to history besides freezing a newest month (meta.runs.amendment, the run
+ * summary): a correction, which adds a version of a frozen as_of, or a late month, an
+ * as_of older than the newest frozen one frozen for the first time.
+ */
+export interface Amendment {
+  readonly kind: 'correction' | 'late';
+  /** The version it froze (1 for a late month). */
+  readonly version: number;
+  /** The correction's reason (`--correction`); null for a late month. */
+  readonly reason: string | null;
+  /** The version a correction supersedes; null for a late month. */
+  readonly replaces_version: number | null;
+  /** The newer frozen as_of whose state the live tables keep; null when they took this month (a correction of the newest as_of). */
+  readonly live_kept_for: string | null;
+  /** A correction's changes against the version it replaces, per table that changed. */
+  readonly differences: readonly TableDifference[];
+}
+
 /** A row of meta.snapshots as recorded: the partition and the sha256 of its `_manifest.json` (null: frozen before schema 5). */
 export interface RecordedSnapshot extends SnapshotEntry {
   readonly manifest_sha256: string | null;
@@ -93,6 +131,12 @@ export interface FreezingRun {
 
 export interface PartitionManifest extends SnapshotEntry, FreezingRun {
   readonly schema_version: string;
+  /** When the freezing run recorded this version (version 4; absent before: version 1, recorded when its run ended). */
+  readonly recorded_at?: string;
+  /** A correction's reason (version 4); null for a first freeze. */
+  readonly reason?: string | null;
+  /** Who ran the freezing run (version 4); null when unknown. */
+  readonly run_by?: string | null;
   /**
    * The identity of the warehouse that froze the partition (meta.schema_info); absent from
    * version-1 manifests, written before warehouses had identities.
@@ -168,4 +212,8 @@ export interface RunRecord {
   readonly contract_version: string | null;
   /** Restored by `rebuild` from its partitions' manifests: its timings and counts were not measured (false or absent: recorded by the run itself). */
   readonly rebuilt?: boolean;
+  /** Who ran it (the operating system's user name); null when unknown (absent: recorded before schema 7). */
+  readonly run_by?: string | null;
+  /** A correction or a late month (schema 7); null otherwise. */
+  readonly amendment?: Amendment | null;
 }

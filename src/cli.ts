@@ -65,7 +65,13 @@ function printSummary(settings: Settings, summary: RunSummary): void {
  * months.json); else, for validate, today, and for ingest an invocation error (a frozen
  * as_of is a fact of history, never a guess).
  */
-async function runCommand(command: Command, month: string, asOfText: string | undefined, kind: 'ingest' | 'validate', recompute = false): Promise<void> {
+async function runCommand(
+  command: Command,
+  month: string,
+  asOfText: string | undefined,
+  kind: 'ingest' | 'validate',
+  { recompute = false, correction }: { recompute?: boolean; correction?: string } = {},
+): Promise<void> {
   const settings = await settingsOf(command);
   const input = resolveMonth(settings.contract, settings.seedsDir, month);
   const fromCalendar = calendarAsOf(input, settings.firstAsOf);
@@ -77,13 +83,20 @@ async function runCommand(command: Command, month: string, asOfText: string | un
   const asOf = parseAsOf(asOfText ?? fromCalendar ?? new Date().toISOString().slice(0, 10));
   checkCalendar(input, asOf, settings.firstAsOf);
   try {
-    printSummary(settings, await runMonth(settings, { command: kind, month: input, asOf, recompute }, loggerOf(settings)));
+    printSummary(settings, await runMonth(settings, { command: kind, month: input, asOf, recompute, correction }, loggerOf(settings)));
   } catch (error) {
     if (error instanceof RunFailed) {
       if (settings.json) printJson(error.summary);
     }
     throw error;
   }
+}
+
+/** `--correction "<reason>"`: the reason is recorded with the version, so it must say something. */
+function correctionReason(reason: string | undefined): string | undefined {
+  if (reason === undefined) return undefined;
+  if (reason.trim() === '') throw new InvocationError('--correction needs a reason, recorded with the new version: --correction "labels fixed"');
+  return reason.trim();
 }
 
 const KNOWN_AT_HELP =
@@ -132,11 +145,15 @@ export function buildProgram(): Command {
     .command('ingest <month> [as_of]')
     .description("load, validate, upsert, snapshot and record one month (as_of: default the month calendar's date of a month_NNN folder)")
     .option('--recompute', 'recompute a frozen as_of and compare, even when its inputs are byte-identical to the run that froze it')
+    .option(
+      '--correction <reason>',
+      'the month is a corrected export of a frozen as_of: freeze it as the next version of that as_of (earlier versions stay, readable with --known-at); the reason is recorded',
+    )
     .option('--first-as-of <date>', FIRST_AS_OF_HELP)
     .option('--sync-postgres', 'end with the sync task: mirror the warehouse to PostgreSQL (env STREAMFLOW_SYNC_POSTGRES=1)')
     .option('--schema <name>', 'PostgreSQL schema for --sync-postgres (env STREAMFLOW_PG_SCHEMA, default public)')
-    .action((month: string, asOf: string | undefined, options: { recompute?: boolean }, command: Command) =>
-      runCommand(command, month, asOf, 'ingest', options.recompute === true),
+    .action((month: string, asOf: string | undefined, options: { recompute?: boolean; correction?: string }, command: Command) =>
+      runCommand(command, month, asOf, 'ingest', { recompute: options.recompute === true, correction: correctionReason(options.correction) }),
     );
 
   program

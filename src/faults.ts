@@ -18,9 +18,14 @@ export const RUN_FAULT_POINTS = [
   'publish-partial',
   'published',
 ] as const;
+/**
+ * A correction's point of its own, while publishing: the version it supersedes moved to its
+ * `_versions` folder, the new one not yet renamed into the partition folder.
+ */
+export const CORRECTION_FAULT_POINTS = ['superseded'] as const;
 /** The PostgreSQL sync's points: mid-COPY, after the snapshot partitions, before its COMMIT. */
 export const SYNC_FAULT_POINTS = ['sync-mid-copy', 'sync-snapshots-sent', 'sync-before-commit'] as const;
-export type FaultPoint = (typeof RUN_FAULT_POINTS)[number] | (typeof SYNC_FAULT_POINTS)[number];
+export type FaultPoint = (typeof RUN_FAULT_POINTS)[number] | (typeof CORRECTION_FAULT_POINTS)[number] | (typeof SYNC_FAULT_POINTS)[number];
 
 export async function faultPoint(point: FaultPoint): Promise<void> {
   if (process.env.STREAMFLOW_FAULT_AT !== point) return;

@@ -187,7 +187,7 @@ export function snapshotFiles(warehouse: string): Record<string, string> {
 /**
  * A digest of every live table's content per table: all columns but the run id of the
  * last change (which differs between two warehouses fed the same months); and of the
- * manifest, but its run ids and the hashes of the partitions' _manifest.json (which name
+ * manifest, but its run ids, when they recorded it and the hashes of the partitions' _manifest.json (which name
  * the run and the warehouse).
  */
 export async function liveFingerprint(warehouse: string): Promise<Record<string, string>> {
@@ -206,7 +206,7 @@ export async function liveFingerprint(warehouse: string): Promise<Record<string,
     }
     const [manifest] = await engine.rows(
       `SELECT coalesce(md5(string_agg(m::VARCHAR, '\n' ORDER BY table_name, as_of)), '') AS digest
-       FROM (SELECT * EXCLUDE (run_id, manifest_sha256) FROM wh.meta.snapshots) AS m`,
+       FROM (SELECT * EXCLUDE (run_id, manifest_sha256, recorded_at) FROM wh.meta.snapshots) AS m`,
     );
     result['meta.snapshots'] = String(manifest.digest);
     return result;

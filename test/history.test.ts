@@ -167,22 +167,21 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('history on the real exports',
     expect(await warehouseState(warehouse)).toEqual(februaryState);
   });
 
-  it('refuses a new as_of older than the newest frozen one (exit 3), changing nothing, its plan task failed with the reason', async () => {
+  it('freezes a new as_of older than the newest frozen one as a late month (exit 0), the live tables and the later snapshot unchanged', async () => {
     const warehouse = tempDir();
     fs.cpSync(february, warehouse, { recursive: true });
     // A folder outside the month calendar, so that the as_of is the user's to choose, holding
     // month_000 with one value changed: not the frozen January (that is refused as a refreeze, in hardening.test.ts).
     const { seeds } = withOneChangedPayment('month_000');
     fs.renameSync(path.join(seeds, 'month_000'), path.join(seeds, 'mid-february'));
-    const result = await ingest(warehouse, 'mid-february', '2024-02-15', seeds);
-    expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/older than the newest frozen month 2024-02-29/);
-    expect(await warehouseState(warehouse)).toEqual(februaryState);
-    const shown = await cli('--warehouse', warehouse, '--json', 'runs', 'show', 'latest');
-    expect(shown.json.tasks.find((task: { task: string }) => task.task === 'plan')).toMatchObject({
-      state: 'failed',
-      error: expect.stringMatching(/older than the newest frozen month 2024-02-29/),
-    });
+    const before = snapshotFiles(warehouse);
+    const result = await ingest(warehouse, 'mid-february', '2024-02-15', seeds, '--json');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.json.amendment).toMatchObject({ kind: 'late', version: 1, live_kept_for: '2024-02-29' });
+    expect((await warehouseState(warehouse)).live).toMatchObject(Object.fromEntries(CHURN.tables.map((table) => [table.name, februaryState.live[table.name]])));
+    const after = snapshotFiles(warehouse);
+    expect(Object.keys(after).filter((file) => !(file in before))).toHaveLength(CHURN.tables.length);
+    for (const [file, sha] of Object.entries(before)) expect(after[file]).toBe(sha);
   });
 
   describe('a run killed with SIGKILL', () => {

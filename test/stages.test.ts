@@ -156,7 +156,7 @@ describe('stages on the committed seeds', () => {
     await engine.run(`UPDATE wh.main.subscriptions SET add_on_security = true WHERE user_id = (SELECT min(user_id) FROM wh.main.subscriptions)`);
     await loadMonth(engine, CHURN, month('month_000')); // 25 users fewer than month_001
     await upsertMonth(engine, CHURN, { asOf: '2024-03-31', runId: 'run-2' });
-    const entries = await writeSnapshots(engine, CHURN, path.join(layout.staging, 'c'), { asOf: '2024-03-31', runId: 'run-2' });
+    const entries = await writeSnapshots(engine, CHURN, path.join(layout.staging, 'c'), { asOf: '2024-03-31', runId: 'run-2', version: 1 });
     for (const entry of entries) {
       const table = CHURN.tables.find((candidate) => candidate.name === entry.table_name)!;
       const columns = table.columns.map((column) => `"${column.name}"`).join(', ');
@@ -178,8 +178,8 @@ describe('stages on the committed seeds', () => {
     await measureMonth(engine, CHURN, { asOf: '2024-01-31', liveAttached: true });
     await upsertMonth(engine, CHURN, { asOf: '2024-01-31', runId: 'run-0' });
     const marker = { run_id: '20240131T000000Z-00000a', warehouse_id: 'a test warehouse' }; // a run's staging, as publishStaged takes it
-    const first = await writeSnapshots(engine, CHURN, stageRun(layout, marker), { asOf: '2024-01-31', runId: 'run-0' });
-    const second = await writeSnapshots(engine, CHURN, path.join(layout.staging, 'b'), { asOf: '2024-01-31', runId: 'run-0' });
+    const first = await writeSnapshots(engine, CHURN, stageRun(layout, marker), { asOf: '2024-01-31', runId: 'run-0', version: 1 });
+    const second = await writeSnapshots(engine, CHURN, path.join(layout.staging, 'b'), { asOf: '2024-01-31', runId: 'run-0', version: 1 });
     expect(second.map((entry) => entry.sha256)).toEqual(first.map((entry) => entry.sha256));
     const [columns] = await engine.rows(
       `SELECT list(name ORDER BY name) AS names FROM parquet_schema(${`'${path.join(layout.staging, marker.run_id, first[5].path)}'`}) WHERE name <> 'duckdb_schema'`,
@@ -205,7 +205,7 @@ describe('stages on the committed seeds', () => {
       [],
       first,
     );
-    await recordMonthMetrics(engine, run.run_id);
+    await recordMonthMetrics(engine, run.run_id, { replacing: false });
     // A run that freezes a month keeps its metrics with it.
     expect(await engine.rows(`SELECT count(*)::INTEGER AS n FROM wh.meta.column_metrics WHERE as_of = DATE '2024-01-31'`)).toEqual([{ n: 28 }]);
     const manifest = await readManifest(engine);

@@ -1,7 +1,7 @@
 // What the command line prints for people (tools get the same facts with --json): a run's
 // summary, the run history, one run's page, the snapshot list and a project's outline.
 import * as path from 'node:path';
-import type { SnapshotEntry } from '../artifacts';
+import type { Amendment, SnapshotEntry, TableDifference } from '../artifacts';
 import type { ProjectOutline } from '../contract/outline';
 import { type RunSummary, TASK_COUNT_UNITS } from '../flow/ingest';
 import { formatBytes, formatCount, formatNumber } from '../format';
@@ -43,11 +43,37 @@ export function runSummaryText(summary: RunSummary): string {
       (table) =>
         `  ${table.table.padEnd(18)} ${String(table.rows_in).padStart(9)} in  ${String(table.inserted).padStart(8)} inserted  ${String(table.updated).padStart(8)} updated  ${String(table.unchanged).padStart(8)} unchanged`,
     ),
+    ...amendmentLines(summary.as_of, summary.amendment).map((line) => `  ${line}`),
     ...monthOverMonthLines(summary.month_over_month).map((line) => `  ${line}`),
     ...findingLines(summary.findings).map((line) => `  ${line}`),
     `  report: ${text(reportHtml(summary.report_path))}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** A correction or a late month, said as such: the version frozen, the reason, what changed against the version replaced, what became of the live tables. */
+export function amendmentLines(asOf: string | null, amendment: Amendment | null | undefined): string[] {
+  if (!amendment) return [];
+  const live =
+    amendment.live_kept_for === null
+      ? 'live tables: set to the corrected state (it is the newest frozen as_of)'
+      : `live tables: unchanged, they keep the newer frozen month ${amendment.live_kept_for}`;
+  if (amendment.kind === 'late') return [`late month: ${asOf} frozen (version 1), older than the newest frozen month; later months stay as frozen`, live];
+  return [
+    `correction: version ${amendment.version} of ${asOf}, replacing version ${amendment.replaces_version}: ${JSON.stringify(amendment.reason)}`,
+    ...amendment.differences.map((difference) => `  ${differenceText(difference)}`),
+    live,
+  ];
+}
+
+/** One table's changes against the version replaced: counts, columns, keys. */
+export function differenceText(difference: TableDifference): string {
+  const columns = difference.columns.map((column) => `${column.column} (${formatCount(column.rows)})`).join(', ');
+  const keys = `${difference.sample_keys.join(', ')}${difference.keys > difference.sample_keys.length ? `, … (${formatCount(difference.keys)} in all)` : ''}`;
+  return (
+    `${difference.table}: ${formatCount(difference.changed)} changed, ${formatCount(difference.only_new)} added, ${formatCount(difference.only_frozen)} removed` +
+    `${columns ? `; columns ${columns}` : ''}; keys ${keys}`
+  );
 }
 
 /** A share as a percentage of one decimal, as the report writes it: 0.2654 → "26.5 %". */

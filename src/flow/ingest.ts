@@ -17,8 +17,10 @@
 
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  type Amendment,
   type ExpectationResult,
   type LoadedTable,
   RUN_SUMMARY_VERSION,
@@ -30,6 +32,7 @@ import {
 } from '../artifacts';
 import type { Settings } from '../config';
 import type { Contract } from '../contract/contract';
+import type { TableSpec } from '../contract/tables';
 import { type Engine, openEngine } from '../engine/duckdb';
 import { DataRejectedError, type ErrorObject, errorObject, formatProblems, RefusedError, StreamflowError } from '../errors';
 import { faultPoint } from '../faults';
@@ -38,10 +41,10 @@ import { recordMonthMetrics, recordRun, recordTaskRuns, validationDocument, writ
 import { writeReportIndex } from '../report';
 import { renderReport } from '../report/page';
 import { profileMonth } from '../report/profile';
-import { writeSnapshots } from '../snapshot';
+import { mergedOverFrozenSql, readManifest, writeSnapshots } from '../snapshot';
 import { writePartitionManifests } from '../snapshot/partition-manifest';
 import { SyncError, type SyncResult } from '../sync';
-import { upsertMonth } from '../upsert';
+import { replaceLiveTables, upsertMonth } from '../upsert';
 import { type Finding, findingsOf, type MonthMetrics, problemsOf, resultsFromLoadProblems, validateMonth } from '../validate';
 import { type MonthOverMonth, monthOverMonth, outcomesOf, recordedMonthOverMonth } from '../validate/month-over-month';
 import { addToLiveTables, attachWarehouse, attachWarehouseCreatingIt, isLockConflict } from '../warehouse/catalog';
@@ -52,7 +55,7 @@ import { publishStaged, type RunMarker, recoverWarehouse, refuseForeignHistory, 
 import { checkContractChange } from './evolution';
 import { acquireRunLock } from './lock';
 import { defaultLogger, type Logger } from './log';
-import { findIdenticalReplay, planMonth } from './plan';
+import { amendmentOf, findIdenticalReplay, type MonthPlan, planMonth } from './plan';
 import { pipelineFingerprint } from './replay';
 import { syncAfterRun, syncTarget } from './sync';
 import { FlowTasks, type TaskPolicy } from './tasks';
@@ -84,6 +87,8 @@ export interface RunSummary {
   readonly error: ErrorObject | null;
   /** What `ingest --sync-postgres` wrote to PostgreSQL. */
   readonly sync?: SyncResult;
+  /** A correction or a late month: what the run did to history besides freezing a newest month; null otherwise. */
+  readonly amendment: Amendment | null;
 }
 
 export interface RunRequest {
@@ -92,6 +97,8 @@ export interface RunRequest {
   readonly asOf: string;
   /** Recompute a frozen as_of even when its inputs are byte-identical to the run that froze it (replay.ts). */
   readonly recompute?: boolean;
+  /** `ingest --correction "<reason>"`: a frozen as_of with different content becomes its next version (plan.ts). */
+  readonly correction?: string;
 }
 
 /** A run that ended with a non-zero exit code but was recorded; carries its summary. */
@@ -245,10 +252,11 @@ type Outcome =
   | { readonly status: 'succeeded' | 'unchanged' | 'validated'; readonly cause: null }
   | { readonly status: 'rejected' | 'refused'; readonly cause: StreamflowError };
 
-/** The run's verdict before it writes anything: what it found, and how it ends ('succeeded': the month is to be applied). */
+/** The run's verdict before it writes anything: what it found, how it ends ('succeeded': the month is to be applied), and how plan decided to apply it. */
 interface Verdict {
   readonly findings: Findings;
   readonly outcome: Outcome;
+  readonly plan?: MonthPlan;
 }
 
 /** A stage's result: the findings the next stage takes, or the verdict of a run that ends there. */
@@ -258,9 +266,10 @@ type Step = { readonly next: Findings } | { readonly ended: Verdict };
 interface Applied {
   readonly changes: readonly TableChanges[];
   readonly snapshots: readonly SnapshotEntry[];
+  readonly amendment: Amendment | null;
 }
 
-const NOTHING_APPLIED: Applied = { changes: [], snapshots: [] };
+const NOTHING_APPLIED: Applied = { changes: [], snapshots: [], amendment: null };
 
 /**
  * ingest: load → validate → plan; then one transaction (write.ts): upsert → snapshot when
@@ -271,8 +280,11 @@ async function ingestMonth(run: RunContext): Promise<RunSummary> {
   const marker = runMarker(run);
   const stagingRoot = path.join(run.layout.staging, run.runId);
   const target = { readOnlyAttached: run.liveAttached, stagingRoot, marker, beforeCommit: run.beforeCommit };
+  if (run.request.correction !== undefined && verdict.outcome.status === 'unchanged') {
+    run.logger.info(`--correction: the month is identical to what is frozen for as_of ${run.request.asOf}: nothing to correct, no version added`);
+  }
   const { record, applied } = await writeInOneTransaction(run.engine, run.layout, target, async (begin) => {
-    const applied = verdict.outcome.status === 'succeeded' ? await applyMonth(run, stagingRoot, begin) : NOTHING_APPLIED;
+    const applied = verdict.outcome.status === 'succeeded' ? await applyMonth(run, verdict.plan ?? { action: 'apply' }, stagingRoot, begin) : NOTHING_APPLIED;
     run.tasks.skipPending();
     const record = await recordMonth(run, verdict, applied, stagingRoot, begin);
     await recordTaskRuns(run.engine, run.runId, run.tasks.runs);
@@ -360,7 +372,8 @@ async function plan(run: RunContext, validated: Findings): Promise<Verdict> {
   return run.tasks.run<Verdict>('plan', async () => {
     try {
       const decision = await planMonth(run.engine, run.contract, run.layout, run.request, validated.loaded);
-      return { value: { findings: validated, outcome: { status: decision === 'apply' ? 'succeeded' : 'unchanged', cause: null } } };
+      const status = decision.action === 'unchanged' ? 'unchanged' : 'succeeded';
+      return { value: { findings: validated, outcome: { status, cause: null }, plan: decision } };
     } catch (error) {
       if (!(error instanceof RefusedError)) throw error;
       return { value: { findings: validated, outcome: { status: 'refused', cause: error } }, failed: error };
@@ -368,25 +381,42 @@ async function plan(run: RunContext, validated: Findings): Promise<Verdict> {
   });
 }
 
-/** upsert → snapshot, in the transaction: the first writing task opens it (a reader holding the file is a transient fault it retries). */
-async function applyMonth(run: RunContext, stagingRoot: string, begin: BeginWrite): Promise<Applied> {
+/**
+ * upsert → snapshot, in the transaction: the first writing task opens it (a reader holding
+ * the file is a transient fault it retries). A newest month is merged into the live tables
+ * and frozen from them; a correction or a late month is frozen over the frozen as_of before
+ * it, and only a correction of the newest frozen as_of changes the live tables (to the
+ * corrected state).
+ */
+async function applyMonth(run: RunContext, plan: MonthPlan, stagingRoot: string, begin: BeginWrite): Promise<Applied> {
   const audit = { asOf: run.request.asOf, runId: run.runId };
+  const amendment = amendmentOf(plan, run.request.correction);
+  const manifest = plan.action === 'apply' ? [] : await readManifest(run.engine);
+  const stateOf = (table: TableSpec) => mergedOverFrozenSql(run.engine, run.layout, table, manifest, audit.asOf);
   const changes = await run.tasks.run(
     'upsert',
     async () => {
       await begin();
-      const changes = await upsertMonth(run.engine, run.contract, audit, run.tasks.progress('upsert', 'tables'));
+      const progress = run.tasks.progress('upsert', 'tables');
+      const changes =
+        amendment === null
+          ? await upsertMonth(run.engine, run.contract, audit, progress)
+          : amendment.live_kept_for === null
+            ? await replaceLiveTables(run.engine, run.contract, audit, stateOf, progress)
+            : [];
+      if (amendment?.live_kept_for) run.logger.info(`upsert: live tables unchanged: they hold the newer frozen month ${amendment.live_kept_for}`);
       await faultPoint('upserted');
       return { value: changes, rows: changes.reduce((sum, table) => sum + table.inserted + table.updated, 0) };
     },
     WRITE_POLICY,
   );
   const snapshots = await run.tasks.run('snapshot', async () => {
-    const snapshots = await writeSnapshots(run.engine, run.contract, stagingRoot, audit, run.tasks.progress('snapshot', 'tables'));
+    const snapshotRun = { ...audit, version: amendment?.version ?? 1, ...(amendment ? { overFrozen: { layout: run.layout, manifest } } : {}) };
+    const snapshots = await writeSnapshots(run.engine, run.contract, stagingRoot, snapshotRun, run.tasks.progress('snapshot', 'tables'));
     await faultPoint('snapshotted');
     return { value: snapshots, rows: snapshots.reduce((sum, entry) => sum + entry.rows, 0) };
   });
-  return { changes, snapshots };
+  return { changes, snapshots, amendment };
 }
 
 /** record, in the transaction: the report files and partition manifests (staged), the run row, its results, the manifest rows. */
@@ -399,7 +429,7 @@ async function recordMonth(run: RunContext, verdict: Verdict, applied: Applied, 
       await writeRunReport(run, path.join(stagingRoot, reportDir(run.runId)), verdict, applied);
       const manifests = writePartitionManifests(stagingRoot, applied.snapshots, record, runMarker(run).warehouse_id);
       await recordRun(run.engine, record, verdict.findings.results, manifests);
-      if (verdict.outcome.status === 'succeeded') await recordMonthMetrics(run.engine, record.run_id);
+      if (verdict.outcome.status === 'succeeded') await recordMonthMetrics(run.engine, record.run_id, { replacing: applied.amendment?.kind === 'correction' });
       await faultPoint('recorded');
       return { value: record };
     },
@@ -445,7 +475,18 @@ function runRecord(run: RunContext, { findings, outcome }: Verdict, applied: App
     report_path: reportDir(run.runId),
     pipeline_fingerprint: pipelineFingerprint(run.contract),
     contract_version: run.contract.version,
+    run_by: runBy(),
+    amendment: applied.amendment,
   };
+}
+
+/** Who ran it, as the operating system names the user; null where it names none. */
+function runBy(): string | null {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return null;
+  }
 }
 
 /** The run's summary; a run that ends with a cause throws RunFailed, which carries it. */
@@ -467,6 +508,7 @@ function endRun(run: RunContext, { findings, outcome }: Verdict, record: RunReco
     month_over_month: findings.monthOverMonth ?? null,
     report_path: record.report_path === null ? null : path.join(run.layout.root, record.report_path),
     error: outcome.cause ? errorObject(outcome.cause) : null,
+    amendment: applied.amendment,
   };
   if (outcome.cause) throw new RunFailed(outcome.cause, summary);
   return summary;

@@ -3,12 +3,12 @@
 // an exact replay whose earlier run stands for it (replay.ts)? After validate, may the
 // month be applied, is it already there (nothing to do), or would it alter history
 // (refused, with the reason)?
-import type { LoadedTable, SnapshotEntry } from '../artifacts';
+import type { Amendment, LoadedTable, SnapshotEntry, SnapshotVersion, TableDifference } from '../artifacts';
 import type { Contract } from '../contract/contract';
 import { type Engine, sqlFile } from '../engine/duckdb';
-import { RefusedError } from '../errors';
+import { InvocationError, RefusedError } from '../errors';
 import type { MonthInput } from '../load';
-import { compareWithFrozen, type ReplayDifference, readManifest } from '../snapshot';
+import { compareWithFrozen, readManifest } from '../snapshot';
 import { checkFrozenFiles } from '../snapshot/verify';
 import type { WarehouseLayout } from '../warehouse/layout';
 import type { Logger } from './log';
@@ -45,58 +45,111 @@ export async function findIdenticalReplay(
 }
 
 /**
+ * What applying a month does. `apply`: the newest month, merged into the live tables and
+ * frozen from them. `late`: an as_of older than the newest frozen one, never frozen: frozen
+ * over the as_of before it, live tables untouched. `correct`: a frozen as_of whose content
+ * differs, declared a correction: frozen as the next version over the as_of before it,
+ * the live tables taking the corrected state only when it is the newest frozen as_of.
+ */
+export type MonthPlan =
+  | { readonly action: 'unchanged' }
+  | { readonly action: 'apply' }
+  | { readonly action: 'late'; readonly newest: string }
+  | {
+      readonly action: 'correct';
+      readonly version: number;
+      /** The versions it supersedes, one per table (path where each is now). */
+      readonly replaces: readonly SnapshotVersion[];
+      /** What it changes against them, per table. */
+      readonly differences: readonly TableDifference[];
+      /** The newest frozen as_of is a later one: its live state stands. */
+      readonly newerFrozen: string | null;
+    };
+
+/** What a correction or a late month does to history, as the run records it; null for a newest month (or nothing applied). */
+export function amendmentOf(plan: MonthPlan, reason: string | undefined): Amendment | null {
+  if (plan.action === 'late') return { kind: 'late', version: 1, reason: null, replaces_version: null, live_kept_for: plan.newest, differences: [] };
+  if (plan.action !== 'correct') return null;
+  return {
+    kind: 'correction',
+    version: plan.version,
+    reason: reason ?? null,
+    replaces_version: plan.version - 1,
+    live_kept_for: plan.newerFrozen,
+    differences: plan.differences,
+  };
+}
+
+/** A month to plan, and the correction's reason when the run declares one (`ingest --correction`). */
+export interface MonthToApply extends MonthToPlan {
+  readonly correction?: string;
+}
+
+/**
  * Inputs already frozen under another as_of are not frozen again; an as_of already
  * frozen must reproduce its snapshot exactly (then there is nothing to apply), from
- * files that are still intact; an older one must not come after a newer one.
- * Throws RefusedError for a month that would alter history.
+ * files that are still intact, unless the run declares a correction; one older than the
+ * newest frozen one is a late month. Throws RefusedError for a month that would alter history.
  */
 export async function planMonth(
   engine: Engine,
   contract: Contract,
   layout: WarehouseLayout,
-  month: MonthToPlan,
+  month: MonthToApply,
   loaded: readonly LoadedTable[],
-): Promise<'apply' | 'unchanged'> {
+): Promise<MonthPlan> {
   const manifest = await readManifest(engine);
   const asOf = month.asOf;
   await refuseRefreezing(engine, month, loaded, manifest);
-  if (manifest.some((entry) => entry.as_of === asOf)) {
-    // What compareWithFrozen reads: per table the frozen partition and the one before it.
-    const tables = [...new Set(manifest.map((entry) => entry.table_name))];
-    await refuseDamagedHistory(
-      layout,
-      tables.flatMap((table) => manifest.filter((entry) => entry.table_name === table && entry.as_of <= asOf).slice(-2)),
-    );
-    const differences = await compareWithFrozen(engine, contract, layout, manifest, asOf);
-    if (differences.length === 0) return 'unchanged';
-    throw new RefusedError(frozenDifferently(asOf, differences, manifest));
-  }
   const newest = manifest
     .map((entry) => entry.as_of)
     .sort()
     .at(-1);
-  if (newest !== undefined && asOf < newest) {
-    throw new RefusedError(`as_of ${asOf} is older than the newest frozen month ${newest}; ingesting it would put older values back into the live tables`);
+  const frozen = manifest.filter((entry) => entry.as_of === asOf);
+  if (frozen.length === 0) {
+    if (month.correction !== undefined) {
+      throw new InvocationError(`--correction: as_of ${asOf} is not frozen, so there is nothing to correct; ingest ${month.month.name} ${asOf} without it`);
+    }
+    return newest !== undefined && asOf < newest ? { action: 'late', newest } : { action: 'apply' };
   }
-  return 'apply';
+  // What compareWithFrozen reads: per table the frozen partition and the one before it.
+  const tables = [...new Set(manifest.map((entry) => entry.table_name))];
+  await refuseDamagedHistory(
+    layout,
+    tables.flatMap((table) => manifest.filter((entry) => entry.table_name === table && entry.as_of <= asOf).slice(-2)),
+  );
+  const differences = await compareWithFrozen(engine, contract, layout, manifest, asOf);
+  if (differences.length === 0) return { action: 'unchanged' };
+  if (month.correction === undefined) throw new RefusedError(frozenDifferently(month, differences, manifest));
+  return {
+    action: 'correct',
+    version: Math.max(...frozen.map((entry) => entry.version)) + 1,
+    replaces: frozen,
+    differences,
+    newerFrozen: newest !== undefined && newest > asOf ? newest : null,
+  };
 }
 
 /**
  * The refusal of an as_of frozen with other content: per table how many keys changed, are
- * only in this month or only in the frozen snapshot, and which run froze it; when the month
- * shares no key at all with what is frozen, the likelier story: another history's warehouse.
+ * only in this month or only in the frozen snapshot, and which run froze it; the way
+ * forward when it is a corrected export (`--correction`); when the month shares no key at
+ * all with what is frozen, the likelier story: another history's warehouse.
  */
-function frozenDifferently(asOf: string, differences: readonly ReplayDifference[], manifest: readonly SnapshotEntry[]): string {
+function frozenDifferently(month: MonthToPlan, differences: readonly TableDifference[], manifest: readonly SnapshotVersion[]): string {
+  const asOf = month.asOf;
   const lines = differences.map(
     (difference) =>
       `${difference.table}: ${difference.keys} keys differ: ${difference.changed} changed, ${difference.only_new} only in this month, ` +
-      `${difference.only_frozen} only in the frozen snapshot (e.g. ${difference.sample_keys.join(', ')})`,
+      `${difference.only_frozen} only in the frozen snapshot (e.g. ${difference.sample_keys.slice(0, 5).join(', ')})`,
   );
-  const runs = [...new Set(manifest.filter((entry) => entry.as_of === asOf).map((entry) => entry.run_id))].join(', ');
+  const frozen = manifest.filter((entry) => entry.as_of === asOf);
+  const runs = [...new Set(frozen.map((entry) => entry.run_id))].join(', ');
+  const version = Math.max(...frozen.map((entry) => entry.version));
   const foreign = differences.every((difference) => difference.shared === 0)
     ? `\nno key of this month is in what is frozen for ${asOf}: this warehouse looks like another history's; give the --warehouse of this one`
-    : '';
-  return `as_of ${asOf} is already frozen (by run ${runs}) with different content; refusing to alter history:\n${lines.join('\n')}${foreign}`;
+    : `\nif ${month.month.name} is a corrected export of ${asOf}, ingest it with --correction "<reason>": it becomes version ${version + 1} of ${asOf}, and version ${version} stays as it is, readable with --known-at`;
+  return `as_of ${asOf} is already frozen (${version > 1 ? `version ${version}, ` : ''}by run ${runs}) with different content; refusing to alter history:\n${lines.join('\n')}${foreign}`;
 }
 
 /** SPEC §4 "One month, one freeze": the six input files byte-identical to those a run froze under another as_of. */

@@ -9,6 +9,7 @@ import {
   type RunRecord,
   type RunStatus,
   type SnapshotEntry,
+  type SnapshotVersion,
   type TableChanges,
   type TaskRun,
   VALIDATION_DOCUMENT_VERSION,
@@ -59,13 +60,15 @@ export async function recordRun(
   engine: Engine,
   run: RunRecord,
   results: readonly ExpectationResult[],
-  snapshots: readonly (SnapshotEntry & Partial<Pick<RecordedSnapshot, 'manifest_sha256'>>)[],
+  snapshots: readonly (SnapshotEntry & Partial<Pick<RecordedSnapshot, 'manifest_sha256'> & Pick<SnapshotVersion, 'recorded_at'>>)[],
 ): Promise<void> {
   await engine.run(sqlFile('record/insert-run'), {
     ...run,
     input_files: JSON.stringify(run.input_files),
     table_counts: JSON.stringify(run.table_counts),
     rebuilt: run.rebuilt ?? false,
+    run_by: run.run_by ?? null,
+    amendment: run.amendment ? JSON.stringify(run.amendment) : null,
   });
   if (results.length > 0) {
     await engine.run(sqlFile('record/insert-expectation-results'), {
@@ -88,7 +91,7 @@ export async function recordRun(
     });
   }
   await engine.run(`INSERT INTO wh.meta.validation_failures BY NAME SELECT $run_id AS run_id, * FROM ${FAILURES_TABLE}`, { run_id: run.run_id });
-  for (const { table_name, as_of, path: file, rows, bytes, sha256, run_id, manifest_sha256, version } of snapshots) {
+  for (const { table_name, as_of, path: file, rows, bytes, sha256, run_id, manifest_sha256, version, recorded_at } of snapshots) {
     await engine.run(sqlFile('record/insert-snapshot'), {
       table_name,
       as_of,
@@ -99,8 +102,9 @@ export async function recordRun(
       run_id,
       manifest_sha256: manifest_sha256 ?? null,
       version,
-      recorded_at: run.ended_at,
-      reason: null,
+      // When the run recorded it; `rebuild` passes what the partition's manifest says.
+      recorded_at: recorded_at ?? run.ended_at,
+      reason: run.amendment?.reason ?? null,
     });
   }
 }
@@ -110,11 +114,13 @@ export async function recordRun(
  * that froze it records them. `rebuild` has none to record: the metrics of the months it
  * restores are not in the snapshot files.
  */
-export async function recordMonthMetrics(engine: Engine, runId: string): Promise<void> {
+export async function recordMonthMetrics(engine: Engine, runId: string, { replacing }: { replacing: boolean }): Promise<void> {
   for (const [target, staged] of [
     ['column_metrics', COLUMN_METRICS_TABLE],
     ['table_metrics', TABLE_METRICS_TABLE],
   ]) {
+    // A correction's metrics replace those of the version it supersedes: the month the next one is compared with is the newest version.
+    if (replacing) await engine.run(`DELETE FROM wh.meta.${target} WHERE as_of IN (SELECT as_of FROM ${staged})`);
     await engine.run(`INSERT INTO wh.meta.${target} BY NAME SELECT *, $run_id AS run_id FROM ${staged}`, { run_id: runId });
   }
 }

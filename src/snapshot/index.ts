@@ -5,7 +5,7 @@
 // May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert (the layer rule, .dependency-cruiser.cjs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SnapshotEntry, SnapshotVersion } from '../artifacts';
+import type { SnapshotEntry, SnapshotVersion, TableDifference } from '../artifacts';
 import type { Contract } from '../contract/contract';
 import type { TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent, quoteLiteral, sqlFile } from '../engine/duckdb';
@@ -63,6 +63,15 @@ async function mergedStateSource(engine: Engine, table: TableSpec): Promise<stri
   return state.outside === 0 && state.absentValues === 0 ? `staging.${name}` : `wh.main.${name}`;
 }
 
+/** What a run freezes: the as_of, its version (1: a first freeze), and for a correction or a late month the history it is merged over. */
+export interface SnapshotRun {
+  readonly asOf: string;
+  readonly runId: string;
+  readonly version: number;
+  /** Freeze the staged month merged over the frozen as_of before asOf (mergedOverFrozenSql), not the live tables after upsert. */
+  readonly overFrozen?: { readonly layout: WarehouseLayout; readonly manifest: readonly SnapshotEntry[] };
+}
+
 /**
  * Writes every table as it stands after the merge (inside the run's transaction) as the
  * partition for `asOf` under `stagingRoot`; returns manifest entries for the final paths.
@@ -71,7 +80,7 @@ export async function writeSnapshots(
   engine: Engine,
   contract: Contract,
   stagingRoot: string,
-  run: { asOf: string; runId: string; version?: number },
+  run: SnapshotRun,
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Promise<SnapshotEntry[]> {
   const entries: SnapshotEntry[] = [];
@@ -79,8 +88,11 @@ export async function writeSnapshots(
     const relative = snapshotFile(table.name, run.asOf);
     const staged = path.join(stagingRoot, relative);
     fs.mkdirSync(path.dirname(staged), { recursive: true });
+    const source = run.overFrozen
+      ? `(${await mergedOverFrozenSql(engine, run.overFrozen.layout, table, run.overFrozen.manifest, run.asOf)})`
+      : await mergedStateSource(engine, table);
     await engine.run(
-      `COPY (SELECT ${snapshotColumnsSql(table)}, $as_of::DATE AS "as_of" FROM ${await mergedStateSource(engine, table)}
+      `COPY (SELECT ${snapshotColumnsSql(table)}, $as_of::DATE AS "as_of" FROM ${source} AS merged
              ORDER BY ${keyListSql(table.key)})
        TO ${quoteLiteral(staged)} (${PARQUET_OPTIONS})`,
       { as_of: run.asOf },
@@ -95,7 +107,7 @@ export async function writeSnapshots(
       bytes: fs.statSync(staged).size,
       sha256: await sha256File(staged),
       run_id: run.runId,
-      version: run.version ?? 1,
+      version: run.version,
     });
     onProgress(entries.length, contract.tables.length);
     if (entries.length === 1) await faultPoint('snapshot-partial');
@@ -103,24 +115,41 @@ export async function writeSnapshots(
   return entries;
 }
 
-export interface ReplayDifference {
-  readonly table: string;
-  /** Keys whose row differs, is new, or is gone: changed + only_new + only_frozen. */
-  readonly keys: number;
-  /** Keys in both whose values differ. */
-  readonly changed: number;
-  /** Keys the month would freeze that the frozen snapshot lacks. */
-  readonly only_new: number;
-  /** Keys of the frozen snapshot the month would not freeze. */
-  readonly only_frozen: number;
-  /** Keys the month and the frozen snapshot share (equal or not). */
-  readonly shared: number;
-  readonly sample_keys: readonly string[];
+/** How many differing keys a comparison names: enough to list a handful of fixed values whole, few enough for a terminal. */
+const DIFFERENCE_SAMPLE_KEYS = 20;
+
+/**
+ * The state a month of `asOf` is merged into when it is frozen over history rather than
+ * over the live tables (a correction, a late month): the newest version of the frozen
+ * as_of just before it, or nothing when none is frozen before it.
+ */
+async function frozenBaseSql(engine: Engine, layout: WarehouseLayout, table: TableSpec, manifest: readonly SnapshotEntry[], asOf: string): Promise<string> {
+  const previous = manifest.filter((entry) => entry.table_name === table.name && entry.as_of < asOf).at(-1);
+  return previous
+    ? await frozenStateSql(engine, layout, table, previous)
+    : `SELECT ${snapshotColumnsSql(table)} FROM wh.main.${quoteIdent(table.name)} WHERE false`;
+}
+
+/**
+ * The table's state as of `asOf` frozen over history: the staged month merged into the
+ * frozen as_of before it (`manifest`: one version per as_of, as readManifest gives it).
+ * What a correction or a late month freezes, what a correction of the newest as_of leaves
+ * in the live tables, and what a replay is compared with.
+ */
+export async function mergedOverFrozenSql(
+  engine: Engine,
+  layout: WarehouseLayout,
+  table: TableSpec,
+  manifest: readonly SnapshotEntry[],
+  asOf: string,
+): Promise<string> {
+  return mergedStateSql(table, await frozenBaseSql(engine, layout, table, manifest, asOf));
 }
 
 /**
  * Compares what ingesting the staged month over the state before `asOf` would freeze
- * with what is frozen for `asOf`. Empty means the replay changes nothing.
+ * with what is frozen for `asOf` (the version `manifest` holds). Empty means the replay
+ * changes nothing; otherwise, per table, what a correction would change.
  */
 export async function compareWithFrozen(
   engine: Engine,
@@ -128,38 +157,37 @@ export async function compareWithFrozen(
   layout: WarehouseLayout,
   manifest: readonly SnapshotEntry[],
   asOf: string,
-): Promise<ReplayDifference[]> {
+): Promise<TableDifference[]> {
   // One table at a time: each comparison holds a join of the whole table in memory.
-  const differences: ReplayDifference[] = [];
+  const differences: TableDifference[] = [];
   for (const table of contract.tables) {
-    const entries = manifest.filter((entry) => entry.table_name === table.name);
-    const frozen = entries.find((entry) => entry.as_of === asOf);
-    const previous = entries.filter((entry) => entry.as_of < asOf).at(-1);
-    const empty = `SELECT ${snapshotColumnsSql(table)} FROM wh.main.${quoteIdent(table.name)} WHERE false`;
-    const base = previous ? await frozenStateSql(engine, layout, table, previous) : empty;
-    const stored = frozen ? await frozenStateSql(engine, layout, table, frozen) : empty;
+    const frozen = manifest.find((entry) => entry.table_name === table.name && entry.as_of === asOf);
+    const stored = frozen
+      ? await frozenStateSql(engine, layout, table, frozen)
+      : `SELECT ${snapshotColumnsSql(table)} FROM wh.main.${quoteIdent(table.name)} WHERE false`;
     const nextMissing = keyMissingSql(table.key, 'next');
     const storedMissing = keyMissingSql(table.key, 'stored');
+    const shared = `NOT ${nextMissing} AND NOT ${storedMissing}`;
+    const valueColumns = table.columns.filter((column) => !table.key.includes(column.name));
+    const columnDiffers = (column: string) => `next.${quoteIdent(column)} IS DISTINCT FROM stored.${quoteIdent(column)}`;
     // Keys are unique (validated, and frozen from validated months), so a join on the key
     // that finds a missing side or a differing column is exactly a row-set difference.
-    const differs = [
-      nextMissing,
-      storedMissing,
-      ...table.columns
-        .filter((column) => !table.key.includes(column.name))
-        .map((column) => `next.${quoteIdent(column.name)} IS DISTINCT FROM stored.${quoteIdent(column.name)}`),
-    ].join(' OR ');
-    const [row] = await engine.rows<Omit<ReplayDifference, 'table'>>(
-      // min(x, 5) keeps five keys, not a list of every differing one.
+    const differs = [nextMissing, storedMissing, ...valueColumns.map((column) => columnDiffers(column.name))].join(' OR ');
+    const perColumn = valueColumns.map(
+      (column) => `struct_pack("column" := ${quoteLiteral(column.name)}, "rows" := count(*) FILTER (WHERE ${shared} AND ${columnDiffers(column.name)}))`,
+    );
+    const [row] = await engine.rows<Omit<TableDifference, 'table'>>(
+      // min(x, n) keeps n keys, not a list of every differing one.
       `SELECT count(*) FILTER (WHERE ${differs}) AS keys,
-              count(*) FILTER (WHERE NOT ${nextMissing} AND NOT ${storedMissing} AND (${differs})) AS changed,
+              count(*) FILTER (WHERE ${shared} AND (${differs})) AS changed,
               count(*) FILTER (WHERE ${storedMissing}) AS only_new,
               count(*) FILTER (WHERE ${nextMissing}) AS only_frozen,
-              count(*) FILTER (WHERE NOT ${nextMissing} AND NOT ${storedMissing}) AS shared,
-              coalesce(min(coalesce(${keyTextSql(table.key, 'next')}, ${keyTextSql(table.key, 'stored')}), 5) FILTER (WHERE ${differs}), []) AS sample_keys
-       FROM (${mergedStateSql(table, base)}) AS next FULL OUTER JOIN (${stored}) AS stored ON ${keyJoinSql(table.key, 'next', 'stored')}`,
+              count(*) FILTER (WHERE ${shared}) AS shared,
+              coalesce(min(coalesce(${keyTextSql(table.key, 'next')}, ${keyTextSql(table.key, 'stored')}), ${DIFFERENCE_SAMPLE_KEYS}) FILTER (WHERE ${differs}), []) AS sample_keys,
+              [${perColumn.join(', ')}] AS columns
+       FROM (${await mergedOverFrozenSql(engine, layout, table, manifest, asOf)}) AS next FULL OUTER JOIN (${stored}) AS stored ON ${keyJoinSql(table.key, 'next', 'stored')}`,
     );
-    if (row.keys > 0) differences.push({ table: table.name, ...row });
+    if (row.keys > 0) differences.push({ table: table.name, ...row, columns: row.columns.filter((column) => column.rows > 0) });
   }
   return differences;
 }

@@ -1,12 +1,13 @@
 // The manifest each partition folder carries beside its data file: the database's
 // manifest row, the identity of the warehouse that froze it (version 2) and what the
 // freezing run knew (month, input file hashes, pipeline, contract version: version 3), enough for `rebuild` to
-// recreate the database from the files alone. The database records each manifest's own
+// recreate the database from the files alone; and since version 4 which version of its as_of
+// it is, when it was recorded, the correction's reason and who ran it. The database records each manifest's own
 // sha256 (meta.snapshots.manifest_sha256), so `verify` names one that was edited.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type FreezingRun, PARTITION_MANIFEST_VERSION, type PartitionManifest, type RecordedSnapshot, type SnapshotEntry } from '../artifacts';
+import { type FreezingRun, PARTITION_MANIFEST_VERSION, type PartitionManifest, type RecordedSnapshot, type RunRecord, type SnapshotEntry } from '../artifacts';
 import { partitionManifestFile } from '../warehouse/layout';
 
 /**
@@ -14,11 +15,20 @@ import { partitionManifestFile } from '../warehouse/layout';
  * the warehouse that freezes it; returns the entries with each manifest's sha256, as
  * meta.snapshots records them.
  */
-export function writePartitionManifests(stagingRoot: string, entries: readonly SnapshotEntry[], run: FreezingRun, warehouseId: string): RecordedSnapshot[] {
+export function writePartitionManifests(
+  stagingRoot: string,
+  entries: readonly SnapshotEntry[],
+  run: FreezingRun & Pick<RunRecord, 'ended_at' | 'run_by' | 'amendment'>,
+  warehouseId: string,
+): RecordedSnapshot[] {
   return entries.map((entry) => {
     const manifest: PartitionManifest = {
       schema_version: PARTITION_MANIFEST_VERSION,
       ...snapshotEntryOf(entry),
+      // The run records the version when it ends, inside its transaction (record/index.ts).
+      recorded_at: run.ended_at,
+      reason: run.amendment?.reason ?? null,
+      run_by: run.run_by ?? null,
       warehouse_id: warehouseId,
       month: run.month,
       month_path: run.month_path,

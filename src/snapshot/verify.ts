@@ -10,6 +10,7 @@ import { sha256File } from '../engine/files';
 import { readWarehouseIdIfAny } from '../warehouse/identity';
 import { PARTITION_MANIFEST, type WarehouseLayout } from '../warehouse/layout';
 import { MANIFEST_ROW_FIELDS, readManifestFile } from './partition-manifest';
+import { locateVersions } from './versions';
 
 export interface VerifyFinding {
   readonly path: string;
@@ -35,16 +36,23 @@ export async function readRecordedManifest(engine: Engine): Promise<RecordedMani
         bytes: Number(row.bytes),
         sha256: row.sha256,
         run_id: row.run_id,
+        // NULL in rows written before schema 7 (and absent from a warehouse of an older schema): version 1.
+        version: Number(row.version ?? 1),
         manifest_sha256: row.manifest_sha256 ?? null,
       }) as RecordedSnapshot,
   );
   return { entries, warehouseId: await readWarehouseIdIfAny(engine) };
 }
 
+/**
+ * Every version of every partition, where it is now (versions.ts: the newest in its
+ * partition folder, a superseded one in its `_versions` folder), against its recorded row.
+ */
 export async function verifySnapshots(layout: WarehouseLayout, { entries, warehouseId }: RecordedManifest): Promise<VerifyFinding[]> {
-  const findings = [...(await checkFrozenFiles(layout, entries)), ...checkPartitionManifests(layout, entries, warehouseId)];
-  const known = new Set(entries.map((entry) => entry.path));
-  const partitions = new Set(entries.map((entry) => path.dirname(entry.path)));
+  const located = locateVersions(entries);
+  const findings = [...(await checkFrozenFiles(layout, located)), ...checkPartitionManifests(layout, entries, located, warehouseId)];
+  const known = new Set(located.map((entry) => entry.path));
+  const partitions = new Set(located.map((entry) => path.dirname(entry.path)));
   for (const file of listFiles(layout.snapshots)) {
     const relative = path.relative(layout.root, file);
     if (path.basename(file) === PARTITION_MANIFEST) {
@@ -73,15 +81,21 @@ export async function checkFrozenFiles(layout: WarehouseLayout, entries: readonl
 }
 
 /**
- * Each listed partition's _manifest.json: present; hashing to the sha256 recorded when it
- * was frozen (schema 5 on); whatever its version, agreeing with the database's row field
- * by field, and naming this warehouse when it names one (version 2). One finding per
- * manifest, naming everything that differs.
+ * Each listed partition's _manifest.json, in the folder where the version is now
+ * (`located`, entry for entry): present; hashing to the sha256 recorded when it was frozen
+ * (schema 5 on); whatever its version, agreeing with the database's row field by field (the
+ * path where it was frozen included), and naming this warehouse when it names one
+ * (version 2). One finding per manifest, naming everything that differs.
  */
-function checkPartitionManifests(layout: WarehouseLayout, entries: readonly RecordedSnapshot[], warehouseId: string | null): VerifyFinding[] {
+function checkPartitionManifests(
+  layout: WarehouseLayout,
+  entries: readonly RecordedSnapshot[],
+  located: readonly RecordedSnapshot[],
+  warehouseId: string | null,
+): VerifyFinding[] {
   const findings: VerifyFinding[] = [];
-  for (const entry of entries) {
-    const relative = path.join(path.dirname(entry.path), PARTITION_MANIFEST);
+  for (const [index, entry] of entries.entries()) {
+    const relative = path.join(path.dirname(located[index].path), PARTITION_MANIFEST);
     const file = readManifestFile(path.join(layout.root, relative));
     if (file === null) {
       const detail = `the partition manifest of ${entry.table_name} as_of ${entry.as_of}, frozen by run ${entry.run_id}${stagedHint(layout, entry.run_id, relative)}`;

@@ -5,7 +5,7 @@
 // the same whenever it reads again. The newest version of an as_of is in its partition
 // folder; a superseded one has been moved, unchanged, to its `_versions` folder (layout.ts).
 import * as path from 'node:path';
-import type { SnapshotVersion } from '../artifacts';
+import type { SnapshotEntry, SnapshotVersion } from '../artifacts';
 import { InvocationError } from '../errors';
 import { supersededPartitionDir } from '../warehouse/layout';
 
@@ -42,23 +42,33 @@ export function parseKnownAt(text: string): string {
  * version of all, its `_versions` folder for a superseded one. Sorted by table and as_of.
  */
 export function versionsKnownAt(versions: readonly SnapshotVersion[], knownAt?: string): SnapshotVersion[] {
-  const newestOfAll = new Map<string, number>();
-  for (const entry of versions) {
-    const partition = `${entry.table_name}\u0000${entry.as_of}`;
-    newestOfAll.set(partition, Math.max(newestOfAll.get(partition) ?? 0, entry.version));
-  }
   const chosen = new Map<string, SnapshotVersion>();
-  for (const entry of versions) {
+  for (const entry of locateVersions(versions)) {
     if (knownAt !== undefined && entry.recorded_at > knownAt) continue;
-    const partition = `${entry.table_name}\u0000${entry.as_of}`;
+    const partition = partitionKey(entry);
     const current = chosen.get(partition);
     if (!current || entry.version > current.version) chosen.set(partition, entry);
   }
-  return [...chosen.entries()]
-    .map(([partition, entry]) =>
-      entry.version === newestOfAll.get(partition)
-        ? entry
-        : { ...entry, path: path.join(supersededPartitionDir(entry.table_name, entry.as_of, entry.version), path.basename(entry.path)) },
-    )
-    .sort((a, b) => (a.table_name === b.table_name ? a.as_of.localeCompare(b.as_of) : a.table_name.localeCompare(b.table_name)));
+  return [...chosen.values()].sort((a, b) => (a.table_name === b.table_name ? a.as_of.localeCompare(b.as_of) : a.table_name.localeCompare(b.table_name)));
+}
+
+/**
+ * Every version with `path` where its file is now (the database and the partition's
+ * _manifest.json keep the path where it was frozen, never edited): the partition folder
+ * for the newest version of its table and as_of, its `_versions` folder for one a
+ * correction superseded. Same order as given.
+ */
+export function locateVersions<T extends SnapshotEntry>(versions: readonly T[]): T[] {
+  const newest = new Map<string, number>();
+  for (const entry of versions) newest.set(partitionKey(entry), Math.max(newest.get(partitionKey(entry)) ?? 0, entry.version));
+  return versions.map((entry) => (entry.version === newest.get(partitionKey(entry)) ? entry : { ...entry, path: supersededPath(entry) }));
+}
+
+/** Where a superseded version's data file is: its `_versions` folder, the file keeping its name. */
+export function supersededPath(entry: SnapshotEntry): string {
+  return path.join(supersededPartitionDir(entry.table_name, entry.as_of, entry.version), path.basename(entry.path));
+}
+
+function partitionKey(entry: SnapshotEntry): string {
+  return `${entry.table_name}\u0000${entry.as_of}`;
 }

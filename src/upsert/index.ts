@@ -83,6 +83,51 @@ export async function upsertMonth(
 }
 
 /**
+ * A correction of the newest frozen as_of: each live table becomes `stateOf(table)`, the
+ * corrected state (the corrected month merged over the as_of before it, not over the live
+ * tables, so that a key the correction drops goes and a value it reverts reverts). Rows the
+ * state lacks are deleted, rows whose values differ are updated and new ones inserted, those
+ * naming the corrected as_of and the correcting run in their audit columns; rows equal in
+ * both keep theirs. Counts as upsertMonth does (a deleted row counts in none).
+ */
+export async function replaceLiveTables(
+  engine: Engine,
+  contract: Contract,
+  audit: { asOf: string; runId: string },
+  stateOf: (table: TableSpec) => Promise<string>,
+  onProgress: (tablesDone: number, tablesTotal: number, table: string) => void = () => undefined,
+): Promise<TableChanges[]> {
+  const changes: TableChanges[] = [];
+  for (const statement of liveRemovalsDdl(contract, await liveColumns(engine))) await engine.run(statement);
+  for (const [position, table] of contract.tables.entries()) {
+    onProgress(position, contract.tables.length, table.name);
+    const name = quoteIdent(table.name);
+    const state = await stateOf(table);
+    await engine.run(`DELETE FROM wh.main.${name} AS live WHERE NOT EXISTS (SELECT 1 FROM (${state}) AS src WHERE ${keyJoinSql(table.key, 'live', 'src')})`);
+    const before = await rowCount(engine, `wh.main.${name}`);
+    const valueColumns = table.columns.filter((column) => !table.key.includes(column.name)).map((column) => quoteIdent(column.name));
+    const inserted = table.columns.map((column) => quoteIdent(column.name));
+    const differs = valueColumns.map((column) => `live.${column} IS DISTINCT FROM src.${column}`).join(' OR ') || 'false';
+    const [{ Count: merged }] = (await engine.rows(
+      `MERGE INTO wh.main.${name} AS live
+       USING (${state}) AS src
+       ON ${keyJoinSql(table.key, 'live', 'src')}
+       WHEN MATCHED AND (${differs}) THEN UPDATE SET
+         ${[...valueColumns.map((column) => `${column} = src.${column}`), '"_changed_as_of" = $as_of::DATE', '"_changed_run_id" = $run_id'].join(', ')}
+       WHEN NOT MATCHED THEN INSERT (${[...inserted, '"_changed_as_of"', '"_changed_run_id"'].join(', ')})
+         VALUES (${[...inserted.map((column) => `src.${column}`), '$as_of::DATE', '$run_id'].join(', ')})`,
+      { as_of: audit.asOf, run_id: audit.runId },
+    )) as [{ Count: number }];
+    const rowsIn = await rowCount(engine, `staging.${name}`);
+    const insertedRows = (await rowCount(engine, `wh.main.${name}`)) - before;
+    const updatedRows = merged - insertedRows;
+    changes.push({ table: table.name, rows_in: rowsIn, inserted: insertedRows, updated: updatedRows, unchanged: rowsIn - insertedRows - updatedRows });
+  }
+  onProgress(contract.tables.length, contract.tables.length, '');
+  return changes;
+}
+
+/**
  * The table as it stands after merging the staged month into `base` (a live table or a
  * frozen snapshot): staged rows win on their key, other rows of `base` stay. This is
  * what upsertMonth leaves in the live table, so a snapshot is written from it and a

@@ -42,6 +42,9 @@ export function snapshotFile(table: string, asOf: string): string {
   return path.join(partitionDir(table, asOf), SNAPSHOT_FILE);
 }
 
+/** The folder of a table's superseded versions, beside its partition folders. */
+export const VERSIONS_DIR = '_versions';
+
 /**
  * Where a superseded version of a partition lives: when a correction of an as_of commits,
  * the version it replaces moves here unchanged, folder and all (`<table>/_versions/as_of=D/version=N`).
@@ -50,7 +53,7 @@ export function snapshotFile(table: string, asOf: string): string {
  * direct reader sees one version per as_of: the newest, in partitionDir.
  */
 export function supersededPartitionDir(table: string, asOf: string, version: number): string {
-  return path.join('snapshots', table, '_versions', `as_of=${asOf}`, `version=${version}`);
+  return path.join('snapshots', table, VERSIONS_DIR, `as_of=${asOf}`, `version=${version}`);
 }
 
 export function partitionManifestFile(table: string, asOf: string): string {

@@ -18,7 +18,7 @@ import { type Engine, sqlFile } from '../engine/duckdb';
 import { publish } from '../engine/files';
 import { RefusedError } from '../errors';
 import { faultPoint } from '../faults';
-import { partitionDir, RUN_ID_PATTERN, RUN_MARKER, type WarehouseLayout } from './layout';
+import { PARTITION_MANIFEST, partitionDir, RUN_ID_PATTERN, RUN_MARKER, supersededPartitionDir, VERSIONS_DIR, type WarehouseLayout } from './layout';
 
 /** What a run writes first into its .staging/<run_id>: who staged the folder. */
 export interface RunMarker {
@@ -94,9 +94,11 @@ export function removeStagedRun(layout: WarehouseLayout, marker: RunMarker): boo
 
 /**
  * Publishes a committed run's staged folders (snapshot partitions, then its report) by
- * rename, skipping any already in place, then removes its staging folder. Used right
- * after COMMIT and, for a run killed in between, by recovery; only on a folder the run's
- * marker proves its own.
+ * rename, skipping any already in place, then removes its staging folder. A staged
+ * partition that is a correction's new version first moves the version it supersedes,
+ * folder and all, unchanged, to its `_versions` folder (supersedeVersion). Used right
+ * after COMMIT and, for a run killed in between, by recovery, which this makes roll the
+ * whole step forward; only on a folder the run's marker proves its own.
  */
 export async function publishStaged(layout: WarehouseLayout, marker: RunMarker): Promise<string[]> {
   const stagingRoot = path.join(layout.staging, marker.run_id);
@@ -109,6 +111,7 @@ export async function publishStaged(layout: WarehouseLayout, marker: RunMarker):
   ];
   for (const relative of staged) {
     const target = path.join(layout.root, relative);
+    await supersedeVersion(layout, relative, partitionVersion(path.join(stagingRoot, relative)));
     if (fs.existsSync(target)) continue;
     publish(path.join(stagingRoot, relative), target);
     published.push(relative);
@@ -116,6 +119,39 @@ export async function publishStaged(layout: WarehouseLayout, marker: RunMarker):
   }
   removeStagedRun(layout, marker);
   return published;
+}
+
+/**
+ * Before a partition's version `staged` is published to `relative` (a partition folder):
+ * an older version in its place moves to its `_versions` folder. The folder in place is
+ * the older version when its own _manifest.json says so; one of the same version (or
+ * unreadable, or not a partition) is left where it is, and publishing skips it.
+ */
+async function supersedeVersion(layout: WarehouseLayout, relative: string, staged: number | null): Promise<void> {
+  if (staged === null || !relative.startsWith(`snapshots${path.sep}`)) return;
+  const current = path.join(layout.root, relative);
+  const version = partitionVersion(current);
+  if (version === null || version >= staged) return;
+  const [, table, partition] = relative.split(path.sep);
+  const superseded = path.join(layout.root, supersededPartitionDir(table, partition.replace(/^as_of=/, ''), version));
+  if (fs.existsSync(superseded)) {
+    throw new RefusedError(
+      `${relative} holds version ${version}, but ${path.relative(layout.root, superseded)} exists too: nothing was moved; run \`streamflow verify\``,
+    );
+  }
+  fs.mkdirSync(path.dirname(superseded), { recursive: true });
+  publish(current, superseded);
+  await faultPoint('superseded');
+}
+
+/** The version a partition folder's _manifest.json names (1 in one written before versions); null when there is none readable. */
+function partitionVersion(dir: string): number | null {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, PARTITION_MANIFEST), 'utf8')) as { version?: unknown };
+    return typeof manifest.version === 'number' ? manifest.version : 1;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -212,9 +248,15 @@ function listChildren(dir: string): string[] {
   return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
 }
 
-/** `snapshots/<table>/as_of=…` folders under `snapshotsDir`, relative to its parent. */
+/** `snapshots/<table>/as_of=…` folders under `snapshotsDir`, relative to its parent (a table's `_versions` folder aside). */
 export function listPartitionDirs(snapshotsDir: string): string[] {
-  return listChildren(snapshotsDir)
-    .filter((table) => fs.statSync(path.join(snapshotsDir, table)).isDirectory())
-    .flatMap((table) => listChildren(path.join(snapshotsDir, table)).map((partition) => path.join('snapshots', table, partition)));
+  return tableDirs(snapshotsDir).flatMap((table) =>
+    listChildren(path.join(snapshotsDir, table))
+      .filter((partition) => partition !== VERSIONS_DIR)
+      .map((partition) => path.join('snapshots', table, partition)),
+  );
+}
+
+function tableDirs(snapshotsDir: string): string[] {
+  return listChildren(snapshotsDir).filter((table) => fs.statSync(path.join(snapshotsDir, table)).isDirectory());
 }
