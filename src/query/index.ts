@@ -52,7 +52,7 @@ export interface QueryEngine {
   select(sql: string): Promise<ResultColumn[]>;
   /** Writes the result of one SELECT to the `--out` target the engine was opened with; returns the row count. */
   export(sql: string): Promise<number>;
-  /** With --as-of: the as_of the tables resolved to and its age (describeResolution); undefined without. */
+  /** With --as-of: the as_of the tables resolved to and its age (describeResolution); with --known-at alone, what it applies to; undefined without either. */
   readonly resolution?: string;
   close(): void;
 }
@@ -93,7 +93,12 @@ export async function openQueryEngine(layout: WarehouseLayout, contract: Contrac
   }
   const sealed = engine;
   return {
-    resolution: asOf === undefined || boundAsOf === undefined ? undefined : describeResolution(asOf, boundAsOf, knownAt),
+    resolution:
+      asOf !== undefined && boundAsOf !== undefined
+        ? describeResolution(asOf, boundAsOf, knownAt)
+        : knownAt !== undefined
+          ? `--known-at ${knownAt}: snapshots.<table> as known then; live tables and meta.* have no versions and are read as they are now (--as-of binds table names to snapshots)`
+          : undefined,
     select: async (sql) => sealed.columns(await selectOnly(sealed, sql)).catch(explainFailure),
     export: async (sql) => {
       if (!out) throw new InvocationError('no --out file to write to');
