@@ -7,8 +7,8 @@ import type { CheckConfig, Severity } from './contract/expectations';
 export const RUN_SUMMARY_VERSION = '2.1';
 /** `--json` of rebuild, sync, sync --verify, report and training-set. */
 export const REBUILD_SUMMARY_VERSION = '1.1'; // 1.1: warehouse_id, missing_partitions
-export const SYNC_SUMMARY_VERSION = '1.0';
-export const SYNC_VERIFY_VERSION = '1.0';
+export const SYNC_SUMMARY_VERSION = '1.1'; // 1.1: each written entry's version
+export const SYNC_VERIFY_VERSION = '1.1'; // 1.1: each finding's version
 export const REPORT_PATH_VERSION = '1.0';
 export const TRAINING_SUMMARY_VERSION = '1.2'; // 1.2: known_at, versions_read
 /** reports/<run_id>/validation.json. */

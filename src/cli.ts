@@ -17,7 +17,7 @@ import { calendarAsOf, checkCalendar, parseAsOf, resolveMonth } from './flow/inv
 import { createLogger, type Logger } from './flow/log';
 import { inferContract, initProject, writeDraft } from './flow/project-files';
 import { rebuildWarehouse } from './flow/rebuild';
-import { syncTarget, syncWarehouse } from './flow/sync';
+import { mirroredVersions, syncTarget, syncWarehouse } from './flow/sync';
 import { formatCount } from './format';
 import { openQueryEngine, resolveOutput } from './query';
 import { formatRecords, formatResult, OUTPUT_FORMATS, type OutputFormat } from './query/format';
@@ -110,13 +110,13 @@ async function verifyPostgres(settings: Settings): Promise<void> {
   const layout = warehouseLayout(settings.warehouseDir);
   const engine = await openReader(layout);
   try {
-    const { server, compared, findings } = await verifyMirror(engine, settings.contract, layout, await readManifest(engine), target);
+    const { server, compared, findings } = await verifyMirror(engine, settings.contract, layout, await mirroredVersions(engine), target);
     if (settings.json) printJson({ schema_version: SYNC_VERIFY_VERSION, server, schema: target.schema, compared, ok: findings.length === 0, findings });
     else if (findings.length === 0) process.stdout.write(`verified ${compared} tables and partitions in PostgreSQL at ${server}: all match the warehouse\n`);
     if (!settings.json)
       for (const finding of findings)
         process.stderr.write(
-          `${finding.problem}: ${finding.table} as_of ${finding.as_of} (warehouse ${describeChecksum(finding.warehouse)}; PostgreSQL ${describeChecksum(finding.postgres)})\n`,
+          `${finding.problem}: ${finding.table} as_of ${finding.as_of} version ${finding.version} (warehouse ${describeChecksum(finding.warehouse)}; PostgreSQL ${describeChecksum(finding.postgres)})\n`,
         );
     if (findings.length > 0) process.exitCode = 1;
   } finally {

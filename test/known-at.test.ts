@@ -1,31 +1,19 @@
 // Reading by knowledge time (issue 23): `--known-at` parsed as ISO 8601 into a UTC instant,
 // and `query`, `query --as-of` and `training-set` reading, per as_of, the newest version
 // recorded at or before it, on the real exports.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvocationError } from '../src/errors';
 import { knowledgeTime } from '../src/query/time-travel';
 import { parseKnownAt } from '../src/snapshot/versions';
-import { cli, copyMonths, REAL, REAL_EXPORTS, realWarehouse, requirePrerequisite, sha256, tempDir } from './helpers';
+import { cli, REAL, REAL_EXPORTS, realWarehouse, requirePrerequisite, sha256, tempDir, withFlippedLabels } from './helpers';
 
-/** Three users month_000 says did not churn, and the corrected export says did. */
-const FLIPPED = ['7590-VHVEG', '5575-GNVDE', '7795-CFOCW'];
 /** January's churners in the real export, and after the correction. */
 const JANUARY_CHURNERS = 1869;
-const CORRECTED_CHURNERS = JANUARY_CHURNERS + FLIPPED.length;
+/** Three users month_000 says did not churn, and the corrected export says did. */
+const FLIPPED = 3;
+const CORRECTED_CHURNERS = JANUARY_CHURNERS + FLIPPED;
 const CHURNERS = 'SELECT count(*) FILTER (WHERE churn_label)::INTEGER AS churners FROM labels';
-
-/** A seeds folder whose month_000 is the real one with FLIPPED's labels set to True. */
-function correctedSeeds(): string {
-  const seeds = copyMonths(REAL, ['month_000']);
-  const labels = path.join(seeds, 'month_000', 'labels.csv');
-  const lines = fs.readFileSync(labels, 'utf8').split('\n');
-  const flipped = lines.map((line) => (FLIPPED.includes(line.split(',')[0]) ? line.replace(/,False$/, ',True') : line));
-  expect(flipped.filter((line, index) => line !== lines[index])).toHaveLength(FLIPPED.length);
-  fs.writeFileSync(labels, flipped.join('\n'));
-  return seeds;
-}
 
 describe('--known-at as ISO 8601', () => {
   it.each([
@@ -91,7 +79,8 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('a correction of January, read
     const built = await at('--json', 'training-set', '--as-of', '2024-01-31', '--out', file);
     expect(built.code, built.stderr).toBe(0);
     before = { file, knownAt: built.json.known_at };
-    const corrected = await cli('--seeds', correctedSeeds(), '--warehouse', warehouse, 'ingest', 'month_000', '2024-01-31', '--correction', 'labels fixed');
+    const { seeds } = withFlippedLabels(REAL, 'month_000', FLIPPED);
+    const corrected = await cli('--seeds', seeds, '--warehouse', warehouse, 'ingest', 'month_000', '2024-01-31', '--correction', 'labels fixed');
     expect(corrected.code, corrected.stderr).toBe(0);
   });
 
