@@ -3,8 +3,8 @@
 // Imports the contract only (an expectation result carries its expectation's config).
 import type { CheckConfig, Severity } from './contract/expectations';
 
-/** `--json` of ingest, validate, backfill and every command without a version of its own (2.0: snake_case keys, errors as {kind, message, exit_code}, findings). */
-export const RUN_SUMMARY_VERSION = '2.1';
+/** `--json` of ingest, validate, backfill and every command without a version of its own (2.0: snake_case keys, errors as {kind, message, exit_code}, findings; 2.2: versions of an as_of and a run's amendment). */
+export const RUN_SUMMARY_VERSION = '2.2';
 /** `--json` of rebuild, sync, sync --verify, report and training-set. */
 export const REBUILD_SUMMARY_VERSION = '1.1'; // 1.1: warehouse_id, missing_partitions
 export const SYNC_SUMMARY_VERSION = '1.1'; // 1.1: each written entry's version

@@ -25,8 +25,9 @@ import { knowledgeTime } from './query/time-travel';
 import { listRuns, reportOf, showRun } from './record/history';
 import { openInViewer } from './record/open';
 import { startServer } from './serve';
-import { readManifest } from './snapshot';
+import { readManifest, readManifestVersions } from './snapshot';
 import { readRecordedManifest, verifySnapshots } from './snapshot/verify';
+import { locateVersions } from './snapshot/versions';
 import { describeChecksum, verifyMirror } from './sync';
 import { buildTrainingSet } from './training';
 import { damagedDatabase } from './warehouse/damaged';
@@ -271,7 +272,9 @@ export function buildProgram(): Command {
 
   program
     .command('snapshots')
-    .description('list snapshot partitions: table, as_of, rows, bytes, sha256 (first 12 hex digits), run id')
+    .description(
+      'list every version of every snapshot partition: table, as_of, version, recorded_at, rows, bytes, sha256 (first 12 hex digits), run id, reason',
+    )
     .option('--table <table>', 'only this table')
     .option('--as-of <date>', 'only this as_of')
     .option('--long', 'full sha256 hashes')
@@ -284,7 +287,7 @@ export function buildProgram(): Command {
       const asOf = options.asOf === undefined ? undefined : parseAsOf(options.asOf);
       const engine = await openReader(warehouseLayout(settings.warehouseDir));
       try {
-        const manifest = (await readManifest(engine)).filter(
+        const manifest = locateVersions(await readManifestVersions(engine)).filter(
           (entry) => (options.table === undefined || entry.table_name === options.table) && (asOf === undefined || entry.as_of === asOf),
         );
         if (settings.json) return printJson({ snapshots: manifest });

@@ -136,7 +136,7 @@ describe('--json errors', () => {
   it('print {kind, message, exit_code} with the schema version on stdout', async () => {
     const result = await cli('--warehouse', tempDir(), '--json', 'ingest', 'month_999', '2024-01-31');
     expect(result.code).toBe(2);
-    expect(result.json).toMatchObject({ schema_version: '2.1', error: { kind: 'invalid_invocation', exit_code: 2 } });
+    expect(result.json).toMatchObject({ schema_version: '2.2', error: { kind: 'invalid_invocation', exit_code: 2 } });
     expect(result.json.error.message).toMatch(/month folder "month_999" not found under .*: the months there are month_000, month_001, month_002/);
   });
 
@@ -146,7 +146,7 @@ describe('--json errors', () => {
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/,(True|False)\n/, ',maybe\n'));
     const result = await cli('--seeds', seeds, '--warehouse', tempDir(), '--json', 'ingest', 'month_000', '2024-01-31');
     expect(result.code).toBe(1);
-    expect(result.json).toMatchObject({ schema_version: '2.1', status: 'rejected', error: { kind: 'data_rejected', exit_code: 1 } });
+    expect(result.json).toMatchObject({ schema_version: '2.2', status: 'rejected', error: { kind: 'data_rejected', exit_code: 1 } });
     expect(result.json.findings[0]).toMatchObject({ severity: 'error', table: 'labels', column: 'churn_label' });
   });
 });
@@ -318,7 +318,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('runs, runs show and snapshots
 
   it('runs show --json gives the object, with findings and the report page', async () => {
     const result = await cli('--warehouse', warehouse, '--json', 'runs', 'show', runIds.february);
-    expect(result.json).toMatchObject({ schema_version: '2.1', run_id: runIds.february, month_path: FEBRUARY_FOLDER, status: 'succeeded' });
+    expect(result.json).toMatchObject({ schema_version: '2.2', run_id: runIds.february, month_path: FEBRUARY_FOLDER, status: 'succeeded' });
     expect(result.json.findings).toEqual([expect.objectContaining({ severity: 'warn', table: 'usage_agg_30d', column: 'avg_session_mins_7d' })]);
     expect(fs.existsSync(result.json.report_html)).toBe(true);
   });

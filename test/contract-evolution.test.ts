@@ -53,7 +53,7 @@ describe('a contract that moves on: retail 1.0.0 → 1.1.0 adds customers.nps_sc
     const shown = await sf('--json', 'runs', 'show', 'latest');
     expect(shown.json.contract_version).toBe('1.0.0');
     const manifest = JSON.parse(fs.readFileSync(path.join(warehouse, 'snapshots', 'customers', `as_of=${MARCH}`, '_manifest.json'), 'utf8'));
-    expect(manifest).toMatchObject({ schema_version: '3', contract_version: '1.0.0' });
+    expect(manifest).toMatchObject({ schema_version: '4', contract_version: '1.0.0' });
   });
 
   it('refuses a new column under the same version (exit 2, the column named), changing nothing', async () => {

@@ -327,7 +327,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('errors on the real exports', 
         expect(tree(warehouse), args.join(' ')).toEqual(before);
       }
       const json = await cli('--warehouse', warehouse, '--json', 'runs');
-      expect(json.json).toEqual({ schema_version: '2.1', error: { kind: 'refused', message: expect.stringMatching(/is damaged/), exit_code: 3 } });
+      expect(json.json).toEqual({ schema_version: '2.2', error: { kind: 'refused', message: expect.stringMatching(/is damaged/), exit_code: 3 } });
     });
 
     it('the way back: moved aside, `rebuild` recreates it and the next ingest succeeds', async () => {
@@ -389,7 +389,7 @@ describe('--warehouse naming a file or a system folder is exit 2 for every comma
     expectOneLine(await cli('--warehouse', '/proc/streamflow', '--seeds', SEEDS, 'ingest', 'month_000', '2024-01-31'), 2, /under \/proc, which holds no files/);
     const json = await cli('--warehouse', '/proc', '--json', '--seeds', SEEDS, 'backfill');
     expect(json.json).toEqual({
-      schema_version: '2.1',
+      schema_version: '2.2',
       error: { kind: 'invalid_invocation', message: expect.stringMatching(/^--warehouse \/proc: \/proc is the system folder \/proc/), exit_code: 2 },
     });
     const previous = process.env.WAREHOUSE_DIR;

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { WAREHOUSE_SCHEMA_VERSION } from '../src/artifacts';
 import { openEngine } from '../src/engine/duckdb';
 import { RUN_FAULT_POINTS } from '../src/faults';
 import { attachWarehouse } from '../src/warehouse/catalog';
@@ -124,7 +125,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('history on the real exports',
     const replay = await ingest(warehouse, 'month_000', '2024-01-31', REAL, '--json');
     expect(replay.json.status).toBe('unchanged');
     expect(replay.json.tasks.find((task: { task: string }) => task.task === 'validate').state).toBe('completed');
-    expect(await query(warehouse, `SELECT value FROM meta.schema_info WHERE key = 'schema_version'`)).toEqual([{ value: '6' }]);
+    expect(await query(warehouse, `SELECT value FROM meta.schema_info WHERE key = 'schema_version'`)).toEqual([{ value: WAREHOUSE_SCHEMA_VERSION }]);
     expect((await ingest(warehouse, 'month_001', '2024-02-29')).code).toBe(0);
     // January was frozen before metrics were kept: February is the first month with some, and compares with nothing.
     expect(await query(warehouse, `SELECT count(*)::INTEGER AS n, count(previous_as_of)::INTEGER AS compared FROM column_metrics`)).toEqual([

@@ -67,7 +67,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('warehouse identity, on the re
     expect(recorded).toHaveLength(12);
     for (const row of recorded) {
       const manifest = path.join(a, path.dirname(row.path), '_manifest.json');
-      expect(JSON.parse(fs.readFileSync(manifest, 'utf8'))).toMatchObject({ schema_version: '3', warehouse_id: aId, path: row.path });
+      expect(JSON.parse(fs.readFileSync(manifest, 'utf8'))).toMatchObject({ schema_version: '4', warehouse_id: aId, path: row.path });
       expect(row.manifest_sha256).toBe(sha256(manifest));
     }
   });

@@ -350,6 +350,28 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('every output on the real expo
     expectShape('report-path', jsonOf(await at('report'), 0));
   });
 
+  it('a correction on a copy: its ingest, runs, runs show, snapshots and verify --json, and the _manifest.json of both versions', async () => {
+    const copy = tempDir();
+    fs.cpSync(warehouse, copy, { recursive: true });
+    const inCopy = (...args: string[]) => cli('--warehouse', copy, '--json', ...args);
+    const seeds = copyMonths(REAL, ['month_000']);
+    replaceLine(path.join(seeds, 'month_000', 'labels.csv'), 2, ',False', ',True');
+    const correction = jsonOf(await inCopy('--seeds', seeds, 'ingest', 'month_000', '2024-01-31', '--correction', 'labels fixed'), 0);
+    expectShape('run-summary', correction);
+    expect(correction.amendment).toMatchObject({ kind: 'correction', version: 2, differences: [{ table: 'labels', changed: 1 }] });
+    expectShape('runs-list', jsonOf(await inCopy('runs'), 0));
+    const shown = jsonOf(await inCopy('runs', 'show', correction.run_id), 0);
+    expectShape('run-details', shown);
+    expect(shown.snapshots.map((entry: any) => entry.version)).toEqual(CHURN.tables.map(() => 2));
+    const snapshots = jsonOf(await inCopy('snapshots'), 0);
+    expectShape('snapshots-list', snapshots);
+    expect(snapshots.snapshots).toHaveLength(18);
+    expect(jsonOf(await inCopy('verify'), 0)).toMatchObject({ ok: true, files: 18 });
+    for (const folder of ['as_of=2024-01-31', '_versions/as_of=2024-01-31/version=1']) {
+      expectShape('partition-manifest', JSON.parse(fs.readFileSync(path.join(copy, 'snapshots', 'labels', folder, PARTITION_MANIFEST), 'utf8')));
+    }
+  });
+
   it('config --json, with a secret masked', async () => {
     const config = jsonOf(await at('--url', 'postgres://someone:secret@db.example:5432/x', 'config'), 0);
     expectShape('config', config);
@@ -461,8 +483,17 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('every output on the real expo
       );
     expect(manifests).toHaveLength(12);
     for (const file of manifests) expectShape('partition-manifest', JSON.parse(fs.readFileSync(file, 'utf8')));
-    // Versions 1 (before warehouse identities) and 2 (before contract versions) are still read by rebuild and verify.
-    const { warehouse_id: _identity, contract_version: _version, ...rest } = JSON.parse(fs.readFileSync(manifests[0], 'utf8'));
+    // Versions 1 (before warehouse identities), 2 (before contract versions) and 3 (before versions of an as_of) are still read by rebuild and verify.
+    const {
+      warehouse_id: _identity,
+      contract_version: _version,
+      version: _asOfVersion,
+      recorded_at: _recordedAt,
+      reason: _reason,
+      run_by: _runBy,
+      ...rest
+    } = JSON.parse(fs.readFileSync(manifests[0], 'utf8'));
+    expectShape('partition-manifest', { ...rest, warehouse_id: _identity, contract_version: _version, schema_version: '3' }, '3');
     expectShape('partition-manifest', { ...rest, schema_version: '1' }, '1');
     expectShape('partition-manifest', { ...rest, warehouse_id: _identity, schema_version: '2' }, '2');
     expect(shapeErrors('partition-manifest', { ...rest, schema_version: '2' })).toContain('warehouse_id');
@@ -482,7 +513,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('every output on the real expo
     ];
     for (const [what, value] of changed) expect(shapeErrors('run-summary', value), what).not.toBeNull();
     // The same schema under the next version is another file: the version is pinned.
-    expect(shapeErrors('run-summary', { ...summary, schema_version: '2.2' })).toContain('schema_version');
+    expect(shapeErrors('run-summary', { ...summary, schema_version: '2.3' })).toContain('schema_version');
 
     const document = JSON.parse(fs.readFileSync(path.join(summary.report_path, 'validation.json'), 'utf8'));
     const withKwarg = structuredClone(document);

@@ -49,7 +49,7 @@ describe('init', () => {
     expect(init.code, init.stderr).toBe(0);
     const name = path.basename(dir).toLowerCase().replace(/-/g, '_');
     expect(init.json).toEqual({
-      schema_version: '2.1',
+      schema_version: '2.2',
       project: name,
       written: [path.join(dir, 'streamflow.yaml'), path.join(dir, 'contracts', `${name}.odcs.yaml`), path.join(dir, 'seeds', 'month_000', 'customers.csv')],
     });
@@ -237,7 +237,7 @@ describe('contract check', () => {
     expect(json.code, json.stderr).toBe(0);
     const outline = json.json;
     expect(outline).toMatchObject({
-      schema_version: '2.1',
+      schema_version: '2.2',
       project: { name: 'churn', file: CHURN_PROJECT },
       contract: { id: 'churn', name: 'churn', version: '1.0.0' },
       entity: ['user_id'],

@@ -1,7 +1,7 @@
 // What the command line prints for people (tools get the same facts with --json): a run's
 // summary, the run history, one run's page, the snapshot list and a project's outline.
 import * as path from 'node:path';
-import type { Amendment, SnapshotEntry, TableDifference } from '../artifacts';
+import type { Amendment, SnapshotVersion, TableDifference } from '../artifacts';
 import type { ProjectOutline } from '../contract/outline';
 import { type RunSummary, TASK_COUNT_UNITS } from '../flow/ingest';
 import { formatBytes, formatCount, formatNumber } from '../format';
@@ -124,17 +124,24 @@ export function monthOverMonthLines(block: MonthOverMonth | null): string[] {
 const NOT_MEASURED = '—';
 
 export function runsText(listing: RunListing): string {
-  const header = ['run_id', 'command', 'month', 'as_of', 'status', 'exit', 'ms', 'rows_in', 'inserted', 'updated', 'seeds folder'];
+  const header = ['run_id', 'command', 'month', 'as_of', 'status', 'exit', 'ms', 'rows_in', 'inserted', 'updated', 'seeds folder', 'history'];
   const rows = listing.runs.map((run) => [
     ...[run.run_id, run.command, run.month, run.as_of, run.status, run.exit_code].map(text),
     ...[run.duration_ms, run.rows_in, run.rows_inserted, run.rows_updated].map((value) =>
       run.rebuilt === true && value === null ? NOT_MEASURED : text(value),
     ),
     displayPath(String(run.month_path)),
+    amendmentLabel(run.amendment as Amendment | null),
   ]);
   const hidden = listing.hidden_unchanged > 0 ? `(${listing.hidden_unchanged} unchanged replay run(s) hidden; --all shows them)\n` : '';
   const rebuilt = listing.runs.some((run) => run.rebuilt === true) ? `(${NOT_MEASURED}: not measured, the run was restored by \`streamflow rebuild\`)\n` : '';
   return textTable(header, rows) + hidden + rebuilt;
+}
+
+/** A run's change to history in a word or three, for `runs`: "correction v2: labels fixed", "late month". */
+function amendmentLabel(amendment: Amendment | null): string {
+  if (!amendment) return '';
+  return amendment.kind === 'late' ? 'late month' : `correction v${amendment.version}: ${amendment.reason ?? ''}`;
 }
 
 interface TableCount {
@@ -161,7 +168,7 @@ function milliseconds(value: unknown): string {
 export function runPageText(run: RunDetails): string {
   const inputs = (run.input_files ?? []) as InputFile[];
   const counts = (run.table_counts ?? []) as TableCount[];
-  const snapshots = run.snapshots as unknown as SnapshotEntry[];
+  const snapshots = run.snapshots as unknown as SnapshotVersion[];
   const tables = inputs.map((input) => {
     const count = counts.find((candidate) => candidate.table === input.table);
     const snapshot = snapshots.find((candidate) => candidate.table_name === input.table);
@@ -180,8 +187,10 @@ export function runPageText(run: RunDetails): string {
       `  seeds folder  ${text(run.month_path)}`,
       `  started       ${text(run.started_at)}`,
       `  ended         ${run.rebuilt ? 'not measured (restored by `streamflow rebuild`)' : text(run.ended_at)}`,
+      ...(run.run_by ? [`  run by        ${text(run.run_by)}`] : []),
       `  report        ${text(run.report_html)}`,
     ].join('\n'),
+    ...(run.amendment ? [amendmentLines(text(run.as_of), run.amendment as Amendment).join('\n')] : []),
     run.rebuilt && run.tasks.length === 0
       ? 'tasks\n  not measured (restored by `streamflow rebuild`: its tasks, timings and counts are not in the snapshot manifests)'
       : `tasks\n${indent(
@@ -213,16 +222,20 @@ function indent(block: string): string {
     .join('\n');
 }
 
-export function snapshotsText(entries: readonly SnapshotEntry[], long: boolean): string {
+/** `snapshots`: every version of every partition, the newest of each as_of last; a correction's reason at the end of its rows. */
+export function snapshotsText(entries: readonly SnapshotVersion[], long: boolean): string {
   return textTable(
-    ['table', 'as_of', 'rows', 'bytes', 'sha256', 'run_id'],
+    ['table', 'as_of', 'version', 'recorded_at', 'rows', 'bytes', 'sha256', 'run_id', 'reason'],
     entries.map((entry) => [
       entry.table_name,
       entry.as_of,
+      String(entry.version),
+      entry.recorded_at,
       String(entry.rows),
       String(entry.bytes),
       long ? entry.sha256 : entry.sha256.slice(0, SHORT_HASH),
       entry.run_id,
+      entry.reason ?? '',
     ]),
   );
 }

@@ -18,7 +18,7 @@
 // database gets a new identity.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type PartitionManifest, REBUILD_SUMMARY_VERSION, type RecordedSnapshot, type RunRecord, type ValidationDocument } from '../artifacts';
+import { type PartitionManifest, REBUILD_SUMMARY_VERSION, type RunRecord, type ValidationDocument } from '../artifacts';
 import type { Settings } from '../config';
 import type { Contract } from '../contract/contract';
 import { exportColumns, type TableSpec } from '../contract/tables';
@@ -33,8 +33,8 @@ import { attachWarehouse, attachWarehouseCreatingIt, detachWarehouse } from '../
 import { startFailures } from '../warehouse/failures';
 import { readWarehouseId } from '../warehouse/identity';
 import { keyListSql } from '../warehouse/keys';
-import { PARTITION_MANIFEST, partitionDir, reportDir, type WarehouseLayout, warehouseLayout } from '../warehouse/layout';
-import { listPartitionDirs, refuseUnsafeStaging } from '../warehouse/recover';
+import { PARTITION_MANIFEST, partitionDir, reportDir, supersededPartitionDir, type WarehouseLayout, warehouseLayout } from '../warehouse/layout';
+import { listPartitionDirs, listSupersededDirs, refuseUnsafeStaging } from '../warehouse/recover';
 import { acquireRunLock } from './lock';
 import type { Logger } from './log';
 
@@ -61,10 +61,12 @@ interface MissingPartition {
   readonly as_of: string;
 }
 
-/** A partition as its folder tells it: its manifest, and the sha256 of the manifest file as it is. */
+/** A partition version as its folder tells it: its manifest, the sha256 of the manifest file as it is, and where its data file is now. */
 interface Partition {
   readonly manifest: PartitionManifest;
   readonly manifestSha256: string;
+  /** The data file relative to the warehouse root: manifest.path for the newest version, in its `_versions` folder for a superseded one. */
+  readonly file: string;
 }
 
 export async function rebuildWarehouse(settings: Settings, logger: Logger, options: RebuildOptions = {}): Promise<RebuildSummary> {
@@ -105,7 +107,8 @@ export async function rebuildWarehouse(settings: Settings, logger: Logger, optio
       await startFailures(engine); // empty, outside the transaction (one transaction writes one database): no failure rows are known
       summary = await engine.transaction(async () => {
         const runs = await restoreRuns(engine, layout, partitions);
-        const manifests = partitions.map((partition) => partition.manifest);
+        // The live tables are the newest version of each as_of, read where its file is now.
+        const manifests = newestVersions(partitions).map((partition) => ({ ...partition.manifest, path: partition.file }));
         const live = [];
         for (const table of settings.contract.tables) live.push(await restoreLiveTable(engine, layout, table, manifests));
         return {
@@ -134,24 +137,40 @@ export async function rebuildWarehouse(settings: Settings, logger: Logger, optio
   }
 }
 
-/** Every partition's manifest, each checked against its folder and its data file; a partition that cannot tell its story stops the rebuild. */
+/**
+ * Every partition version's manifest, each checked against its folder and its data file; a
+ * partition that cannot tell its story stops the rebuild. The newest version of an as_of is in
+ * its partition folder, each version a correction superseded in its `_versions` folder
+ * (warehouse/layout.ts), its manifest naming the path where it was frozen.
+ */
 async function readPartitions(contract: Contract, layout: WarehouseLayout): Promise<Partition[]> {
   const partitions: Partition[] = [];
   const tables = new Set<string>(contract.tables.map((table) => table.name));
-  for (const dir of listPartitionDirs(layout.snapshots)) {
+  const folders = [
+    ...listPartitionDirs(layout.snapshots).map((dir) => ({ dir, superseded: false })),
+    ...listSupersededDirs(layout.snapshots).map((dir) => ({ dir, superseded: true })),
+  ];
+  for (const { dir, superseded } of folders) {
     const file = readManifestFile(path.join(layout.root, dir, PARTITION_MANIFEST));
     const manifest = file?.manifest;
     if (!file || !manifest)
       throw new RefusedError(`${dir} has no readable ${PARTITION_MANIFEST}: it cannot be rebuilt from (frozen by a release before manifests?)`);
-    if (typeof manifest.table_name !== 'string' || typeof manifest.as_of !== 'string' || partitionDir(manifest.table_name, manifest.as_of) !== dir) {
+    const version = manifest.version ?? 1;
+    const described =
+      typeof manifest.table_name === 'string' && typeof manifest.as_of === 'string'
+        ? superseded
+          ? supersededPartitionDir(manifest.table_name, manifest.as_of, version)
+          : partitionDir(manifest.table_name, manifest.as_of)
+        : undefined;
+    if (described !== dir) {
       throw new RefusedError(
-        `${path.join(dir, PARTITION_MANIFEST)} describes ${manifest.table_name} as_of ${manifest.as_of}, not the partition of its folder: ` +
+        `${path.join(dir, PARTITION_MANIFEST)} describes ${manifest.table_name} as_of ${manifest.as_of}${superseded ? ` version ${version}` : ''}, not the partition of its folder: ` +
           'a manifest moved or copied between partitions cannot be rebuilt from; put it back, or move the folder out',
       );
     }
     if (!tables.has(manifest.table_name))
       throw new RefusedError(`${dir}: ${manifest.table_name} is not a table of the contract; move the folder out of ${layout.snapshots}`);
-    if (typeof manifest.path !== 'string' || path.dirname(manifest.path) !== dir) {
+    if (typeof manifest.path !== 'string' || path.dirname(manifest.path) !== partitionDir(manifest.table_name, manifest.as_of)) {
       throw new RefusedError(`${path.join(dir, PARTITION_MANIFEST)} names the data file ${manifest.path}, outside its folder: it cannot be rebuilt from`);
     }
     if (manifest.schema_version !== '1' && typeof manifest.warehouse_id !== 'string') {
@@ -159,17 +178,23 @@ async function readPartitions(contract: Contract, layout: WarehouseLayout): Prom
         `${path.join(dir, PARTITION_MANIFEST)} (version ${JSON.stringify(manifest.schema_version)}) names no warehouse_id: it cannot be told whose history it is`,
       );
     }
-    const data = path.join(layout.root, manifest.path);
+    const located = path.join(dir, path.basename(manifest.path));
+    const data = path.join(layout.root, located);
     const sha256 = fs.existsSync(data) ? await sha256File(data) : 'missing';
     if (sha256 !== manifest.sha256) {
       throw new RefusedError(
-        `${manifest.path} does not match its ${PARTITION_MANIFEST} (sha256 ${sha256}, manifest ${manifest.sha256}): restore it from a backup before rebuilding`,
+        `${located} does not match its ${PARTITION_MANIFEST} (sha256 ${sha256}, manifest ${manifest.sha256}): restore it from a backup before rebuilding`,
       );
     }
-    partitions.push({ manifest, manifestSha256: file.sha256 });
+    partitions.push({ manifest, manifestSha256: file.sha256, file: located });
   }
   if (partitions.length === 0) throw new RefusedError(`${layout.snapshots} holds no snapshot partitions: nothing to rebuild from`);
-  return partitions.sort((a, b) => a.manifest.as_of.localeCompare(b.manifest.as_of) || a.manifest.table_name.localeCompare(b.manifest.table_name));
+  return partitions.sort(
+    (a, b) =>
+      a.manifest.as_of.localeCompare(b.manifest.as_of) ||
+      a.manifest.table_name.localeCompare(b.manifest.table_name) ||
+      (a.manifest.version ?? 1) - (b.manifest.version ?? 1),
+  );
 }
 
 /**
@@ -206,16 +231,19 @@ function identityOf(layout: WarehouseLayout, partitions: readonly Partition[], l
 }
 
 /**
- * A warehouse freezes each as_of in one run (its six partitions together), so partitions of
- * one as_of frozen by different runs were put together from different histories: refused,
- * whether or not their manifests could name their warehouse (version 1 cannot).
+ * A warehouse freezes each version of an as_of in one run (its six partitions together), so
+ * partitions of one as_of and version frozen by different runs were put together from
+ * different histories: refused, whether or not their manifests could name their warehouse
+ * (version 1 cannot).
  */
 function refuseMixedAsOf(partitions: readonly Partition[]): void {
   const runsByAsOf = new Map<string, Map<string, string[]>>();
   for (const { manifest } of partitions) {
-    const runs = runsByAsOf.get(manifest.as_of) ?? new Map<string, string[]>();
+    const version = manifest.version ?? 1;
+    const asOf = version === 1 ? manifest.as_of : `${manifest.as_of} version ${version}`;
+    const runs = runsByAsOf.get(asOf) ?? new Map<string, string[]>();
     runs.set(manifest.run_id, [...(runs.get(manifest.run_id) ?? []), manifest.table_name]);
-    runsByAsOf.set(manifest.as_of, runs);
+    runsByAsOf.set(asOf, runs);
   }
   const mixed = [...runsByAsOf.entries()].filter(([, runs]) => runs.size > 1);
   if (mixed.length === 0) return;
@@ -236,6 +264,14 @@ function missingPartitions(contract: Contract, partitions: readonly Partition[])
   return asOfs.flatMap((as_of) =>
     contract.tables.filter((table) => !present.has(`${table.name}\u0000${as_of}`)).map((table) => ({ table: table.name, as_of })),
   );
+}
+
+/** Per table and as_of the partition of its newest version, in the order given. */
+function newestVersions(partitions: readonly Partition[]): Partition[] {
+  const newest = new Map<string, number>();
+  const key = ({ manifest }: Partition) => `${manifest.table_name}\u0000${manifest.as_of}`;
+  for (const partition of partitions) newest.set(key(partition), Math.max(newest.get(key(partition)) ?? 0, partition.manifest.version ?? 1));
+  return partitions.filter((partition) => (partition.manifest.version ?? 1) === newest.get(key(partition)));
 }
 
 function counted(count: number, noun: string): string {
@@ -268,10 +304,17 @@ async function restoreRuns(engine: Engine, layout: WarehouseLayout, partitions: 
       report_path: fs.existsSync(report) ? reportDir(runId) : null,
       pipeline_fingerprint: first.pipeline_fingerprint,
       contract_version: first.contract_version ?? null,
+      run_by: first.run_by ?? null,
       // Its timings and counts are not in the manifests: started_at = ended_at and no table_counts stand for "not measured".
       rebuilt: true,
     };
-    const manifestRows: RecordedSnapshot[] = own.map(({ manifest, manifestSha256 }) => ({ ...snapshotEntryOf(manifest), manifest_sha256: manifestSha256 }));
+    // When each version was recorded and why, as its manifest says (version 4; before, when its run ended, and no reason).
+    const manifestRows = own.map(({ manifest, manifestSha256 }) => ({
+      ...snapshotEntryOf(manifest),
+      manifest_sha256: manifestSha256,
+      recorded_at: manifest.recorded_at,
+      reason: manifest.reason ?? null,
+    }));
     await recordRun(engine, record, document?.results ?? [], manifestRows);
   }
   return runIds;

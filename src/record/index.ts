@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  type Amendment,
   type ExpectationResult,
   type RecordedSnapshot,
   type RunRecord,
@@ -42,6 +43,8 @@ export interface RunChanges {
   readonly status: RunStatus;
   readonly changes: readonly TableChanges[];
   readonly snapshots: readonly SnapshotEntry[];
+  /** A correction or a late month; null otherwise. */
+  readonly amendment?: Amendment | null;
 }
 
 /** Writes validation.json and the rendered report.html into `dir` (a staging folder, published later). */
@@ -60,7 +63,7 @@ export async function recordRun(
   engine: Engine,
   run: RunRecord,
   results: readonly ExpectationResult[],
-  snapshots: readonly (SnapshotEntry & Partial<Pick<RecordedSnapshot, 'manifest_sha256'> & Pick<SnapshotVersion, 'recorded_at'>>)[],
+  snapshots: readonly (SnapshotEntry & Partial<Pick<RecordedSnapshot, 'manifest_sha256'> & Pick<SnapshotVersion, 'recorded_at' | 'reason'>>)[],
 ): Promise<void> {
   await engine.run(sqlFile('record/insert-run'), {
     ...run,
@@ -91,7 +94,7 @@ export async function recordRun(
     });
   }
   await engine.run(`INSERT INTO wh.meta.validation_failures BY NAME SELECT $run_id AS run_id, * FROM ${FAILURES_TABLE}`, { run_id: run.run_id });
-  for (const { table_name, as_of, path: file, rows, bytes, sha256, run_id, manifest_sha256, version, recorded_at } of snapshots) {
+  for (const { table_name, as_of, path: file, rows, bytes, sha256, run_id, manifest_sha256, version, recorded_at, reason } of snapshots) {
     await engine.run(sqlFile('record/insert-snapshot'), {
       table_name,
       as_of,
@@ -102,9 +105,9 @@ export async function recordRun(
       run_id,
       manifest_sha256: manifest_sha256 ?? null,
       version,
-      // When the run recorded it; `rebuild` passes what the partition's manifest says.
+      // When the run recorded it, and why; `rebuild` passes what the partition's manifest says.
       recorded_at: recorded_at ?? run.ended_at,
-      reason: run.amendment?.reason ?? null,
+      reason: reason ?? run.amendment?.reason ?? null,
     });
   }
 }

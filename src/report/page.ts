@@ -171,6 +171,46 @@ function runChanges(run: RunChanges | undefined): Html | null {
   return html`<section class="block changes"><h2>What the run changed</h2>${dataTable('changes', head, rows)}</section>`;
 }
 
+/**
+ * A correction, said as such: the version it adds, the one it replaces, its reason, and per
+ * table the rows changed, added and removed against that version, with their columns and keys;
+ * a late month, that it is one. Either way, what became of the live tables.
+ */
+function historyChange(run: RunChanges | undefined, asOf: string | null): Html | null {
+  const amendment = run?.amendment;
+  if (!amendment) return null;
+  const live =
+    amendment.live_kept_for === null
+      ? 'The live tables now hold the corrected state: this is the newest frozen as_of.'
+      : `The live tables are unchanged: they keep the newer frozen month ${amendment.live_kept_for}.`;
+  if (amendment.kind === 'late') {
+    return html`<section class="block changes"><h2>Late month</h2><p>${asOf} is older than the newest frozen month and was frozen for the first time (version 1), over the frozen month before it. Later months stay as they were frozen. ${live}</p></section>`;
+  }
+  const rows = amendment.differences.map((difference) => ({
+    cells: [
+      html`<span class="mono">${difference.table}</span>`,
+      { content: formatCount(difference.changed), className: 'num' },
+      { content: formatCount(difference.only_new), className: 'num' },
+      { content: formatCount(difference.only_frozen), className: 'num' },
+      difference.columns.map((column) => `${column.column} (${formatCount(column.rows)})`).join(', '),
+      html`<span class="mono">${difference.sample_keys.join(', ')}</span>${
+        difference.keys > difference.sample_keys.length ? html` <span class="muted">… ${formatCount(difference.keys)} keys in all</span>` : null
+      }`,
+    ],
+  }));
+  const head = [
+    'Table',
+    { content: 'Changed', className: 'num' },
+    { content: 'Added', className: 'num' },
+    { content: 'Removed', className: 'num' },
+    'Columns changed',
+    'Keys',
+  ];
+  return html`<section class="block changes correction"><h2>Correction: version ${amendment.version} of ${asOf}</h2>
+<p>Reason: <strong>${amendment.reason ?? ''}</strong>. It replaces version ${amendment.replaces_version}, which stays as it was, readable with <span class="mono">--known-at</span>. Against it:</p>
+${dataTable('correction', head, rows)}<p>${live}</p></section>`;
+}
+
 function unexpectedSuffix(result: ExpectationResult): Html | null {
   const count = result.result.unexpected_count;
   return count > 0 ? html` <span class="muted">— ${formatCount(count)} unexpected (${formatPercent(result.result.unexpected_percent)})</span>` : null;
@@ -227,6 +267,7 @@ ${header(document)}
 ${verdictBanner(document)}
 ${attention(document)}
 ${runChanges(run)}
+${historyChange(run, document.meta.as_of)}
 ${tableNav(tables, document)}
 ${profile && monthOverMonth(profile, document.results)}
 ${profile && trends(profile, document.results)}

@@ -3,17 +3,12 @@
 // replay changes nothing, not even the audit columns.
 // May import: base, contract, artifacts, config, engine, warehouse, load, validate (the layer rule, .dependency-cruiser.cjs).
 import type { TableChanges } from '../artifacts';
+import type { ColumnSpec } from '../contract/columns';
 import type { Contract } from '../contract/contract';
 import { exportColumns, type TableSpec } from '../contract/tables';
 import { type Engine, quoteIdent } from '../engine/duckdb';
 import { AUDIT_COLUMNS, liveColumns } from '../warehouse/catalog';
 import { keyJoinSql, keyListSql } from '../warehouse/keys';
-
-/** SQL predicate: some exported column of `live` differs from `src` (NULL-safe); false for a table that is all key. */
-function rowDiffers(table: TableSpec): string {
-  const compared = exportColumns(table).filter((column) => !table.key.includes(column.name));
-  return compared.map((column) => `live.${quoteIdent(column.name)} IS DISTINCT FROM src.${quoteIdent(column.name)}`).join(' OR ') || 'false';
-}
 
 /**
  * What a new major version of the contract removes or retypes, done to the live tables in
@@ -43,43 +38,20 @@ async function rowCount(engine: Engine, relation: string): Promise<number> {
   return rows;
 }
 
+type Progress = (tablesDone: number, tablesTotal: number, table: string) => void;
+
 /**
  * MERGE every staged table into its live table (the caller owns the transaction) and
- * count what changed: MERGE reports the rows it inserted or updated, and since nothing is
- * deleted the inserted ones are the growth of the live table — no second join needed.
+ * count what changed. Rows absent from the month stay; only the exported columns are
+ * compared and written (a column the export lacks keeps its value).
  */
 export async function upsertMonth(
   engine: Engine,
   contract: Contract,
   audit: { asOf: string; runId: string },
-  onProgress: (tablesDone: number, tablesTotal: number, table: string) => void = () => undefined,
+  onProgress: Progress = () => undefined,
 ): Promise<TableChanges[]> {
-  const changes: TableChanges[] = [];
-  for (const statement of liveRemovalsDdl(contract, await liveColumns(engine))) await engine.run(statement);
-  for (const [position, table] of contract.tables.entries()) {
-    onProgress(position, contract.tables.length, table.name);
-    const name = quoteIdent(table.name);
-    const rowsIn = await rowCount(engine, `staging.${name}`);
-    const before = await rowCount(engine, `wh.main.${name}`);
-    const updated = exportColumns(table).filter((column) => !table.key.includes(column.name));
-    const inserted = table.columns.map((column) => quoteIdent(column.name));
-    const result = await engine.rows(
-      `MERGE INTO wh.main.${name} AS live
-       USING staging.${name} AS src
-       ON ${keyJoinSql(table.key, 'live', 'src')}
-       WHEN MATCHED AND (${rowDiffers(table)}) THEN UPDATE SET
-         ${[...updated.map((column) => `${quoteIdent(column.name)} = src.${quoteIdent(column.name)}`), '"_changed_as_of" = $as_of::DATE', '"_changed_run_id" = $run_id'].join(', ')}
-       WHEN NOT MATCHED THEN INSERT (${[...inserted, '"_changed_as_of"', '"_changed_run_id"'].join(', ')})
-         VALUES (${[...inserted.map((column) => `src.${column}`), '$as_of::DATE', '$run_id'].join(', ')})`,
-      { as_of: audit.asOf, run_id: audit.runId },
-    );
-    const [{ Count: merged }] = result as [{ Count: number }];
-    const insertedRows = (await rowCount(engine, `wh.main.${name}`)) - before;
-    const updatedRows = merged - insertedRows;
-    changes.push({ table: table.name, rows_in: rowsIn, inserted: insertedRows, updated: updatedRows, unchanged: rowsIn - insertedRows - updatedRows });
-  }
-  onProgress(contract.tables.length, contract.tables.length, '');
-  return changes;
+  return eachLiveTable(engine, contract, onProgress, (table) => mergeIntoLive(engine, table, `staging.${quoteIdent(table.name)}`, exportColumns(table), audit));
 }
 
 /**
@@ -95,36 +67,66 @@ export async function replaceLiveTables(
   contract: Contract,
   audit: { asOf: string; runId: string },
   stateOf: (table: TableSpec) => Promise<string>,
-  onProgress: (tablesDone: number, tablesTotal: number, table: string) => void = () => undefined,
+  onProgress: Progress = () => undefined,
+): Promise<TableChanges[]> {
+  return eachLiveTable(engine, contract, onProgress, async (table) => {
+    const state = await stateOf(table);
+    await engine.run(
+      `DELETE FROM wh.main.${quoteIdent(table.name)} AS live WHERE NOT EXISTS (SELECT 1 FROM (${state}) AS src WHERE ${keyJoinSql(table.key, 'live', 'src')})`,
+    );
+    return mergeIntoLive(engine, table, `(${state})`, table.columns, audit);
+  });
+}
+
+/** The contract's removals and retypes done to the live tables first, then `apply` to each table in contract order, with progress. */
+async function eachLiveTable(
+  engine: Engine,
+  contract: Contract,
+  onProgress: Progress,
+  apply: (table: TableSpec) => Promise<TableChanges>,
 ): Promise<TableChanges[]> {
   const changes: TableChanges[] = [];
   for (const statement of liveRemovalsDdl(contract, await liveColumns(engine))) await engine.run(statement);
   for (const [position, table] of contract.tables.entries()) {
     onProgress(position, contract.tables.length, table.name);
-    const name = quoteIdent(table.name);
-    const state = await stateOf(table);
-    await engine.run(`DELETE FROM wh.main.${name} AS live WHERE NOT EXISTS (SELECT 1 FROM (${state}) AS src WHERE ${keyJoinSql(table.key, 'live', 'src')})`);
-    const before = await rowCount(engine, `wh.main.${name}`);
-    const valueColumns = table.columns.filter((column) => !table.key.includes(column.name)).map((column) => quoteIdent(column.name));
-    const inserted = table.columns.map((column) => quoteIdent(column.name));
-    const differs = valueColumns.map((column) => `live.${column} IS DISTINCT FROM src.${column}`).join(' OR ') || 'false';
-    const [{ Count: merged }] = (await engine.rows(
-      `MERGE INTO wh.main.${name} AS live
-       USING (${state}) AS src
-       ON ${keyJoinSql(table.key, 'live', 'src')}
-       WHEN MATCHED AND (${differs}) THEN UPDATE SET
-         ${[...valueColumns.map((column) => `${column} = src.${column}`), '"_changed_as_of" = $as_of::DATE', '"_changed_run_id" = $run_id'].join(', ')}
-       WHEN NOT MATCHED THEN INSERT (${[...inserted, '"_changed_as_of"', '"_changed_run_id"'].join(', ')})
-         VALUES (${[...inserted.map((column) => `src.${column}`), '$as_of::DATE', '$run_id'].join(', ')})`,
-      { as_of: audit.asOf, run_id: audit.runId },
-    )) as [{ Count: number }];
-    const rowsIn = await rowCount(engine, `staging.${name}`);
-    const insertedRows = (await rowCount(engine, `wh.main.${name}`)) - before;
-    const updatedRows = merged - insertedRows;
-    changes.push({ table: table.name, rows_in: rowsIn, inserted: insertedRows, updated: updatedRows, unchanged: rowsIn - insertedRows - updatedRows });
+    changes.push(await apply(table));
   }
   onProgress(contract.tables.length, contract.tables.length, '');
   return changes;
+}
+
+/**
+ * MERGE `source` into the table's live table on its key: a row whose `compared` columns
+ * all equal (NULL-safe) is not touched, so a replay changes nothing, not even the audit
+ * columns. MERGE reports the rows it inserted or updated, and since it deletes nothing the
+ * inserted ones are the growth of the live table — no second join needed.
+ */
+async function mergeIntoLive(
+  engine: Engine,
+  table: TableSpec,
+  source: string,
+  compared: readonly ColumnSpec[],
+  audit: { asOf: string; runId: string },
+): Promise<TableChanges> {
+  const name = quoteIdent(table.name);
+  const rowsIn = await rowCount(engine, `staging.${name}`);
+  const before = await rowCount(engine, `wh.main.${name}`);
+  const updated = compared.filter((column) => !table.key.includes(column.name)).map((column) => quoteIdent(column.name));
+  const inserted = table.columns.map((column) => quoteIdent(column.name));
+  const differs = updated.map((column) => `live.${column} IS DISTINCT FROM src.${column}`).join(' OR ') || 'false';
+  const [{ Count: merged }] = (await engine.rows(
+    `MERGE INTO wh.main.${name} AS live
+     USING ${source} AS src
+     ON ${keyJoinSql(table.key, 'live', 'src')}
+     WHEN MATCHED AND (${differs}) THEN UPDATE SET
+       ${[...updated.map((column) => `${column} = src.${column}`), '"_changed_as_of" = $as_of::DATE', '"_changed_run_id" = $run_id'].join(', ')}
+     WHEN NOT MATCHED THEN INSERT (${[...inserted, '"_changed_as_of"', '"_changed_run_id"'].join(', ')})
+       VALUES (${[...inserted.map((column) => `src.${column}`), '$as_of::DATE', '$run_id'].join(', ')})`,
+    { as_of: audit.asOf, run_id: audit.runId },
+  )) as [{ Count: number }];
+  const insertedRows = (await rowCount(engine, `wh.main.${name}`)) - before;
+  const updatedRows = merged - insertedRows;
+  return { table: table.name, rows_in: rowsIn, inserted: insertedRows, updated: updatedRows, unchanged: rowsIn - insertedRows - updatedRows };
 }
 
 /**

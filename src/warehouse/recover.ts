@@ -257,6 +257,16 @@ export function listPartitionDirs(snapshotsDir: string): string[] {
   );
 }
 
+/** `snapshots/<table>/_versions/as_of=…/version=…` folders under `snapshotsDir`: the versions corrections superseded, relative to its parent. */
+export function listSupersededDirs(snapshotsDir: string): string[] {
+  return tableDirs(snapshotsDir).flatMap((table) => {
+    const versions = path.join(snapshotsDir, table, VERSIONS_DIR);
+    return listChildren(versions).flatMap((partition) =>
+      listChildren(path.join(versions, partition)).map((version) => path.join('snapshots', table, VERSIONS_DIR, partition, version)),
+    );
+  });
+}
+
 function tableDirs(snapshotsDir: string): string[] {
   return listChildren(snapshotsDir).filter((table) => fs.statSync(path.join(snapshotsDir, table)).isDirectory());
 }
