@@ -25,7 +25,7 @@ import { knowledgeTime } from './query/time-travel';
 import { listRuns, reportOf, showRun } from './record/history';
 import { openInViewer } from './record/open';
 import { startServer } from './serve';
-import { readManifest, readManifestVersions } from './snapshot';
+import { readManifestVersions } from './snapshot';
 import { readRecordedManifest, verifySnapshots } from './snapshot/verify';
 import { locateVersions } from './snapshot/versions';
 import { describeChecksum, verifyMirror } from './sync';
