@@ -76,7 +76,7 @@ describe.runIf(requirePrerequisite(POSTGRES, REAL_EXPORTS))('snapshot versions i
     expect(refused.stderr).toMatch(/labels_snapshot_versions as_of 2024-01-31 version 1: PostgreSQL holds 7043 rows/);
   });
 
-  it('a late January after February, into a mirror made before versions: upgraded, both as_ofs kept, live tables still February, verify clean', async () => {
+  it('a late January after February, into a mirror made before versions: upgraded, both as_ofs kept, live tables still February, verify clean; then a correction of February brings the live tables to it', async () => {
     const url = await newDatabase();
     const warehouse = tempDir();
     const ingest = (month: string, asOf: string) => cli('--seeds', REAL, '--warehouse', warehouse, 'ingest', month, asOf);
@@ -108,5 +108,22 @@ describe.runIf(requirePrerequisite(POSTGRES, REAL_EXPORTS))('snapshot versions i
     const verify = await verifyPostgres(warehouse, url);
     expect(verify.code, verify.stderr).toBe(0);
     expect(verify.json).toMatchObject({ ok: true, compared: 30, findings: [] });
+
+    // A correction of February, the newest as_of: the live tables take it, in PostgreSQL too.
+    const { seeds, keys } = withFlippedLabels(REAL, 'month_001', 3);
+    const corrected = await cli('--seeds', seeds, '--warehouse', warehouse, 'ingest', 'month_001', '2024-02-29', '--correction', 'labels fixed');
+    expect(corrected.code, corrected.stderr).toBe(0);
+    const next = await sync(warehouse, url);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.json.written.filter((entry: { table: string }) => entry.table === 'labels')).toEqual([
+      { table: 'labels', as_of: '2024-02-29', version: 2, inserted: 0, updated: 3, deleted: 0 },
+    ]);
+    await withClient(url, async (client) => {
+      const live = await client.query(`SELECT user_id FROM labels WHERE churn_label AND user_id = ANY($1) ORDER BY 1`, [keys]);
+      expect(live.rows.map((row) => row.user_id)).toEqual(keys);
+    });
+    const after = await verifyPostgres(warehouse, url);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.json).toMatchObject({ ok: true, compared: 36, findings: [] });
   });
 });
