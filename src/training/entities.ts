@@ -32,13 +32,15 @@ async function loadAsOfEntities(
   layout: WarehouseLayout,
   manifest: readonly SnapshotVersion[],
   asOf: string,
+  knownAt: string | undefined,
 ): Promise<EntityRows> {
   const labelTable = contract.label.table;
   const labels = manifest.filter((entry) => entry.table_name === labelTable);
   const frozen = labels.find((entry) => entry.as_of === asOf);
   if (!frozen) {
     const known = labels.map((entry) => entry.as_of).join(', ') || 'none yet';
-    throw new InvocationError(`--as-of ${asOf}: no ${labelTable} snapshot at that as_of (frozen: ${known}); use --entities for other dates`);
+    const when = knownAt === undefined ? 'frozen' : `frozen as known at ${knownAt} (--known-at)`;
+    throw new InvocationError(`--as-of ${asOf}: no ${labelTable} snapshot at that as_of (${when}: ${known}); use --entities for other dates`);
   }
   await engine.run(
     `CREATE TABLE ${ENTITY_TABLE} AS
@@ -157,6 +159,7 @@ export function loadEntities(
   layout: WarehouseLayout,
   manifest: readonly SnapshotVersion[],
   source: EntitySource,
+  knownAt?: string,
 ): Promise<EntityRows> {
-  return 'asOf' in source ? loadAsOfEntities(engine, contract, layout, manifest, source.asOf) : loadFileEntities(engine, contract, source.file);
+  return 'asOf' in source ? loadAsOfEntities(engine, contract, layout, manifest, source.asOf, knownAt) : loadFileEntities(engine, contract, source.file);
 }

@@ -235,7 +235,7 @@ export async function buildTrainingSet(layout: WarehouseLayout, contract: Contra
     // moment reads the same versions again, whatever is corrected later.
     const knownAt = request.knownAt ?? new Date().toISOString();
     const manifest = await readManifest(engine, knownAt);
-    const entities = await loadEntities(engine, contract, layout, manifest, request.entities);
+    const entities = await loadEntities(engine, contract, layout, manifest, request.entities, request.knownAt);
     const label = labelRule(contract, request, entities.labelled);
     const read = await joinPointInTime(engine, contract, layout, manifest, views, label);
 
