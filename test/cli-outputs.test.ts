@@ -327,7 +327,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('runs, runs show and snapshots
     const one = await cli('--warehouse', warehouse, 'snapshots', '--table', 'labels', '--as-of', '2024-02-29');
     const lines = one.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[2]).toMatch(/^labels +2024-02-29 +7043 +\d+ +[0-9a-f]{12} +\S+$/);
+    expect(lines[2]).toMatch(/^labels +2024-02-29 +1 +\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z +7043 +\d+ +[0-9a-f]{12} +\S+$/);
     const long = await cli('--warehouse', warehouse, 'snapshots', '--table', 'labels', '--long');
     expect(long.stdout.match(/\b[0-9a-f]{64}\b/g)).toHaveLength(2);
     const json = await cli('--warehouse', warehouse, '--json', 'snapshots', '--as-of', '2024-01-31');

@@ -212,7 +212,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('a correction of January on th
     expect(await churnersByAsOf(path.join(warehouse, 'snapshots/labels/*/*.parquet'))).toEqual({ [JANUARY]: 1872, [FEBRUARY]: 1701 });
   });
 
-  it('runs, runs show and the report show the correction, its reason and the 3 keys', async () => {
+  it('runs, runs show, the report and reports/index.html show the correction, its reason and the 3 keys', async () => {
     const runs = await cli('--warehouse', warehouse, 'runs', '--limit', '1');
     expect(runs.stdout).toMatch(/succeeded .* correction v2: labels fixed\n/);
     const shown = await cli('--warehouse', warehouse, 'runs', 'show', 'latest');
@@ -223,6 +223,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('a correction of January on th
     expect(report).toContain(`Correction: version 2 of ${JANUARY}`);
     expect(report).toContain('<strong>labels fixed</strong>');
     expect(report).toContain(fixed.keys.join(', '));
+    expect(fs.readFileSync(path.join(warehouse, 'reports', 'index.html'), 'utf8')).toContain('succeeded · correction v2');
   });
 
   it('verify checks every version where it is: clean, then a flipped byte of the superseded version named', async () => {
@@ -339,6 +340,15 @@ describe('a correction killed with SIGKILL at each step (generated months)', () 
     fs.cpSync(base, corrected, { recursive: true });
     expect((await correct(corrected)).code).toBe(0);
     correctedState = await warehouseState(corrected);
+  });
+
+  it('--correction of an as_of never frozen is an invalid invocation (exit 2) that writes nothing', async () => {
+    const warehouse = tempDir();
+    fs.cpSync(base, warehouse, { recursive: true });
+    const result = await ingest(warehouse, SEEDS, 'month_002', '2024-03-31', '--correction', 'labels fixed');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--correction: as_of 2024-03-31 is not frozen, so there is nothing to correct; ingest month_002 2024-03-31 without it');
+    expect(await warehouseState(warehouse)).toEqual(baseState);
   });
 
   // Before COMMIT the warehouse is as before; after it, as after (recovery rolls publishing forward).

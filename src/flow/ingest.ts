@@ -256,6 +256,7 @@ type Outcome =
 interface Verdict {
   readonly findings: Findings;
   readonly outcome: Outcome;
+  /** How plan decided to apply the month: set with the outcome 'succeeded' (only plan gives it). */
   readonly plan?: MonthPlan;
 }
 
@@ -284,7 +285,7 @@ async function ingestMonth(run: RunContext): Promise<RunSummary> {
     run.logger.info(`--correction: the month is identical to what is frozen for as_of ${run.request.asOf}: nothing to correct, no version added`);
   }
   const { record, applied } = await writeInOneTransaction(run.engine, run.layout, target, async (begin) => {
-    const applied = verdict.outcome.status === 'succeeded' ? await applyMonth(run, verdict.plan ?? { action: 'apply' }, stagingRoot, begin) : NOTHING_APPLIED;
+    const applied = verdict.outcome.status === 'succeeded' && verdict.plan ? await applyMonth(run, verdict.plan, stagingRoot, begin) : NOTHING_APPLIED;
     run.tasks.skipPending();
     const record = await recordMonth(run, verdict, applied, stagingRoot, begin);
     await recordTaskRuns(run.engine, run.runId, run.tasks.runs);

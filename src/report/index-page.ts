@@ -15,6 +15,8 @@ export interface IndexedRun {
   readonly report_path: string | null;
   readonly warnings: number;
   readonly failures: number;
+  /** A correction ("correction v2") or a late month ("late month"); null otherwise. */
+  readonly history: string | null;
 }
 
 function verdict(run: IndexedRun): { status: Status; text: string } {
@@ -38,7 +40,7 @@ export function renderIndex(runs: readonly IndexedRun[]): string {
         run.command,
         html`<span class="mono">${run.month}</span>`,
         run.as_of ?? '—',
-        run.status,
+        run.history ? `${run.status} · ${run.history}` : run.status,
         { content: String(run.exit_code), className: 'num' },
         run.started_at,
       ],
