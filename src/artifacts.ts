@@ -7,10 +7,10 @@ import type { CheckConfig, Severity } from './contract/expectations';
 export const RUN_SUMMARY_VERSION = '2.2';
 /** `--json` of rebuild, sync, sync --verify, report and training-set. */
 export const REBUILD_SUMMARY_VERSION = '1.1'; // 1.1: warehouse_id, missing_partitions
-export const SYNC_SUMMARY_VERSION = '1.0';
-export const SYNC_VERIFY_VERSION = '1.0';
+export const SYNC_SUMMARY_VERSION = '1.1'; // 1.1: each written entry's version
+export const SYNC_VERIFY_VERSION = '1.1'; // 1.1: each finding's version
 export const REPORT_PATH_VERSION = '1.0';
-export const TRAINING_SUMMARY_VERSION = '1.1';
+export const TRAINING_SUMMARY_VERSION = '1.2'; // 1.2: known_at, versions_read
 /** reports/<run_id>/validation.json. */
 export const VALIDATION_DOCUMENT_VERSION = '1.1';
 /** snapshots/<table>/as_of=<date>/_manifest.json (2: the freezing warehouse's identity, `warehouse_id`; 3: contract_version; 4: version, recorded_at, reason, run_by). */

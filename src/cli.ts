@@ -18,14 +18,14 @@ import { calendarAsOf, checkCalendar, parseAsOf, resolveMonth } from './flow/inv
 import { createLogger, type Logger } from './flow/log';
 import { inferContract, initProject, writeDraft } from './flow/project-files';
 import { rebuildWarehouse } from './flow/rebuild';
-import { syncTarget, syncWarehouse } from './flow/sync';
+import { mirroredVersions, syncTarget, syncWarehouse } from './flow/sync';
 import { formatCount } from './format';
 import { formatRecords, stdoutFormat } from './output';
 import { resolveOutput } from './query';
+import { knowledgeTime } from './query/time-travel';
 import { reportOf, showRun } from './record/history';
 import { openInViewer } from './record/open';
 import { startServer } from './serve';
-import { readManifest } from './snapshot';
 import { readRecordedManifest, verifySnapshots } from './snapshot/verify';
 import { describeChecksum, verifyMirror } from './sync';
 import { damagedDatabase } from './warehouse/damaged';
@@ -98,6 +98,9 @@ function correctionReason(reason: string | undefined): string | undefined {
   return reason.trim();
 }
 
+const KNOWN_AT_HELP =
+  'knowledge time: read only snapshot versions recorded at or before it (ISO 8601 date or date-time, Z or offset, none = UTC; default: the newest versions)';
+
 const FIRST_AS_OF_HELP =
   'as_of of month_000 in the month calendar: month_NNN is the month end NNN months later (env STREAMFLOW_FIRST_AS_OF, default 2024-01-31)';
 
@@ -106,13 +109,13 @@ async function verifyPostgres(settings: Settings): Promise<void> {
   const layout = warehouseLayout(settings.warehouseDir);
   const engine = await openReader(layout);
   try {
-    const { server, compared, findings } = await verifyMirror(engine, settings.contract, layout, await readManifest(engine), target);
+    const { server, compared, findings } = await verifyMirror(engine, settings.contract, layout, await mirroredVersions(engine), target);
     if (settings.json) printJson({ schema_version: SYNC_VERIFY_VERSION, server, schema: target.schema, compared, ok: findings.length === 0, findings });
     else if (findings.length === 0) process.stdout.write(`verified ${compared} tables and partitions in PostgreSQL at ${server}: all match the warehouse\n`);
     if (!settings.json)
       for (const finding of findings)
         process.stderr.write(
-          `${finding.problem}: ${finding.table} as_of ${finding.as_of} (warehouse ${describeChecksum(finding.warehouse)}; PostgreSQL ${describeChecksum(finding.postgres)})\n`,
+          `${finding.problem}: ${finding.table} as_of ${finding.as_of} version ${finding.version} (warehouse ${describeChecksum(finding.warehouse)}; PostgreSQL ${describeChecksum(finding.postgres)})\n`,
         );
     if (findings.length > 0) process.exitCode = 1;
   } finally {
@@ -377,8 +380,9 @@ export function buildProgram(): Command {
     .option('--format <format>', 'table | csv | json | arrow (default table; json with --json)')
     .option('--decimals-as-strings', 'json (stdout or --out .json): DECIMAL values as exact strings ("29.85") instead of exact numbers')
     .option('--as-of <date>', 'time travel: each table name reads its snapshot at the newest as_of <= date')
+    .option('--known-at <timestamp>', KNOWN_AT_HELP)
     .option('--out <file>', 'write the result to a file instead, format by extension: .csv, .json, .parquet, .arrow (never inside the warehouse)')
-    .action(async (sql: string, options: { format?: string; decimalsAsStrings?: boolean; out?: string; asOf?: string }, command: Command) => {
+    .action(async (sql: string, options: { format?: string; decimalsAsStrings?: boolean; out?: string; asOf?: string; knownAt?: string }, command: Command) => {
       const settings = await settingsOf(command);
       const format = stdoutFormat(options.format ?? (settings.json ? 'json' : 'table'));
       if (settings.json && format !== 'json') throw new InvocationError(`--json prints JSON; it cannot go with --format ${format}`);
@@ -388,7 +392,7 @@ export function buildProgram(): Command {
       const layout = warehouseLayout(settings.warehouseDir);
       const out = options.out === undefined ? undefined : resolveOutput(layout, options.out);
       const asOf = options.asOf === undefined ? undefined : parseAsOf(options.asOf);
-      await warehouseOf(settings).withQuery({ out, asOf }, async (engine) => {
+      await warehouseOf(settings).withQuery({ out, asOf, knownAt: options.knownAt }, async (engine) => {
         // Which month answered, and how old it is: on stderr, beside the result, never in it.
         if (engine.resolution !== undefined && settings.verbosity !== 'quiet') process.stderr.write(`${engine.resolution}\n`);
         if (out) {
@@ -428,6 +432,7 @@ export function buildProgram(): Command {
     .option('--with-source-as-of', 'add <view>__as_of columns: the snapshot each value came from')
     .option('--out <file>', '.parquet, .csv, .json or .arrow (default: a table on stdout)')
     .option('--allow-empty', 'write a training set of no rows (without it: exit 1, naming why)')
+    .option('--known-at <timestamp>', `${KNOWN_AT_HELP}; the summary names the one read with`)
     .action(async (options: TrainingSetFlags, command: Command) => {
       const settings = await settingsOf(command);
       if ((options.asOf === undefined) === (options.entities === undefined))
@@ -445,6 +450,7 @@ export function buildProgram(): Command {
         out: options.out,
         allowEmpty: options.allowEmpty === true,
         labelTtl: options.labelTtl,
+        knownAt: options.knownAt === undefined ? undefined : knowledgeTime(options.knownAt),
       });
       if (table !== undefined) process.stdout.write(table);
       if (settings.json) printJson(summary);
@@ -563,6 +569,7 @@ interface TrainingSetFlags {
   readonly labelHorizon?: string;
   readonly withSourceAsOf?: boolean;
   readonly out?: string;
+  readonly knownAt?: string;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -161,6 +161,25 @@ export function copyMonths(from: string, months: readonly string[], into: string
   return into;
 }
 
+/**
+ * A corrected export: a seeds dir holding `month` of `from` with the first `count` users
+ * whose churn_label is False flipped to True; returns it and their keys, sorted.
+ */
+export function withFlippedLabels(from: string, month: string, count: number): { seeds: string; keys: string[] } {
+  const seeds = copyMonths(from, [month]);
+  const file = path.join(seeds, month, 'labels.csv');
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const keys: string[] = [];
+  for (let index = 1; index < lines.length && keys.length < count; index++) {
+    const [key, label] = lines[index].split(',');
+    if (label !== 'False') continue;
+    lines[index] = `${key},True`;
+    keys.push(key);
+  }
+  fs.writeFileSync(file, lines.join('\n'));
+  return { seeds, keys: keys.sort() };
+}
+
 export function sha256(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }

@@ -390,6 +390,9 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('every output on the real expo
     );
     expectShape('training-summary', training);
     expect(training).toMatchObject({ rows: 7043, label: 'next_as_of' });
+    expect(training.versions_read.entities).toMatchObject({ table_name: 'labels', as_of: '2024-01-31', version: 1 });
+    expect(training.versions_read.label).toMatchObject([{ table_name: 'labels', as_of: '2024-02-29', version: 1 }]);
+    expect(Date.parse(training.known_at)).toBeGreaterThanOrEqual(Date.parse(training.versions_read.label[0].recorded_at));
   });
 
   it('contract infer --out --json on the real month_000', async () => {

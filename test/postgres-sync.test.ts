@@ -54,7 +54,7 @@ describe.runIf(requirePrerequisite(POSTGRES, REAL_EXPORTS))('sync to PostgreSQL 
     }
     const verify = await verifyPostgres(warehouse, url);
     expect(verify.code, verify.stderr).toBe(0);
-    expect(verify.json).toMatchObject({ ok: true, compared: 18, findings: [] });
+    expect(verify.json).toMatchObject({ ok: true, compared: 30, findings: [] });
 
     await withClient(url, async (client) => {
       const counts = await client.query(
@@ -108,7 +108,7 @@ describe.runIf(requirePrerequisite(POSTGRES, REAL_EXPORTS))('sync to PostgreSQL 
     // A live row changed by hand is noted by the triggers and put back by the next sync, alone.
     await withClient(url, (client) => client.query(`UPDATE labels SET churn_label = NOT churn_label WHERE user_id = '7590-VHVEG'`));
     const repair = await sync(warehouse, url, '--json');
-    expect(repair.json.written).toEqual([{ table: 'labels', as_of: '2024-02-29', inserted: 0, updated: 1, deleted: 0 }]);
+    expect(repair.json.written).toEqual([{ table: 'labels', as_of: '2024-02-29', version: 1, inserted: 0, updated: 1, deleted: 0 }]);
     // Every table as before; the ledger's entry for labels carries the new sync time.
     const { streamflow_sync: _ledger, ...tables } = before as Record<string, string>;
     expect(await mirrorState(url)).toMatchObject(tables);
@@ -185,7 +185,7 @@ describe.runIf(requirePrerequisite(POSTGRES, REAL_EXPORTS))('sync to PostgreSQL 
 
       const next = await sync(warehouse, url, '--json');
       expect(next.code, next.stderr).toBe(0);
-      expect((await verifyPostgres(warehouse, url)).json).toMatchObject({ ok: true, compared: 18 });
+      expect((await verifyPostgres(warehouse, url)).json).toMatchObject({ ok: true, compared: 30 });
     });
   });
 
@@ -244,7 +244,7 @@ describe.runIf(requirePrerequisite(POSTGRES, REAL_EXPORTS))('sync to PostgreSQL 
         });
         const next = await sync(warehouse, cluster.url);
         expect(next.code, next.stderr).toBe(0);
-        expect((await verifyPostgres(warehouse, cluster.url)).json).toMatchObject({ ok: true, compared: 18 });
+        expect((await verifyPostgres(warehouse, cluster.url)).json).toMatchObject({ ok: true, compared: 30 });
       } finally {
         cluster.remove();
       }

@@ -48,6 +48,15 @@ export async function withClient<T>(url: string, work: (client: Client) => Promi
   }
 }
 
+/** Makes the mirror in schema public as the release before versions left it: no `<table>_snapshot_versions`, a ledger keyed by (table_name, as_of). */
+export async function asMirrorBeforeVersions(client: Client): Promise<void> {
+  const tables = await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE '%\\_snapshot\\_versions'`);
+  for (const { tablename } of tables.rows) await client.query(`DROP TABLE "${tablename}"`);
+  await client.query(`DELETE FROM streamflow_sync WHERE table_name LIKE '%\\_snapshot\\_versions'`);
+  await client.query(`ALTER TABLE streamflow_sync DROP COLUMN version`);
+  await client.query(`ALTER TABLE streamflow_sync ADD PRIMARY KEY (table_name, as_of)`);
+}
+
 /** The mirror's content, as a person would look at it: the ledger and every table's rows and row-hash sum, in `schema`. */
 export async function mirrorState(url: string, schema = 'public'): Promise<Record<string, string>> {
   return withClient(url, async (client) => {

@@ -361,7 +361,7 @@ describe('a second project: the retail fixture through the built bin', () => {
         expect(sync.json.rows_written).toBeGreaterThan(0);
         const verify = await sf('verify', ['--postgres'], { warehouse, json: true, url: database.url });
         expect(verify.code, verify.stderr).toBe(0);
-        expect(verify.json).toMatchObject({ ok: true, schema: 'retail', compared: 12, findings: [] });
+        expect(verify.json).toMatchObject({ ok: true, schema: 'retail', compared: 20, findings: [] });
 
         await withClient(database.url, async (client) => {
           const frozen = await client.query(

@@ -9,7 +9,7 @@ import { AS_OF_HEADER, type RunningServer, startServer } from '../src/serve';
 import { MAX_ENTITIES } from '../src/serve/protocol';
 import { warehouseLayout } from '../src/warehouse/layout';
 import { CHURN } from '../tools/churn-contract';
-import { cli, REAL, REAL_EXPORTS, realWarehouse, requirePrerequisite, spawnCli, tempDir } from './helpers';
+import { cli, copyMonths, REAL, REAL_EXPORTS, realWarehouse, requirePrerequisite, spawnCli, tempDir } from './helpers';
 
 const FEBRUARY = '2024-02-29';
 const ALL_FEATURES = CHURN.featureViews.flatMap((view) => view.features.map((feature) => `${view.name}:${feature}`));
@@ -124,6 +124,27 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('serve on the real exports', (
       ]);
     } finally {
       await later.close();
+    }
+  });
+
+  it('after a correction of the served month, answers from its newest version without a restart', async () => {
+    const warehouse = realWarehouse('february');
+    const corrected = await startServer(serveOptions(warehouse, { nowMs: Date.parse(`${FEBRUARY}T00:00:00Z`) }));
+    try {
+      const watchHours = async () =>
+        (await post(corrected.url, { features: ['usage_agg_30d:watch_hours_30d'], entities: { user_id: ['7590-VHVEG'] } })).body.results[1].values[0];
+      expect(await watchHours()).toBeCloseTo(24.21779534835315, 12);
+      // February's export again, with the user's watch hours corrected to 30.5.
+      const seeds = copyMonths(REAL, ['month_001']);
+      const usage = path.join(seeds, 'month_001', 'usage_agg_30d.csv');
+      fs.writeFileSync(usage, fs.readFileSync(usage, 'utf8').replace(/^7590-VHVEG,[^,]+,/m, '7590-VHVEG,30.5,'));
+      const run = await cli('--seeds', seeds, '--warehouse', warehouse, 'ingest', 'month_001', FEBRUARY, '--correction', 'watch hours fixed');
+      expect(run.code, run.stderr).toBe(0);
+      const deadline = Date.now() + 15_000;
+      while ((await watchHours()) !== 30.5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await watchHours()).toBe(30.5);
+    } finally {
+      await corrected.close();
     }
   });
 

@@ -112,7 +112,7 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('training-set on the real expo
     const february = path.join(out, 'february.parquet');
     const result = await trainingSet('--json', 'training-set', '--as-of', '2024-02-29', '--out', february);
     expect(result.code).toBe(0);
-    expect(result.json).toMatchObject({ schema_version: '1.1', rows: 7043, label: 'same_as_of', source_as_of: { min: '2024-02-29', max: '2024-02-29' } });
+    expect(result.json).toMatchObject({ schema_version: '1.2', rows: 7043, label: 'same_as_of', source_as_of: { min: '2024-02-29', max: '2024-02-29' } });
     expect(await differencesFromMonth(february, 'month_001')).toEqual(zeroes(ALL_COLUMNS));
   });
 

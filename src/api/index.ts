@@ -14,6 +14,7 @@ import { type ColumnKind, type Engine, quoteIdent, type ResultColumn } from '../
 import { InvocationError } from '../errors';
 import { parseAsOf } from '../flow/invocation';
 import { type OutputTarget, openQueryEngine, type QueryEngine } from '../query';
+import { knowledgeTime } from '../query/time-travel';
 import { listRuns, type RunListing, runColumns } from '../record/history';
 import type { RunFilter } from '../record/run-filter';
 import { listSnapshotVersions, type ManifestFilter } from '../snapshot';
@@ -39,6 +40,12 @@ export interface OpenOptions {
 export interface ReadOptions {
   /** Time travel: each table name reads its snapshot at the newest as_of <= this date (YYYY-MM-DD), as `query --as-of`. */
   readonly asOf?: string;
+  /**
+   * Knowledge time (ISO 8601: a date, or a date and time; `Z` or an offset, none meaning UTC),
+   * as `--known-at`: snapshots read as they were known then, each as_of's newest version
+   * recorded at or before it; the same result whenever it is read again. Not after now.
+   */
+  readonly knownAt?: string;
 }
 
 /** `training-set`'s options, by the same names (features, fullNames, ttl, labelHorizon, labelTtl, withSourceAsOf, allowEmpty). */
@@ -108,10 +115,11 @@ export class Warehouse implements AsyncDisposable {
   }
 
   /** The point-in-time training set, as `training-set` builds it (no value from after a row's event_timestamp). */
-  async trainingSet({ asOf, entities, ...options }: TrainingSetOptions): Promise<TrainingSet> {
+  async trainingSet({ asOf, entities, knownAt, ...options }: TrainingSetOptions): Promise<TrainingSet> {
     if ((asOf === undefined) === (entities === undefined)) throw new InvocationError('trainingSet: give exactly one of asOf or entities');
     const { summary, rows } = await this.buildTrainingSet({
       ...options,
+      knownAt: knownAt === undefined ? undefined : knowledgeTime(knownAt),
       returned: 'columns',
       entities: asOf !== undefined ? { asOf: parseAsOf(asOf) } : { file: path.resolve(entities!) },
     });
@@ -171,8 +179,8 @@ export class Warehouse implements AsyncDisposable {
   }
 }
 
-function queryOptions({ asOf }: ReadOptions): { asOf?: string } {
-  return { asOf: asOf === undefined ? undefined : parseAsOf(asOf) };
+function queryOptions({ asOf, knownAt }: ReadOptions): { asOf?: string; knownAt?: string } {
+  return { asOf: asOf === undefined ? undefined : parseAsOf(asOf), knownAt: knownAt === undefined ? undefined : knowledgeTime(knownAt) };
 }
 
 /** The listing's fields as typed columns, in `snapshots --json` order (as_of and recorded_at as text, as it prints them). */

@@ -8,7 +8,7 @@ import { type RunSummary, TASK_COUNT_UNITS } from '../flow/ingest';
 import { formatBytes, formatCount, formatNumber } from '../format';
 import { textTable } from '../output';
 import type { RunDetails, RunListing } from '../record/history';
-import type { TrainingSummary } from '../training/options';
+import type { TrainingSummary, VersionRead } from '../training/options';
 import type { Finding } from '../validate';
 import type { FlaggedComparison, MonthOverMonth } from '../validate/month-over-month';
 
@@ -239,7 +239,20 @@ export function trainingSetText(summary: TrainingSummary): string {
     `  feature values from snapshots ${summary.source_as_of.min ?? '-'} … ${summary.source_as_of.max ?? '-'}`,
     ...(summary.timestamps_converted_to_utc > 0 ? [`  ${summary.timestamps_converted_to_utc} event timestamps with a zone or offset converted to UTC`] : []),
     ...missing,
+    ...versionsReadText(summary),
   ].join('\n')}\n`;
+}
+
+/** Which version of which as_of each view and the label read, and the knowledge time that rebuilds the same set. */
+function versionsReadText({ known_at, versions_read, label }: TrainingSummary): string[] {
+  const versions = (read: readonly VersionRead[]) =>
+    read.length === 0 ? 'none' : read.map((entry) => `${entry.table_name} ${entry.as_of} v${entry.version}`).join(', ');
+  return [
+    `  read as known at ${known_at} (--known-at ${known_at} rebuilds this set)`,
+    ...(versions_read.entities ? [`    ${'entities'.padEnd(22)} ${versions([versions_read.entities])}`] : []),
+    ...Object.entries(versions_read.features).map(([view, read]) => `    ${view.padEnd(22)} ${versions(read)}`),
+    ...(label !== 'entities' ? [`    ${'label'.padEnd(22)} ${versions(versions_read.label)}`] : []),
+  ];
 }
 
 /** Lines of cells, each column as wide as its widest cell, two spaces apart. */

@@ -6,13 +6,16 @@
 // The warehouse's manifest and identity are read first and the database detached before
 // PostgreSQL is waited on (the sync then reads only the partitions' Parquet files), so a
 // sync that waits, however long its bounds allow, never holds the warehouse file.
+
+import type { SnapshotVersion } from '../artifacts';
 import { SYNC_SUMMARY_VERSION, type TaskRun } from '../artifacts';
 import type { Settings } from '../config';
 import type { Contract } from '../contract/contract';
 import type { Engine } from '../engine/duckdb';
 import { InvocationError } from '../errors';
 import { recordTaskRuns } from '../record';
-import { readManifest } from '../snapshot';
+import { readManifest, readManifestVersions } from '../snapshot';
+import { locateVersions } from '../snapshot/versions';
 import { postgresTimeouts, SyncError, type SyncResult, type SyncTarget, syncToPostgres, type WarehouseSource } from '../sync';
 import { attachWarehouse, detachWarehouse } from '../warehouse/catalog';
 import { readWarehouseId } from '../warehouse/identity';
@@ -34,9 +37,14 @@ export function syncTarget(settings: Settings): SyncTarget {
   return { url: settings.databaseUrl, schema: settings.postgresSchema, timeouts: postgresTimeouts() };
 }
 
+/** Every version of every partition of the warehouse attached to `engine` as `wh`, each where its file is now: what the mirror holds. */
+export async function mirroredVersions(engine: Engine): Promise<SnapshotVersion[]> {
+  return locateVersions(await readManifestVersions(engine));
+}
+
 /** What the sync needs of the warehouse attached to `engine` as `wh`, read before it is detached. */
 async function readSource(engine: Engine, contract: Contract, layout: WarehouseLayout): Promise<WarehouseSource> {
-  return { layout, contract, id: await readWarehouseId(engine), manifest: await readManifest(engine) };
+  return { layout, contract, id: await readWarehouseId(engine), manifest: await readManifest(engine), versions: await mirroredVersions(engine) };
 }
 
 /** Runs the sync as the task `sync` of `tasks`; `engine` reads the partitions' Parquet files. */

@@ -1,5 +1,7 @@
 // Read access for people: live tables as they are, and every snapshot table as a view
-// `snapshots.<table>` over the files the manifest names (orphans of a dead run never show).
+// `snapshots.<table>` over the files the manifest names (orphans of a dead run never show):
+// per as_of its newest version, or with `--known-at` the newest one recorded by then
+// (snapshot/versions.ts). Live tables have no versions: they are read as they are now.
 //
 // `query` runs a person's SQL, so it is read-only by construction, in three layers:
 // 1. the engine is opened read-only (access_mode READ_ONLY) on a throwaway database in
@@ -17,7 +19,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { SnapshotEntry } from '../artifacts';
+import type { SnapshotEntry, SnapshotVersion } from '../artifacts';
 import type { Contract } from '../contract/contract';
 import type { TableSpec } from '../contract/tables';
 import { type Engine, openEngine, quoteIdent, quoteLiteral, type ResultColumn } from '../engine/duckdb';
@@ -51,7 +53,7 @@ export interface QueryEngine {
   stream(sql: string): AsyncGenerator<ResultColumn[]>;
   /** Writes the result of one SELECT to the `--out` target the engine was opened with; returns the row count. */
   export(sql: string, options?: RenderOptions): Promise<number>;
-  /** With --as-of: the as_of the tables resolved to and its age (describeResolution); undefined without. */
+  /** With --as-of: the as_of the tables resolved to and its age (describeResolution); with --known-at alone, what it applies to; undefined without either. */
   readonly resolution?: string;
   close(): void;
 }
@@ -61,13 +63,15 @@ export interface QueryOptions {
   readonly out?: OutputTarget;
   /** Time travel: table names resolve to their snapshots at the newest as_of <= this date instead of live tables. */
   readonly asOf?: string;
+  /** Knowledge time (UTC ISO, parseKnownAt): snapshot views read the newest version of each as_of recorded at or before it; default every newest one. */
+  readonly knownAt?: string;
 }
 
 /** A sealed reader whose search path resolves live tables (or their snapshots at `asOf`), meta.* and snapshots.<table> views. */
-export async function openQueryEngine(layout: WarehouseLayout, contract: Contract, { out, asOf }: QueryOptions = {}): Promise<QueryEngine> {
+export async function openQueryEngine(layout: WarehouseLayout, contract: Contract, { out, asOf, knownAt }: QueryOptions = {}): Promise<QueryEngine> {
   const reader = await openReader(layout);
-  const manifest = await readManifest(reader).finally(() => reader.close());
-  const boundAsOf = asOf === undefined ? undefined : partitionsAsOf(manifest, asOf);
+  const manifest = await readManifest(reader, knownAt).finally(() => reader.close());
+  const boundAsOf = asOf === undefined ? undefined : partitionsAsOf(manifest, asOf, knownAt);
   const present = manifest.filter((entry) => fs.existsSync(path.join(layout.root, entry.path)));
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamflow-query-'));
   const viewsDatabase = path.join(workDir, 'views.duckdb');
@@ -91,7 +95,12 @@ export async function openQueryEngine(layout: WarehouseLayout, contract: Contrac
   }
   const sealed = engine;
   return {
-    resolution: asOf === undefined || boundAsOf === undefined ? undefined : describeResolution(asOf, boundAsOf),
+    resolution:
+      asOf !== undefined && boundAsOf !== undefined
+        ? describeResolution(asOf, boundAsOf, knownAt)
+        : knownAt !== undefined
+          ? `--known-at ${knownAt}: snapshots.<table> as known then; live tables and meta.* have no versions and are read as they are now (--as-of binds table names to snapshots)`
+          : undefined,
     print: async (sql, format, options) => printableResult(sealed, await selectOnly(sealed, sql), format, options).catch(explainFailure),
     select: async (sql) => sealed.columns(await selectOnly(sealed, sql)).catch(explainFailure),
     stream: async function* (sql) {
@@ -128,7 +137,7 @@ async function writeViews(
   contract: Contract,
   layout: WarehouseLayout,
   manifest: readonly SnapshotEntry[],
-  boundAsOf: ReadonlyMap<string, SnapshotEntry> | undefined,
+  boundAsOf: ReadonlyMap<string, SnapshotVersion> | undefined,
 ): Promise<void> {
   const engine = await openEngine();
   try {

@@ -1,7 +1,8 @@
 // PostgreSQL tables of the mirror, generated from the contract: the live tables
 // (primary key the table's key, a foreign key to its parent), `<table>_snapshots` keyed
-// by (key, as_of), the feature-store views, streamflow_sync, the ledger of what was
-// sent, and streamflow_sync_changes, where triggers note every change made to the
+// by (key, as_of), the newest version of each as_of, `<table>_snapshot_versions` keyed
+// by (key, as_of, version), every version (a correction adds one, never edits one), the
+// feature-store views, streamflow_sync, the ledger of what was sent, and streamflow_sync_changes, where triggers note every change made to the
 // mirrored tables by anything but a sync, so the next sync re-checks exactly those
 // instead of re-reading everything. Each object is created only when missing, and
 // marked (src/sync/ownership.ts) with the warehouse it mirrors when it is.
@@ -28,6 +29,14 @@ const NOTE_CHANGE = 'streamflow_note_change';
 export function snapshotTableName(table: TableSpec): string {
   return `${table.name}_snapshots`;
 }
+
+/** `<table>_snapshot_versions`: every version of every as_of, with its version and when it was recorded. */
+export function versionsTableName(table: TableSpec): string {
+  return `${table.name}_snapshot_versions`;
+}
+
+/** The history table's columns after the table's own and as_of. */
+export const VERSION_COLUMNS = ['version', 'recorded_at'] as const;
 
 /** A table name qualified by the mirror's schema. */
 export function qualified(schema: string, name: string): string {
@@ -70,6 +79,18 @@ function snapshotTable(schema: string, table: TableSpec): MirrorObject {
   };
 }
 
+function versionsTable(schema: string, table: TableSpec): MirrorObject {
+  const key = [...table.key, 'as_of', 'version'].map(quoteIdent).join(', ');
+  return {
+    name: versionsTableName(table),
+    kind: 'table',
+    columns: [...table.columns.map((column) => column.name), 'as_of', ...VERSION_COLUMNS],
+    ddl: [
+      `CREATE TABLE ${qualified(schema, versionsTableName(table))} (${[...columnDefinitions(table), '"as_of" DATE NOT NULL', '"version" INTEGER NOT NULL', '"recorded_at" TIMESTAMPTZ NOT NULL'].join(', ')}, PRIMARY KEY (${key}))`,
+    ],
+  };
+}
+
 function featureView(schema: string, source: FeatureSource): MirrorObject {
   const columns = [...source.table.key, 'as_of', ...source.columns];
   return {
@@ -89,7 +110,7 @@ function ledger(schema: string): MirrorObject {
   return {
     name: SYNC_LEDGER,
     kind: 'table',
-    columns: [...LEGACY_LEDGER_COLUMNS, 'warehouse_id'],
+    columns: [...LEGACY_LEDGER_COLUMNS, 'warehouse_id', 'version'],
     ddl: [
       `CREATE TABLE ${qualified(schema, SYNC_LEDGER)} (
     table_name TEXT NOT NULL,
@@ -100,9 +121,24 @@ function ledger(schema: string): MirrorObject {
     synced_at TIMESTAMPTZ NOT NULL,
     source_sha256 TEXT NOT NULL,
     warehouse_id TEXT NOT NULL,
-    PRIMARY KEY (table_name, as_of))`,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (table_name, as_of, version))`,
     ],
   };
+}
+
+/**
+ * Adds `version` to a ledger made before versions (every row it holds is of version 1, the
+ * only one there was), and makes it part of the key: `<table>_snapshot_versions` has a
+ * row per version of an as_of. `primaryKey` is the name of the ledger's primary key constraint (undefined: it has none).
+ */
+export function ledgerVersionDdl(schema: string, primaryKey: string | undefined): string[] {
+  const ledgerTable = qualified(schema, SYNC_LEDGER);
+  return [
+    `ALTER TABLE ${ledgerTable} ADD COLUMN version INTEGER NOT NULL DEFAULT 1`,
+    `ALTER TABLE ${ledgerTable} ALTER COLUMN version DROP DEFAULT`,
+    `ALTER TABLE ${ledgerTable} ${primaryKey === undefined ? '' : `DROP CONSTRAINT ${quoteIdent(primaryKey)}, `}ADD PRIMARY KEY (table_name, as_of, version)`,
+  ];
 }
 
 /** Adds the warehouse's identity to a ledger made by the release before identities: every row it holds is the claiming warehouse's. */
@@ -150,28 +186,32 @@ export function changeTriggers(schema: string, contract: Contract): { table: str
   const note = qualified(schema, NOTE_CHANGE);
   return contract.tables.flatMap((table) => {
     const live = qualified(schema, table.name);
-    const snapshots = qualified(schema, snapshotTableName(table));
     return [
       {
         table: table.name,
         name: 'streamflow_note_live_change',
         ddl: `CREATE TRIGGER streamflow_note_live_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${live} FOR EACH STATEMENT EXECUTE FUNCTION ${note}('live')`,
       },
-      {
-        table: snapshotTableName(table),
-        name: 'streamflow_note_insert',
-        ddl: `CREATE TRIGGER streamflow_note_insert AFTER INSERT OR TRUNCATE ON ${snapshots} FOR EACH STATEMENT EXECUTE FUNCTION ${note}()`,
-      },
-      {
-        table: snapshotTableName(table),
-        name: 'streamflow_note_update',
-        ddl: `CREATE TRIGGER streamflow_note_update AFTER UPDATE ON ${snapshots} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${note}()`,
-      },
-      {
-        table: snapshotTableName(table),
-        name: 'streamflow_note_delete',
-        ddl: `CREATE TRIGGER streamflow_note_delete AFTER DELETE ON ${snapshots} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${note}()`,
-      },
+      ...[snapshotTableName(table), versionsTableName(table)].flatMap((name) => {
+        const snapshots = qualified(schema, name);
+        return [
+          {
+            table: name,
+            name: 'streamflow_note_insert',
+            ddl: `CREATE TRIGGER streamflow_note_insert AFTER INSERT OR TRUNCATE ON ${snapshots} FOR EACH STATEMENT EXECUTE FUNCTION ${note}()`,
+          },
+          {
+            table: name,
+            name: 'streamflow_note_update',
+            ddl: `CREATE TRIGGER streamflow_note_update AFTER UPDATE ON ${snapshots} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${note}()`,
+          },
+          {
+            table: name,
+            name: 'streamflow_note_delete',
+            ddl: `CREATE TRIGGER streamflow_note_delete AFTER DELETE ON ${snapshots} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${note}()`,
+          },
+        ];
+      }),
     ];
   });
 }
@@ -185,14 +225,15 @@ export function changeTriggers(schema: string, contract: Contract): { table: str
  */
 export function mirrorColumnAdditions(schema: string, contract: Contract, found: ReadonlyMap<string, readonly string[]>): string[] {
   return contract.tables.flatMap((table) =>
-    [table.name, snapshotTableName(table)].flatMap((name) => {
+    [table.name, snapshotTableName(table), versionsTableName(table)].flatMap((name) => {
       const columns = found.get(name);
       if (columns === undefined) return [];
-      const stale = columns.filter((column) => column !== 'as_of' && !table.columns.some((spec) => spec.name === column));
+      const ours = ['as_of', ...(name === versionsTableName(table) ? VERSION_COLUMNS : [])];
+      const stale = columns.filter((column) => !ours.includes(column) && !table.columns.some((spec) => spec.name === column));
       if (stale.length > 0) {
         throw new RefusedError(
           `the mirror's ${schema}.${name} has column(s) ${stale.join(', ')}, which contract ${contract.id} version ${contract.version} no longer has; ` +
-            `drop ${schema}.${table.name} and ${schema}.${snapshotTableName(table)} (and their rows in ${schema}.${SYNC_LEDGER}) and sync again to mirror it afresh`,
+            `drop ${schema}.${table.name}, ${schema}.${snapshotTableName(table)} and ${schema}.${versionsTableName(table)} (and their rows in ${schema}.${SYNC_LEDGER}) and sync again to mirror it afresh`,
         );
       }
       return table.columns
@@ -207,6 +248,7 @@ export function mirrorObjects(schema: string, contract: Contract): MirrorObject[
   return [
     ...contract.tables.map((table) => liveTable(schema, contract, table)),
     ...contract.tables.map((table) => snapshotTable(schema, table)),
+    ...contract.tables.map((table) => versionsTable(schema, table)),
     ...featureSources(contract).map((source) => featureView(schema, source)),
     ledger(schema),
     ...changeLog(schema),

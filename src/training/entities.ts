@@ -4,7 +4,7 @@
 // order the rows come out.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SnapshotEntry } from '../artifacts';
+import type { SnapshotEntry, SnapshotVersion } from '../artifacts';
 import { type Contract, tableOf } from '../contract/contract';
 import { type Engine, quoteIdent, quoteLiteral } from '../engine/duckdb';
 import { formatProblem, InvocationError, type SampleValue } from '../errors';
@@ -19,6 +19,8 @@ export interface EntityRows {
   readonly labelled: boolean;
   /** Rows whose event_timestamp carried a zone or offset (`Z`, `+05:00`, `-0330`, `Europe/Paris`) and was converted to UTC. */
   readonly convertedToUtc: number;
+  /** The label table's snapshot version the rows are the entities of (`--as-of`); null for an entity file. */
+  readonly snapshot: SnapshotVersion | null;
 }
 
 export const ENTITY_TABLE = 'entity_rows';
@@ -28,22 +30,24 @@ async function loadAsOfEntities(
   engine: Engine,
   contract: Contract,
   layout: WarehouseLayout,
-  manifest: readonly SnapshotEntry[],
+  manifest: readonly SnapshotVersion[],
   asOf: string,
+  knownAt: string | undefined,
 ): Promise<EntityRows> {
   const labelTable = contract.label.table;
   const labels = manifest.filter((entry) => entry.table_name === labelTable);
   const frozen = labels.find((entry) => entry.as_of === asOf);
   if (!frozen) {
     const known = labels.map((entry) => entry.as_of).join(', ') || 'none yet';
-    throw new InvocationError(`--as-of ${asOf}: no ${labelTable} snapshot at that as_of (frozen: ${known}); use --entities for other dates`);
+    const when = knownAt === undefined ? 'frozen' : `frozen as known at ${knownAt} (--known-at)`;
+    throw new InvocationError(`--as-of ${asOf}: no ${labelTable} snapshot at that as_of (${when}: ${known}); use --entities for other dates`);
   }
   await engine.run(
     `CREATE TABLE ${ENTITY_TABLE} AS
      SELECT row_number() OVER (ORDER BY ${keyListSql(contract.entity)}) AS entity_row, ${keyListSql(contract.entity)}, "as_of" AS event_timestamp
      FROM read_parquet(${quoteLiteral(path.join(layout.root, frozen.path))})`,
   );
-  return { rows: frozen.rows, labelled: false, convertedToUtc: 0 };
+  return { rows: frozen.rows, labelled: false, convertedToUtc: 0, snapshot: frozen };
 }
 
 /**
@@ -146,15 +150,16 @@ async function loadFileEntities(engine: Engine, contract: Contract, file: string
   const [{ rows, converted }] = await engine.rows<{ rows: number; converted: number }>(
     `SELECT count(*) AS rows, count(*) FILTER (WHERE ${timestamp.zoned}) AS converted FROM entity_input`,
   );
-  return { rows, labelled, convertedToUtc: converted };
+  return { rows, labelled, convertedToUtc: converted, snapshot: null };
 }
 
 export function loadEntities(
   engine: Engine,
   contract: Contract,
   layout: WarehouseLayout,
-  manifest: readonly SnapshotEntry[],
+  manifest: readonly SnapshotVersion[],
   source: EntitySource,
+  knownAt?: string,
 ): Promise<EntityRows> {
-  return 'asOf' in source ? loadAsOfEntities(engine, contract, layout, manifest, source.asOf) : loadFileEntities(engine, contract, source.file);
+  return 'asOf' in source ? loadAsOfEntities(engine, contract, layout, manifest, source.asOf, knownAt) : loadFileEntities(engine, contract, source.file);
 }

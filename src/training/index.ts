@@ -4,7 +4,7 @@
 // only its output file, by rename.
 // May import: base, contract, artifacts, config, engine, warehouse, load, validate, upsert, snapshot, record, sync, query (the layer rule, .dependency-cruiser.cjs).
 import * as path from 'node:path';
-import { type SnapshotEntry, TRAINING_SUMMARY_VERSION } from '../artifacts';
+import { type SnapshotVersion, TRAINING_SUMMARY_VERSION } from '../artifacts';
 import type { Contract } from '../contract/contract';
 import { type Engine, quoteIdent, type ResultColumn } from '../engine/duckdb';
 import { EmptyResultError, InvocationError } from '../errors';
@@ -16,7 +16,7 @@ import type { WarehouseLayout } from '../warehouse/layout';
 import { checkUserOutput } from '../warehouse/output';
 import { openReader } from '../warehouse/reader';
 import { type EntitySource, loadEntities } from './entities';
-import type { TrainingOptions, TrainingSummary } from './options';
+import type { TrainingOptions, TrainingSummary, VersionRead, VersionsRead } from './options';
 import {
   LABEL_FOUND,
   LABEL_PICK,
@@ -116,20 +116,29 @@ export async function joinPointInTime(
   engine: Engine,
   contract: Contract,
   layout: WarehouseLayout,
-  manifest: readonly SnapshotEntry[],
+  manifest: readonly SnapshotVersion[],
   views: readonly PointInTimeView[],
   label: LabelRule,
-): Promise<void> {
+): Promise<Omit<VersionsRead, 'entities'>> {
   await engine.run(`CREATE TABLE ${PICKS_TABLE} AS ${picksSql(contract, manifest, views, label)}`, pointInTimeParams(views, label));
-  const picked = new Set(
-    (await engine.rows<{ table_name: string; as_of: string }>(pickedSnapshotsSql(contract, views, label))).map((row) => `${row.table_name}/${row.as_of}`),
-  );
+  const picked = await engine.rows<{ view: string | null; table_name: string; as_of: string }>(pickedSnapshotsSql(contract, views, label));
+  const entryOf = (table: string, asOf: string) => manifest.find((entry) => entry.table_name === table && entry.as_of === asOf)!;
   const snapshots: PickedSnapshot[] = [];
-  for (const entry of manifest.filter((candidate) => picked.has(`${candidate.table_name}/${candidate.as_of}`))) {
+  for (const entry of manifest.filter((candidate) => picked.some((row) => row.table_name === candidate.table_name && row.as_of === candidate.as_of))) {
     snapshots.push({ ...entry, columns: await frozenColumns(engine, [path.join(layout.root, entry.path)]) });
   }
   await engine.run(`CREATE TABLE ${POINT_IN_TIME_TABLE} AS ${pointInTimeSql(contract, layout, snapshots, views, label)}`);
   await assertNoLeakage(engine, contract, POINT_IN_TIME_TABLE, views);
+  const readBy = (view: string | null) =>
+    picked
+      .filter((row) => row.view === view)
+      .map((row) => versionRead(entryOf(row.table_name, row.as_of)))
+      .sort((a, b) => a.as_of.localeCompare(b.as_of));
+  return { features: Object.fromEntries(views.map(({ view }) => [view.name, readBy(view.name)])), label: readBy(null) };
+}
+
+function versionRead({ table_name, as_of, version, recorded_at }: SnapshotVersion): VersionRead {
+  return { table_name, as_of, version, recorded_at };
 }
 
 export async function buildTrainingSet(layout: WarehouseLayout, contract: Contract, request: TrainingRequest): Promise<TrainingResult> {
@@ -144,10 +153,15 @@ export async function buildTrainingSet(layout: WarehouseLayout, contract: Contra
   // The same read-only opener as `query`: the warehouse attached READ_ONLY, never created.
   const engine = await openReader(layout, request.engine);
   try {
-    const manifest = await readManifest(engine);
-    const entities = await loadEntities(engine, contract, layout, manifest, request.entities);
+    // Without --known-at, now, taken while the reader is open: a run records its versions
+    // inside its transaction, which it cannot hold while this reader is open, so every
+    // version read is recorded before now and every later one after it: `--known-at` this
+    // moment reads the same versions again, whatever is corrected later.
+    const knownAt = request.knownAt ?? new Date().toISOString();
+    const manifest = await readManifest(engine, knownAt);
+    const entities = await loadEntities(engine, contract, layout, manifest, request.entities, request.knownAt);
     const label = labelRule(contract, request, entities.labelled);
-    await joinPointInTime(engine, contract, layout, manifest, views, label);
+    const read = await joinPointInTime(engine, contract, layout, manifest, views, label);
 
     const labelColumn = quoteIdent(contract.label.column);
     // --as-of rows are the labels snapshot's users: one whose label month is not frozen has no label and is left out.
@@ -189,6 +203,8 @@ export async function buildTrainingSet(layout: WarehouseLayout, contract: Contra
       source_as_of: { min: stats.source_min as string | null, max: stats.source_max as string | null },
       columns,
       out: request.out === undefined ? null : path.resolve(request.out),
+      known_at: knownAt,
+      versions_read: { entities: entities.snapshot && versionRead(entities.snapshot), ...read },
     };
     if (summary.rows === 0 && request.allowEmpty !== true) throw new EmptyResultError(emptyReason(request, entities.rows, summary));
     if (output === undefined || format === undefined) {

@@ -18,6 +18,26 @@ export interface TrainingOptions {
   readonly withSourceAsOf?: boolean;
   /** Write (or return) a training set of no rows; without it that is an error (exit 1) naming why. */
   readonly allowEmpty?: boolean;
+  /** Knowledge time (ISO 8601, as `--known-at` takes it): read each as_of's newest version recorded at or before it; default now. */
+  readonly knownAt?: string;
+}
+
+/** A snapshot version a training set read: which version of which as_of, and when it became known. */
+export interface VersionRead {
+  readonly table_name: string;
+  readonly as_of: string;
+  readonly version: number;
+  readonly recorded_at: string;
+}
+
+/** The versions a training set read, so that it can be told apart from one read after a correction, and rebuilt. */
+export interface VersionsRead {
+  /** --as-of: the label table's snapshot whose entities are the rows; null for an entity file. */
+  readonly entities: VersionRead | null;
+  /** Per feature view, every snapshot some row's values came from, by as_of. */
+  readonly features: Record<string, VersionRead[]>;
+  /** The labels snapshots the rows' labels came from, by as_of (none when the entity file carries them). */
+  readonly label: VersionRead[];
 }
 
 export interface TrainingSummary {
@@ -41,4 +61,7 @@ export interface TrainingSummary {
   readonly source_as_of: { readonly min: string | null; readonly max: string | null };
   readonly columns: readonly string[];
   readonly out: string | null;
+  /** The knowledge time read with (UTC, ISO 8601): --known-at, else the moment of reading; `--known-at` it again to rebuild the same set. */
+  readonly known_at: string;
+  readonly versions_read: VersionsRead;
 }

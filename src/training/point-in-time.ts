@@ -126,14 +126,18 @@ export function picksSql(contract: Contract, manifest: readonly SnapshotEntry[],
           SELECT e.*, moment_picks.* EXCLUDE ("event_timestamp") FROM ${ENTITY_TABLE} AS e JOIN moment_picks USING ("event_timestamp")`;
 }
 
-/** `(table_name, as_of)` of every snapshot some row picked: only those files need reading (one of twelve for --as-of). */
+/**
+ * `(view, table_name, as_of)` of every snapshot some row picked, `view` null for the
+ * label's: only those files need reading (one of twelve for --as-of), and the training
+ * set's summary names, per view and for the label, the versions they were.
+ */
 export function pickedSnapshotsSql(contract: Contract, views: readonly PointInTimeView[], label: LabelRule): string {
-  const picked = views.map((selected, index) => ({ table: selected.view.table, column: pickColumn(index) }));
-  if (label.from === 'snapshot') picked.push({ table: contract.label.table, column: LABEL_PICK });
+  const picked = views.map((selected, index) => ({ view: quoteLiteral(selected.view.name), table: selected.view.table, column: pickColumn(index) }));
+  if (label.from === 'snapshot') picked.push({ view: 'NULL::VARCHAR', table: contract.label.table, column: LABEL_PICK });
   return picked
     .map(
-      ({ table, column }) =>
-        `SELECT ${quoteLiteral(table)} AS table_name, strftime("as_of", '%Y-%m-%d') AS as_of
+      ({ view, table, column }) =>
+        `SELECT ${view} AS "view", ${quoteLiteral(table)} AS table_name, strftime("as_of", '%Y-%m-%d') AS as_of
          FROM (SELECT DISTINCT ${quoteIdent(column)} AS "as_of" FROM ${PICKS_TABLE} WHERE ${quoteIdent(column)} IS NOT NULL)`,
     )
     .join(' UNION ');
