@@ -3,10 +3,10 @@
 // module of expectations/ (registry.ts lists them); validate/ compiles each config to a
 // single SQL query.
 import type { ExpectationType, KwargsOf } from './expectations/definition';
-import type { Severity } from './expectations/kwargs';
+import type { Severity } from './expectations/terms';
 
 export type { ExpectationType } from './expectations/definition';
-export type { Comparison, LibraryMetric, Operator, Severity } from './expectations/kwargs';
+export type { Comparison, LibraryMetric, Operator, Severity } from './expectations/terms';
 
 export type ExpectationConfig = {
   [K in ExpectationType]: {

@@ -51,12 +51,12 @@ import { columnValuesToBeUnique } from './expectations/column-values-to-be-uniqu
 import { columnValuesToMatchRegex } from './expectations/column-values-to-match-regex';
 import { columnValuesToNotBeNull } from './expectations/column-values-to-not-be-null';
 import { compoundColumnsToBeUnique } from './expectations/compound-columns-to-be-unique';
-import { type Comparison, LIBRARY_METRICS, type LibraryMetric, OPERATORS, type Operator, type Severity } from './expectations/kwargs';
 import { libraryMetricToSatisfy } from './expectations/library-metric-to-satisfy';
 import { EXPECTATION_TYPES, isExpectationType, kwargsSchemaOf, takesColumn } from './expectations/registry';
 import { quoteIdent } from './expectations/sql';
 import { sqlQueryResultToSatisfy } from './expectations/sql-query-result-to-satisfy';
 import { tableRowCountToBeBetween } from './expectations/table-row-count-to-be-between';
+import { type Comparison, LIBRARY_METRICS, type LibraryMetric, OPERATORS, type Operator, type Severity } from './expectations/terms';
 import type { TableSpec } from './tables';
 import { nearest, oneOf, quoted, type YamlPath, YamlSource } from './yaml-source';
 

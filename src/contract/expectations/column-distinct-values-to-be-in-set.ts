@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import { formatCount } from '../../format';
 import { define } from './definition';
-import { type Column, column, kwargs, type MonthComparison } from './kwargs';
+import { column, kwargs } from './kwargs';
 import { monthComparison as monthComparisonSql } from './sql';
+import type { Column, MonthComparison } from './terms';
 import { underLimit } from './verdicts';
 import { monthWording } from './words';
 

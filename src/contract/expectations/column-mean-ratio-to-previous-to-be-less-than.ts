@@ -1,8 +1,9 @@
 // The larger of the mean's and the median's factor of change: max(now/then, then/now).
 import { formatNumber, formatRatio } from '../../format';
 import { define } from './definition';
-import { type Column, column, kwargs, type MonthComparison, monthComparison } from './kwargs';
+import { column, kwargs, monthComparison } from './kwargs';
 import { monthComparison as monthComparisonSql, symmetricRatio } from './sql';
+import type { Column, MonthComparison } from './terms';
 import { underLimit } from './verdicts';
 import { factor, monthBound, monthWording } from './words';
 

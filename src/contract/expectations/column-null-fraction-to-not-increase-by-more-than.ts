@@ -3,8 +3,9 @@
 import { z } from 'zod';
 import { formatPoints, plain } from '../../format';
 import { define } from './definition';
-import { type Column, column, kwargs } from './kwargs';
+import { column, kwargs } from './kwargs';
 import { nullsIn, PARTIAL_LIMIT, quoteIdent } from './sql';
+import type { Column } from './terms';
 import { share, withKwarg } from './words';
 
 declare module './definition' {

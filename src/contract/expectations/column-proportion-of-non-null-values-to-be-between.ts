@@ -1,7 +1,8 @@
 // The share of rows with a value within bounds.
 import { define } from './definition';
-import { type Bounds, type Column, column, kwargs, numberBounds } from './kwargs';
+import { column, kwargs, numberBounds } from './kwargs';
 import { aggregateExpectation, quoteIdent } from './sql';
+import type { Bounds, Column } from './terms';
 import { within } from './verdicts';
 import { ranged } from './words';
 

@@ -1,8 +1,9 @@
 // The share of distinct values among the non-NULL ones within bounds.
 import { formatCount } from '../../format';
 import { define } from './definition';
-import { type Bounds, type Column, column, kwargs, numberBounds } from './kwargs';
+import { column, kwargs, numberBounds } from './kwargs';
 import { aggregateExpectation, quoteIdent } from './sql';
+import type { Bounds, Column } from './terms';
 import { within } from './verdicts';
 import { ranged } from './words';
 

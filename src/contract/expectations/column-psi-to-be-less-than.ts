@@ -1,8 +1,9 @@
 // Population stability index over bins fixed by the previous month (deciles, or categories).
 import { formatNumber, plain } from '../../format';
 import { define } from './definition';
-import { type Column, column, kwargs, type MonthComparison, monthComparison } from './kwargs';
+import { column, kwargs, monthComparison } from './kwargs';
 import { monthComparison as monthComparisonSql } from './sql';
+import type { Column, MonthComparison } from './terms';
 import { underLimit } from './verdicts';
 import { monthBound, monthWording } from './words';
 

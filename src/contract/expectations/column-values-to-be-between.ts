@@ -1,8 +1,9 @@
 // Every value within bounds; `max_value: "$as_of"` compares with the run's as_of date.
 import { z } from 'zod';
 import { BY_UNEXPECTED_ROWS, define } from './definition';
-import { type Bounds, type Column, column, kwargs } from './kwargs';
+import { column, kwargs } from './kwargs';
 import { bounds, quoteIdent, rowExpectation } from './sql';
+import type { Bounds, Column } from './terms';
 import { ranged } from './words';
 
 declare module './definition' {

@@ -1,8 +1,9 @@
 // Foreign key: every value exists in `other_table.other_column` of the staged month.
 import { plain } from '../../format';
 import { BY_UNEXPECTED_ROWS, define } from './definition';
-import { type Column, column, kwargs, name } from './kwargs';
+import { column, kwargs, name } from './kwargs';
 import { censusFor, quoteIdent, rowExpectation } from './sql';
+import type { Column } from './terms';
 import { withKwarg } from './words';
 
 declare module './definition' {

@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import { plain } from '../../format';
 import { BY_UNEXPECTED_ROWS, define } from './definition';
-import { type Column, column, kwargs, scalar } from './kwargs';
+import { column, kwargs, scalar } from './kwargs';
 import { quoteIdent, rowExpectation } from './sql';
+import type { Column } from './terms';
 import { withKwarg } from './words';
 
 declare module './definition' {

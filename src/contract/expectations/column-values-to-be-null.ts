@@ -1,7 +1,8 @@
 // No row has a value.
 import { BY_UNEXPECTED_ROWS, define } from './definition';
-import { type Column, column, kwargs } from './kwargs';
+import { column, kwargs } from './kwargs';
 import { quoteIdent, rowExpectation } from './sql';
+import type { Column } from './terms';
 
 declare module './definition' {
   interface KwargsByType {

@@ -2,8 +2,9 @@
 // (load/index.ts LOAD_CHECKS).
 import { plain } from '../../format';
 import { define } from './definition';
-import { type Column, column, kwargs, name } from './kwargs';
+import { column, kwargs, name } from './kwargs';
 import { aggregateExpectation, quoteIdent } from './sql';
+import type { Column } from './terms';
 
 declare module './definition' {
   interface KwargsByType {

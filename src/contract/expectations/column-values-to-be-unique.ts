@@ -1,7 +1,8 @@
 // No value twice (NULLs aside): the key of a one-column key, a `unique` property.
 import { BY_UNEXPECTED_ROWS, define } from './definition';
-import { type Column, column, kwargs } from './kwargs';
+import { column, kwargs } from './kwargs';
 import { censusFor, inScope, quoteIdent, rowExpectation } from './sql';
+import type { Column } from './terms';
 
 declare module './definition' {
   interface KwargsByType {

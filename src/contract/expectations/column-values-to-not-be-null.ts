@@ -1,7 +1,8 @@
 // Every row has a value (a key, a `required` property).
 import { BY_UNEXPECTED_ROWS, define } from './definition';
-import { type Column, column, kwargs } from './kwargs';
+import { column, kwargs } from './kwargs';
 import { nullsIn, quoteIdent, rowExpectation } from './sql';
+import type { Column } from './terms';
 
 declare module './definition' {
   interface KwargsByType {

@@ -1,8 +1,9 @@
 // What an expectation type is made of: its kwargs, the sentence a report shows, its SQL
 // over the staged month, how the scan's figures settle it, and how a failure is worded.
 // One module per type defines all of it (`define`); registry.ts holds every type.
-import type { CommonKwargs } from './kwargs';
+
 import type { CompiledExpectation, SqlTarget } from './sql';
+import type { CommonKwargs } from './terms';
 
 /**
  * The kwargs of each expectation type. Empty here: each type's module adds its own entry

@@ -5,8 +5,9 @@
 import { z } from 'zod';
 import { formatPercent, plain } from '../../format';
 import { define } from './definition';
-import { type Comparison, comparison, kwargs, LIBRARY_METRICS, type LibraryMetric, name, names, scalar } from './kwargs';
+import { comparison, kwargs, name, names, scalar } from './kwargs';
 import { aggregateExpectation, type Params, quoteIdent } from './sql';
+import { type Comparison, LIBRARY_METRICS, type LibraryMetric } from './terms';
 import { comparisonHolds } from './verdicts';
 import { operatorText } from './words';
 

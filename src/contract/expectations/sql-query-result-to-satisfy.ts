@@ -3,8 +3,9 @@
 import { z } from 'zod';
 import { plain } from '../../format';
 import { define } from './definition';
-import { type Comparison, comparison, kwargs, name } from './kwargs';
+import { comparison, kwargs, name } from './kwargs';
 import { quoteIdent, quoteLiteral } from './sql';
+import type { Comparison } from './terms';
 import { comparisonHolds } from './verdicts';
 import { operatorText } from './words';
 

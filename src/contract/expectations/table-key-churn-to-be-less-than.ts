@@ -1,8 +1,9 @@
 // The share of the keys the warehouse holds that are missing from this month's export.
 import { formatNumber, formatPercent, plain } from '../../format';
 import { define } from './definition';
-import { kwargs, type MonthComparison, monthComparison } from './kwargs';
+import { kwargs, monthComparison } from './kwargs';
 import { monthComparison as monthComparisonSql } from './sql';
+import type { MonthComparison } from './terms';
 import { underLimit } from './verdicts';
 import { monthBound, monthWording, share } from './words';
 

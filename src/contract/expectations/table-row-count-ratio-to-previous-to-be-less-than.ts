@@ -1,8 +1,9 @@
 // The row count as a factor of the previous frozen month's: max(now/then, then/now).
 import { formatCount, formatNumber, plain } from '../../format';
 import { define } from './definition';
-import { kwargs, type MonthComparison, monthComparison } from './kwargs';
+import { kwargs, monthComparison } from './kwargs';
 import { monthComparison as monthComparisonSql, symmetricRatio } from './sql';
+import type { MonthComparison } from './terms';
 import { underLimit } from './verdicts';
 import { factor, monthBound, monthWording } from './words';
 

@@ -1,8 +1,9 @@
 // The table's rows within bounds (a header-only file is a broken export: at least 1).
 import { plain } from '../../format';
 import { define } from './definition';
-import { type Bounds, kwargs, numberBounds } from './kwargs';
+import { kwargs, numberBounds } from './kwargs';
 import { aggregateExpectation } from './sql';
+import type { Bounds } from './terms';
 import { within } from './verdicts';
 import { ranged } from './words';
 

@@ -1,6 +1,6 @@
 // The verdicts several types share: a figure within bounds, a figure against an ODCS
 // operator, a month-over-month figure under its limit.
-import type { Comparison, MonthComparison } from './kwargs';
+import type { Comparison, MonthComparison } from './terms';
 
 /** A figure within min_value/max_value (strict or not); NaN is within nothing. */
 export function within(
