@@ -46,7 +46,8 @@ function throwawayModule(type: string, constant: string, leftOut?: string): stri
     wording: '{}',
   };
   return `import { BY_UNEXPECTED_ROWS, define } from './definition';
-import { type Column, column, kwargs } from './kwargs';
+import { column, kwargs } from './kwargs';
+import type { Column } from './terms';
 import { quoteIdent, rowExpectation } from './sql';
 declare module './definition' {
   interface KwargsByType {

@@ -42,7 +42,7 @@ import { recordMonthMetrics, recordRun, recordTaskRuns, recordUnrecordedRuns, va
 import { writeReportIndex } from '../report';
 import { renderReport } from '../report/page';
 import { profileMonth } from '../report/profile';
-import { mergedOverFrozenSql, readManifest, writeSnapshots } from '../snapshot';
+import { mergedOverFrozenSql, readManifest, stateBeforeSql, writeSnapshots } from '../snapshot';
 import { writePartitionManifests } from '../snapshot/partition-manifest';
 import { SyncError, type SyncResult } from '../sync';
 import { replaceLiveTables, upsertMonth } from '../upsert';
@@ -424,7 +424,7 @@ async function validate(run: RunContext, loaded: Findings): Promise<Step> {
     const validation = await validateMonth(
       run.engine,
       run.contract,
-      { asOf: run.request.asOf, liveAttached: run.liveAttached },
+      { asOf: run.request.asOf, liveAttached: run.liveAttached, before: await stateBefore(run) },
       run.tasks.progress('validate', 'tables'),
     );
     const findings = {
@@ -437,6 +437,24 @@ async function validate(run: RunContext, loaded: Findings): Promise<Step> {
     const cause = new DataRejectedError(problemsOf(validation.errors));
     return { value: { ended: { findings, outcome: { status: 'rejected', cause } } }, failed: cause };
   });
+}
+
+/**
+ * What validate compares the month with (key churn, NULL shares), when that is not the live
+ * tables: for an as_of at or before the newest frozen one (a late month, a correction, a
+ * recompute), the live tables hold a newer month, so the frozen as_of before it is the
+ * state the month follows. undefined: compare with the live tables.
+ */
+async function stateBefore(run: RunContext): Promise<ReadonlyMap<string, string> | undefined> {
+  if (!run.liveAttached) return undefined;
+  const manifest = await readManifest(run.engine);
+  const newest = manifest.reduce<string | undefined>((latest, entry) => (latest === undefined || entry.as_of > latest ? entry.as_of : latest), undefined);
+  if (newest === undefined || run.request.asOf > newest) return undefined;
+  const before = new Map<string, string>();
+  for (const table of run.contract.tables) {
+    before.set(table.name, `(${await stateBeforeSql(run.engine, run.layout, table, manifest, run.request.asOf)})`);
+  }
+  return before;
 }
 
 /** plan: apply the month, or nothing to do (already frozen with this content), or refused (it would alter history). */

@@ -146,10 +146,17 @@ const DIFFERENCE_SAMPLE_KEYS = 20;
 
 /**
  * The state a month of `asOf` is merged into when it is frozen over history rather than
- * over the live tables (a correction, a late month): the newest version of the frozen
- * as_of just before it, or nothing when none is frozen before it.
+ * over the live tables (a correction, a late month), and what such a month is validated
+ * against: the newest version of the frozen as_of just before it, or nothing (no rows)
+ * when none is frozen before it.
  */
-async function frozenBaseSql(engine: Engine, layout: WarehouseLayout, table: TableSpec, manifest: readonly SnapshotEntry[], asOf: string): Promise<string> {
+export async function stateBeforeSql(
+  engine: Engine,
+  layout: WarehouseLayout,
+  table: TableSpec,
+  manifest: readonly SnapshotEntry[],
+  asOf: string,
+): Promise<string> {
   const previous = manifest.filter((entry) => entry.table_name === table.name && entry.as_of < asOf).at(-1);
   return previous
     ? await frozenStateSql(engine, layout, table, previous)
@@ -169,7 +176,7 @@ export async function mergedOverFrozenSql(
   manifest: readonly SnapshotEntry[],
   asOf: string,
 ): Promise<string> {
-  return mergedStateSql(table, await frozenBaseSql(engine, layout, table, manifest, asOf));
+  return mergedStateSql(table, await stateBeforeSql(engine, layout, table, manifest, asOf));
 }
 
 /**

@@ -15,7 +15,7 @@ import { liveColumns } from '../warehouse/catalog';
 import { stageFailures } from '../warehouse/failures';
 import { type CompileContext, type CompiledExpectation, compileExpectation, definitionOfConfig } from './compile';
 import { type KeyCensus, takeKeyCensus } from './keys';
-import { settleTableMetrics } from './metrics';
+import { type MonthOptions, settleTableMetrics } from './metrics';
 import { readPreviousMonth } from './metrics/drift';
 import { metricsAggregate } from './metrics/profile';
 import type { MonthMetrics } from './metrics/shape';
@@ -34,11 +34,8 @@ export interface ValidationOutcome {
   readonly warnings: readonly ExpectationResult[];
 }
 
-export interface ValidateOptions {
-  readonly asOf: string;
-  /** Whether the warehouse is attached as `wh`, so that expectations can compare with the live tables. */
-  readonly liveAttached: boolean;
-}
+/** The month's as_of and what it is compared with: the live tables, or the state before it (MonthOptions). */
+export type ValidateOptions = MonthOptions;
 
 /**
  * Runs every suite on the staged month (after loadMonth, which starts the run's failure
@@ -57,7 +54,7 @@ export async function validateMonth(
   const context: CompileContext = {
     relation: (table) => `staging.${quoteIdent(table)}`,
     tables: contract.tables.map((table) => table.name),
-    liveRelation: (table) => liveRelation(tableOf(contract, table), live.get(table)),
+    liveRelation: (table) => (options.before ? options.before.get(table) : liveRelation(tableOf(contract, table), live.get(table))),
     keyOf: (table) => tableOf(contract, table).key,
     keyCensus: (table) => census.get(table),
     asOf: options.asOf,

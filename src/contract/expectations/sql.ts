@@ -52,7 +52,11 @@ export interface CompileContext {
   readonly relation: (table: string) => string;
   /** Every table of the contract: the names a `sql` rule's query may read (each its staged relation). */
   readonly tables: readonly string[];
-  /** The live table of a table, e.g. wh.main."users"; undefined when no warehouse is attached. */
+  /**
+   * What a table's month is compared with: its live table, e.g. wh.main."users" (for a late
+   * month or a correction, the frozen as_of before it, as a relation); undefined when no
+   * warehouse is attached.
+   */
   readonly liveRelation: (table: string) => string | undefined;
   /** The key columns of a table: samples name their row by them (keySql.struct), unexpected rows by their text (keySql.text). */
   readonly keyOf: (table: string) => readonly string[];

@@ -16,6 +16,25 @@ import { MAX_CATEGORIES, metricsAggregate, secondScanPlan } from './profile';
 import type { Category, ColumnKind, ColumnMetrics, MonthMetrics, TableMetrics } from './shape';
 import { stageMetrics } from './staging';
 
+/** What a month is measured against: its as_of, and the state it is compared with (validate's ValidateOptions). */
+export interface MonthOptions {
+  readonly asOf: string;
+  /** Whether the warehouse is attached as `wh`, so that the month can be compared with what it holds. */
+  readonly liveAttached: boolean;
+  /**
+   * The state before the month, per table, as a relation with the contract's columns, where
+   * that is not the live tables: for a late month or a correction, the frozen as_of before
+   * it (snapshot/index.ts stateBeforeSql); the live tables hold a newer month.
+   */
+  readonly before?: ReadonlyMap<string, string>;
+}
+
+/** The relation a month's table is compared with: the state before it, else the live table; undefined without a warehouse. */
+export function comparedRelation(table: string, options: MonthOptions): string | undefined {
+  if (options.before) return options.before.get(table);
+  return options.liveAttached ? `wh.main.${quoteIdent(table)}` : undefined;
+}
+
 /**
  * One table's metrics from what metricsAggregate returned: a second scan counts rows on
  * this month's bins (kept for the next month) and the previous month's (secondScanPlan),
@@ -27,7 +46,7 @@ export async function settleTableMetrics(
   table: TableSpec,
   scanned: readonly Record<string, unknown>[],
   previous: PreviousMonth,
-  options: { asOf: string; liveAttached: boolean },
+  options: MonthOptions,
 ): Promise<{ columns: ColumnMetrics[]; table: TableMetrics }> {
   const plans = scanned.map((row) => secondScanPlan(row, previousColumn(previous, table, String(row.column_name))?.bin_edges));
   const aggregates = plans.flatMap((plan) => plan.aggregates);
@@ -67,7 +86,7 @@ export async function settleTableMetrics(
  * scan of their own), compared with the previous frozen month and staged. validateMonth computes the same
  * inside its expectation scans; this is for measuring them alone.
  */
-export async function measureMonth(engine: Engine, contract: Contract, options: { asOf: string; liveAttached: boolean }): Promise<MonthMetrics> {
+export async function measureMonth(engine: Engine, contract: Contract, options: MonthOptions): Promise<MonthMetrics> {
   const previous = await readPreviousMonth(engine, options);
   const census = await takeKeyCensus(engine, contract.tables);
   const columns: ColumnMetrics[] = [];
@@ -84,36 +103,32 @@ export async function measureMonth(engine: Engine, contract: Contract, options: 
 }
 
 /**
- * Size, and for the parent table (users) the key churn against the live table the month
- * would be merged into. Every other table must hold exactly the parent's keys (validated),
+ * Size, and for the parent table (users) the key churn against the state the month would
+ * be merged into (the live table; for a late month or a correction, the frozen as_of before it). Every other table must hold exactly the parent's keys (validated),
  * so its churn is the parent's: not joined again (a join of a million keys costs ~0.5 s).
  */
-async function tableMetrics(
-  engine: Engine,
-  table: TableSpec,
-  options: { asOf: string; liveAttached: boolean },
-  previous: PreviousMonth,
-): Promise<TableMetrics> {
+async function tableMetrics(engine: Engine, table: TableSpec, options: MonthOptions, previous: PreviousMonth): Promise<TableMetrics> {
   const relation = `staging.${quoteIdent(table.name)}`;
   const keys = keyListSql(table.key);
   const firstKey = quoteIdent(table.key[0]);
+  const before = comparedRelation(table.name, options);
   const churnSql =
     table.parent !== undefined
       ? `SELECT count(*) AS row_count, NULL AS keys_added, NULL AS keys_gone FROM ${relation}`
-      : options.liveAttached
+      : before !== undefined
         ? `SELECT count(staged.${firstKey}) AS row_count, count(*) FILTER (WHERE live.${firstKey} IS NULL) AS keys_added,
                   count(*) FILTER (WHERE staged.${firstKey} IS NULL) AS keys_gone
-           FROM (SELECT ${keys} FROM ${relation}) AS staged FULL JOIN (SELECT ${keys} FROM wh.main.${quoteIdent(table.name)}) AS live ON ${keyJoinSql(table.key, 'live', 'staged')}`
+           FROM (SELECT ${keys} FROM ${relation}) AS staged FULL JOIN (SELECT ${keys} FROM ${before}) AS live ON ${keyJoinSql(table.key, 'live', 'staged')}`
         : `SELECT count(*) AS row_count, count(*) AS keys_added, 0 AS keys_gone FROM ${relation}`;
   const [churn] = await engine.rows<{ row_count: number; keys_added: number | null; keys_gone: number | null }>(churnSql);
-  const before = previous.tables.find((metrics) => metrics.table_name === table.name);
+  const earlier = previous.tables.find((metrics) => metrics.table_name === table.name);
   return {
     as_of: options.asOf,
     table_name: table.name,
     row_count: Number(churn.row_count),
     keys_added: churn.keys_added,
     keys_gone: churn.keys_gone,
-    previous_as_of: before ? previous.asOf : null,
-    previous_row_count: before ? Number(before.row_count) : null,
+    previous_as_of: earlier ? previous.asOf : null,
+    previous_row_count: earlier ? Number(earlier.row_count) : null,
   };
 }
