@@ -12,7 +12,6 @@ import { CHURN } from '../tools/churn-contract';
 import {
   type CliResult,
   cli,
-  copyMonths,
   liveFingerprint,
   REAL,
   REAL_EXPORTS,
@@ -24,26 +23,11 @@ import {
   spawnCli,
   tempDir,
   warehouseState,
+  withFlippedLabels,
 } from './helpers';
 
 const JANUARY = '2024-01-31';
 const FEBRUARY = '2024-02-29';
-
-/** A seeds dir holding `month` of `from` with the first `count` users whose churn_label is False flipped to True; returns it and their keys. */
-function withFlippedLabels(from: string, month: string, count: number): { seeds: string; keys: string[] } {
-  const seeds = copyMonths(from, [month]);
-  const file = path.join(seeds, month, 'labels.csv');
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const keys: string[] = [];
-  for (let index = 1; index < lines.length && keys.length < count; index++) {
-    const [key, label] = lines[index].split(',');
-    if (label !== 'False') continue;
-    lines[index] = `${key},True`;
-    keys.push(key);
-  }
-  fs.writeFileSync(file, lines.join('\n'));
-  return { seeds, keys: keys.sort() };
-}
 
 const ingest = (warehouse: string, seeds: string, month: string, asOf: string, ...flags: string[]): Promise<CliResult> =>
   cli('--seeds', seeds, '--warehouse', warehouse, '--json', 'ingest', month, asOf, ...flags);
