@@ -115,14 +115,7 @@ export async function cli(...args: string[]): Promise<CliResult> {
   }
   const stdoutBytes = Buffer.concat(stdoutChunks);
   const stdout = stdoutBytes.toString('utf8');
-  let json: unknown;
-  if (args.includes('--json')) {
-    try {
-      json = JSON.parse(stdout);
-    } catch {
-      json = undefined;
-    }
-  }
+  const json = jsonOutput(args, stdout);
   return { code, stdout, stderr, stdoutBytes, json };
 }
 
@@ -276,17 +269,7 @@ export function runBin(args: readonly string[], { cwd, env = {} }: { cwd: string
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => {
-      let json: unknown;
-      if (args.includes('--json')) {
-        try {
-          json = JSON.parse(stdout);
-        } catch {
-          json = undefined;
-        }
-      }
-      resolve({ code, stdout, stderr, json });
-    });
+    child.on('close', (code) => resolve({ code, stdout, stderr, json: jsonOutput(args, stdout) }));
   });
 }
 
@@ -325,4 +308,14 @@ export function spawnCli(args: readonly string[], env: Record<string, string> = 
       check();
     });
   return { child, done, waitFor };
+}
+
+/** A command's stdout parsed when it was asked for `--json`; undefined when it was not, or printed no JSON. */
+function jsonOutput(args: readonly string[], stdout: string): unknown {
+  if (!args.includes('--json')) return undefined;
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    return undefined;
+  }
 }
