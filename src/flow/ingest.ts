@@ -169,6 +169,7 @@ export async function runMonth(settings: Settings, request: RunRequest, logger: 
         warehouseId,
         beforeCommit: release.assertHeld,
         wait,
+        recoveredHistory: recovered.rolledForward.length > 0,
       });
       if (!settings.syncPostgres) return summary;
       try {
@@ -298,6 +299,8 @@ interface RunContext {
   readonly beforeCommit?: () => void;
   /** How long attaching the warehouse waits for another process holding it. */
   readonly wait: DatabaseWait;
+  /** Recovery published partitions of a run that died after COMMIT, so the manifest changed since the catalog was written. */
+  readonly recoveredHistory?: boolean;
 }
 
 /** What the run found in the month: its validation report and its run record are made of it. */
@@ -365,8 +368,11 @@ async function ingestMonth(run: RunContext): Promise<RunSummary> {
   await faultPoint('published');
   // Derived from meta.runs, so a failure here loses nothing: the next run rewrites it.
   await writeReportIndex(run.engine, run.layout).catch((error: Error) => run.logger.warn(`reports/index.html not rewritten: ${error.message}`));
-  // Derived from the manifest the same way: the next run rewrites it.
-  await writeCatalog(run.engine, run.contract, run.layout).catch((error: Error) => run.logger.warn(`catalog.duckdb not rewritten: ${error.message}`));
+  // Derived from the manifest the same way: the next run rewrites it. A run that froze
+  // nothing left the manifest as it was, so a catalog already there still describes it.
+  if (applied.snapshots.length > 0 || run.recoveredHistory || !fs.existsSync(run.layout.catalog)) {
+    await writeCatalog(run.engine, run.contract, run.layout).catch((error: Error) => run.logger.warn(`catalog.duckdb not rewritten: ${error.message}`));
+  }
   return endRun(run, verdict, record, applied);
 }
 

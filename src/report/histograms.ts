@@ -199,13 +199,13 @@ export async function equalWidthHistograms(
   );
   const previousAsOf = numeric.find((column) => column.previous_as_of !== null)?.previous_as_of ?? null;
   const partitions = await previousPartitions(engine, previousAsOf, warehouse);
-  const histograms: EqualWidthHistogram[] = [];
-  for (const table of contract.tables) {
+  const drawn = contract.tables.filter((table) => staged.has(table.name) && numeric.some((column) => column.table_name === table.name));
+  // Independent reads of the staged month and the frozen files: two tables at a time.
+  const histograms = await engine.concurrently(drawn, (connection, table) => {
     const columns = numeric.filter((column) => column.table_name === table.name);
-    if (columns.length === 0 || !staged.has(table.name)) continue;
     const previous = metrics.previous.filter((column) => column.table_name === table.name);
     const file = partitions.get(table.name);
-    histograms.push(...(await tableHistograms(engine, table, columns, previous, file && previousAsOf ? { file, asOf: previousAsOf } : undefined)));
-  }
-  return histograms;
+    return tableHistograms(connection, table, columns, previous, file && previousAsOf ? { file, asOf: previousAsOf } : undefined);
+  });
+  return histograms.flat();
 }
