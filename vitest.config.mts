@@ -4,41 +4,47 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Every test file, longest first (seconds each took in a CI run of .ci/run, two at a time):
+ * Every test file, longest first (seconds each took in a local run of the suite, two at a time,
+ * on a machine busy with other work; the PostgreSQL files from the last CI run):
  * started in this order, so that the two workers finish together instead of one of them
  * starting a long file last. vitest orders by the durations of its last run, which a fresh
  * clone does not have: by file size there, the CI run took 222 s where the same files took
  * 202 s in a checkout that had them. A file missing here runs after these, in vitest's order.
  */
 const LONGEST = [
-  'validation-catalogue', // 63
-  'history', // 59
-  'postgres-sync', // 54
-  'second-project', // 35
-  'hardening', // 34
-  'postgres-ownership', // 33
-  'readme', // 27
-  'report', // 21
-  'report-charts', // 10
-  'orchestration', // 19
-  'errors', // 18
-  'project-commands', // 17
-  'output-shapes', // 15
-  'serve', // 12
-  'training-set', // 11
-  'cli-outputs', // 11
-  'outputs', // 10
-  'homogeneity', // 10
-  'identity', // 8
-  'stages', // 7
-  'rule-types', // 7
-  'contract-evolution', // 5
-  'pipeline-real', // 7
-  'progress', // 5
+  'history', // 95
+  'validation-catalogue', // 94
+  'readme', // 73
+  'second-project', // 68
+  'postgres-sync', // 68
+  'hardening', // 52
+  'orchestration', // 46
+  'postgres-ownership', // 45
+  'errors', // 44
+  'corrections', // 44
+  'output-shapes', // 42
+  'project-commands', // 40
+  'report', // 31
+  'postgres-versions', // 29
+  'serve', // 27
+  'cli-outputs', // 22
+  'training-set', // 20
+  'homogeneity', // 14
+  'report-charts', // 13
+  'outputs', // 12
+  'readers-never-block', // 9
+  'stages', // 9
+  'progress', // 8
+  'identity', // 7
+  'pipeline-real', // 6
+  'contract-evolution', // 6
   'invocation', // 5
-  'readme-notebook', // 4
-  'seeds', // 2
-  'project-cache', // 2
+  'known-at', // 5
+  'project-cache', // 4
+  'library-api', // 3
+  'readme-notebook', // 2
+  'expectation-registry', // 1
+  'seeds', // 1
 ];
 
 class LongestFirst extends BaseSequencer {
