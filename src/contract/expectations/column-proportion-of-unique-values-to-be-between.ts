@@ -2,7 +2,7 @@
 import { formatCount } from '../../format';
 import { define } from './definition';
 import { column, kwargs, numberBounds } from './kwargs';
-import { aggregateExpectation, quoteIdent } from './sql';
+import { aggregateExpectation, type DistinctCount, distinctAmongRows, distinctInSubquery, quoteIdent } from './sql';
 import type { Bounds, Column } from './terms';
 import { within } from './verdicts';
 import { ranged } from './words';
@@ -18,7 +18,11 @@ export const columnProportionOfUniqueValuesToBeBetween = define('expect_column_p
   describe: ranged('share of distinct values'),
   sql: (args, target) => {
     const value = quoteIdent(args.column);
-    return aggregateExpectation(target, args.row_condition, `count(DISTINCT ${value}) / nullif(count(${value}), 0)`);
+    const share = (distinct: DistinctCount) => `${distinct(value)} / nullif(count(${value}), 0)`;
+    return aggregateExpectation(target, args.row_condition, share(distinctAmongRows), {
+      observed: share(distinctInSubquery(target.context.relation(target.table))),
+      unexpected: '0',
+    });
   },
   verdict: { by: 'observed value', holds: (args, observed) => within(Number(observed), args) },
   comparesMonths: false,

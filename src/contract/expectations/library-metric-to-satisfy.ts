@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { formatPercent, plain } from '../../format';
 import { define } from './definition';
 import { comparison, kwargs, name, names, scalar } from './kwargs';
-import { aggregateExpectation, type Params, quoteIdent } from './sql';
+import { aggregateExpectation, type DistinctCount, distinctAmongRows, distinctInSubquery, type Params, quoteIdent } from './sql';
 import { type Comparison, LIBRARY_METRICS, type LibraryMetric } from './terms';
 import { comparisonHolds } from './verdicts';
 import { operatorText } from './words';
@@ -67,7 +67,7 @@ function oneOf(column: string, values: readonly (string | number | boolean | nul
  *                   the combinations, all-NULL ones left out as in the compound unique rule.
  * Success is judged in JavaScript from the figure (verdicts.ts `comparisonHolds`).
  */
-function libraryMetricSql(args: LibraryMetricKwargs, params: Params): string {
+function libraryMetricSql(args: LibraryMetricKwargs, params: Params, distinct: DistinctCount): string {
   const column = () => {
     if (args.column === undefined) throw new Error(`the library metric ${args.metric} needs a column`);
     return quoteIdent(args.column);
@@ -92,9 +92,9 @@ function libraryMetricSql(args: LibraryMetricKwargs, params: Params): string {
         if (args.column_list !== undefined && args.column_list.length > 0) {
           const columns = args.column_list.map(quoteIdent);
           const someValue = `NOT (${columns.map((name) => `${name} IS NULL`).join(' AND ')})`;
-          return `(count(*) FILTER (WHERE ${someValue}) - count(DISTINCT row(${columns.join(', ')})) FILTER (WHERE ${someValue}))`;
+          return `(count(*) FILTER (WHERE ${someValue}) - ${distinct(`row(${columns.join(', ')})`, someValue)})`;
         }
-        return `(count(${column()}) - count(DISTINCT ${column()}))`;
+        return `(count(${column()}) - ${distinct(column())})`;
       }
       default:
         throw new Error(`unknown library metric ${String(args.metric)}`);
@@ -140,7 +140,13 @@ export const libraryMetricToSatisfy = define('expect_library_metric_to_satisfy',
     const text = operatorText(args.operator, args.value, (value) => (percent && typeof value === 'number' ? formatPercent(value) : plain(value)));
     return text && `${metric(args)}: ${text}${percent ? ' of rows' : args.value === 1 ? ' row' : ' rows'}`;
   },
-  sql: (args, target) => aggregateExpectation(target, args.row_condition, libraryMetricSql(args, target.params)),
+  sql: (args, target) => {
+    const figure = (distinct: DistinctCount) => libraryMetricSql(args, target.params, distinct);
+    // Only duplicateValues counts distinct values, and it binds no parameter: in the fused scan it counts them in a subquery.
+    const inScan =
+      args.metric === 'duplicateValues' ? { observed: figure(distinctInSubquery(target.context.relation(target.table))), unexpected: '0' } : undefined;
+    return aggregateExpectation(target, args.row_condition, figure(distinctAmongRows), inScan);
+  },
   verdict: { by: 'observed value', holds: comparisonHolds, nullFails: true },
   comparesMonths: false,
   wording: {},
