@@ -245,6 +245,21 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('training-set on the real expo
     });
   });
 
+  it('a snapshot of several row groups is read in two halves of its keys, and gives the same training set byte for byte', async () => {
+    const subscriptions = path.join(warehouse, 'snapshots', 'subscriptions', 'as_of=2024-01-31', 'data_0.parquet');
+    const kept = `${subscriptions}.kept`;
+    fs.copyFileSync(subscriptions, kept);
+    onTestFinished(() => fs.renameSync(kept, subscriptions));
+    await sql(
+      `COPY (SELECT * FROM read_parquet(${quoteLiteral(kept)}) ORDER BY user_id) TO ${quoteLiteral(subscriptions)} (FORMAT parquet, ROW_GROUP_SIZE 2048)`,
+    );
+    const [{ groups }] = await sql<{ groups: number }>(`SELECT count(DISTINCT row_group_id) AS groups FROM parquet_metadata(${quoteLiteral(subscriptions)})`);
+    expect(groups).toBe(4);
+    const halves = path.join(out, 'january-halves.parquet');
+    expect((await trainingSet('training-set', '--as-of', '2024-01-31', '--out', halves)).code).toBe(0);
+    expect(sha256(halves)).toBe(sha256(january));
+  });
+
   it('the label has a ttl too: a row months after the newest labels snapshot gets a NULL label, counted; --label-ttl widens it', async () => {
     const entities = entityFile('late.csv', ['user_id,event_timestamp', '7590-VHVEG,2024-06-30', '7590-VHVEG,2024-03-15']);
     const late = await trainingSet('--json', 'training-set', '--entities', entities, '--out', path.join(out, 'late.parquet'));

@@ -19,6 +19,8 @@ import { ENTITY_TABLE, type EntitySource, loadEntities } from './entities';
 import type { TrainingOptions, TrainingSummary, VersionRead, VersionsRead } from './options';
 import {
   joinedGroupsSql,
+  type KeyRange,
+  keyLiteral,
   LABEL_FOUND,
   LABEL_PICK,
   type LabelRule,
@@ -31,7 +33,9 @@ import {
   pointInTimeParams,
   pointInTimeUnitSql,
   type ReadGroup,
+  readAt,
   readGroups,
+  rowGroupStartsSql,
   splitGroup,
 } from './point-in-time';
 import { entityColumns, selectFeatures, sourceAsOfColumn } from './select';
@@ -128,9 +132,10 @@ export async function dropPointInTime(engine: Engine): Promise<void> {
 }
 
 /**
- * Step two's statements, one per group and date read (and one for the rows none is read
- * for), run two at a time: a POSITIONAL JOIN is read by one thread, so the statements are
- * what runs side by side. Each fills a table of its own; the names, by group.
+ * Step two's statements, two per group and date read (a half of the keys each, when the
+ * files have more than one row group) and one for the rows none is read for, run two at a
+ * time: a POSITIONAL JOIN is read by one thread, so the statements are what runs side by
+ * side. Each fills a table of its own; the names, by group.
  */
 async function readUnits(
   engine: Engine,
@@ -142,12 +147,24 @@ async function readUnits(
   firstUnit: number,
 ): Promise<string[][]> {
   const complete = groups.length === 1;
-  const units = groups.flatMap((group, groupIndex) => {
+  const units: { groupIndex: number; sql: string }[] = [];
+  for (const [groupIndex, group] of groups.entries()) {
     const dates = [
       ...new Set(snapshots.filter((entry) => group.members.some((member) => member.table === entry.table_name)).map((entry) => entry.as_of)),
     ].sort();
-    return [...dates, null].map((asOf) => ({ groupIndex, sql: pointInTimeUnitSql(contract, layout, snapshots, group, asOf, dates, { complete, label }) }));
-  });
+    for (const asOf of [...dates, null]) {
+      const [first] = readAt(contract, snapshots, group, asOf);
+      const starts = first === undefined ? [] : await engine.rows<{ start: string }>(rowGroupStartsSql(contract, layout, first.entry));
+      const middle = starts[Math.floor((starts.length - 1) / 2)];
+      const ranges: (KeyRange | undefined)[] =
+        middle === undefined
+          ? [undefined]
+          : (['below', 'from'] as const).map((part) => ({ part, boundary: keyLiteral(contract, first.entry.table_name, middle.start) }));
+      for (const keyRange of ranges) {
+        units.push({ groupIndex, sql: pointInTimeUnitSql(contract, layout, snapshots, group, asOf, dates, { complete, label, keyRange }) });
+      }
+    }
+  }
   const names = units.map((_, index) => `${UNIT_PREFIX}${firstUnit + index}`);
   await engine.run(`SET disabled_optimizers = 'build_side_probe_side'`);
   try {

@@ -183,6 +183,41 @@ export function splitGroup(group: ReadGroup): ReadGroup[] {
 }
 
 /**
+ * Half the keys of a group's date: those below `boundary` (a SQL literal of the first key
+ * column's type) or those from it on. A date's rows read as two statements that run side
+ * by side; the files, sorted by key, skip the row groups outside the half by their statistics.
+ */
+export interface KeyRange {
+  readonly part: 'below' | 'from';
+  readonly boundary: string;
+}
+
+/** The members of `group` with a picked snapshot at `asOf` (none for null), each with its slot in the group. */
+export function readAt(contract: Contract, snapshots: readonly PickedSnapshot[], group: ReadGroup, asOf: string | null) {
+  return group.members
+    .map((member, slot) => ({ slot, spec: tableOf(contract, member.table), entry: snapshots.find((e) => e.table_name === member.table && e.as_of === asOf) }))
+    .filter((candidate): candidate is { slot: number; spec: TableSpec; entry: PickedSnapshot } => asOf !== null && candidate.entry !== undefined);
+}
+
+/**
+ * The first key column's value that starts each row group of `entry`'s file after the
+ * first, by its statistics (only those that read as the column's type): where to halve a
+ * date's keys so that each half reads whole row groups.
+ */
+export function rowGroupStartsSql(contract: Contract, layout: WarehouseLayout, entry: SnapshotEntry): string {
+  const [key] = contract.entity;
+  const type = tableOf(contract, entry.table_name).columns.find((column) => column.name === key)!.type;
+  return `SELECT stats_min_value AS "start" FROM parquet_metadata(${quoteLiteral(path.join(layout.root, entry.path))})
+          WHERE path_in_schema = ${quoteLiteral(key)} AND row_group_id > 0 AND TRY_CAST(stats_min_value AS ${type}) IS NOT NULL ORDER BY row_group_id`;
+}
+
+/** `start` (rowGroupStartsSql) as a literal of the first key column's type. */
+export function keyLiteral(contract: Contract, table: string, start: string): string {
+  const [key] = contract.entity;
+  return `CAST(${quoteLiteral(start)} AS ${tableOf(contract, table).columns.find((column) => column.name === key)!.type})`;
+}
+
+/**
  * One statement of step two: the rows of `group` whose group date is `asOf`, from its
  * members' snapshots at that date (`snapshots`, the picked entries of the manifest; a
  * member none of whose rows picked that date reads nothing), or, with `asOf` null, the
@@ -202,12 +237,10 @@ export function pointInTimeUnitSql(
   group: ReadGroup,
   asOf: string | null,
   readDates: readonly string[],
-  { complete, label }: { complete: boolean; label: LabelRule },
+  { complete, label, keyRange }: { complete: boolean; label: LabelRule; keyRange?: KeyRange },
 ): string {
   const keys = contract.entity.map((column, keyIndex) => ({ column: quoteIdent(column), keyIndex }));
-  const read = group.members
-    .map((member, slot) => ({ slot, spec: tableOf(contract, member.table), entry: snapshots.find((e) => e.table_name === member.table && e.as_of === asOf) }))
-    .filter((candidate): candidate is { slot: number; spec: TableSpec; entry: PickedSnapshot } => asOf !== null && candidate.entry !== undefined);
+  const read = readAt(contract, snapshots, group, asOf);
   const [first, ...others] = read;
   const sameKeys = others.flatMap(({ slot }) => keys.map(({ keyIndex }) => `s."m${slot}_k${keyIndex}" = s."m${first.slot}_k${keyIndex}"`));
   // No file row (s."as_of" NULL): an entity row nothing matched, which is fine.
@@ -232,17 +265,20 @@ export function pointInTimeUnitSql(
       readDates.length === 0 ? '' : ` WHERE ${groupDate} IS NULL OR ${groupDate} NOT IN (${readDates.map((date) => `DATE ${quoteLiteral(date)}`).join(', ')})`;
     return `SELECT ${select.join(', ')} FROM ${PICKS_TABLE} AS p${unread}`;
   }
+  const firstKey = keys[0].column;
+  const inRange = (joiner: string) =>
+    keyRange === undefined ? '' : `${joiner || ' WHERE'} ${firstKey} ${keyRange.part === 'below' ? '<' : '>='} ${keyRange.boundary}`;
   const scans = read.map(({ slot, spec, entry }) => {
     const columns = [
       ...keys.map(({ column, keyIndex }) => `${column} AS "m${slot}_k${keyIndex}"`),
       ...group.members[slot].reads.map((value, valueIndex) => `${quoteIdent(value.column)} AS "m${slot}_v${valueIndex}"`),
       `"as_of" AS "m${slot}_as_of"`,
     ];
-    return `(SELECT ${columns.join(', ')} FROM ${frozenFileSql(spec, path.join(layout.root, entry.path), entry.columns)})`;
+    return `(SELECT ${columns.join(', ')} FROM ${frozenFileSql(spec, path.join(layout.root, entry.path), entry.columns)}${inRange('')})`;
   });
   const files = `(SELECT DATE ${quoteLiteral(asOf!)} AS "as_of", * FROM ${scans.join(' POSITIONAL JOIN ')}) AS s`;
   const sameEntity = keys.map(({ column, keyIndex }) => `s."m${first.slot}_k${keyIndex}" = p.${column}`).join(' AND ');
-  const rows = `(SELECT * FROM ${PICKS_TABLE} WHERE ${quoteIdent(group.column)} = DATE ${quoteLiteral(asOf!)}) AS p`;
+  const rows = `(SELECT * FROM ${PICKS_TABLE} WHERE ${quoteIdent(group.column)} = DATE ${quoteLiteral(asOf!)}${inRange(' AND')}) AS p`;
   // The entity rows are the hash join's build side and the files its probe side, as written
   // (the caller turns off the planner's swap, which cannot size a POSITIONAL JOIN): FULL
   // keeps the file rows whose keys differ, RIGHT only the entity rows.
