@@ -25,11 +25,13 @@ import {
   LABEL_PICK,
   type LabelRule,
   labelAsOfColumn,
+  MOMENTS_TABLE,
   PICKS_TABLE,
   type PickedSnapshot,
   type PointInTimeView,
   pickedSnapshotsSql,
   picksSql,
+  picksViewSql,
   pointInTimeParams,
   pointInTimeUnitSql,
   type ReadGroup,
@@ -128,7 +130,8 @@ export async function dropPointInTime(engine: Engine): Promise<void> {
       prefix: UNIT_PREFIX,
     },
   );
-  for (const table of [...units.map((unit) => unit.name), PICKS_TABLE, ENTITY_TABLE]) await engine.run(`DROP TABLE ${quoteIdent(table)}`);
+  await engine.run(`DROP VIEW ${PICKS_TABLE}`);
+  for (const table of [...units.map((unit) => unit.name), MOMENTS_TABLE, ENTITY_TABLE]) await engine.run(`DROP TABLE ${quoteIdent(table)}`);
 }
 
 /**
@@ -193,7 +196,8 @@ export async function joinPointInTime(
   views: readonly PointInTimeView[],
   label: LabelRule,
 ): Promise<Omit<VersionsRead, 'entities'>> {
-  await engine.run(`CREATE TABLE ${PICKS_TABLE} AS ${picksSql(contract, manifest, views, label)}`, pointInTimeParams(views, label));
+  await engine.run(`CREATE TABLE ${MOMENTS_TABLE} AS ${picksSql(contract, manifest, views, label)}`, pointInTimeParams(views, label));
+  await engine.run(`CREATE VIEW ${PICKS_TABLE} AS ${picksViewSql()}`);
   const picked = await engine.rows<{ view: string | null; table_name: string; as_of: string }>(pickedSnapshotsSql(contract, views, label));
   const entryOf = (table: string, asOf: string) => manifest.find((entry) => entry.table_name === table && entry.as_of === asOf)!;
   const snapshots: PickedSnapshot[] = [];

@@ -52,8 +52,10 @@ function frozenDatesSql(manifest: readonly SnapshotEntry[], table: string): stri
   return `(SELECT unnest([${dates.join(', ')}]::DATE[]) AS "as_of")`;
 }
 
-/** The table the first step writes: entity rows plus, per view and for the label, the snapshot date picked. */
+/** The view of step one: entity rows plus, per view and for the label, the snapshot date picked (`MOMENTS_TABLE`'s, by the row's moment). */
 export const PICKS_TABLE = 'picks';
+/** The table step one writes: the picks of each distinct event_timestamp. */
+export const MOMENTS_TABLE = 'moment_picks';
 
 const pickColumn = (index: number) => `pick_${index}`;
 /** The labels snapshot a row reads its label from (NULL: none within the label ttl). */
@@ -62,13 +64,13 @@ export const LABEL_PICK = 'pick_label';
 export const LABEL_FOUND = 'pick_label_found';
 
 /**
- * Step one: `SELECT entity_rows.*, pick_<i>…, pick_label, group_<j>…`. Each row picks, per view, the
+ * Step one: `SELECT event_timestamp, pick_<i>…, pick_label, group_<j>…`. Each row picks, per view, the
  * newest as_of the view's table is frozen at that is <= its event_timestamp (an ASOF JOIN
  * with the frozen dates, a dozen rows), NULL when older than the ttl (parameter
  * `$ttl_<i>`, seconds; see `pointInTimeParams`); the label's date by the label rule; and
  * each read group's date (`readGroups`).
  * The picks depend on the moment alone, so they are made once per distinct event_timestamp
- * (a few hundred) and joined to the rows by it.
+ * (a few hundred), and joined to the rows by it in `picksViewSql`.
  */
 export function picksSql(contract: Contract, manifest: readonly SnapshotEntry[], views: readonly PointInTimeView[], label: LabelRule): string {
   const picks = ['m."event_timestamp"'];
@@ -94,8 +96,16 @@ export function picksSql(contract: Contract, manifest: readonly SnapshotEntry[],
   }
   // A group's date is its members' as_of before the ttl: each member's pick is that date or NULL.
   for (const group of readGroups(contract, manifest, views, label)) picks.push(`${datesAlias(group.members[0])}."as_of" AS ${quoteIdent(group.column)}`);
-  return `WITH moment_picks AS (SELECT ${picks.join(', ')} FROM (SELECT DISTINCT "event_timestamp" FROM ${ENTITY_TABLE}) AS m ${joins.join(' ')})
-          SELECT e.*, moment_picks.* EXCLUDE ("event_timestamp") FROM ${ENTITY_TABLE} AS e JOIN moment_picks USING ("event_timestamp")`;
+  return `SELECT ${picks.join(', ')} FROM (SELECT DISTINCT "event_timestamp" FROM ${ENTITY_TABLE}) AS m ${joins.join(' ')}`;
+}
+
+/**
+ * Step one's view: each entity row with its moment's picks. A view, not a table: each
+ * statement of step two reads the few rows of its date through it, and a million rows
+ * written once more would cost more than joining them to a few hundred moments there.
+ */
+export function picksViewSql(): string {
+  return `SELECT e.*, m.* EXCLUDE ("event_timestamp") FROM ${ENTITY_TABLE} AS e JOIN ${MOMENTS_TABLE} AS m USING ("event_timestamp")`;
 }
 
 /**
@@ -110,7 +120,7 @@ export function pickedSnapshotsSql(contract: Contract, views: readonly PointInTi
     .map(
       ({ view, table, column }) =>
         `SELECT ${view} AS "view", ${quoteLiteral(table)} AS table_name, strftime("as_of", '%Y-%m-%d') AS as_of
-         FROM (SELECT DISTINCT ${quoteIdent(column)} AS "as_of" FROM ${PICKS_TABLE} WHERE ${quoteIdent(column)} IS NOT NULL)`,
+         FROM (SELECT DISTINCT ${quoteIdent(column)} AS "as_of" FROM ${MOMENTS_TABLE} WHERE ${quoteIdent(column)} IS NOT NULL)`,
     )
     .join(' UNION ');
 }
