@@ -15,9 +15,9 @@ import { type HeldResult, quoteIdent } from '../engine/duckdb';
 import { InvocationError } from '../errors';
 import { partitionsAsOf } from '../query/time-travel';
 import { readManifest } from '../snapshot';
-import { joinPointInTime, POINT_IN_TIME_TABLE } from '../training';
-import { ENTITY_TABLE, loadServedEntities } from '../training/entities';
-import { PICKS_TABLE, type PointInTimeView } from '../training/point-in-time';
+import { dropPointInTime, joinPointInTime, POINT_IN_TIME_TABLE } from '../training';
+import { loadServedEntities } from '../training/entities';
+import type { PointInTimeView } from '../training/point-in-time';
 import { sourceAsOfColumn } from '../training/select';
 import { parseTtl } from '../training/ttl';
 import { detachWarehouse } from '../warehouse/catalog';
@@ -157,7 +157,7 @@ export async function loadOnlineVectors(
     const key = `${quoteIdent(entityKey)}::VARCHAR`;
     const held = await engine.hold(`SELECT ${key} AS "key", json_array(${vector})::VARCHAR AS vector FROM ${POINT_IN_TIME_TABLE} ORDER BY ${key}`);
     // The held result is a copy: the join's tables go, and with them most of the memory.
-    for (const table of [POINT_IN_TIME_TABLE, PICKS_TABLE, ENTITY_TABLE]) await engine.run(`DROP TABLE ${quoteIdent(table)}`);
+    await dropPointInTime(engine);
     // Let go of the warehouse file: a run in another process may write it while these vectors answer.
     await detachWarehouse(engine);
     let closed = false;

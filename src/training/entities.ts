@@ -1,7 +1,7 @@
 // The rows a training set is built for: one per entity of the label table's snapshot at
 // an as_of, or the caller's entity file (CSV or Parquet with the entity key's columns and
-// event_timestamp, and optionally the label column). Loaded into the engine as table `entity_rows`, numbered in the
-// order the rows come out.
+// event_timestamp, and optionally the label column). In the engine as `entity_rows` (a
+// table, or for a file a view of the table it was read into), numbered in the order the rows come out.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SnapshotEntry, SnapshotVersion } from '../artifacts';
@@ -141,8 +141,9 @@ async function loadFileEntities(engine: Engine, contract: Contract, file: string
   }
   await rejectRows(engine, contract, file, reader.firstLine, 'event_timestamp', 'parses_as_timestamp', `${timestamp.value} IS NULL`);
   if (labelled) await rejectRows(engine, contract, file, reader.firstLine, label, `parses_as_${typeOf(label).toLowerCase()}`, `${typed(label)} IS NULL`);
+  // A view: the typed rows are read where they are needed, not written once more.
   await engine.run(
-    `CREATE TABLE ${ENTITY_TABLE} AS
+    `CREATE VIEW ${ENTITY_TABLE} AS
      SELECT rowid + 1 AS entity_row, ${contract.entity.map((column) => `${typed(column)} AS ${quoteIdent(column)}`).join(', ')}, ${timestamp.value} AS event_timestamp
             ${labelled ? `, ${typed(label)} AS ${quoteIdent(label)}` : ''}
      FROM entity_input`,

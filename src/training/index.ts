@@ -15,20 +15,30 @@ import { keyTextSql } from '../warehouse/keys';
 import type { WarehouseLayout } from '../warehouse/layout';
 import { checkUserOutput } from '../warehouse/output';
 import { openReader } from '../warehouse/reader';
-import { type EntitySource, loadEntities } from './entities';
+import { ENTITY_TABLE, type EntitySource, loadEntities } from './entities';
 import type { TrainingOptions, TrainingSummary, VersionRead, VersionsRead } from './options';
 import {
+  joinedGroupsSql,
+  type KeyRange,
+  keyLiteral,
   LABEL_FOUND,
   LABEL_PICK,
   type LabelRule,
   labelAsOfColumn,
+  MOMENTS_TABLE,
   PICKS_TABLE,
   type PickedSnapshot,
   type PointInTimeView,
   pickedSnapshotsSql,
   picksSql,
+  picksViewSql,
   pointInTimeParams,
-  pointInTimeSql,
+  pointInTimeUnitSql,
+  type ReadGroup,
+  readAt,
+  readGroups,
+  rowGroupStartsSql,
+  splitGroup,
 } from './point-in-time';
 import { entityColumns, selectFeatures, sourceAsOfColumn } from './select';
 import { parseTtl } from './ttl';
@@ -104,12 +114,78 @@ export async function assertNoLeakage(engine: Engine, contract: Contract, table:
   }
 }
 
-/** The table `joinPointInTime` fills. */
+/** The view `joinPointInTime` makes: one row per entity row. */
 export const POINT_IN_TIME_TABLE = 'training_rows';
+/** The tables the view reads: one per statement of step two, and the joined groups' (point-in-time.ts). */
+const UNIT_PREFIX = 'point_in_time_';
+/** training_rows without the --as-of rows that have no label. */
+const KEPT_ROWS = 'training_rows_kept';
+
+/** Drops what `joinPointInTime` made, with the picks and the entity rows: `serve` lets its memory go once the vectors are held. */
+export async function dropPointInTime(engine: Engine): Promise<void> {
+  await engine.run(`DROP VIEW ${POINT_IN_TIME_TABLE}`);
+  const units = await engine.rows<{ name: string }>(
+    `SELECT table_name AS name FROM duckdb_tables() WHERE database_name = 'memory' AND starts_with(table_name, $prefix)`,
+    {
+      prefix: UNIT_PREFIX,
+    },
+  );
+  await engine.run(`DROP VIEW ${PICKS_TABLE}`);
+  for (const table of [...units.map((unit) => unit.name), MOMENTS_TABLE, ENTITY_TABLE]) await engine.run(`DROP TABLE ${quoteIdent(table)}`);
+}
+
+/**
+ * Step two's statements, two per group and date read (a half of the keys each, when the
+ * files have more than one row group) and one for the rows none is read for, run two at a
+ * time: a POSITIONAL JOIN is read by one thread, so the statements are what runs side by
+ * side. Each fills a table of its own; the names, by group.
+ */
+async function readUnits(
+  engine: Engine,
+  contract: Contract,
+  layout: WarehouseLayout,
+  snapshots: readonly PickedSnapshot[],
+  groups: readonly ReadGroup[],
+  label: LabelRule,
+  firstUnit: number,
+): Promise<string[][]> {
+  const complete = groups.length === 1;
+  const units: { groupIndex: number; sql: string }[] = [];
+  for (const [groupIndex, group] of groups.entries()) {
+    const dates = [
+      ...new Set(snapshots.filter((entry) => group.members.some((member) => member.table === entry.table_name)).map((entry) => entry.as_of)),
+    ].sort();
+    for (const asOf of [...dates, null]) {
+      const [first] = readAt(contract, snapshots, group, asOf);
+      const starts = first === undefined ? [] : await engine.rows<{ start: string }>(rowGroupStartsSql(contract, layout, first.entry));
+      const middle = starts[Math.floor((starts.length - 1) / 2)];
+      const ranges: (KeyRange | undefined)[] =
+        middle === undefined
+          ? [undefined]
+          : (['below', 'from'] as const).map((part) => ({ part, boundary: keyLiteral(contract, first.entry.table_name, middle.start) }));
+      for (const keyRange of ranges) {
+        units.push({ groupIndex, sql: pointInTimeUnitSql(contract, layout, snapshots, group, asOf, dates, { complete, label, keyRange }) });
+      }
+    }
+  }
+  const names = units.map((_, index) => `${UNIT_PREFIX}${firstUnit + index}`);
+  await engine.run(`SET disabled_optimizers = 'build_side_probe_side'`);
+  try {
+    await engine.concurrently(
+      units.map((unit, index) => ({ ...unit, name: names[index] })),
+      (connection, unit) => connection.run(`CREATE TABLE ${quoteIdent(unit.name)} AS ${unit.sql}`),
+    );
+  } finally {
+    await engine.run('RESET disabled_optimizers');
+  }
+  return groups.map((_, groupIndex) => names.filter((_, index) => units[index].groupIndex === groupIndex));
+}
+
+const unionSql = (tables: readonly string[]) => tables.map((table) => `SELECT * FROM ${quoteIdent(table)}`).join(' UNION ALL ');
 
 /**
  * The point-in-time join of the entity rows already loaded (entities.ts) with `views` and
- * the label by `label`, into table training_rows, checked for leakage: the one code path
+ * the label by `label`, as view training_rows, checked for leakage: the one code path
  * from snapshots to feature values, for training sets and for the vectors `serve` answers with.
  */
 export async function joinPointInTime(
@@ -120,14 +196,38 @@ export async function joinPointInTime(
   views: readonly PointInTimeView[],
   label: LabelRule,
 ): Promise<Omit<VersionsRead, 'entities'>> {
-  await engine.run(`CREATE TABLE ${PICKS_TABLE} AS ${picksSql(contract, manifest, views, label)}`, pointInTimeParams(views, label));
+  await engine.run(`CREATE TABLE ${MOMENTS_TABLE} AS ${picksSql(contract, manifest, views, label)}`, pointInTimeParams(views, label));
+  await engine.run(`CREATE VIEW ${PICKS_TABLE} AS ${picksViewSql()}`);
   const picked = await engine.rows<{ view: string | null; table_name: string; as_of: string }>(pickedSnapshotsSql(contract, views, label));
   const entryOf = (table: string, asOf: string) => manifest.find((entry) => entry.table_name === table && entry.as_of === asOf)!;
   const snapshots: PickedSnapshot[] = [];
   for (const entry of manifest.filter((candidate) => picked.some((row) => row.table_name === candidate.table_name && row.as_of === candidate.as_of))) {
     snapshots.push({ ...entry, columns: await frozenColumns(engine, [path.join(layout.root, entry.path)]) });
   }
-  await engine.run(`CREATE TABLE ${POINT_IN_TIME_TABLE} AS ${pointInTimeSql(contract, layout, snapshots, views, label)}`);
+  const planned = readGroups(contract, manifest, views, label);
+  // No member at all (the entity file's label, no view): one group reading nothing.
+  let groups = planned.length === 0 ? [{ members: [], column: '' }] : planned;
+  let tables = await readUnits(engine, contract, layout, snapshots, groups, label, 0);
+  // A group whose files at some date do not list the same keys row by row is read again member by member.
+  const unlined = await engine.rows<{ group: number; rows: number }>(
+    groups.map((_, index) => `SELECT ${index} AS "group", count(*) AS rows FROM (${unionSql(tables[index])}) WHERE "entity_row" IS NULL`).join(' UNION ALL '),
+  );
+  if (unlined.some((row) => row.rows > 0)) {
+    const kept = groups.filter((_, index) => unlined.find((row) => row.group === index)!.rows === 0);
+    const split = groups.filter((_, index) => unlined.find((row) => row.group === index)!.rows > 0).flatMap(splitGroup);
+    for (const [index, group] of groups.entries())
+      if (!kept.includes(group)) for (const table of tables[index]) await engine.run(`DROP TABLE ${quoteIdent(table)}`);
+    const keptTables = tables.filter((_, index) => kept.includes(groups[index]));
+    groups = [...kept, ...split];
+    tables = [...keptTables, ...(await readUnits(engine, contract, layout, snapshots, split, label, tables.flat().length))];
+  }
+  if (groups.length === 1) {
+    await engine.run(`CREATE VIEW ${POINT_IN_TIME_TABLE} AS ${unionSql(tables[0])}`);
+  } else {
+    // Several groups: each entity row's values from each, joined by the row.
+    await engine.run(`CREATE TABLE ${UNIT_PREFIX}joined AS ${joinedGroupsSql(contract, groups, tables.map(unionSql), label)}`);
+    await engine.run(`CREATE VIEW ${POINT_IN_TIME_TABLE} AS SELECT * FROM ${UNIT_PREFIX}joined`);
+  }
   await assertNoLeakage(engine, contract, POINT_IN_TIME_TABLE, views);
   const readBy = (view: string | null) =>
     picked
@@ -165,14 +265,16 @@ export async function buildTrainingSet(layout: WarehouseLayout, contract: Contra
 
     const labelColumn = quoteIdent(contract.label.column);
     // --as-of rows are the labels snapshot's users: one whose label month is not frozen has no label and is left out.
-    const [{ left_out }] = await engine.rows<{ left_out: number }>(`SELECT count(*) AS left_out FROM training_rows WHERE ${labelColumn} IS NULL`);
+    const [{ left_out }] = await engine.rows<{ left_out: number }>(`SELECT count(*) AS left_out FROM ${POINT_IN_TIME_TABLE} WHERE ${labelColumn} IS NULL`);
     const [{ past_ttl }] =
       label.from === 'snapshot'
         ? await engine.rows<{ past_ttl: number }>(
             `SELECT count(*) AS past_ttl FROM ${PICKS_TABLE} WHERE ${quoteIdent(LABEL_FOUND)} IS NOT NULL AND ${quoteIdent(LABEL_PICK)} IS NULL`,
           )
         : [{ past_ttl: 0 }];
-    if ('asOf' in request.entities) await engine.run(`DELETE FROM training_rows WHERE ${labelColumn} IS NULL`);
+    // --as-of rows without a label are left out of everything below.
+    const kept = 'asOf' in request.entities ? KEPT_ROWS : POINT_IN_TIME_TABLE;
+    if ('asOf' in request.entities) await engine.run(`CREATE VIEW ${KEPT_ROWS} AS SELECT * FROM ${POINT_IN_TIME_TABLE} WHERE ${labelColumn} IS NOT NULL`);
 
     const asOfColumns = views.map(({ view }) => quoteIdent(sourceAsOfColumn(view)));
     const [stats] = await engine.rows<Record<string, number | string | null>>(
@@ -180,7 +282,7 @@ export async function buildTrainingSet(layout: WarehouseLayout, contract: Contra
               ${views.map(({ view }, index) => `count(*) FILTER (WHERE ${asOfColumns[index]} IS NULL) AS ${quoteIdent(view.name)}`).join(', ')},
               strftime(min(least(${asOfColumns.join(', ')})), '%Y-%m-%d') AS source_min,
               strftime(max(greatest(${asOfColumns.join(', ')})), '%Y-%m-%d') AS source_max
-       FROM training_rows`,
+       FROM ${kept}`,
     );
     const columns = [
       ...entityColumns(contract),
@@ -189,7 +291,7 @@ export async function buildTrainingSet(layout: WarehouseLayout, contract: Contra
       contract.label.column,
       ...(request.withSourceAsOf && label.from === 'snapshot' ? [labelAsOfColumn(contract.label)] : []),
     ];
-    const outputSql = `SELECT ${columns.map(quoteIdent).join(', ')} FROM training_rows ORDER BY "entity_row"`;
+    const outputSql = `SELECT ${columns.map(quoteIdent).join(', ')} FROM ${kept} ORDER BY "entity_row"`;
     const summary: TrainingSummary = {
       schema_version: TRAINING_SUMMARY_VERSION,
       entities: 'asOf' in request.entities ? `${contract.label.table} snapshot as_of ${request.entities.asOf}` : request.entities.file,
