@@ -138,10 +138,10 @@ export const distinctAmongRows: DistinctCount = (value, where) => `count(DISTINC
 /**
  * In a table's fused scan (validate): a subquery of its own over the staged relation. One
  * DISTINCT aggregate puts DuckDB's whole scan on its slower path; measured at 1M rows, the
- * usage_agg_30d scan took 0.81 s with two exact and five sampled distinct counts in it and
- * 0.49 s with each a subquery (which reads only the column it counts). A share of the last
- * digits of a DOUBLE mean or standard deviation may differ with the plan at that size, as
- * they do with the thread count.
+ * scan of a table of five numeric columns took 0.81 s with two exact and five sampled
+ * distinct counts in it and 0.49 s with each a subquery (which reads only the column it
+ * counts). The last digits of a DOUBLE mean or standard deviation may differ with the plan
+ * at that size, as they do with the thread count.
  */
 export const distinctInSubquery =
   (relation: string): DistinctCount =>
