@@ -82,7 +82,7 @@ export async function validateMonth(
   );
   const unsettled = checks.filter((check) => !settles(check));
   const answered = new Map(
-    (await engine.concurrently(queriesOf(unsettled), async (connection, checks) => zip(checks, await runChecks(connection, checks)))).flat(),
+    await engine.concurrently(unsettled, async (connection, check) => [check, await runExpectation(connection, check.expectation)] as const),
   );
   const results: ExpectationResult[] = [];
   for (const check of checks) {
@@ -152,38 +152,6 @@ async function runExpectation(engine: Engine, expectation: PlannedExpectation): 
     throw ruleQueryError(expectation, firstLine((error as Error).message).replace(/^Invalid Input Error: (?=returns )/, 'its query '));
   }
 }
-
-/**
- * The unsettled checks as queries to run: one per check, but for a table's checks that read
- * one row of the staged metrics (month-over-month figures), which run as one statement.
- * Checks of one table never share a parameter name (compileExpectation's prefixes).
- */
-function queriesOf(unsettled: readonly Check[]): Check[][] {
-  const metricsRows = new Map<string, Check[]>();
-  const queries: Check[][] = [];
-  for (const check of unsettled) {
-    if (!check.expectation.compiled.readsMetricsRow) queries.push([check]);
-    else if (metricsRows.has(check.table)) metricsRows.get(check.table)!.push(check);
-    else {
-      const batch = [check];
-      metricsRows.set(check.table, batch);
-      queries.push(batch);
-    }
-  }
-  return queries;
-}
-
-async function runChecks(engine: Engine, checks: readonly Check[]): Promise<Record<string, unknown>[]> {
-  if (checks.length === 1) return [await runExpectation(engine, checks[0].expectation)];
-  const columns = checks.map(
-    ({ expectation }, index) =>
-      `(SELECT {'element_count': element_count, 'missing_count': missing_count, 'unexpected_count': unexpected_count, 'observed_value': observed_value} FROM (${expectation.compiled.sql})) AS c${index}`,
-  );
-  const [row] = await engine.rows(`SELECT ${columns.join(', ')}`, Object.assign({}, ...checks.map(({ expectation }) => expectation.compiled.params)));
-  return checks.map((_, index) => row[`c${index}`] as Record<string, unknown>);
-}
-
-const zip = <A, B>(left: readonly A[], right: readonly B[]) => left.map((item, index) => [item, right[index]] as const);
 
 const firstLine = (text: string) => text.split('\n')[0];
 

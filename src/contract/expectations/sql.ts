@@ -33,11 +33,6 @@ export interface CompiledExpectation {
   readonly unexpectedRowsSql?: string;
   /** Percentages are of non-NULL rows (GE's rule for column map expectations that ignore NULLs). */
   readonly ignoresNulls: boolean;
-  /**
-   * `sql` reads one row of the staged metrics and no samples: a table's such queries run
-   * as one statement (validate), since each alone costs more to plan than to answer.
-   */
-  readonly readsMetricsRow?: boolean;
 }
 
 /** What the key census (validate/keys.ts) established about a table's key before the scans. */
@@ -233,7 +228,6 @@ export function monthComparison({ table, context, params }: SqlTarget, column: s
     sql: `SELECT row_count AS element_count, 0 AS missing_count, 0 AS unexpected_count, ${observed} AS observed_value, [] AS samples FROM ${source}`,
     params: params.values,
     ignoresNulls: false,
-    readsMetricsRow: true,
   };
 }
 
