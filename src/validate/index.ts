@@ -17,7 +17,7 @@ import { type CompileContext, type CompiledExpectation, compileExpectation, defi
 import { type KeyCensus, takeKeyCensus } from './keys';
 import { type MonthOptions, settleTableMetrics } from './metrics';
 import { readPreviousMonth } from './metrics/drift';
-import { metricsAggregate } from './metrics/profile';
+import { metricsAggregate, stagedRelation } from './metrics/profile';
 import type { MonthMetrics } from './metrics/shape';
 import { stageMetrics } from './metrics/staging';
 
@@ -52,7 +52,7 @@ export async function validateMonth(
   const census = await takeKeyCensus(engine, contract.tables);
   const live = options.liveAttached ? await liveColumns(engine) : new Map<string, Map<string, string>>();
   const context: CompileContext = {
-    relation: (table) => `staging.${quoteIdent(table)}`,
+    relation: stagedRelation,
     tables: contract.tables.map((table) => table.name),
     liveRelation: (table) => (options.before ? options.before.get(table) : liveRelation(tableOf(contract, table), live.get(table))),
     keyOf: (table) => tableOf(contract, table).key,
@@ -236,7 +236,7 @@ async function scanTable(
 ): Promise<{ summaries: (Record<string, unknown> | undefined)[]; metrics: Record<string, unknown>[] }> {
   const summaries = planned.flatMap(({ compiled }, index) => (compiled.summary ? [`${compiled.summary} AS s${index}`] : []));
   const [row] = await engine.rows(
-    `SELECT ${[...summaries, `${await metricsAggregate(engine, table, census)} AS _metrics`].join(', ')} FROM staging.${quoteIdent(table.name)}`,
+    `SELECT ${[...summaries, `${await metricsAggregate(engine, table, census)} AS _metrics`].join(', ')} FROM ${stagedRelation(table.name)}`,
     Object.assign({}, ...planned.filter(({ compiled }) => compiled.summary).map(({ compiled }) => compiled.params)),
   );
   return {

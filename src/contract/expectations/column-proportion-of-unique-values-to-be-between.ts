@@ -2,7 +2,7 @@
 import { formatCount } from '../../format';
 import { define } from './definition';
 import { column, kwargs, numberBounds } from './kwargs';
-import { aggregateExpectation, type DistinctCount, distinctAmongRows, distinctInSubquery, quoteIdent } from './sql';
+import { aggregateExpectation, type DistinctCount, distinctAmongRows, distinctInScan, quoteIdent } from './sql';
 import type { Bounds, Column } from './terms';
 import { within } from './verdicts';
 import { ranged } from './words';
@@ -20,7 +20,7 @@ export const columnProportionOfUniqueValuesToBeBetween = define('expect_column_p
     const value = quoteIdent(args.column);
     const share = (distinct: DistinctCount) => `${distinct(value)} / nullif(count(${value}), 0)`;
     return aggregateExpectation(target, args.row_condition, share(distinctAmongRows), {
-      observed: share(distinctInSubquery(target.context.relation(target.table))),
+      observed: share(distinctInScan(target)),
       unexpected: '0',
     });
   },

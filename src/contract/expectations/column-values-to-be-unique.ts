@@ -1,7 +1,7 @@
 // No value twice (NULLs aside): the key of a one-column key, a `unique` property.
 import { BY_UNEXPECTED_ROWS, define } from './definition';
 import { column, kwargs } from './kwargs';
-import { censusFor, distinctInSubquery, inScope, quoteIdent, rowExpectation } from './sql';
+import { censusFor, distinctInScan, inScope, quoteIdent, rowExpectation } from './sql';
 import type { Column } from './terms';
 
 declare module './definition' {
@@ -25,7 +25,7 @@ export const columnValuesToBeUnique = define('expect_column_values_to_be_unique'
       summaryUnexpected: (scope) => {
         const census = censusFor(target, args.column, scope);
         if (census?.distinctKeys != null) return census.distinctKeys === census.nonNullKeys ? '0' : 'NULL';
-        return `CASE WHEN count(${value})${inScope(scope)} = ${distinctInSubquery(target.context.relation(target.table))(value, scope)} THEN 0 END`;
+        return `CASE WHEN count(${value})${inScope(scope)} = ${distinctInScan(target)(value, scope)} THEN 0 END`;
       },
     });
   },

@@ -2,7 +2,7 @@
 import { plain } from '../../format';
 import { BY_UNEXPECTED_ROWS, define } from './definition';
 import { kwargs, names } from './kwargs';
-import { distinctInSubquery, quoteIdent, rowExpectation } from './sql';
+import { distinctInScan, quoteIdent, rowExpectation } from './sql';
 import { withKwarg } from './words';
 
 declare module './definition' {
@@ -29,7 +29,7 @@ export const compoundColumnsToBeUnique = define('expect_compound_columns_to_be_u
       windows: `count(*) OVER (PARTITION BY ${columns.join(', ')}) AS _duplicates`,
       // The combinations as a row: a list would need the columns to share a type.
       summaryUnexpected: (scope) =>
-        `CASE WHEN count(*) FILTER (WHERE ${scope} AND NOT ${allNull}) = ${distinctInSubquery(target.context.relation(target.table))(combination, `${scope} AND NOT ${allNull}`)} THEN 0 END`,
+        `CASE WHEN count(*) FILTER (WHERE ${scope} AND NOT ${allNull}) = ${distinctInScan(target)(combination, `${scope} AND NOT ${allNull}`)} THEN 0 END`,
     });
   },
   verdict: BY_UNEXPECTED_ROWS,

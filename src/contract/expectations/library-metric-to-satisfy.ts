@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { formatPercent, plain } from '../../format';
 import { define } from './definition';
 import { comparison, kwargs, name, names, scalar } from './kwargs';
-import { aggregateExpectation, type DistinctCount, distinctAmongRows, distinctInSubquery, type Params, quoteIdent } from './sql';
+import { aggregateExpectation, type DistinctCount, distinctAmongRows, distinctInScan, type Params, quoteIdent } from './sql';
 import { type Comparison, LIBRARY_METRICS, type LibraryMetric } from './terms';
 import { comparisonHolds } from './verdicts';
 import { operatorText } from './words';
@@ -143,8 +143,7 @@ export const libraryMetricToSatisfy = define('expect_library_metric_to_satisfy',
   sql: (args, target) => {
     const figure = (distinct: DistinctCount) => libraryMetricSql(args, target.params, distinct);
     // Only duplicateValues counts distinct values, and it binds no parameter: in the fused scan it counts them in a subquery.
-    const inScan =
-      args.metric === 'duplicateValues' ? { observed: figure(distinctInSubquery(target.context.relation(target.table))), unexpected: '0' } : undefined;
+    const inScan = args.metric === 'duplicateValues' ? { observed: figure(distinctInScan(target)), unexpected: '0' } : undefined;
     return aggregateExpectation(target, args.row_condition, figure(distinctAmongRows), inScan);
   },
   verdict: { by: 'observed value', holds: comparisonHolds, nullFails: true },

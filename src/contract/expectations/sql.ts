@@ -143,6 +143,9 @@ export const distinctInSubquery =
   (value, where) =>
     `(SELECT count(DISTINCT ${value}) FROM ${relation}${where === undefined || where === 'true' ? '' : ` WHERE ${where}`})`;
 
+/** distinctInSubquery over the target's staged relation: a rule's summary in its table's fused scan. */
+export const distinctInScan = ({ table, context }: SqlTarget): DistinctCount => distinctInSubquery(context.relation(table));
+
 /** Over every row, a column's NULLs from the counts the metrics take anyway (count(col), computed once); undefined for a narrower scope. */
 export const nullsIn = (column: string, scope: string) => (scope === 'true' ? `count(*) - count(${quoteIdent(column)})` : undefined);
 

@@ -50,7 +50,7 @@ export async function settleTableMetrics(
 ): Promise<{ columns: ColumnMetrics[]; table: TableMetrics }> {
   const plans = scanned.map((row) => secondScanPlan(table, row, previousColumn(previous, table, String(row.column_name))?.bin_edges));
   const aggregates = plans.flatMap((plan) => plan.aggregates);
-  const [second] = aggregates.length > 0 ? await engine.rows(`SELECT ${aggregates.join(', ')} FROM ${stagedRelation(table)}`) : [{}];
+  const [second] = aggregates.length > 0 ? await engine.rows(`SELECT ${aggregates.join(', ')} FROM ${stagedRelation(table.name)}`) : [{}];
   const columns = scanned.map((row, index) => {
     const { name, ownBins, previousBins, distinctCount, estimated } = plans[index].read(second);
     const rowCount = Number(row.row_count);
@@ -93,7 +93,7 @@ export async function measureMonth(engine: Engine, contract: Contract, options: 
   const tables: TableMetrics[] = [];
   for (const table of contract.tables) {
     const [scan] = await engine.rows<{ metrics: Record<string, unknown>[] }>(
-      `SELECT ${await metricsAggregate(engine, table, census.get(table.name))} AS metrics FROM ${stagedRelation(table)}`,
+      `SELECT ${await metricsAggregate(engine, table, census.get(table.name))} AS metrics FROM ${stagedRelation(table.name)}`,
     );
     const settled = await settleTableMetrics(engine, table, scan.metrics, previous, options);
     columns.push(...settled.columns);
@@ -108,7 +108,7 @@ export async function measureMonth(engine: Engine, contract: Contract, options: 
  * so its churn is the parent's: not joined again (a join of a million keys costs ~0.5 s).
  */
 async function tableMetrics(engine: Engine, table: TableSpec, options: MonthOptions, previous: PreviousMonth): Promise<TableMetrics> {
-  const relation = stagedRelation(table);
+  const relation = stagedRelation(table.name);
   const keys = keyListSql(table.key);
   const firstKey = quoteIdent(table.key[0]);
   const before = comparedRelation(table.name, options);

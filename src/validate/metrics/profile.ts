@@ -48,8 +48,8 @@ export function kindOf(table: TableSpec, column: ColumnSpec): ColumnKind {
   return 'categorical';
 }
 
-/** The table's staged month, which the scans read. */
-export const stagedRelation = (table: TableSpec) => `staging.${quoteIdent(table.name)}`;
+/** A table's staged month, which the scans read. */
+export const stagedRelation = (table: string) => `staging.${quoteIdent(table)}`;
 
 /** A number from our own metrics as a SQL literal (never user input: finite by construction, checked anyway). */
 function numberLiteral(value: number): string {
@@ -71,7 +71,7 @@ function columnAggregate(table: TableSpec, column: ColumnSpec, rowCount: number,
   const sampled = sampledAt(kind, rowCount);
   const cutPoints = `quantile_disc(${name}::DOUBLE, [${CUT_POINTS.join(', ')}])${sampled ? ` FILTER (WHERE (_line - 2) % ${SAMPLE_EVERY} = 0)` : ''}`;
   const censusDistinct = census?.column === column.name ? census.distinctKeys : null;
-  const distinct = distinctInSubquery(stagedRelation(table));
+  const distinct = distinctInSubquery(stagedRelation(table.name));
   const figures =
     column.type === 'BOOLEAN'
       ? booleanFigures(name)
@@ -182,7 +182,7 @@ export function secondScanPlan(table: TableSpec, row: Record<string, unknown>, p
   const aggregates = [
     ...(byValue ? [`map_entries(histogram(${quoteIdent(name)}::DOUBLE)) AS ${alias('values')}`] : []),
     ...(!byValue && fineEdges.length > 0 ? [`${binHistogramSql(name, fineEdges)} AS ${alias('bins')}`] : []),
-    ...(countDistinct ? [`${distinctInSubquery(stagedRelation(table))(quoteIdent(name))} AS ${alias('distinct')}`] : []),
+    ...(countDistinct ? [`${distinctInSubquery(stagedRelation(table.name))(quoteIdent(name))} AS ${alias('distinct')}`] : []),
   ];
   const read = (second: Record<string, unknown>) => {
     // Value counts, or the finer bins as values: the values of bin j are at most its upper edge and above the one before.
@@ -210,7 +210,7 @@ const nonEmpty = (edges: readonly number[] | null | undefined) => (edges && edge
  * decides what is estimated (EXACT_ROWS); the key's distinct count is the census's.
  */
 export async function metricsAggregate(engine: Engine, table: TableSpec, census?: KeyCensus): Promise<string> {
-  const [{ rows }] = await engine.rows<{ rows: number }>(`SELECT count(*) AS rows FROM ${stagedRelation(table)}`);
+  const [{ rows }] = await engine.rows<{ rows: number }>(`SELECT count(*) AS rows FROM ${stagedRelation(table.name)}`);
   const aggregates = exportColumns(table).map((column) => columnAggregate(table, column, rows, census));
   return `[${aggregates.join(',\n')}]`;
 }
