@@ -98,14 +98,26 @@ export async function createTestDatabase(prefix: string): Promise<{ url: string;
   await withClient(TEST_PG_URL, (client) => client.query(`CREATE DATABASE "${name}"`));
   return {
     url: databaseUrl(name),
-    // FORCE cannot end an autovacuum worker busy in the database (it runs as the server's
-    // superuser, 42501 for our role): the worker yields in a moment, so try again.
+    // Not WITH (FORCE): on PostgreSQL 15 it refuses to end an autovacuum worker busy in the
+    // database (42501 for a role that is not superuser) for as long as one runs. So end our
+    // own role's sessions (a killed sync may leave one), then a plain DROP, which stops
+    // autovacuum itself and waits up to 5 s for the rest to go (55006 if one stays).
     drop: () =>
-      withRetry(() => withClient(TEST_PG_URL, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)), {
-        isTransient: (error) => (error as { code?: string }).code === '42501',
-        attempts: 8,
-        startingDelayMs: 100,
-      }).then(() => undefined),
+      withRetry(
+        () =>
+          withClient(TEST_PG_URL, async (client) => {
+            await client.query(
+              `SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1 AND usename = current_user AND pid <> pg_backend_pid()`,
+              [name],
+            );
+            await client.query(`DROP DATABASE IF EXISTS "${name}"`);
+          }),
+        {
+          isTransient: (error) => (error as { code?: string }).code === '55006',
+          attempts: 4,
+          startingDelayMs: 100,
+        },
+      ).then(() => undefined),
   };
 }
 
