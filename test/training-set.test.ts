@@ -211,39 +211,48 @@ describe.runIf(requirePrerequisite(REAL_EXPORTS))('training-set on the real expo
     expect(watched.map((row) => row.watch)).toEqual([null, null, null, user.february]);
   });
 
-  it('a table whose snapshot lacks a user the other tables of that date hold gives that user NULL for its view alone, and every other user its own values', async () => {
-    // The tables of a date are read side by side, row by row: a usage snapshot with one user
-    // fewer lines up with the others no more, and must be read on its own.
-    const [first, second] = await sql<{ user_id: string; watch: number; fee: string }>(
-      `SELECT u.user_id, u.watch_hours_30d::DOUBLE AS watch, s.monthly_fee AS fee
+  // The tables of a date are read side by side, row by row: a snapshot lacking its first user
+  // lines up with the others no more, and is read on its own. The first table read (subscriptions)
+  // is the one the entity rows are looked up in: lacking its last user, it still lines up with
+  // the others where it holds a row, and the user it lacks must still get their other values.
+  it.each([
+    { table: 'usage_agg_30d', view: 'usage_agg_30d', lacks: 'first' },
+    { table: 'subscriptions', view: 'subscriptions_profile', lacks: 'last' },
+  ])(
+    'a $table snapshot lacking its $lacks user, whom the other tables of that date hold, gives that user NULL for view $view alone, and every other user its own values',
+    async ({ table, view, lacks }) => {
+      const [first, second] = await sql<{ user_id: string; watch: number; fee: string }>(
+        `SELECT u.user_id, u.watch_hours_30d::DOUBLE AS watch, s.monthly_fee AS fee
        FROM read_csv(${quoteLiteral(path.join(REAL, 'month_000', 'usage_agg_30d.csv'))}, all_varchar = true) AS u
        JOIN read_csv(${quoteLiteral(path.join(REAL, 'month_000', 'subscriptions.csv'))}, all_varchar = true) AS s USING (user_id)
-       ORDER BY user_id LIMIT 2`,
-    );
-    const usage = path.join(warehouse, 'snapshots', 'usage_agg_30d', 'as_of=2024-01-31', 'data_0.parquet');
-    const kept = `${usage}.kept`;
-    fs.copyFileSync(usage, kept);
-    onTestFinished(() => fs.renameSync(kept, usage));
-    await sql(
-      `COPY (SELECT * FROM read_parquet(${quoteLiteral(kept)}) WHERE user_id <> ${quoteLiteral(first.user_id)} ORDER BY user_id) TO ${quoteLiteral(usage)} (FORMAT parquet)`,
-    );
-    const entities = entityFile('one-fewer.csv', ['user_id,event_timestamp', `${first.user_id},2024-02-15`, `${second.user_id},2024-02-15`]);
-    const result = await trainingSet('--json', 'training-set', '--entities', entities, '--with-source-as-of', '--out', path.join(out, 'one-fewer.parquet'));
-    expect(result.code).toBe(0);
-    const rows = await sql<{ user_id: string; watch: number | null; usage_as_of: string | null; fee: string | null; label: boolean | null }>(
-      `SELECT user_id, watch_hours_30d AS watch, strftime(usage_agg_30d__as_of, '%Y-%m-%d') AS usage_as_of, monthly_fee::VARCHAR AS fee, churn_label AS label
+       ORDER BY user_id ${lacks === 'first' ? 'ASC' : 'DESC'} LIMIT 2`,
+      );
+      const snapshot = path.join(warehouse, 'snapshots', table, 'as_of=2024-01-31', 'data_0.parquet');
+      const kept = `${snapshot}.kept`;
+      fs.copyFileSync(snapshot, kept);
+      onTestFinished(() => fs.renameSync(kept, snapshot));
+      await sql(
+        `COPY (SELECT * FROM read_parquet(${quoteLiteral(kept)}) WHERE user_id <> ${quoteLiteral(first.user_id)} ORDER BY user_id) TO ${quoteLiteral(snapshot)} (FORMAT parquet)`,
+      );
+      const entities = entityFile('one-fewer.csv', ['user_id,event_timestamp', `${first.user_id},2024-02-15`, `${second.user_id},2024-02-15`]);
+      const result = await trainingSet('--json', 'training-set', '--entities', entities, '--with-source-as-of', '--out', path.join(out, 'one-fewer.parquet'));
+      expect(result.code).toBe(0);
+      const rows = await sql<{ user_id: string; watch: number | null; usage_as_of: string | null; fee: string | null; label: boolean | null }>(
+        `SELECT user_id, watch_hours_30d AS watch, strftime(usage_agg_30d__as_of, '%Y-%m-%d') AS usage_as_of, monthly_fee::VARCHAR AS fee, churn_label AS label
        FROM read_parquet(${quoteLiteral(path.join(out, 'one-fewer.parquet'))})`,
-    );
-    expect(rows.map(({ user_id, watch, usage_as_of, fee }) => [user_id, watch, usage_as_of, fee === null ? null : Number(fee)])).toEqual([
-      [first.user_id, null, null, Number(first.fee)],
-      [second.user_id, second.watch, '2024-01-31', Number(second.fee)],
-    ]);
-    expect(rows.every((row) => row.label !== null)).toBe(true);
-    expect(result.json).toMatchObject({
-      rows: 2,
-      rows_missing_features: { usage_agg_30d: 1, subscriptions_profile: 0, payments_agg_90d: 0, support_agg_90d: 0 },
-    });
-  });
+      );
+      const usageLacks = view === 'usage_agg_30d';
+      expect(rows.map(({ user_id, watch, usage_as_of, fee }) => [user_id, watch, usage_as_of, fee === null ? null : Number(fee)])).toEqual([
+        [first.user_id, usageLacks ? null : first.watch, usageLacks ? null : '2024-01-31', usageLacks ? Number(first.fee) : null],
+        [second.user_id, second.watch, '2024-01-31', Number(second.fee)],
+      ]);
+      expect(rows.every((row) => row.label !== null)).toBe(true);
+      expect(result.json).toMatchObject({
+        rows: 2,
+        rows_missing_features: { usage_agg_30d: usageLacks ? 1 : 0, subscriptions_profile: usageLacks ? 0 : 1, payments_agg_90d: 0, support_agg_90d: 0 },
+      });
+    },
+  );
 
   it('a snapshot of several row groups is read in two halves of its keys, and gives the same training set byte for byte', async () => {
     const subscriptions = path.join(warehouse, 'snapshots', 'subscriptions', 'as_of=2024-01-31', 'data_0.parquet');
