@@ -209,17 +209,17 @@ export async function joinPointInTime(
   let groups = planned.length === 0 ? [{ members: [], column: '' }] : planned;
   let tables = await readUnits(engine, contract, layout, snapshots, groups, label, 0);
   // A group whose files at some date do not list the same keys row by row is read again member by member.
-  const unlined = await engine.rows<{ group: number; rows: number }>(
+  const unlinedRows = await engine.rows<{ group: number; rows: number }>(
     groups.map((_, index) => `SELECT ${index} AS "group", count(*) AS rows FROM (${unionSql(tables[index])}) WHERE "entity_row" IS NULL`).join(' UNION ALL '),
   );
-  if (unlined.some((row) => row.rows > 0)) {
-    const kept = groups.filter((_, index) => unlined.find((row) => row.group === index)!.rows === 0);
-    const split = groups.filter((_, index) => unlined.find((row) => row.group === index)!.rows > 0).flatMap(splitGroup);
-    for (const [index, group] of groups.entries())
-      if (!kept.includes(group)) for (const table of tables[index]) await engine.run(`DROP TABLE ${quoteIdent(table)}`);
-    const keptTables = tables.filter((_, index) => kept.includes(groups[index]));
-    groups = [...kept, ...split];
-    tables = [...keptTables, ...(await readUnits(engine, contract, layout, snapshots, split, label, tables.flat().length))];
+  const unlined = new Set(unlinedRows.filter((row) => row.rows > 0).map((row) => row.group));
+  if (unlined.size > 0) {
+    for (const index of unlined) for (const table of tables[index]) await engine.run(`DROP TABLE ${quoteIdent(table)}`);
+    const split = groups.filter((_, index) => unlined.has(index)).flatMap(splitGroup);
+    // Numbered after every table of the first read, so no name is taken twice.
+    const splitTables = await readUnits(engine, contract, layout, snapshots, split, label, tables.flat().length);
+    groups = [...groups.filter((_, index) => !unlined.has(index)), ...split];
+    tables = [...tables.filter((_, index) => !unlined.has(index)), ...splitTables];
   }
   if (groups.length === 1) {
     await engine.run(`CREATE VIEW ${POINT_IN_TIME_TABLE} AS ${unionSql(tables[0])}`);
